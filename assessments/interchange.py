@@ -1,0 +1,394 @@
+"""The JSON interchange format of docs/interchange.md: reading, checking and writing it."""
+
+import json
+import re
+from decimal import Decimal
+
+from . import rules
+from .models import Assessment, Indicator, Organisation, ReportingYear
+
+FORMAT = "perf-self-assessment"
+VERSION = 1
+MAX_TEXT = 10_000
+MAX_SHORT_TEXT = 200
+
+STATUSES = [choice.value for choice in Assessment.Status]
+MONEY_UNITS = [choice.value for choice in Assessment.MoneyUnit]
+GRADES = [choice.value for choice in Indicator.Grade]
+
+ASSESSMENT_KEYS = {
+    "year",
+    "project",
+    "department",
+    "unit",
+    "rule_set",
+    "money_unit",
+    "status",
+    "funds",
+    "budget_weight",
+    "goal",
+    "outcome",
+    "indicators",
+    "computed",
+}
+INDICATOR_KEYS = {
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "grade",
+    "weight",
+    "score",
+    "reason",
+    "computed",
+}
+_DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class Problems(list):
+    def add(self, path, message):
+        self.append(f"{path}：{message}")
+
+
+def parse_document(text):
+    """Check a whole file; returns (records, problems). Records are only usable without problems."""
+    problems = Problems()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        problems.add(
+            "$", f"不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）。"
+        )
+        return [], problems
+    if not isinstance(document, dict):
+        problems.add("$", "顶层应为对象。")
+        return [], problems
+    if document.get("format") != FORMAT:
+        problems.add("$.format", f"应为“{FORMAT}”，现为 {json.dumps(document.get('format'))}。")
+    if document.get("version") != VERSION:
+        problems.add(
+            "$.version",
+            f"本程序只能读取第 {VERSION} 版，现为 {json.dumps(document.get('version'))}。",
+        )
+    items = document.get("assessments")
+    if not isinstance(items, list):
+        problems.add("$.assessments", "应为列表。")
+        return [], problems
+    records = []
+    for index, item in enumerate(items):
+        record = _check_assessment(item, f"$.assessments[{index}]", problems)
+        if record is not None:
+            records.append(record)
+    _check_duplicates(records, problems)
+    return records, problems
+
+
+def check_against_database(records, *, replace):
+    """What the stored data refuses: duplicates without --replace, clashing names and years."""
+    problems = Problems()
+    for index, record in enumerate(records):
+        path = f"$.assessments[{index}]"
+        unit = Organisation.objects.filter(name=record["unit"]).first()
+        if unit and unit.kind != Organisation.Kind.UNIT:
+            problems.add(f"{path}.unit", f"“{unit.name}”已登记为主管部门，不能作为实施单位。")
+        department = Organisation.objects.filter(name=record["department"]).first()
+        if department and department.kind != Organisation.Kind.DEPARTMENT:
+            problems.add(
+                f"{path}.department", f"“{department.name}”已登记为实施单位，不能作为主管部门。"
+            )
+        year = ReportingYear.objects.filter(year=record["year"]).first()
+        if year and year.rule_set != record["rule_set"]:
+            problems.add(
+                f"{path}.rule_set",
+                f"{year.year} 年度使用规则集 {year.rule_set}，文件中为 {record['rule_set']}。",
+            )
+        exists = Assessment.objects.filter(
+            year__year=record["year"],
+            project__unit__name=record["unit"],
+            project__name=record["project"],
+        ).exists()
+        if exists and not replace:
+            problems.add(
+                path,
+                f"{record['year']} 年度“{record['unit']}”的项目“{record['project']}”已存在；"
+                "如需覆盖请使用 --replace。",
+            )
+    return problems
+
+
+def _check_duplicates(records, problems):
+    seen = {}
+    for index, record in enumerate(records):
+        key = (record["year"], record["unit"], record["project"])
+        if key in seen:
+            problems.add(
+                f"$.assessments[{index}]",
+                f"与 $.assessments[{seen[key]}] 重复（同一年度、单位和项目）。",
+            )
+        seen.setdefault(key, index)
+
+
+def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_blank=True):
+    value = item.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        problems.add(f"{path}.{key}", "缺少此项或不是文本。" if value is None else "应为文本。")
+        return None
+    if len(value) > limit:
+        problems.add(f"{path}.{key}", f"文本过长（{len(value)} 字，最多 {limit} 字）。")
+        return None
+    if not allow_blank and not value.strip():
+        problems.add(f"{path}.{key}", "不能为空。")
+        return None
+    return value
+
+
+def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS, negative=True):
+    """A decimal string, or None for a blank cell; JSON numbers are refused (floats lose cents)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.add(
+            path, f'应为十进制数字的字符串（如 "100.00"）或 null，现为 {json.dumps(value)}。'
+        )
+        return None
+    if not _DECIMAL_RE.match(value):
+        problems.add(path, f"“{value}”不是十进制数字。")
+        return None
+    try:
+        number = rules.parse_decimal(value, places=places, max_digits=digits, what="数值")
+    except ValueError as error:
+        problems.add(path, str(error))
+        return None
+    if number < 0 and not negative:
+        problems.add(path, "不能为负数。")
+        return None
+    return number
+
+
+def _check_assessment(item, path, problems):
+    if not isinstance(item, dict):
+        problems.add(path, "应为对象。")
+        return None
+    before = len(problems)
+    for key in sorted(set(item) - ASSESSMENT_KEYS):
+        problems.add(f"{path}.{key}", "未知的字段。")
+    record = {}
+    year = item.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        problems.add(f"{path}.year", "应为 2000 至 2100 之间的整数年份。")
+    record["year"] = year
+    for key in ("project", "department", "unit"):
+        record[key] = _text(item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+    rule_set = item.get("rule_set")
+    if rule_set not in rules.RULE_SETS:
+        problems.add(f"{path}.rule_set", f"应为 {' 或 '.join(rules.RULE_SETS)}。")
+    record["rule_set"] = rule_set
+    for key, choices in (("money_unit", MONEY_UNITS), ("status", STATUSES)):
+        if item.get(key) not in choices:
+            problems.add(f"{path}.{key}", f"应为 {'、'.join(choices)} 之一。")
+        record[key] = item.get(key)
+    record["budget_weight"] = _decimal(
+        item.get("budget_weight"), f"{path}.budget_weight", problems, digits=3, negative=False
+    )
+    if item.get("budget_weight") is None:
+        problems.add(f"{path}.budget_weight", "缺少此项。")
+    for key in ("goal", "outcome"):
+        record[key] = _text(item, key, path, problems)
+    record["funds"] = _check_funds(item.get("funds"), f"{path}.funds", problems)
+    indicators = item.get("indicators")
+    if not isinstance(indicators, list):
+        problems.add(f"{path}.indicators", "缺少此项或不是列表。")
+        indicators = []
+    rule_set_data = rules.RULE_SETS.get(rule_set)
+    record["indicators"] = [
+        _check_indicator(row, f"{path}.indicators[{index}]", problems, rule_set_data)
+        for index, row in enumerate(indicators)
+    ]
+    return record if len(problems) == before else None
+
+
+def _check_funds(funds, path, problems):
+    if not isinstance(funds, dict):
+        problems.add(path, "缺少此项或不是对象。")
+        return {}
+    for key in sorted(set(funds) - set(rules.FUND_LINES)):
+        problems.add(f"{path}.{key}", "未知的资金行。")
+    result = {}
+    for line in rules.FUND_LINES:
+        values = funds.get(line)
+        if values is None and line == "total":
+            continue
+        if not isinstance(values, dict):
+            problems.add(f"{path}.{line}", "缺少此项或不是对象。")
+            continue
+        for key in sorted(set(values) - set(rules.FUND_COLUMNS)):
+            problems.add(f"{path}.{line}.{key}", "未知的金额列。")
+        result[line] = rules.FundsLine(
+            *(
+                _decimal(values.get(column), f"{path}.{line}.{column}", problems)
+                for column in rules.FUND_COLUMNS
+            )
+        )
+    if "total" not in result and len(result) == 3:
+        # A file may leave the total row out: it is then the sum of the three lines.
+        result["total"] = rules.FundsLine(
+            *(
+                _sum_or_blank(getattr(result[line], column) for line in rules.FUND_LINES[1:])
+                for column in rules.FUND_COLUMNS
+            )
+        )
+    return result
+
+
+def _sum_or_blank(values):
+    values = [value for value in values if value is not None]
+    return sum(values, Decimal(0)) if values else None
+
+
+def _check_indicator(row, path, problems, rule_set):
+    if not isinstance(row, dict):
+        problems.add(path, "应为对象。")
+        return None
+    for key in sorted(set(row) - INDICATOR_KEYS):
+        problems.add(f"{path}.{key}", "未知的字段。")
+    record = {}
+    for key in ("level1", "level2", "name"):
+        record[key] = _text(row, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+    if rule_set and record["level1"] is not None and record["level1"] not in rule_set.taxonomy:
+        problems.add(
+            f"{path}.level1",
+            f"“{record['level1']}”不是 {rule_set.code} 的一级指标"
+            f"（{'、'.join(rule_set.taxonomy)}）。",
+        )
+    elif (
+        rule_set
+        and record["level1"]
+        and record["level2"] is not None
+        and record["level2"] not in rule_set.level2_choices(record["level1"])
+    ):
+        problems.add(
+            f"{path}.level2",
+            f"“{record['level2']}”不是 {rule_set.code} 中“{record['level1']}”的二级指标"
+            f"（{'、'.join(rule_set.level2_choices(record['level1']))}）。",
+        )
+    for key in ("target", "actual"):
+        record[key] = _text(row, key, path, problems, required=False, limit=MAX_SHORT_TEXT)
+    record["reason"] = _text(row, "reason", path, problems, required=False)
+    grade = row.get("grade")
+    if grade is not None and grade not in GRADES:
+        problems.add(f"{path}.grade", f"应为 {'、'.join(GRADES)} 之一或 null。")
+    record["grade"] = grade or ""
+    for key in ("weight", "score"):
+        record[key] = _decimal(row.get(key), f"{path}.{key}", problems, digits=3, negative=False)
+    return record
+
+
+FUND_FIELDS = [f"{line}_{column}" for line in rules.FUND_LINES for column in rules.FUND_COLUMNS]
+
+
+def record_fields(record):
+    """A checked record as model field values and unsaved Indicator rows."""
+    fields = {
+        "status": record["status"],
+        "department_name": record["department"],
+        "money_unit": record["money_unit"],
+        "budget_weight": record["budget_weight"],
+        "goal": record["goal"],
+        "outcome": record["outcome"],
+    }
+    for line in rules.FUND_LINES:
+        values = record["funds"][line]
+        for column in rules.FUND_COLUMNS:
+            fields[f"{line}_{column}"] = getattr(values, column)
+    indicators = [
+        Indicator(position=position, **row)
+        for position, row in enumerate(record["indicators"], start=1)
+    ]
+    return fields, indicators
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def _string(value):
+    return None if value is None else format(value, "f")
+
+
+def _plain_number(value):
+    return None if value is None else format(value.normalize(), "f")
+
+
+def export_assessment(assessment):
+    indicators = list(assessment.indicators.all())
+    evaluation = rules.evaluate(assessment.rules_input(indicators))
+    funds = {
+        line: {
+            column: _string(getattr(assessment, f"{line}_{column}"))
+            for column in rules.FUND_COLUMNS
+        }
+        for line in rules.FUND_LINES
+    }
+    rows = []
+    for row, result in zip(indicators, evaluation.indicators, strict=True):
+        target, actual = result.target, result.actual
+        rows.append(
+            {
+                "level1": row.level1,
+                "level2": row.level2,
+                "name": row.name,
+                "target": row.target,
+                "actual": row.actual,
+                "grade": row.grade or None,
+                "weight": _string(row.weight),
+                "score": _string(row.score),
+                "reason": row.reason,
+                "computed": {
+                    "comparator": target.comparator if target else None,
+                    "target_value": _plain_number(target.number) if target else None,
+                    "actual_value": _plain_number(actual.number) if actual else None,
+                    "unit": (target.unit if target else "") or (actual.unit if actual else ""),
+                    "met": result.met,
+                    "suggested_score": _string(result.suggested_score),
+                },
+            }
+        )
+    return {
+        "year": assessment.year.year,
+        "project": assessment.project.name,
+        "department": assessment.department_name,
+        "unit": assessment.project.unit.name,
+        "rule_set": assessment.year.rule_set,
+        "money_unit": assessment.money_unit,
+        "status": assessment.status,
+        "funds": funds,
+        "budget_weight": _string(assessment.budget_weight),
+        "goal": assessment.goal,
+        "outcome": assessment.outcome,
+        "indicators": rows,
+        "computed": {
+            "execution_rate": _string(evaluation.execution_rate),
+            "budget_score": _string(evaluation.budget_score),
+            "indicator_score": _string(evaluation.indicator_score),
+            "total_score": _string(evaluation.total_score),
+            "grade": evaluation.grade,
+            "findings": [finding.as_dict() for finding in evaluation.findings],
+        },
+    }
+
+
+def export_queryset(year=None, unit=None):
+    queryset = Assessment.objects.with_tree().order_by("year__year", "project__unit__name", "pk")
+    if year is not None:
+        queryset = queryset.filter(year__year=year)
+    if unit:
+        queryset = queryset.filter(project__unit__name=unit)
+    return queryset
+
+
+def dumps(assessments):
+    document = {"format": FORMAT, "version": VERSION, "assessments": assessments}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

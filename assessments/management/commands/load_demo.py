@@ -1,0 +1,78 @@
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from assessments import interchange, services
+from assessments.demo import DEMO_DEPARTMENT, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNIT
+from assessments.models import Assessment, Membership, Organisation, ReportingYear
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：2022 年度的 11 张自评表和演示账号（仅限本地演示模式）。"
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError("生产模式下不创建演示账号和演示数据（DJANGO_DEMO=0）。")
+        with transaction.atomic():
+            department, _ = Organisation.objects.get_or_create(
+                name=DEMO_DEPARTMENT, defaults={"kind": Organisation.Kind.DEPARTMENT}
+            )
+            unit, _ = Organisation.objects.get_or_create(
+                name=DEMO_UNIT, defaults={"kind": Organisation.Kind.UNIT, "parent": department}
+            )
+            loaded = self.load_tables()
+            ReportingYear.objects.get_or_create(
+                year=2023,
+                defaults={"rule_set": "MOF2020", "deadline": datetime.date(2024, 3, 31)},
+            )
+            ReportingYear.objects.filter(year=2022).update(is_open=False)
+            self.create_people({"department": department, "unit": unit})
+        self.stdout.write(
+            f"演示数据：{Assessment.objects.count()} 张自评表（本次新载入 {loaded} 张）。"
+        )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for person in DEMO_PEOPLE:
+            self.stdout.write(f"  {person['username']:<10} {person['title']}")
+
+    def load_tables(self):
+        records, problems = interchange.parse_document(DEMO_FILE.read_text(encoding="utf-8"))
+        if problems:
+            raise CommandError("演示数据文件有误：\n" + "\n".join(problems))
+        missing = [
+            record
+            for record in records
+            if not Assessment.objects.filter(
+                year__year=record["year"],
+                project__unit__name=record["unit"],
+                project__name=record["project"],
+            ).exists()
+        ]
+        services.import_records(missing, source=DEMO_FILE.name)
+        return len(missing)
+
+    def create_people(self, organisations):
+        User = get_user_model()
+        for person in DEMO_PEOPLE:
+            user, created = User.objects.get_or_create(
+                username=person["username"],
+                defaults={
+                    "first_name": person["name"],
+                    "is_staff": person.get("admin", False),
+                    "is_superuser": person.get("admin", False),
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            if person.get("organisation"):
+                Membership.objects.get_or_create(
+                    user=user,
+                    organisation=organisations[person["organisation"]],
+                    role=person["role"],
+                )

@@ -1,0 +1,347 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .querysets import AssessmentQuerySet
+
+AMOUNT = {"max_digits": rules.MAX_AMOUNT_DIGITS + 2, "decimal_places": 2}
+POINTS = {"max_digits": 5, "decimal_places": 2}
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("主管部门")
+        UNIT = "unit", _("实施单位")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("主管部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        limit_choices_to={"kind": Kind.DEPARTMENT},
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="unit_has_department",
+                condition=Q(kind="department", parent__isnull=True)
+                | Q(kind="unit", parent__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        PREPARER = "preparer", _("填报人")
+        REVIEWER = "reviewer", _("审核人")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="members"
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("人员角色")
+        verbose_name_plural = _("人员角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="one_role_per_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class ReportingYear(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    rule_set = models.CharField(
+        _("规则集"),
+        max_length=20,
+        choices=[(code, f"{code}（{rs.title}）") for code, rs in rules.RULE_SETS.items()],
+        default=rules.DEFAULT_RULE_SET,
+    )
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    is_open = models.BooleanField(_("开放填报"), default=True)
+
+    class Meta:
+        verbose_name = _("填报年度")
+        verbose_name_plural = _("填报年度")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                name="year_in_range", condition=Q(year__gte=2000) & Q(year__lte=2100)
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class Project(models.Model):
+    unit = models.ForeignKey(
+        Organisation,
+        verbose_name=_("实施单位"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        limit_choices_to={"kind": Organisation.Kind.UNIT},
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["unit__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="project_name_unique_in_unit"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        SIGNED_OFF = "signed_off", _("已签发")
+
+    class MoneyUnit(models.TextChoices):
+        YUAN = "元", _("元")
+        WAN_YUAN = "万元", _("万元")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.ForeignKey(
+        ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # The 主管部门 as printed on the table; names change over the years and published
+    # tables do not always spell it the same way, so the table keeps its own.
+    department_name = models.CharField(_("主管部门"), max_length=200)
+    money_unit = models.CharField(
+        _("金额单位"), max_length=4, choices=MoneyUnit.choices, default=MoneyUnit.YUAN
+    )
+    budget_weight = models.DecimalField(_("预算执行分值"), default=Decimal("10"), **POINTS)
+    goal = models.TextField(_("预期目标"), blank=True)
+    outcome = models.TextField(_("实际完成情况"), blank=True)
+
+    total_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    total_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    total_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+
+    # Figures derived by rules.evaluate() from the stored values, kept for listing and
+    # sorting; services refresh them on every change, exports recompute them.
+    execution_rate = models.DecimalField(
+        _("执行率"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    total_score = models.DecimalField(_("总分"), default=Decimal("0"), **POINTS)
+    grade = models.CharField(_("等级"), max_length=2, blank=True)
+    error_count = models.PositiveSmallIntegerField(_("错误数"), default=0)
+    warning_count = models.PositiveSmallIntegerField(_("提示数"), default=0)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效自评表")
+        verbose_name_plural = _("绩效自评表")
+        ordering = ["-year__year", "project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"], name="one_assessment_per_project_and_year"
+            ),
+            models.CheckConstraint(
+                name="budget_weight_in_range",
+                condition=Q(budget_weight__gte=0) & Q(budget_weight__lte=100),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="assessment_status"),
+            models.Index(fields=["total_score"], name="assessment_total_score"),
+        ]
+
+    def __str__(self):
+        return f"{self.year.year} {self.project.name}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("assessments:detail", args=[self.pk])
+
+    @property
+    def unit(self):
+        return self.project.unit
+
+    def fund(self, line):
+        return rules.FundsLine(
+            *(getattr(self, f"{line}_{column}") for column in rules.FUND_COLUMNS)
+        )
+
+    @property
+    def fund_rows(self):
+        return [(line, rules.FUND_LINE_LABELS[line], self.fund(line)) for line in rules.FUND_LINES]
+
+    def rules_input(self, indicators=None):
+        """The stored figures as plain values for rules.evaluate()."""
+        if indicators is None:
+            indicators = self.indicators.all()
+        return rules.AssessmentInput(
+            rule_set=self.year.rule_set,
+            funds={line: self.fund(line) for line in rules.FUND_LINES},
+            budget_weight=self.budget_weight,
+            goal=self.goal,
+            outcome=self.outcome,
+            indicators=[row.rules_input() for row in indicators],
+        )
+
+    def evaluate(self):
+        return rules.evaluate(self.rules_input())
+
+
+class Indicator(models.Model):
+    class Grade(models.TextChoices):
+        ACHIEVED = rules.GRADE_ACHIEVED, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_ACHIEVED]
+        PARTIAL = rules.GRADE_PARTIAL, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_PARTIAL]
+        NOT_ACHIEVED = (
+            rules.GRADE_NOT_ACHIEVED,
+            rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_NOT_ACHIEVED],
+        )
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    level1 = models.CharField(_("一级指标"), max_length=50)
+    level2 = models.CharField(_("二级指标"), max_length=50)
+    name = models.CharField(_("三级指标"), max_length=200)
+    target = models.CharField(_("年度指标值"), max_length=200, blank=True)
+    actual = models.CharField(_("实际完成值"), max_length=200, blank=True)
+    # The parsed meaning of target and actual, stored beside the text (domain.md §4).
+    target_comparator = models.CharField(max_length=2, blank=True)
+    target_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
+    target_unit = models.CharField(max_length=20, blank=True)
+    actual_comparator = models.CharField(max_length=2, blank=True)
+    actual_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
+    actual_unit = models.CharField(max_length=20, blank=True)
+    grade = models.CharField(_("完成等级"), max_length=20, choices=Grade.choices, blank=True)
+    weight = models.DecimalField(_("分值"), null=True, blank=True, **POINTS)
+    score = models.DecimalField(_("得分"), null=True, blank=True, **POINTS)
+    reason = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "position"], name="indicator_position_unique"
+            ),
+            models.CheckConstraint(
+                name="indicator_weight_not_negative", condition=Q(weight__gte=0)
+            ),
+            models.CheckConstraint(name="indicator_score_not_negative", condition=Q(score__gte=0)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def set_parsed_values(self):
+        for prefix in ("target", "actual"):
+            parsed = rules.parse_value(getattr(self, prefix))
+            setattr(self, f"{prefix}_comparator", (parsed and parsed.comparator) or "")
+            setattr(self, f"{prefix}_number", parsed.number if parsed else None)
+            setattr(self, f"{prefix}_unit", parsed.unit if parsed else "")
+
+    def rules_input(self):
+        return rules.IndicatorInput(
+            level1=self.level1,
+            level2=self.level2,
+            name=self.name,
+            target=self.target,
+            actual=self.actual,
+            grade=self.grade or None,
+            weight=self.weight,
+            score=self.score,
+            reason=self.reason,
+        )
+
+
+class AssessmentEvent(models.Model):
+    """The append-only history of an assessment: who did what, when, from which status."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建")
+        IMPORT = "import", _("导入")
+        EDIT = "edit", _("修改")
+        SUBMIT = "submit", _("提交")
+        RETURN = "return", _("退回")
+        SIGN_OFF = "sign_off", _("签发")
+        REOPEN = "reopen", _("重新打开")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
+    comment = models.TextField(_("说明"), blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("操作记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("操作记录只能追加，不能删除。")

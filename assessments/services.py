@@ -1,0 +1,108 @@
+"""Every change of stored state goes through here, inside one transaction, with its log entry."""
+
+from django.db import transaction
+
+from . import rules
+from .interchange import record_fields
+from .models import Assessment, AssessmentEvent, Organisation, Project, ReportingYear
+
+
+class AssessmentError(Exception):
+    """A change the rules do not allow; the message is for the user."""
+
+
+def refresh_computed(assessment, evaluation=None):
+    """Store the figures rules.evaluate() derives, so lists can sort and filter on them."""
+    evaluation = evaluation or assessment.evaluate()
+    assessment.execution_rate = evaluation.execution_rate
+    assessment.total_score = evaluation.total_score
+    assessment.grade = evaluation.grade
+    assessment.error_count = len(evaluation.errors)
+    assessment.warning_count = len(evaluation.warnings)
+    return evaluation
+
+
+COMPUTED_FIELDS = ["execution_rate", "total_score", "grade", "error_count", "warning_count"]
+
+
+def log_event(
+    assessment, action, *, by=None, from_status="", to_status="", comment="", changes=None
+):
+    return AssessmentEvent.objects.create(
+        assessment=assessment,
+        actor=by,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        changes=changes or {},
+    )
+
+
+def store_assessment(record, *, replace, by=None, source=""):
+    """Create or replace one assessment from a validated interchange record.
+
+    The caller holds the transaction; organisations, the year and the project are created
+    when they do not exist yet.
+    """
+    unit, year, project = _resolve_places(record)
+    existing = Assessment.objects.select_for_update().filter(project=project, year=year).first()
+    if existing and not replace:
+        raise AssessmentError(
+            f"{year.year} 年度“{unit.name}”的项目“{project.name}”已存在；如需覆盖请使用 --replace。"
+        )
+    fields, indicators = record_fields(record)
+    assessment = existing or Assessment(project=project, year=year)
+    from_status = existing.status if existing else ""
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.updated_by = by
+    if existing:
+        assessment.version += 1
+        assessment.indicators.all().delete()
+    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
+    assessment.save()
+    for row in indicators:
+        row.assessment = assessment
+        row.set_parsed_values()
+    assessment.indicators.model.objects.bulk_create(indicators)
+    signed = assessment.status == Assessment.Status.SIGNED_OFF
+    log_event(
+        assessment,
+        AssessmentEvent.Action.SIGN_OFF if signed else AssessmentEvent.Action.IMPORT,
+        by=by,
+        from_status=from_status,
+        to_status=assessment.status,
+        comment=f"从文件导入：{source}" if source else "从文件导入",
+    )
+    return assessment
+
+
+def _resolve_places(record):
+    department, _ = Organisation.objects.get_or_create(
+        name=record["department"], defaults={"kind": Organisation.Kind.DEPARTMENT}
+    )
+    unit = Organisation.objects.filter(name=record["unit"]).first()
+    if unit is None:
+        unit = Organisation.objects.create(
+            name=record["unit"], kind=Organisation.Kind.UNIT, parent=department
+        )
+    year, _ = ReportingYear.objects.get_or_create(
+        year=record["year"], defaults={"rule_set": record["rule_set"]}
+    )
+    project, _ = Project.objects.get_or_create(unit=unit, name=record["project"])
+    return unit, year, project
+
+
+@transaction.atomic
+def import_records(records, *, replace=False, by=None, source="", progress=None):
+    """Store every record or none: any refusal rolls the whole file back."""
+    stored = []
+    for index, record in enumerate(records):
+        try:
+            stored.append(store_assessment(record, replace=replace, by=by, source=source))
+        except AssessmentError as error:
+            raise AssessmentError(f"assessments[{index}]：{error}") from None
+        if progress:
+            progress(index + 1, len(records))
+    return stored

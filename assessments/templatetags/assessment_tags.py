@@ -1,0 +1,38 @@
+from django import template
+
+from assessments import rules
+
+register = template.Library()
+
+
+@register.filter
+def amount(value):
+    """Money as the official table prints it: two decimals; a blank cell stays blank."""
+    return rules.format_amount(value)
+
+
+@register.filter
+def points(value):
+    """A weight or score without trailing zeros: 15, 3.37, 8.5."""
+    if value is None or value == "":
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def percent(value):
+    return rules.format_percent(value)
+
+
+@register.simple_tag
+def finding_class(table, *parts):
+    """CSS class marking a cell that a finding concerns."""
+    severity = table.severity_at("".join(str(part) for part in parts))
+    return f"cell-{severity}" if severity else ""
+
+
+@register.filter
+def where_anchor(where):
+    """An id usable in HTML for a finding's location."""
+    return "cell-" + "".join(c if c.isalnum() else "-" for c in where)
