@@ -765,11 +765,22 @@ def evaluate(data):
     )
 
 
-def format_amount(value):
-    """Money as printed: two decimals, no separators; blank stays blank."""
+def format_amount(value, *, grouped=False):
+    """Money as the table prints it: two decimals, no separators; blank stays blank.
+
+    Screens outside the official table group thousands for reading (1,058,948,800.00).
+    """
     if value is None:
         return ""
-    return format(round_half_up(value), "f")
+    return format(round_half_up(value), ",f" if grouped else "f")
+
+
+def format_points(value):
+    """A weight or score without trailing zeros: 15, 3.37, 8.5."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_percent(value):

@@ -9,7 +9,7 @@ class AmountColumn(tables.Column):
     attrs = {"td": {"class": "num"}, "th": {"class": "num"}}
 
     def render(self, value):
-        return rules.format_amount(value)
+        return rules.format_amount(value, grouped=True)
 
 
 class AssessmentTable(tables.Table):

@@ -25,10 +25,13 @@ def assessment_detail(request, pk):
     table = build_official_table(assessment)
     evaluation = table.evaluation
     figures = [
-        ("全年预算数", rules.format_amount(assessment.total_full_year_budget) or "—"),
-        ("全年执行数", rules.format_amount(assessment.total_executed) or "—"),
+        ("全年预算数", rules.format_amount(assessment.total_full_year_budget, grouped=True) or "—"),
+        ("全年执行数", rules.format_amount(assessment.total_executed, grouped=True) or "—"),
         ("执行率", rules.format_percent(evaluation.execution_rate)),
-        ("预算执行得分", f"{evaluation.budget_score} / {assessment.budget_weight.normalize()}"),
+        (
+            "预算执行得分",
+            f"{evaluation.budget_score} / {rules.format_points(assessment.budget_weight)}",
+        ),
         ("总分", evaluation.total_score),
         ("等级", evaluation.grade),
     ]

@@ -486,7 +486,7 @@ SEVERITIES = [
     ("EXECUTION_LOW", "warning", lambda: with_funds("100000", "89990", outcome="")),
     ("RATE_TEXT_MISMATCH", "warning", lambda: clean_assessment(outcome="执行率96%")),
     ("WEIGHTS_SUM", "error", lambda: with_indicator(weight=D(51), score=D(51))),
-    ("LEVEL1_SPLIT", "warning", lambda: split_45_35_10()),
+    ("LEVEL1_SPLIT", "warning", split_45_35_10),
     ("TAXONOMY", "error", lambda: with_indicator(level2="社会效益指标")),
     ("SCORE_RANGE", "error", lambda: with_indicator(score=D("50.01"))),
     (

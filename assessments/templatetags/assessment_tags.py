@@ -14,10 +14,7 @@ def amount(value):
 @register.filter
 def points(value):
     """A weight or score without trailing zeros: 15, 3.37, 8.5."""
-    if value is None or value == "":
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return "" if value == "" else rules.format_points(value)
 
 
 @register.filter

@@ -1,0 +1,41 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_server(live_server):
+    call_command("load_demo", stdout=StringIO())
+    return live_server
+
+
+def log_in(page, server, username, password="demo2022"):
+    page.goto(f"{server.url}/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, artifacts):
+    log_in(page, demo_server, "tianbao")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(11)
+    expect(page.get_by_text("外省市差旅费")).to_be_visible()
+    page.screenshot(path=artifacts / "first-screens-1-list.png", full_page=True)
+
+    page.get_by_role("link", name="外省市差旅费").click()
+    expect(page.get_by_role("heading", name="财政项目支出绩效自评表")).to_be_visible()
+    expect(page.locator("#findings")).to_contain_text("RATE_TEXT_MISMATCH")
+    expect(page.locator(".official")).to_contain_text("33.74%")
+    expect(page.locator(".official")).to_contain_text("93.37")
+    page.screenshot(path=artifacts / "first-screens-2-detail.png", full_page=True)
+
+
+def test_wrong_password_gets_a_chinese_message(page, demo_server, artifacts):
+    log_in(page, demo_server, "tianbao", password="wrong")
+    expect(page.locator(".alert-danger")).to_contain_text("用户名")
+    page.screenshot(path=artifacts / "first-screens-0-login-error.png")

@@ -1,0 +1,106 @@
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment
+
+from .factories import AssessmentFactory, UnitFactory, UserFactory, member
+
+LIST = reverse("assessments:list")
+DETAIL_LINK = re.compile(r'href="/assessments/\d+/"')
+
+
+def login(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def outsider(db):
+    return member(UserFactory(username="outsider"), UnitFactory(), "preparer")
+
+
+def detail_url(project_name):
+    return reverse(
+        "assessments:detail", args=[Assessment.objects.get(project__name=project_name).pk]
+    )
+
+
+def test_anonymous_visitor_is_sent_to_login(client, demo):
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert client.get(detail_url("宣传费")).status_code == 302
+
+
+def test_preparer_sees_the_eleven_tables_of_her_unit(client, demo):
+    response = login(client, "tianbao").get(LIST)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert len(DETAIL_LINK.findall(text)) == 11
+    assert "外省市差旅费" in text and "33.74%" in text and "93.37" in text
+
+
+def test_department_reviewer_sees_the_tables_of_units_below(client, demo):
+    response = login(client, "juzhang").get(LIST)
+    assert len(DETAIL_LINK.findall(response.content.decode())) == 11
+
+
+def test_outsider_sees_no_table_and_gets_404_by_url(client, demo, outsider):
+    client.force_login(outsider)
+    assert "外省市差旅费" not in client.get(LIST).content.decode()
+    assert client.get(detail_url("外省市差旅费")).status_code == 404
+
+
+def test_detail_shows_figures_scores_and_findings(client, demo):
+    response = login(client, "tianbao").get(detail_url("外省市差旅费"))
+    text = response.content.decode()
+    assert response.status_code == 200
+    for expected in [
+        "13494.00",
+        "40000.00",
+        "33.74%",
+        "3.37",
+        "93.37",
+        "RATE_TEXT_MISMATCH",
+        "受疫情影响，执行率33.73%",
+        "案件当事人满意度",
+        "偏差原因分析及改进措施",
+    ]:
+        assert expected in text
+
+
+def test_detail_merges_level1_and_level2_cells(client, demo):
+    text = login(client, "tianbao").get(detail_url("宣传费")).content.decode()
+    assert '<td rowspan="4" class="center">产出指标</td>' in text
+    assert '<td rowspan="3" class="center">社会效益指标</td>' in text
+
+
+def test_post_to_the_list_is_not_allowed(client, demo):
+    assert login(client, "tianbao").post(LIST).status_code == 405
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_rows(client, demo):
+    login(client, "juzhang")
+    few = count_queries(client, LIST)
+    unit = Assessment.objects.first().project.unit
+    for _ in range(15):
+        AssessmentFactory(project__unit=unit)
+    assert count_queries(client, LIST) == few
+
+
+def test_detail_query_count_does_not_grow_with_indicator_rows(client, demo):
+    login(client, "tianbao")
+    small = count_queries(client, detail_url("外区属地化管理人员服务费"))  # 7 rows
+    large = count_queries(client, detail_url("征地养老费支出"))  # 13 rows
+    assert small == large
