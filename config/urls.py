@@ -1,11 +1,22 @@
 from django.contrib import admin
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "绩效自评 · 系统管理"
 admin.site.site_title = "绩效自评"
 
+
+def healthz(request):
+    """For the container health check: the application answers and the database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="assessments:list"), name="home"),
     path("assessments/", include("assessments.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

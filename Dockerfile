@@ -1,0 +1,29 @@
+# The web application (gunicorn + whitenoise) with WeasyPrint's libraries and the CJK fonts.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/* \
+ && pip install --no-cache-dir uv
+
+WORKDIR /app
+COPY pyproject.toml uv.lock .python-version ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_VAR_DIR=/app/var \
+    python manage.py collectstatic --no-input -v0 \
+ && useradd --system --home /app jixiao \
+ && mkdir -p /app/var/media && chown -R jixiao /app/var
+
+USER jixiao
+ENV DJANGO_DEBUG=0 DJANGO_VAR_DIR=/app/var
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --timeout 120 --access-logfile -"]

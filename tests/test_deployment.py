@@ -1,0 +1,101 @@
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(tmp_path):
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "jixiao.example.gov.cn",
+        "DJANGO_VAR_DIR": str(tmp_path),
+    }
+
+
+def test_deploy_check_is_clean_in_production_mode(tmp_path):
+    result = run_manage("check", "--deploy", **production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["DJANGO_SECRET_KEY"]
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_mode_creates_no_demo_accounts(tmp_path):
+    env = production_env(tmp_path)
+    assert run_manage("migrate", "--no-input", **env).returncode == 0
+    result = run_manage("load_demo", **env)
+    assert result.returncode != 0
+    assert "生产模式" in result.stderr
+
+
+def test_demo_accounts_cannot_sign_in_outside_demo_mode(demo, settings):
+    assert authenticate(username="tianbao", password="demo2022") is not None
+    settings.DEMO_MODE = False
+    assert authenticate(username="tianbao", password="demo2022") is None
+
+
+def test_load_demo_refuses_in_production_mode_in_process(db, settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError):
+        call_command("load_demo", stdout=StringIO())
+
+
+def test_load_demo_runs_twice_without_duplicating(demo):
+    from assessments.models import Assessment
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert Assessment.objects.count() == 11
+    assert "本次新载入 0 张" in out.getvalue()
+
+
+def test_docker_compose_file_is_valid():
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "x",
+        "DJANGO_SECRET_KEY": "x",
+        "DJANGO_ALLOWED_HOSTS": "example.org",
+    }
+    result = subprocess.run(
+        [compose, "-f", "docker-compose.yml", "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("healthcheck:") == 2
+    assert "service_healthy" in result.stdout
+    assert "postgres:15" in result.stdout
