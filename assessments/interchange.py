@@ -315,27 +315,37 @@ def record_fields(record):
 
 
 def _string(value):
-    return None if value is None else format(value, "f")
+    """A stored decimal as the database holds it: always two decimals."""
+    return None if value is None else format(value.quantize(rules.CENT), "f")
 
 
 def _plain_number(value):
     return None if value is None else format(value.normalize(), "f")
 
 
-def export_assessment(assessment):
-    indicators = list(assessment.indicators.all())
-    evaluation = rules.evaluate(assessment.rules_input(indicators))
-    funds = {
-        line: {
-            column: _string(getattr(assessment, f"{line}_{column}"))
-            for column in rules.FUND_COLUMNS
-        }
-        for line in rules.FUND_LINES
-    }
-    rows = []
-    for row, result in zip(indicators, evaluation.indicators, strict=True):
-        target, actual = result.target, result.actual
-        rows.append(
+def assessment_record(assessment, indicators=None):
+    """Every stored figure and text of one assessment, in interchange form, without `computed`."""
+    if indicators is None:
+        indicators = list(assessment.indicators.all())
+    return {
+        "year": assessment.year.year,
+        "project": assessment.project.name,
+        "department": assessment.department_name,
+        "unit": assessment.project.unit.name,
+        "rule_set": assessment.year.rule_set,
+        "money_unit": assessment.money_unit,
+        "status": assessment.status,
+        "funds": {
+            line: {
+                column: _string(getattr(assessment, f"{line}_{column}"))
+                for column in rules.FUND_COLUMNS
+            }
+            for line in rules.FUND_LINES
+        },
+        "budget_weight": _string(assessment.budget_weight),
+        "goal": assessment.goal,
+        "outcome": assessment.outcome,
+        "indicators": [
             {
                 "level1": row.level1,
                 "level2": row.level2,
@@ -346,38 +356,35 @@ def export_assessment(assessment):
                 "weight": _string(row.weight),
                 "score": _string(row.score),
                 "reason": row.reason,
-                "computed": {
-                    "comparator": target.comparator if target else None,
-                    "target_value": _plain_number(target.number) if target else None,
-                    "actual_value": _plain_number(actual.number) if actual else None,
-                    "unit": (target.unit if target else "") or (actual.unit if actual else ""),
-                    "met": result.met,
-                    "suggested_score": _string(result.suggested_score),
-                },
             }
-        )
-    return {
-        "year": assessment.year.year,
-        "project": assessment.project.name,
-        "department": assessment.department_name,
-        "unit": assessment.project.unit.name,
-        "rule_set": assessment.year.rule_set,
-        "money_unit": assessment.money_unit,
-        "status": assessment.status,
-        "funds": funds,
-        "budget_weight": _string(assessment.budget_weight),
-        "goal": assessment.goal,
-        "outcome": assessment.outcome,
-        "indicators": rows,
-        "computed": {
-            "execution_rate": _string(evaluation.execution_rate),
-            "budget_score": _string(evaluation.budget_score),
-            "indicator_score": _string(evaluation.indicator_score),
-            "total_score": _string(evaluation.total_score),
-            "grade": evaluation.grade,
-            "findings": [finding.as_dict() for finding in evaluation.findings],
-        },
+            for row in indicators
+        ],
     }
+
+
+def export_assessment(assessment):
+    indicators = list(assessment.indicators.all())
+    evaluation = rules.evaluate(assessment.rules_input(indicators))
+    record = assessment_record(assessment, indicators)
+    for row, result in zip(record["indicators"], evaluation.indicators, strict=True):
+        target, actual = result.target, result.actual
+        row["computed"] = {
+            "comparator": target.comparator if target else None,
+            "target_value": _plain_number(target.number) if target else None,
+            "actual_value": _plain_number(actual.number) if actual else None,
+            "unit": (target.unit if target else "") or (actual.unit if actual else ""),
+            "met": result.met,
+            "suggested_score": _string(result.suggested_score),
+        }
+    record["computed"] = {
+        "execution_rate": _string(evaluation.execution_rate),
+        "budget_score": _string(evaluation.budget_score),
+        "indicator_score": _string(evaluation.indicator_score),
+        "total_score": _string(evaluation.total_score),
+        "grade": evaluation.grade,
+        "findings": [finding.as_dict() for finding in evaluation.findings],
+    }
+    return record
 
 
 def export_queryset(year=None, unit=None):

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -305,6 +306,49 @@ class Indicator(models.Model):
             score=self.score,
             reason=self.reason,
         )
+
+
+class Signature(models.Model):
+    """A sign-off bound to content: the canonical snapshot of every stored value and its hash."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signatures")
+    snapshot = models.JSONField(_("签发内容"))
+    content_hash = models.CharField(_("内容摘要（SHA-256）"), max_length=64, db_index=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    comment = models.TextField(_("说明"), blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(_("作废原因"), blank=True)
+    pdf = models.FileField(_("签发版 PDF"), upload_to="signed/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("签发记录")
+        verbose_name_plural = _("签发记录")
+        ordering = ["assessment", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(voided_at__isnull=True),
+                name="one_valid_signature_per_assessment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} · {self.content_hash[:12]}"
+
+    @property
+    def is_valid(self):
+        return self.voided_at is None
 
 
 class AssessmentEvent(models.Model):

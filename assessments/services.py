@@ -1,10 +1,12 @@
 """Every change of stored state goes through here, inside one transaction, with its log entry."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import rules
 from .interchange import record_fields
 from .models import Assessment, AssessmentEvent, Organisation, Project, ReportingYear
+from .signing import record_signature
 
 
 class AssessmentError(Exception):
@@ -67,6 +69,10 @@ def store_assessment(record, *, replace, by=None, source=""):
         row.set_parsed_values()
     assessment.indicators.model.objects.bulk_create(indicators)
     signed = assessment.status == Assessment.Status.SIGNED_OFF
+    if existing:
+        _void_signatures(assessment, by=by, reason="导入文件覆盖了内容")
+    if signed:
+        record_signature(assessment, by=by, comment="从文件导入")
     log_event(
         assessment,
         AssessmentEvent.Action.SIGN_OFF if signed else AssessmentEvent.Action.IMPORT,
@@ -76,6 +82,12 @@ def store_assessment(record, *, replace, by=None, source=""):
         comment=f"从文件导入：{source}" if source else "从文件导入",
     )
     return assessment
+
+
+def _void_signatures(assessment, *, by, reason):
+    assessment.signatures.filter(voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_by=by, void_reason=reason
+    )
 
 
 def _resolve_places(record):

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .views import assessments
 
 app_name = "assessments"
 
 urlpatterns = [
-    path("", views.AssessmentListView.as_view(), name="list"),
-    path("<int:pk>/", views.assessment_detail, name="detail"),
+    path("", assessments.AssessmentListView.as_view(), name="list"),
+    path("<int:pk>/", assessments.assessment_detail, name="detail"),
 ]

@@ -6,7 +6,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from assessments.management.commands.load_demo import DEMO_FILE
-from assessments.models import Assessment, AssessmentEvent, Indicator, Organisation, Project
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    Indicator,
+    Organisation,
+    Project,
+    Signature,
+)
 
 PUBLISHED_TOTALS = [
     "100",
@@ -104,6 +111,7 @@ def test_export_import_export_is_byte_identical(demo, tmp_path):
     first = export()
     path = write(tmp_path, first)
     AssessmentEvent.objects.all().delete()
+    Signature.objects.all().delete()
     Indicator.objects.all().delete()
     Assessment.objects.all().delete()
     import_file(path)
@@ -167,6 +175,20 @@ def test_replace_overwrites_in_place_and_keeps_the_history(db, tmp_path):
     assert leaflet.goal.startswith("通过告知单发放")
     assert leaflet.indicators.count() == 9
     assert leaflet.events.count() == 2
+    assert leaflet.signatures.filter(voided_at__isnull=True).count() == 1
+    assert leaflet.signatures.count() == 2
+
+
+def test_imported_signed_tables_carry_a_signature_that_matches_their_content(db):
+    from assessments.signing import check_signature
+
+    import_file(DEMO_FILE)
+    leaflet = Assessment.objects.get(project__name="宣传费")
+    check = check_signature(leaflet)
+    assert check.matches
+    Assessment.objects.filter(pk=leaflet.pk).update(goal="改动")
+    leaflet.refresh_from_db()
+    assert not check_signature(leaflet).matches
 
 
 def mutate(document, change):

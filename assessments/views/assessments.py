@@ -3,11 +3,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django_tables2 import SingleTableView
 
-from . import rules
-from .models import Assessment
-from .permissions import get_assessment_for_user
-from .presentation import build_official_table
-from .tables import AssessmentTable
+from .. import rules
+from ..models import Assessment
+from ..permissions import get_assessment_for_user
+from ..presentation import build_official_table
+from ..tables import AssessmentTable
 
 
 class AssessmentListView(LoginRequiredMixin, SingleTableView):
