@@ -176,13 +176,15 @@ def parse_decimal(text, *, places=2, max_digits=MAX_AMOUNT_DIGITS, what="金额"
         if not match:
             raise ValueError(f"{what}“{text}”不是有效的数字。")
         sign, whole, fraction = match.groups()
-        value = Decimal(f"{sign}{whole.replace(',', '')}.{fraction or '0'}")
+        number = f"{sign}{whole.replace(',', '')}" + (f".{fraction}" if fraction else "")
+        value = Decimal(number)
     if not value.is_finite():
         raise ValueError(f"{what}“{text}”不是有效的数字。")
-    if -value.as_tuple().exponent > places and value != round_half_up(
-        value, Decimal(1).scaleb(-places)
-    ):
-        raise ValueError(f"{what}最多保留 {places} 位小数。")
+    step = Decimal(1).scaleb(-places)
+    if -value.as_tuple().exponent > places:
+        if value != round_half_up(value, step):
+            raise ValueError(f"{what}最多保留 {places} 位小数。")
+        value = round_half_up(value, step)
     if abs(value) >= Decimal(10) ** max_digits:
         raise ValueError(f"{what}过大：整数部分最多 {max_digits} 位。")
     return value
@@ -252,12 +254,13 @@ _COMPARATOR_SPELLINGS = sorted(
     key=lambda pair: -len(pair[0]),
 )
 
-_UNITS = (
-    "%|‰|百分比|"
-    "(?:[万亿千百])?(?:人次|户次|小时|分钟|公里|千米|平方米|立方米|课时|学时|工作日|个月|季度|"
+_UNIT_WORDS = (
+    "人次|户次|小时|分钟|公里|千米|平方米|立方米|课时|学时|个工作日|工作日|个月|季度|批次|街道|居委|"
     "元|件|人|户|起|镇|个|次|项|家|天|日|月|年|周|篇|场|份|台|套|条|所|张|本|册|座|米|亩|吨|"
-    "辆|期|批|分|名|位|间|处|栋|例|宗|单|封|页|种|类|部|门|批次|街道|村|居委)"
+    "辆|期|批|分|名|位|间|处|栋|例|宗|单|封|页|种|类|部|门|村"
 )
+# 万 and 亿 may stand alone ("≥2万") or before a unit ("=5万元"); either way they stay in the unit.
+_UNITS = f"%|‰|百分比|[万亿千百](?:{_UNIT_WORDS})?|(?:{_UNIT_WORDS})"
 _NUMBER_RE = re.compile(
     r"^(?P<number>\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,4})?|\d{1,15}(?:\.\d{1,4})?)"
     rf"\s*(?P<unit>{_UNITS})?"
@@ -519,7 +522,12 @@ def _funds_findings(data, rule_set):
         blank_lines = [
             line for line, part in zip(FUND_LINES[1:], parts, strict=True) if part is None
         ]
-        where = f"funds.{blank_lines[0]}.{column}" if blank_lines else f"funds.total.{column}"
+        # Point at a blank line only when nothing reported explains any of the total.
+        where = (
+            f"funds.{blank_lines[0]}.{column}"
+            if blank_lines and reported == 0
+            else f"funds.total.{column}"
+        )
         stated_text = "未填写" if stated is None else _amount(stated)
         findings.append(
             Finding(
@@ -533,7 +541,12 @@ def _funds_findings(data, rule_set):
             )
         )
     ratio = execution_ratio(total.full_year_budget, total.executed)
-    if ratio is not None and ratio > 1:
+    rate = execution_rate(total.full_year_budget, total.executed)
+    if (
+        total.executed is not None
+        and total.full_year_budget is not None
+        and total.executed > total.full_year_budget
+    ):
         findings.append(
             Finding(
                 "EXECUTION_OVER_BUDGET",
@@ -543,12 +556,12 @@ def _funds_findings(data, rule_set):
                 "funds.total.executed",
             )
         )
-    if ratio is not None and ratio * HUNDRED < rule_set.execution_low_percent:
+    if rate is not None and rate < rule_set.execution_low_percent:
         findings.append(
             Finding(
                 "EXECUTION_LOW",
                 WARNING,
-                f"执行率 {execution_rate(total.full_year_budget, total.executed)}% 低于 "
+                f"执行率 {rate}% 低于 "
                 f"{rule_set.execution_low_percent}%，请在实际完成情况中说明原因。",
                 "outcome",
             )
@@ -682,7 +695,7 @@ def _indicator_findings(index, row, result, rule_set):
                 f"{where}.score",
             )
         )
-    elif result.met is False and score == weight:
+    elif result.met is False and score == weight and result.suggested_score != weight:
         findings.append(
             Finding(
                 "SCORE_INCONSISTENT",
