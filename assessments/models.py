@@ -172,6 +172,8 @@ class Assessment(models.Model):
     error_count = models.PositiveSmallIntegerField(_("错误数"), default=0)
     warning_count = models.PositiveSmallIntegerField(_("提示数"), default=0)
 
+    # The wizard step the preparer last saved, so that she resumes where she left.
+    last_step = models.CharField(max_length=20, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -3,7 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django_tables2 import SingleTableView
 
-from .. import rules
+from .. import permissions, rules
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..presentation import build_official_table
@@ -17,6 +17,11 @@ class AssessmentListView(LoginRequiredMixin, SingleTableView):
 
     def get_queryset(self):
         return Assessment.objects.for_table().visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = permissions.preparer_units(self.request.user).exists()
+        return context
 
 
 @login_required
@@ -38,5 +43,11 @@ def assessment_detail(request, pk):
     return render(
         request,
         "assessments/detail.html",
-        {"assessment": assessment, "table": table, "figures": figures},
+        {
+            "assessment": assessment,
+            "table": table,
+            "figures": figures,
+            "can_edit": permissions.can_edit(request.user, assessment)[0],
+            "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
+        },
     )

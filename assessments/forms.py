@@ -1,0 +1,404 @@
+"""Forms of the wizard: they read what people type and check its shape; services check rules."""
+
+from decimal import Decimal
+
+from django import forms
+
+from . import rules
+from .models import Assessment, Indicator, Project, ReportingYear
+
+MAX_POINTS = Decimal("100")
+
+
+class DecimalTextField(forms.CharField):
+    """A number typed or pasted the way people do: full-width digits, separators, spaces."""
+
+    def __init__(self, *, what, places=2, max_digits=rules.MAX_AMOUNT_DIGITS, maximum=None, **kw):
+        kw.setdefault("required", False)
+        # The length limit guards the text typed; the value itself is a Decimal.
+        max_length = kw.pop("max_length", 40)
+        super().__init__(**kw)
+        self.what, self.places, self.max_digits, self.maximum = what, places, max_digits, maximum
+        self.max_text = max_length
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(max_length)}
+        )
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if len(text) > self.max_text:
+            raise forms.ValidationError(f"{self.what}过长。", code="too_long")
+        try:
+            number = rules.parse_decimal(
+                text, places=self.places, max_digits=self.max_digits, what=self.what
+            )
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        if number is not None and number < 0:
+            raise forms.ValidationError(f"{self.what}不能为负数。", code="negative")
+        if number is not None and self.maximum is not None and number > self.maximum:
+            raise forms.ValidationError(f"{self.what}不能超过 {self.maximum}。", code="too_big")
+        return number
+
+
+def amount_to_text(value):
+    return "" if value is None else rules.format_amount(value)
+
+
+def points_to_text(value):
+    return rules.format_points(value)
+
+
+# ---------------------------------------------------------------------------
+# Starting a table
+
+
+class StartForm(forms.Form):
+    unit = forms.ModelChoiceField(label="实施单位", queryset=None, empty_label=None)
+    year = forms.ModelChoiceField(label="年度", queryset=None, empty_label=None)
+    project = forms.ModelChoiceField(
+        label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
+    )
+    project_name = forms.CharField(label="新项目名称", max_length=200, required=False)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["year"].queryset = ReportingYear.objects.filter(is_open=True)
+        self.fields["project"].queryset = Project.objects.filter(unit__in=units).select_related(
+            "unit"
+        )
+        self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"
+
+    def clean(self):
+        data = super().clean()
+        project, name = data.get("project"), (data.get("project_name") or "").strip()
+        if not project and not name:
+            self.add_error("project_name", "请选择已有项目，或填写新项目名称。")
+        if project and name:
+            self.add_error("project_name", "已选择已有项目时，请不要再填写新项目名称。")
+        if project and data.get("unit") and project.unit_id != data["unit"].pk:
+            self.add_error("project", "所选项目不属于所选实施单位。")
+        return data
+
+
+class CopyForm(forms.Form):
+    year = forms.ModelChoiceField(label="复制到年度", queryset=None, empty_label=None)
+
+    def __init__(self, *args, source, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].queryset = ReportingYear.objects.filter(
+            is_open=True, year__gt=source.year.year
+        ).exclude(assessments__project=source.project)
+
+
+# ---------------------------------------------------------------------------
+# The steps
+
+
+class StepForm(forms.Form):
+    """Every step carries the version it was based on, so that a late save cannot overwrite."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BasicForm(StepForm):
+    money_unit = forms.ChoiceField(label="金额单位", choices=Assessment.MoneyUnit.choices)
+
+    @staticmethod
+    def initial_for(assessment):
+        return {"money_unit": assessment.money_unit}
+
+    def assessment_fields(self):
+        return {"money_unit": self.cleaned_data["money_unit"]}
+
+
+FUNDS_INPUT_LINES = rules.FUND_LINES[1:]
+
+
+class FundsForm(StepForm):
+    """The three lines × three amounts; 年度资金总额 is their sum."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for line in FUNDS_INPUT_LINES:
+            for column in rules.FUND_COLUMNS:
+                self.fields[f"{line}_{column}"] = DecimalTextField(
+                    label=f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}",
+                    what=rules.FUND_COLUMN_LABELS[column],
+                    max_length=40,
+                )
+
+    @staticmethod
+    def initial_for(assessment):
+        return {
+            f"{line}_{column}": amount_to_text(getattr(assessment, f"{line}_{column}"))
+            for line in FUNDS_INPUT_LINES
+            for column in rules.FUND_COLUMNS
+        }
+
+    def assessment_fields(self):
+        fields = {name: self.cleaned_data[name] for name in self.initial_for_names()}
+        for column in rules.FUND_COLUMNS:
+            parts = [fields[f"{line}_{column}"] for line in FUNDS_INPUT_LINES]
+            reported = [part for part in parts if part is not None]
+            fields[f"total_{column}"] = sum(reported, Decimal(0)) if reported else None
+        return fields
+
+    @staticmethod
+    def initial_for_names():
+        return [f"{line}_{column}" for line in FUNDS_INPUT_LINES for column in rules.FUND_COLUMNS]
+
+    def rows(self):
+        """Bound fields arranged as the table: one row per line, one cell per column."""
+        return [
+            (
+                rules.FUND_LINE_LABELS[line],
+                [self[f"{line}_{column}"] for column in rules.FUND_COLUMNS],
+            )
+            for line in FUNDS_INPUT_LINES
+        ]
+
+
+class GoalForm(StepForm):
+    goal = forms.CharField(
+        label="预期目标",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="项目年度总体目标，按预算批复时的内容填写。",
+    )
+
+    @staticmethod
+    def initial_for(assessment):
+        return {"goal": assessment.goal}
+
+    def assessment_fields(self):
+        return {"goal": self.cleaned_data["goal"]}
+
+
+class TargetRowForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    level1 = forms.ChoiceField(label="一级指标")
+    level2 = forms.ChoiceField(label="二级指标")
+    name = forms.CharField(label="三级指标", max_length=200)
+    target = forms.CharField(label="年度指标值", max_length=200, required=False)
+    weight = DecimalTextField(
+        label="分值", what="分值", max_digits=3, maximum=MAX_POINTS, max_length=20
+    )
+
+    def __init__(self, *args, rule_set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule_set = rule_set
+        self.fields["level1"].choices = [(name, name) for name in rule_set.taxonomy]
+        self.fields["level2"].choices = [
+            (level2, level2) for level2s in rule_set.taxonomy.values() for level2 in level2s
+        ]
+        self.fields["name"].widget.attrs["placeholder"] = "如：告知单制作数量"
+        self.fields["target"].widget.attrs["placeholder"] = "如：≥95%、=35000件、及时"
+
+    def clean(self):
+        data = super().clean()
+        level1, level2 = data.get("level1"), data.get("level2")
+        if level1 and level2 and level2 not in self.rule_set.level2_choices(level1):
+            self.add_error("level2", f"“{level2}”不是“{level1}”下的二级指标。")
+        return data
+
+
+class BaseTargetFormSet(forms.BaseFormSet):
+    def __init__(self, *args, rule_set, budget_weight, **kwargs):
+        self.rule_set, self.budget_weight = rule_set, budget_weight
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"rule_set": self.rule_set}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            rule_set=self.rule_set,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def kept_forms(self):
+        forms_ = [f for f in self.forms if f.has_changed() or f.cleaned_data.get("id")]
+        forms_ = [f for f in forms_ if not self._should_delete_form(f)]
+        return sorted(forms_, key=lambda f: f.cleaned_data.get("ORDER") or 0)
+
+    def clean(self):
+        if any(self.errors):
+            return
+        expected = rules.HUNDRED - self.budget_weight
+        total = sum((f.cleaned_data.get("weight") or 0 for f in self.kept_forms()), Decimal(0))
+        if total != expected:
+            total, expected_text = rules.format_points(total), rules.format_points(expected)
+            raise forms.ValidationError(
+                f"绩效指标分值合计为 {total}，应为 {expected_text}"
+                f"（总分 100 减去预算执行分值 {rules.format_points(self.budget_weight)}）。",
+                code="weights_sum",
+            )
+
+    def rows(self):
+        """The kept rows in taxonomy order: 一级 and 二级 as the rule set lists them."""
+        level1_order = list(self.rule_set.taxonomy)
+        level2_order = [l2 for l2s in self.rule_set.taxonomy.values() for l2 in l2s]
+        forms_ = self.kept_forms()
+        ranked = sorted(
+            enumerate(forms_),
+            key=lambda pair: (
+                level1_order.index(pair[1].cleaned_data["level1"]),
+                level2_order.index(pair[1].cleaned_data["level2"]),
+                pair[0],
+            ),
+        )
+        return [
+            {
+                "id": form.cleaned_data.get("id"),
+                **{
+                    name: form.cleaned_data[name] for name in ("level1", "level2", "name", "target")
+                },
+                "weight": form.cleaned_data.get("weight"),
+            }
+            for _, form in ranked
+        ]
+
+
+TargetFormSet = forms.formset_factory(
+    TargetRowForm,
+    formset=BaseTargetFormSet,
+    extra=0,
+    can_delete=True,
+    can_order=True,
+    max_num=200,
+    validate_max=True,
+)
+
+
+def target_initial(indicators):
+    return [
+        {
+            "id": row.pk,
+            "level1": row.level1,
+            "level2": row.level2,
+            "name": row.name,
+            "target": row.target,
+            "weight": points_to_text(row.weight),
+            "ORDER": row.position,
+        }
+        for row in indicators
+    ]
+
+
+class ActualRowForm(forms.Form):
+    """One indicator's result. The row itself (weight, target) comes from the stored draft."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    actual = forms.CharField(label="实际完成值", max_length=200, required=False)
+    grade = forms.ChoiceField(
+        label="完成等级", required=False, choices=[("", "—"), *Indicator.Grade.choices]
+    )
+    score = DecimalTextField(
+        label="得分", what="得分", max_digits=3, maximum=MAX_POINTS, max_length=20
+    )
+    reason = forms.CharField(
+        label="偏差原因分析及改进措施",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, indicator, rule_set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator, self.rule_set = indicator, rule_set
+        self.qualitative = (parsed := rules.parse_value(indicator.target)) is not None and (
+            parsed.is_qualitative
+        )
+
+    def clean(self):
+        data = super().clean()
+        weight, score = self.indicator.weight, data.get("score")
+        if score is None or weight is None:
+            return data
+        if score > weight:
+            self.add_error("score", f"得分不能高于分值 {rules.format_points(weight)}。")
+        if self.qualitative and data.get("grade"):
+            low, high = rules.qualitative_band(data["grade"], weight, self.rule_set)
+            if not low <= score <= high:
+                label = rules.QUALITATIVE_GRADE_LABELS[data["grade"]]
+                self.add_error(
+                    "score",
+                    f"评为“{label}”时得分应在 {rules.format_points(low)} 至 "
+                    f"{rules.format_points(high)} 之间。",
+                )
+        if score < weight and not (data.get("reason") or "").strip():
+            self.add_error("reason", "得分低于分值时，必须填写偏差原因分析及改进措施。")
+        return data
+
+
+class BaseActualFormSet(forms.BaseFormSet):
+    def __init__(self, *args, indicators, rule_set, **kwargs):
+        self.indicators, self.rule_set = list(indicators), rule_set
+        kwargs.setdefault(
+            "initial",
+            [
+                {
+                    "id": row.pk,
+                    "actual": row.actual,
+                    "grade": row.grade,
+                    "score": points_to_text(row.score),
+                    "reason": row.reason,
+                }
+                for row in self.indicators
+            ],
+        )
+        super().__init__(*args, **kwargs)
+
+    def total_form_count(self):
+        return len(self.indicators)
+
+    def get_form_kwargs(self, index):
+        return {"indicator": self.indicators[index], "rule_set": self.rule_set}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        posted = [form.cleaned_data["id"] for form in self.forms]
+        if posted != [row.pk for row in self.indicators]:
+            raise forms.ValidationError("指标行与已保存的不一致，请重新打开此步骤。")
+
+    def rows(self):
+        return [
+            {
+                "id": form.cleaned_data["id"],
+                "actual": form.cleaned_data["actual"],
+                "grade": form.cleaned_data["grade"] if form.qualitative else "",
+                "score": form.cleaned_data["score"],
+                "reason": form.cleaned_data["reason"],
+            }
+            for form in self.forms
+        ]
+
+
+ActualFormSet = forms.formset_factory(ActualRowForm, formset=BaseActualFormSet, extra=0)
+
+
+class OutcomeForm(StepForm):
+    outcome = forms.CharField(
+        label="实际完成情况",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。",
+    )
+
+    @staticmethod
+    def initial_for(assessment):
+        return {"outcome": assessment.outcome}
+
+    def assessment_fields(self):
+        return {"outcome": self.cleaned_data["outcome"]}
