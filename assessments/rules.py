@@ -183,7 +183,7 @@ def parse_decimal(text, *, places=2, max_digits=MAX_AMOUNT_DIGITS, what="金额"
     step = Decimal(1).scaleb(-places)
     if -value.as_tuple().exponent > places:
         if value != round_half_up(value, step):
-            raise ValueError(f"{what}最多保留 {places} 位小数。")
+            raise ValueError(f"{what}最多保留{'两' if places == 2 else places}位小数。")
         value = round_half_up(value, step)
     if abs(value) >= Decimal(10) ** max_digits:
         raise ValueError(f"{what}过大：整数部分最多 {max_digits} 位。")

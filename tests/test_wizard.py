@@ -1,0 +1,455 @@
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments import services
+from assessments.interchange import assessment_record
+from assessments.models import Assessment, AssessmentEvent, ReportingYear
+
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory(name="上海市某某服务中心")
+
+
+@pytest.fixture
+def preparer(unit):
+    return member(UserFactory(username="preparer", first_name="张丽"), unit, "preparer")
+
+
+@pytest.fixture
+def colleague(unit):
+    return member(UserFactory(username="colleague", first_name="李娜"), unit, "preparer")
+
+
+@pytest.fixture
+def reviewer(unit):
+    return member(UserFactory(username="reviewer"), unit, "reviewer")
+
+
+@pytest.fixture
+def draft(unit):
+    year = YearFactory(year=2023)
+    return AssessmentFactory(project__unit=unit, year=year)
+
+
+def step_url(assessment, step):
+    return reverse("assessments:wizard_step", args=[assessment.pk, step])
+
+
+def stored(assessment):
+    """Everything stored about the draft, to prove that a refused save changed nothing."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    return json.dumps(assessment_record(assessment), ensure_ascii=False), assessment.version
+
+
+def funds_post(assessment, **overrides):
+    data = {"version": assessment.version}
+    for line in ("current", "carryover", "other"):
+        for column in ("initial_budget", "full_year_budget", "executed"):
+            data[f"{line}_{column}"] = ""
+    data.update(
+        current_initial_budget="10000", current_full_year_budget="10000", current_executed="9000"
+    )
+    data.update(overrides)
+    return data
+
+
+def targets_post(assessment, rows=None, **extra):
+    rows = (
+        rows
+        if rows is not None
+        else [
+            (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+            for row in assessment.indicators.order_by("position")
+        ]
+    )
+    data = {
+        "version": assessment.version,
+        "rows-TOTAL_FORMS": len(rows),
+        "rows-INITIAL_FORMS": len(rows),
+        "rows-MIN_NUM_FORMS": 0,
+        "rows-MAX_NUM_FORMS": 1000,
+    }
+    for index, (pk, level1, level2, name, target, weight) in enumerate(rows):
+        prefix = f"rows-{index}-"
+        data.update(
+            {
+                prefix + "id": pk or "",
+                prefix + "level1": level1,
+                prefix + "level2": level2,
+                prefix + "name": name,
+                prefix + "target": target,
+                prefix + "weight": weight,
+                prefix + "ORDER": index + 1,
+            }
+        )
+    data.update(extra)
+    return data
+
+
+def actuals_post(assessment, changes=None, outcome="执行率90%"):
+    rows = list(assessment.indicators.order_by("position"))
+    data = {
+        "version": assessment.version,
+        "outcome": outcome,
+        "rows-TOTAL_FORMS": len(rows),
+        "rows-INITIAL_FORMS": len(rows),
+        "rows-MIN_NUM_FORMS": 0,
+        "rows-MAX_NUM_FORMS": 1000,
+    }
+    for index, row in enumerate(rows):
+        prefix = f"rows-{index}-"
+        data.update(
+            {
+                prefix + "id": row.pk,
+                prefix + "actual": row.actual,
+                prefix + "grade": row.grade,
+                prefix + "score": format(row.score, "f"),
+                prefix + "reason": row.reason,
+            }
+        )
+    for key, value in (changes or {}).items():
+        data[f"rows-{key}"] = value
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Saving steps
+
+
+def test_funds_step_saves_amounts_typed_as_people_type_them(client, preparer, draft):
+    client.force_login(preparer)
+    response = client.post(
+        step_url(draft, "funds"),
+        funds_post(
+            draft,
+            current_full_year_budget="１２，０００．５０",
+            current_executed=" 9,000 ",
+            carryover_full_year_budget="0",
+            next="1",
+        ),
+    )
+    assert response.status_code == 302
+    assert response.url == step_url(draft, "goal")
+    draft.refresh_from_db()
+    assert draft.current_full_year_budget == Decimal("12000.50")
+    assert draft.total_full_year_budget == Decimal("12000.50")
+    assert draft.total_executed == Decimal("9000")
+    assert draft.carryover_executed is None
+    assert draft.execution_rate == Decimal("75.00")
+    assert draft.last_step == "funds"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-100", "不能为负数"),
+        ("一万", "不是有效的数字"),
+        ("12345678901234567890", "过大"),
+        ("1.005", "两位小数"),
+    ],
+    ids=["negative", "letters", "20 digits", "three decimals"],
+)
+def test_bad_amount_gets_a_chinese_field_error_and_changes_nothing(
+    client, preparer, draft, value, message
+):
+    client.force_login(preparer)
+    before = stored(draft)
+    response = client.post(
+        step_url(draft, "funds"), funds_post(draft, current_executed=value, next="1")
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "is-invalid" in response.content.decode()
+    assert stored(draft) == before
+
+
+def test_weights_summing_to_91_are_refused_and_change_nothing(client, preparer, draft):
+    client.force_login(preparer)
+    before = stored(draft)
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (*rows[0][:5], "51")
+    response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
+    assert response.status_code == 200
+    assert "绩效指标分值合计为 91，应为 90" in response.content.decode()
+    assert stored(draft) == before
+
+
+def test_level2_must_belong_to_its_level1(client, preparer, draft):
+    client.force_login(preparer)
+    before = stored(draft)
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (rows[0][0], "产出指标", "社会效益指标", *rows[0][3:])
+    response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
+    assert "不是“产出指标”下的二级指标" in response.content.decode()
+    assert stored(draft) == before
+
+
+def test_targets_step_adds_removes_and_orders_rows_by_taxonomy(client, preparer, draft):
+    client.force_login(preparer)
+    first, second, third = draft.indicators.order_by("position")
+    rows = [
+        (third.pk, third.level1, third.level2, third.name, third.target, "10"),
+        (None, "产出指标", "时效指标", "按时完成率", "=100%", "20"),
+        (first.pk, first.level1, first.level2, "完成数量（改）", "≥120件", "30"),
+        (None, "效益指标", "社会效益指标", "政策知晓率", "≥80%", "30"),
+    ]
+    data = targets_post(draft, rows, save="1")
+    response = client.post(step_url(draft, "targets"), data)
+    assert response.status_code == 302
+    names = list(draft.indicators.order_by("position").values_list("name", flat=True))
+    assert names == ["完成数量（改）", "按时完成率", "政策知晓率", "满意度"]
+    edited = draft.indicators.get(pk=first.pk)
+    assert (edited.target_comparator, edited.target_number, edited.target_unit) == (
+        ">=",
+        Decimal("120"),
+        "件",
+    )
+    assert edited.actual == "=100件"  # the actual entered earlier survives editing the target
+    assert not draft.indicators.filter(pk=second.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"0-score": "51"}, "score", "得分不能高于分值"),
+        ({"0-score": "40", "0-reason": ""}, "reason", "必须填写偏差原因分析及改进措施"),
+        ({"0-score": "-1"}, "score", "不能为负数"),
+    ],
+    ids=["above weight", "missing reason", "negative"],
+)
+def test_bad_score_gets_a_field_error_and_changes_nothing(
+    client, preparer, draft, changes, field, message
+):
+    client.force_login(preparer)
+    before = stored(draft)
+    response = client.post(step_url(draft, "actuals"), actuals_post(draft, changes) | {"save": "1"})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert stored(draft) == before
+
+
+def test_qualitative_score_must_stay_inside_its_grade_band(client, preparer, unit):
+    assessment = AssessmentFactory(
+        project__unit=unit,
+        indicators=[
+            ("产出指标", "时效指标", "及时性", "及时", "及时", "50", "50"),
+            ("效益指标", "社会效益指标", "覆盖率", ">=95%", "=98%", "30", "30"),
+            ("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "=95%", "10", "10"),
+        ],
+    )
+    client.force_login(preparer)
+    before = stored(assessment)
+    changes = {"0-grade": "partial", "0-score": "45", "0-reason": "部分延迟"}
+    response = client.post(
+        step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"}
+    )
+    assert "得分应在 30 至 40 之间" in response.content.decode()
+    assert stored(assessment) == before
+    changes["0-score"] = "38"
+    response = client.post(
+        step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"}
+    )
+    assert response.status_code == 302
+    row = assessment.indicators.get(position=1)
+    assert (row.grade, row.score) == ("partial", Decimal("38"))
+
+
+def test_a_save_writes_exactly_one_log_entry_with_old_and_new_values(client, preparer, draft):
+    client.force_login(preparer)
+    client.post(
+        step_url(draft, "goal"), {"version": draft.version, "goal": "新的目标", "save": "1"}
+    )
+    event = AssessmentEvent.objects.get(assessment=draft, action="edit")
+    assert event.actor == preparer
+    assert event.changes == {"goal": ["完成年度工作任务。", "新的目标"]}
+
+
+def test_a_save_over_a_newer_version_is_refused_naming_who_changed_it(
+    client, preparer, colleague, draft
+):
+    stale_version = draft.version
+    services.save_draft(
+        draft.pk,
+        by=colleague,
+        base_version=stale_version,
+        step="goal",
+        fields={"goal": "同事的修改"},
+    )
+    client.force_login(preparer)
+    response = client.post(
+        step_url(draft, "goal"),
+        {"version": stale_version, "goal": "我的修改", "save": "1"},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "李娜 已于" in text and "您的修改没有保存" in text
+    assert "我的修改" in text  # what she typed is still on the page
+    assert Assessment.objects.get(pk=draft.pk).goal == "同事的修改"
+
+
+# ---------------------------------------------------------------------------
+# Who may
+
+
+def test_reviewer_cannot_edit_a_draft_even_by_posting(client, reviewer, draft):
+    client.force_login(reviewer)
+    before = stored(draft)
+    response = client.post(step_url(draft, "goal"), {"version": draft.version, "goal": "x"})
+    assert response.status_code == 403
+    assert stored(draft) == before
+
+
+def test_outsider_gets_404_for_another_units_draft(client, draft):
+    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
+    client.force_login(outsider)
+    assert client.get(step_url(draft, "goal")).status_code == 404
+
+
+def test_submitted_assessment_is_not_editable_in_the_service(preparer, draft):
+    Assessment.objects.filter(pk=draft.pk).update(status=Assessment.Status.SUBMITTED)
+    with pytest.raises(services.AssessmentError, match="已提交"):
+        services.save_draft(
+            draft.pk, by=preparer, base_version=draft.version, step="goal", fields={"goal": "x"}
+        )
+
+
+def test_signed_off_demo_table_redirects_from_the_wizard_to_its_page(client, demo):
+    client.force_login(get_user_model().objects.get(username="tianbao"))
+    leaflet = Assessment.objects.get(project__name="宣传费")
+    response = client.get(step_url(leaflet, "funds"))
+    assert response.status_code == 302
+    assert response.url == leaflet.get_absolute_url()
+
+
+def test_resume_goes_to_the_last_saved_step(client, preparer, draft):
+    Assessment.objects.filter(pk=draft.pk).update(last_step="actuals")
+    client.force_login(preparer)
+    response = client.get(reverse("assessments:wizard", args=[draft.pk]))
+    assert response.url == step_url(draft, "actuals")
+
+
+# ---------------------------------------------------------------------------
+# Starting and copying
+
+
+def test_preparer_starts_a_table_for_a_new_project(client, preparer, unit):
+    year = YearFactory(year=2024)
+    client.force_login(preparer)
+    response = client.post(
+        reverse("assessments:start"),
+        {"unit": unit.pk, "year": year.pk, "project_name": "职业技能培训"},
+    )
+    assessment = Assessment.objects.get(project__name="职业技能培训")
+    assert response.url == step_url(assessment, "basic")
+    assert assessment.department_name == unit.parent.name
+    assert assessment.status == Assessment.Status.DRAFT
+
+
+def test_starting_a_second_table_for_the_same_project_and_year_is_refused(client, preparer, draft):
+    client.force_login(preparer)
+    response = client.post(
+        reverse("assessments:start"),
+        {"unit": draft.project.unit.pk, "year": draft.year.pk, "project": draft.project.pk},
+    )
+    assert "已有 2023 年度的自评表" in response.content.decode()
+    assert Assessment.objects.filter(project=draft.project).count() == 1
+
+
+def test_copy_brings_structure_and_targets_and_clears_results(client, demo):
+    client.force_login(get_user_model().objects.get(username="tianbao"))
+    source = Assessment.objects.get(project__name="宣传费")
+    year = ReportingYear.objects.get(year=2023)
+    response = client.post(reverse("assessments:copy", args=[source.pk]), {"year": year.pk})
+    copy = Assessment.objects.get(project=source.project, year=year)
+    assert response.url == step_url(copy, "basic")
+    assert copy.goal == source.goal
+    rows = list(copy.indicators.order_by("position"))
+    assert [(r.name, r.target, r.weight) for r in rows] == [
+        (r.name, r.target, r.weight) for r in source.indicators.order_by("position")
+    ]
+    assert all(r.actual == "" and r.score is None and r.reason == "" for r in rows)
+    assert copy.total_executed is None and copy.outcome == ""
+    page = client.get(step_url(copy, "actuals")).content.decode()
+    assert "上年：=35000件，得分 10" in page
+
+
+# ---------------------------------------------------------------------------
+# Live figures
+
+
+def test_live_figures_come_from_the_rules(client, preparer, draft):
+    client.force_login(preparer)
+    data = funds_post(draft, current_full_year_budget="40000", current_executed="13,494")
+    payload = client.post(reverse("assessments:wizard_live", args=[draft.pk, "funds"]), data).json()
+    assert payload["execution_rate"] == "33.74%"
+    assert payload["budget_score"] == "3.37"
+    assert payload["funds_total"]["executed"] == "13494.00"
+    bad = client.post(
+        reverse("assessments:wizard_live", args=[draft.pk, "funds"]),
+        funds_post(draft, current_executed="abc"),
+    ).json()
+    assert "current_executed" in bad["errors"]
+
+
+# ---------------------------------------------------------------------------
+# Query discipline
+
+
+def test_saving_the_indicator_step_takes_the_same_queries_for_5_and_50_rows(preparer, unit):
+    def queries_for(count):
+        weight = Decimal(90) / count
+        rows = [
+            ("产出指标", "数量指标", f"指标{n}", "=100%", "=100%", str(weight), str(weight))
+            for n in range(count)
+        ]
+        assessment = AssessmentFactory(project__unit=unit, indicators=rows)
+        data = [
+            {
+                "id": row.pk,
+                "level1": row.level1,
+                "level2": row.level2,
+                "name": row.name + "改",
+                "target": "≥90%",
+                "weight": row.weight,
+            }
+            for row in assessment.indicators.order_by("position")
+        ]
+        data.append(
+            {
+                "id": None,
+                "level1": "效益指标",
+                "level2": "社会效益指标",
+                "name": "新增",
+                "target": "=1",
+                "weight": Decimal(0),
+            }
+        )
+        person = get_user_model().objects.get(pk=preparer.pk)  # a request's fresh user
+        with CaptureQueriesContext(connection) as captured:
+            services.save_draft(
+                assessment.pk,
+                by=person,
+                base_version=assessment.version,
+                step="targets",
+                rows=data,
+                row_fields=services.ROW_FIELDS_TARGETS,
+            )
+        assert assessment.indicators.count() == count + 1
+        return len(captured)
+
+    assert queries_for(5) == queries_for(50)
