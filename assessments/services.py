@@ -228,12 +228,15 @@ ROW_FIELDS_ACTUALS = ("actual", "grade", "score", "reason")
 
 
 @transaction.atomic
-def save_draft(assessment_id, *, by, base_version, step, fields=None, rows=None, row_fields=()):
+def save_draft(
+    assessment_id, *, by, base_version, step, fields=None, rows=None, row_fields=(), resume_at=None
+):
     """Save one wizard step: all of it or nothing.
 
     `fields` are assessment fields; `rows` are indicator rows as dicts. With row_fields of the
     targets step, `rows` is the whole list in its new order (rows left out are removed, rows
-    without an id are added); otherwise each dict updates the row with its id.
+    without an id are added); otherwise each dict updates the row with its id. `resume_at` is
+    the step the preparer goes on to, where she comes back after a break.
     """
     assessment = (
         Assessment.objects.select_for_update()
@@ -265,7 +268,7 @@ def save_draft(assessment_id, *, by, base_version, step, fields=None, rows=None,
             _update_rows(indicators, rows, row_fields, changes)
     assessment.version += 1
     assessment.updated_by = by
-    assessment.last_step = step
+    assessment.last_step = resume_at or step
     refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
     assessment.save()
     if changes:

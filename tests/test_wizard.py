@@ -145,7 +145,7 @@ def test_funds_step_saves_amounts_typed_as_people_type_them(client, preparer, dr
     assert draft.total_executed == Decimal("9000")
     assert draft.carryover_executed is None
     assert draft.execution_rate == Decimal("75.00")
-    assert draft.last_step == "funds"
+    assert draft.last_step == "goal"  # she comes back where she went on to
 
 
 @pytest.mark.parametrize(

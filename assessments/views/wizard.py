@@ -156,7 +156,7 @@ class Step:
         valid = self.form.is_valid()
         return (self.formset.is_valid() if self.formset is not None else True) and valid
 
-    def save(self):
+    def save(self, resume_at):
         fields, rows, row_fields = {}, None, ()
         if hasattr(self.form, "assessment_fields"):
             fields = self.form.assessment_fields()
@@ -172,6 +172,7 @@ class Step:
             fields=fields,
             rows=rows,
             row_fields=row_fields,
+            resume_at=resume_at,
         )
 
 
@@ -206,14 +207,12 @@ def wizard_step(request, pk, step):
     current = Step(request, assessment, step)
     if request.method == "POST":
         if current.is_valid():
+            target = destination(request, assessment, step)
             try:
-                current.save()
-            except services.EditConflict as error:
-                messages.error(request, str(error))
+                current.save(resume_at=target)
             except services.AssessmentError as error:
                 messages.error(request, str(error))
             else:
-                target = destination(request, assessment, step)
                 if target == step:
                     messages.success(request, "已保存。")
                 return redirect(step_url(assessment, target))
