@@ -1,6 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import User
 
-from .models import AssessmentEvent, Membership, Organisation, Project, ReportingYear
+from . import security
+from .models import (
+    AssessmentEvent,
+    Comment,
+    LoginFailure,
+    Membership,
+    Organisation,
+    Project,
+    ReportingYear,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,6 +53,60 @@ class AssessmentEventAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "assessment", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins, kept as security records; unlocking marks them, it deletes nothing."""
+
+    list_display = ["created_at", "username", "address", "cleared_at"]
+    list_filter = ["cleared_at"]
+    search_fields = ["username", "address"]
+    actions = ["unlock_accounts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="解除所选账号的登录锁定")
+    def unlock_accounts(self, request, queryset):
+        usernames = set(queryset.values_list("username", flat=True))
+        for username in usernames:
+            security.unlock(username)
+        self.message_user(request, f"已解除 {len(usernames)} 个账号的登录锁定。")
+
+
+class UserAdmin(BaseUserAdmin):
+    actions = ["unlock_accounts"]
+
+    @admin.action(description="解除登录锁定")
+    def unlock_accounts(self, request, queryset):
+        for user in queryset:
+            security.unlock(user.username)
+        self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "assessment", "target_label", "author", "answered_at"]
 
     def has_add_permission(self, request):
         return False

@@ -364,6 +364,8 @@ class AssessmentEvent(models.Model):
         RETURN = "return", _("退回")
         SIGN_OFF = "sign_off", _("签发")
         REOPEN = "reopen", _("重新打开")
+        COMMENT = "comment", _("批注")
+        ANSWER = "answer", _("答复批注")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -374,6 +376,8 @@ class AssessmentEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     comment = models.TextField(_("说明"), blank=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
+    # The content at a workflow step (submit, return, sign-off), to show what changed since.
+    snapshot = models.JSONField(_("当时内容"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -391,3 +395,51 @@ class AssessmentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("操作记录只能追加，不能删除。")
+
+
+class Comment(models.Model):
+    """A reviewer's remark pinned to one cell of the table, with the preparer's answers below it."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="comments")
+    # Where it is pinned: funds.total.executed, goal, outcome, indicator:<id>.<field>, …
+    target = models.CharField(_("位置"), max_length=100)
+    target_label = models.CharField(_("位置说明"), max_length=300)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("内容"), max_length=2000)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # The return that sent the comment to the preparer; empty while the review goes on.
+    return_event = models.ForeignKey(
+        AssessmentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批注")
+        verbose_name_plural = _("批注")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.target_label}：{self.text[:20]}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in; enough of them within the window lock the account or the address."""
+
+    username = models.CharField(_("用户名"), max_length=150, db_index=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set when an administrator unlocks the account; the record itself stays.
+    cleared_at = models.DateTimeField(_("解锁时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.username} @ {self.address}"

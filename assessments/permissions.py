@@ -68,3 +68,115 @@ def get_assessment_for_user(request, pk, *, write=False, queryset=None):
         if not allowed:
             raise PermissionDenied(reason)
     return assessment
+
+
+# ---------------------------------------------------------------------------
+# The workflow
+
+
+def _is_preparer(user, assessment):
+    return user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)
+
+
+def _is_reviewer(user, assessment):
+    unit = assessment.project.unit
+    return (
+        user.is_superuser
+        or has_role(user, unit, Membership.Role.REVIEWER)
+        or (unit.parent_id and has_role(user, unit.parent, Membership.Role.REVIEWER))
+    )
+
+
+def _is_department_reviewer(user, assessment):
+    parent = assessment.project.unit.parent
+    return user.is_superuser or bool(parent and has_role(user, parent, Membership.Role.REVIEWER))
+
+
+def can_view(user, assessment):
+    visible = Assessment.objects.visible_to(user).filter(pk=assessment.pk)
+    if user.is_authenticated and visible.exists():
+        return True, ""
+    return False, "您无权查看这张自评表。"
+
+
+def can_submit(user, assessment):
+    if not _is_preparer(user, assessment):
+        return False, "只有本单位的填报人可以提交。"
+    if assessment.status not in EDITABLE_STATUSES:
+        return False, f"这张自评表{assessment.get_status_display()}，不能提交。"
+    return True, ""
+
+
+def can_return(user, assessment):
+    if not _is_reviewer(user, assessment):
+        return False, "只有审核人可以退回。"
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False, "只有已提交的自评表可以退回。"
+    return True, ""
+
+
+def can_comment(user, assessment):
+    if not _is_reviewer(user, assessment):
+        return False, "只有审核人可以添加批注。"
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False, "只能在审核中（已提交）的自评表上添加批注。"
+    return True, ""
+
+
+def can_answer(user, assessment):
+    if not _is_preparer(user, assessment):
+        return False, "只有本单位的填报人可以答复批注。"
+    if assessment.status not in EDITABLE_STATUSES:
+        return False, "只能在退回后答复批注。"
+    return True, ""
+
+
+def has_prepared(user, assessment):
+    """Whether the user created, edited or submitted this table (then she may not sign it)."""
+    from .models import AssessmentEvent
+
+    if assessment.updated_by_id == user.pk:
+        return True
+    return assessment.events.filter(
+        actor=user,
+        action__in=[
+            AssessmentEvent.Action.CREATE,
+            AssessmentEvent.Action.EDIT,
+            AssessmentEvent.Action.SUBMIT,
+        ],
+    ).exists()
+
+
+def can_sign_off(user, assessment):
+    allowed, reason = can_return(user, assessment)
+    if not allowed:
+        return False, reason.replace("退回", "签发")
+    if has_prepared(user, assessment):
+        return False, "您填报或修改过这张自评表，不能由您本人签发。"
+    return True, ""
+
+
+def can_reopen(user, assessment):
+    if not _is_department_reviewer(user, assessment):
+        return False, "只有主管部门的审核人或管理员可以重新打开已签发的自评表。"
+    if assessment.status != Assessment.Status.SIGNED_OFF:
+        return False, "只有已签发的自评表可以重新打开。"
+    return True, ""
+
+
+def can_download_pdf(user, assessment):
+    return can_view(user, assessment)
+
+
+def allowed_actions(user, assessment):
+    """The workflow buttons to offer on a page (the services check again)."""
+    checks = {
+        "edit": can_edit,
+        "submit": can_submit,
+        "return": can_return,
+        "comment": can_comment,
+        "answer": can_answer,
+        "sign_off": can_sign_off,
+        "reopen": can_reopen,
+    }
+    return {name: check(user, assessment)[0] for name, check in checks.items()}

@@ -5,10 +5,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from . import permissions, rules
+from . import notifications, permissions, rules
 from .interchange import record_fields
-from .models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
-from .signing import record_signature
+from .models import (
+    Assessment,
+    AssessmentEvent,
+    Comment,
+    Indicator,
+    Organisation,
+    Project,
+    ReportingYear,
+)
+from .signing import canonical_snapshot, record_signature
 
 
 class AssessmentError(Exception):
@@ -30,7 +38,15 @@ COMPUTED_FIELDS = ["execution_rate", "total_score", "grade", "error_count", "war
 
 
 def log_event(
-    assessment, action, *, by=None, from_status="", to_status="", comment="", changes=None
+    assessment,
+    action,
+    *,
+    by=None,
+    from_status="",
+    to_status="",
+    comment="",
+    changes=None,
+    snapshot=None,
 ):
     return AssessmentEvent.objects.create(
         assessment=assessment,
@@ -40,6 +56,7 @@ def log_event(
         to_status=to_status,
         comment=comment,
         changes=changes or {},
+        snapshot=snapshot,
     )
 
 
@@ -363,3 +380,209 @@ def _update_rows(indicators, rows, row_fields, changes):
         changed.append(row)
     if changed:
         Indicator.objects.bulk_update(changed, [*row_fields, *PARSED_FIELDS])
+
+
+# ---------------------------------------------------------------------------
+# The workflow: submit, return, sign off, reopen; comments pinned to cells
+
+
+def _locked(assessment_id):
+    return (
+        Assessment.objects.select_for_update()
+        .select_related("project__unit__parent", "year", "updated_by")
+        .get(pk=assessment_id)
+    )
+
+
+def _check(allowed_reason):
+    allowed, reason = allowed_reason
+    if not allowed:
+        raise AssessmentError(reason)
+
+
+def _move(assessment, to_status, action, *, by, comment="", snapshot=None):
+    from_status = assessment.status
+    assessment.status = to_status
+    assessment.version += 1
+    assessment.save(update_fields=["status", "version", "updated_at"])
+    event = log_event(
+        assessment,
+        action,
+        by=by,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        snapshot=snapshot,
+    )
+    transaction.on_commit(lambda: notifications.notify(assessment, event))
+    return event
+
+
+def unanswered_comments(assessment):
+    """Comments of the latest return that the preparer has not answered yet."""
+    last_return = assessment.events.filter(action=AssessmentEvent.Action.RETURN).last()
+    if last_return is None:
+        return Comment.objects.none()
+    return Comment.objects.filter(
+        return_event=last_return, parent__isnull=True, answered_at__isnull=True
+    )
+
+
+@transaction.atomic
+def submit_assessment(assessment_id, *, by):
+    assessment = _locked(assessment_id)
+    _check(permissions.can_submit(by, assessment))
+    evaluation = assessment.evaluate()
+    if evaluation.errors:
+        raise AssessmentError(
+            f"还有 {len(evaluation.errors)} 个错误，修改后才能提交："
+            + "；".join(f.message for f in evaluation.errors[:3])
+        )
+    open_comments = unanswered_comments(assessment).count()
+    if open_comments:
+        raise AssessmentError(f"退回时的 {open_comments} 条批注还没有答复，答复后才能再次提交。")
+    return _move(
+        assessment,
+        Assessment.Status.SUBMITTED,
+        AssessmentEvent.Action.SUBMIT,
+        by=by,
+        snapshot=canonical_snapshot(assessment),
+    )
+
+
+@transaction.atomic
+def return_assessment(assessment_id, *, by, reason):
+    assessment = _locked(assessment_id)
+    _check(permissions.can_return(by, assessment))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("退回时必须填写退回原因。")
+    event = _move(
+        assessment,
+        Assessment.Status.RETURNED,
+        AssessmentEvent.Action.RETURN,
+        by=by,
+        comment=reason,
+        snapshot=canonical_snapshot(assessment),
+    )
+    assessment.comments.filter(parent__isnull=True, return_event__isnull=True).update(
+        return_event=event
+    )
+    return event
+
+
+@transaction.atomic
+def sign_off_assessment(assessment_id, *, by, comment=""):
+    assessment = _locked(assessment_id)
+    _check(permissions.can_sign_off(by, assessment))
+    evaluation = assessment.evaluate()
+    if evaluation.errors:
+        raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
+    signature = record_signature(assessment, by=by, comment=comment)
+    event = _move(
+        assessment,
+        Assessment.Status.SIGNED_OFF,
+        AssessmentEvent.Action.SIGN_OFF,
+        by=by,
+        comment=comment,
+        snapshot=signature.snapshot,
+    )
+    transaction.on_commit(lambda: store_signed_document(signature))
+    return event
+
+
+def store_signed_document(signature):
+    """Render and store the signed PDF once, when the PDF module is installed."""
+    try:
+        from . import pdf
+    except ImportError:
+        return
+    pdf.store_signed_pdf(signature)
+
+
+@transaction.atomic
+def reopen_assessment(assessment_id, *, by, reason):
+    assessment = _locked(assessment_id)
+    _check(permissions.can_reopen(by, assessment))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("重新打开时必须填写原因。")
+    _void_signatures(assessment, by=by, reason=reason)
+    return _move(
+        assessment, Assessment.Status.DRAFT, AssessmentEvent.Action.REOPEN, by=by, comment=reason
+    )
+
+
+def comment_targets(assessment, indicators=None):
+    """Every cell a comment may be pinned to, as (key, label), in the order of the table."""
+    if indicators is None:
+        indicators = list(assessment.indicators.all())
+    targets = [("goal", "预期目标"), ("outcome", "实际完成情况")]
+    for line in rules.FUND_LINES:
+        for column in rules.FUND_COLUMNS:
+            targets.append(
+                (
+                    f"funds.{line}.{column}",
+                    f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}",
+                )
+            )
+    for row in indicators:
+        targets.append((f"indicator:{row.pk}", f"指标“{row.name}”（整行）"))
+        for field_name in ("target", "actual", "weight", "score", "reason"):
+            label = Indicator._meta.get_field(field_name).verbose_name
+            targets.append((f"indicator:{row.pk}.{field_name}", f"指标“{row.name}” · {label}"))
+    return targets
+
+
+@transaction.atomic
+def add_comment(assessment_id, *, by, target, text):
+    assessment = _locked(assessment_id)
+    _check(permissions.can_comment(by, assessment))
+    text = (text or "").strip()
+    if not text:
+        raise AssessmentError("批注内容不能为空。")
+    labels = dict(comment_targets(assessment))
+    if target not in labels:
+        raise AssessmentError("请选择批注所针对的栏目。")
+    comment = Comment.objects.create(
+        assessment=assessment, target=target, target_label=labels[target], author=by, text=text
+    )
+    log_event(
+        assessment,
+        AssessmentEvent.Action.COMMENT,
+        by=by,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        comment=f"{labels[target]}：{text}",
+    )
+    return comment
+
+
+@transaction.atomic
+def answer_comment(comment_id, *, by, text):
+    comment = Comment.objects.select_related("assessment").get(pk=comment_id, parent__isnull=True)
+    assessment = _locked(comment.assessment_id)
+    _check(permissions.can_answer(by, assessment))
+    text = (text or "").strip()
+    if not text:
+        raise AssessmentError("答复内容不能为空。")
+    reply = Comment.objects.create(
+        assessment=assessment,
+        target=comment.target,
+        target_label=comment.target_label,
+        parent=comment,
+        author=by,
+        text=text,
+    )
+    Comment.objects.filter(pk=comment.pk, answered_at__isnull=True).update(
+        answered_at=reply.created_at
+    )
+    log_event(
+        assessment,
+        AssessmentEvent.Action.ANSWER,
+        by=by,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        comment=f"{comment.target_label}：{text}",
+    )
+    return reply

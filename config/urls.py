@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from assessments.security import LockoutAuthenticationForm
+from assessments.views import review
 
 admin.site.site_header = "绩效自评 · 系统管理"
 admin.site.site_title = "绩效自评"
@@ -17,8 +20,13 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("", RedirectView.as_view(pattern_name="assessments:list"), name="home"),
+    path("", review.dashboard, name="home"),
     path("assessments/", include("assessments.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,3 +22,9 @@ def demo(db):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The real hasher is slow by design; tests sign people in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

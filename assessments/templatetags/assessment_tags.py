@@ -33,3 +33,11 @@ def finding_class(table, *parts):
 def where_anchor(where):
     """An id usable in HTML for a finding's location."""
     return "cell-" + "".join(c if c.isalnum() else "-" for c in where)
+
+
+@register.filter
+def person(user, fallback="系统"):
+    """A person's name for the page: full name, else the login name, else the fallback."""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.username

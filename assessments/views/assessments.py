@@ -3,7 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django_tables2 import SingleTableView
 
-from .. import permissions, rules
+from .. import permissions, rules, services, signing
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..presentation import build_official_table
@@ -40,6 +40,36 @@ def assessment_detail(request, pk):
         ("总分", evaluation.total_score),
         ("等级", evaluation.grade),
     ]
+    indicators = list(assessment.indicators.all())
+    current = signing.canonical_snapshot(assessment, indicators)
+    events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
+    signatures = list(assessment.signatures.select_related("signed_by", "voided_by"))
+    valid = next((s for s in signatures if s.is_valid), None)
+    voided = [s for s in signatures if not s.is_valid]
+    last_return = next((e for e in reversed(events) if e.action == "return"), None)
+    comments = list(
+        assessment.comments.filter(parent__isnull=True)
+        .select_related("author", "return_event")
+        .prefetch_related("replies__author")
+    )
+    actions = permissions.allowed_actions(request.user, assessment)
+    comparisons = []
+    if valid:
+        comparisons.append(
+            ("与签发版本相比", valid, signing.diff_snapshots(valid.snapshot, current))
+        )
+    elif voided:
+        comparisons.append(
+            (
+                "自上次签发以来的修改",
+                voided[-1],
+                signing.diff_snapshots(voided[-1].snapshot, current),
+            )
+        )
+    if last_return and assessment.status != Assessment.Status.SIGNED_OFF:
+        comparisons.append(
+            ("自退回以来的修改", last_return, signing.diff_snapshots(last_return.snapshot, current))
+        )
     return render(
         request,
         "assessments/detail.html",
@@ -47,7 +77,18 @@ def assessment_detail(request, pk):
             "assessment": assessment,
             "table": table,
             "figures": figures,
-            "can_edit": permissions.can_edit(request.user, assessment)[0],
+            "actions": actions,
+            "can_edit": actions["edit"],
             "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
+            "signature": valid,
+            "signature_matches": valid is not None
+            and valid.content_hash == signing.content_hash(current),
+            "voided": voided,
+            "comparisons": comparisons,
+            "comments": comments,
+            "comment_targets": services.comment_targets(assessment, indicators)
+            if actions["comment"]
+            else [],
+            "events": events,
         },
     )

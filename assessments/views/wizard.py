@@ -221,8 +221,30 @@ def wizard_step(request, pk, step):
     return render_step(request, assessment, current)
 
 
+def comment_step(target):
+    """The wizard step where the cell a comment is pinned to is filled in."""
+    if target.startswith("funds."):
+        return "funds"
+    if target == "goal":
+        return "goal"
+    if target == "outcome":
+        return "actuals"
+    field = target.partition(".")[2]
+    return "actuals" if field in ("actual", "score", "reason") else "targets"
+
+
+def step_comments(assessment, step):
+    """The reviewer's comments of the latest return that concern this step."""
+    last_return = assessment.events.filter(action="return").order_by("created_at", "pk").last()
+    if last_return is None:
+        return []
+    comments = last_return.comments.filter(parent__isnull=True).select_related("author")
+    return [c for c in comments.prefetch_related("replies") if comment_step(c.target) == step]
+
+
 def step_context(assessment, step):
     return {
+        "comments": step_comments(assessment, step),
         "assessment": assessment,
         "steps": STEPS,
         "step": step,

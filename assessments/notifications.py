@@ -1,0 +1,59 @@
+"""Mail about workflow steps; sent after the transaction commits, never inside it."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from .models import Membership
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    "submit": "【绩效自评】{year} 年度“{project}”已提交，请审核",
+    "return": "【绩效自评】{year} 年度“{project}”已退回，请修改",
+    "sign_off": "【绩效自评】{year} 年度“{project}”已签发",
+}
+
+
+def recipients(assessment, event):
+    unit = assessment.project.unit
+    if event.action == "submit":
+        organisations, role = [unit.pk, unit.parent_id], Membership.Role.REVIEWER
+    else:
+        organisations, role = [unit.pk], Membership.Role.PREPARER
+    users = (
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id__in=[o for o in organisations if o],
+            memberships__role=role,
+            is_active=True,
+        )
+        .exclude(email="")
+    )
+    return sorted({user.email for user in users})
+
+
+def notify(assessment, event):
+    template = SUBJECTS.get(event.action)
+    if template is None:
+        return
+    addresses = recipients(assessment, event)
+    if not addresses:
+        return
+    actor = event.actor.get_full_name() or event.actor.username if event.actor else "系统"
+    link = reverse("assessments:detail", args=[assessment.pk])
+    body = (
+        f"{actor} {event.get_action_display()}了 {assessment.year.year} 年度"
+        f"“{assessment.project.name}”（{assessment.project.unit.name}）。\n"
+        + (f"说明：{event.comment}\n" if event.comment else "")
+        + f"\n查看：{settings.SITE_URL.rstrip('/')}{link}\n"
+    )
+    subject = template.format(year=assessment.year.year, project=assessment.project.name)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    except OSError:
+        # A mail relay that is down must not undo or block the workflow step.
+        logger.exception("通知邮件发送失败：%s", subject)
