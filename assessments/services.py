@@ -67,7 +67,11 @@ def store_assessment(record, *, replace, by=None, source=""):
     when they do not exist yet.
     """
     unit, year, project = _resolve_places(record)
-    existing = Assessment.objects.select_for_update().filter(project=project, year=year).first()
+    existing = (
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(project=project, year=year)
+        .first()
+    )
     if existing and not replace:
         raise AssessmentError(
             f"{year.year} 年度“{unit.name}”的项目“{project.name}”已存在；如需覆盖请使用 --replace。"
@@ -256,7 +260,7 @@ def save_draft(
     the step the preparer goes on to, where she comes back after a break.
     """
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("project__unit", "year", "updated_by")
         .get(pk=assessment_id)
     )
@@ -388,7 +392,7 @@ def _update_rows(indicators, rows, row_fields, changes):
 
 def _locked(assessment_id):
     return (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("project__unit__parent", "year", "updated_by")
         .get(pk=assessment_id)
     )

@@ -1,0 +1,485 @@
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import permissions, security, services, signing
+from assessments.models import Assessment, AssessmentEvent, Comment, LoginFailure, Signature
+
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+
+DRAFT, SUBMITTED, RETURNED, SIGNED_OFF = Assessment.Status.values
+
+
+@pytest.fixture
+def people(db):
+    unit = UnitFactory(name="社会保障服务中心")
+    other_unit = UnitFactory(name="另一个中心")
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    return {
+        "preparer": member(
+            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
+        ),
+        "outsider": member(UserFactory(username="outsider"), other_unit, "preparer"),
+        "reviewer": member(
+            UserFactory(username="reviewer", email="r@example.gov.cn"), unit, "reviewer"
+        ),
+        "department": member(
+            UserFactory(username="department", email="d@example.gov.cn"), unit.parent, "reviewer"
+        ),
+        "admin": admin,
+        "unit": unit,
+    }
+
+
+def make(people, status=DRAFT):
+    """A clean table of the unit in the given state, created by its preparer."""
+    assessment = AssessmentFactory(project__unit=people["unit"], year=YearFactory(year=2023))
+    services.log_event(
+        assessment, AssessmentEvent.Action.CREATE, by=people["preparer"], to_status=DRAFT
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(status=status)
+    assessment.refresh_from_db()
+    if status == SIGNED_OFF:
+        signing.record_signature(assessment, by=people["reviewer"])
+    return assessment
+
+
+def events(assessment):
+    return list(AssessmentEvent.objects.filter(assessment=assessment).order_by("pk"))
+
+
+# ---------------------------------------------------------------------------
+# Each service: allowed start, refused start, exactly one log entry
+
+
+def test_submit_moves_a_draft_to_submitted_with_one_log_entry(people):
+    assessment = make(people)
+    before = len(events(assessment))
+    services.submit_assessment(assessment.pk, by=people["preparer"])
+    assessment.refresh_from_db()
+    assert assessment.status == SUBMITTED
+    new = events(assessment)[before:]
+    assert [(e.action, e.actor, e.from_status, e.to_status) for e in new] == [
+        ("submit", people["preparer"], DRAFT, SUBMITTED)
+    ]
+    assert new[0].snapshot == signing.canonical_snapshot(assessment)
+
+
+def test_submit_is_refused_while_an_error_stands(people):
+    assessment = make(people)
+    assessment.indicators.filter(position=1).update(score=Decimal("40"), reason="")
+    with pytest.raises(services.AssessmentError, match="错误"):
+        services.submit_assessment(assessment.pk, by=people["preparer"])
+    assert Assessment.objects.get(pk=assessment.pk).status == DRAFT
+    assert len(events(assessment)) == 1
+
+
+def test_submit_is_refused_for_a_reviewer(people):
+    assessment = make(people)
+    with pytest.raises(services.AssessmentError):
+        services.submit_assessment(assessment.pk, by=people["reviewer"])
+    assert len(events(assessment)) == 1
+
+
+def test_return_needs_a_reason_and_records_it(people):
+    assessment = make(people, SUBMITTED)
+    with pytest.raises(services.AssessmentError, match="退回原因"):
+        services.return_assessment(assessment.pk, by=people["reviewer"], reason="  ")
+    assert len(events(assessment)) == 1
+    services.return_assessment(assessment.pk, by=people["reviewer"], reason="满意度依据不足")
+    event = events(assessment)[-1]
+    assert (event.action, event.actor, event.from_status, event.to_status, event.comment) == (
+        "return",
+        people["reviewer"],
+        SUBMITTED,
+        RETURNED,
+        "满意度依据不足",
+    )
+
+
+def test_sign_off_stores_a_signature_bound_to_the_content(people):
+    assessment = make(people, SUBMITTED)
+    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    assessment.refresh_from_db()
+    signature = Signature.objects.get(assessment=assessment)
+    assert assessment.status == SIGNED_OFF
+    assert signature.signed_by == people["reviewer"]
+    assert signature.content_hash == signing.content_hash(signing.canonical_snapshot(assessment))
+    event = events(assessment)[-1]
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        "sign_off",
+        people["reviewer"],
+        SUBMITTED,
+        SIGNED_OFF,
+    )
+
+
+def test_reviewer_cannot_sign_off_an_assessment_she_edited(people):
+    assessment = make(people, SUBMITTED)
+    services.log_event(assessment, AssessmentEvent.Action.EDIT, by=people["reviewer"])
+    with pytest.raises(services.AssessmentError, match="不能由您本人签发"):
+        services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    assert not Signature.objects.filter(assessment=assessment).exists()
+
+
+def test_reopen_needs_a_department_reviewer_and_a_reason_and_voids_the_signature(people):
+    assessment = make(people, SIGNED_OFF)
+    with pytest.raises(services.AssessmentError, match="主管部门"):
+        services.reopen_assessment(assessment.pk, by=people["reviewer"], reason="数据有误")
+    with pytest.raises(services.AssessmentError, match="原因"):
+        services.reopen_assessment(assessment.pk, by=people["department"], reason="")
+    assert len(events(assessment)) == 1
+    services.reopen_assessment(assessment.pk, by=people["department"], reason="执行数有误")
+    assessment.refresh_from_db()
+    signature = Signature.objects.get(assessment=assessment)
+    assert assessment.status == DRAFT
+    assert signature.voided_at is not None and signature.void_reason == "执行数有误"
+    event = events(assessment)[-1]
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        "reopen",
+        people["department"],
+        SIGNED_OFF,
+        DRAFT,
+    )
+
+
+def test_comments_go_out_with_the_return_and_block_resubmission_until_answered(people):
+    assessment = make(people, SUBMITTED)
+    row = assessment.indicators.get(position=1)
+    services.add_comment(
+        assessment.pk, by=people["reviewer"], target=f"indicator:{row.pk}.score", text="得分依据？"
+    )
+    services.add_comment(
+        assessment.pk, by=people["reviewer"], target="funds.total.executed", text="请核对执行数"
+    )
+    services.return_assessment(assessment.pk, by=people["reviewer"], reason="见批注")
+    assert Comment.objects.filter(return_event__action="return").count() == 2
+    with pytest.raises(services.AssessmentError, match="2 条批注还没有答复"):
+        services.submit_assessment(assessment.pk, by=people["preparer"])
+    for comment in Comment.objects.filter(parent__isnull=True):
+        services.answer_comment(comment.pk, by=people["preparer"], text="已核对")
+    services.submit_assessment(assessment.pk, by=people["preparer"])
+    assert Assessment.objects.get(pk=assessment.pk).status == SUBMITTED
+
+
+def test_a_comment_needs_a_known_cell_and_text(people):
+    assessment = make(people, SUBMITTED)
+    with pytest.raises(services.AssessmentError, match="栏目"):
+        services.add_comment(assessment.pk, by=people["reviewer"], target="nowhere", text="x")
+    with pytest.raises(services.AssessmentError, match="不能为空"):
+        services.add_comment(assessment.pk, by=people["reviewer"], target="goal", text=" ")
+    assert not Comment.objects.exists()
+
+
+def test_mail_goes_to_reviewers_on_submit_after_commit(people, django_capture_on_commit_callbacks):
+    assessment = make(people)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.submit_assessment(assessment.pk, by=people["preparer"])
+        assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    assert sorted(mail.outbox[0].to) == ["d@example.gov.cn", "r@example.gov.cn"]
+    assert "已提交" in mail.outbox[0].subject
+
+
+def test_mail_goes_to_preparers_on_return(people, django_capture_on_commit_callbacks):
+    assessment = make(people, SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_assessment(assessment.pk, by=people["reviewer"], reason="请修改")
+    assert mail.outbox[0].to == ["p@example.gov.cn"]
+    assert "请修改" in mail.outbox[0].body
+
+
+# ---------------------------------------------------------------------------
+# The permission matrix: every role × every action × every state
+
+ROLES = ["preparer", "outsider", "reviewer", "department", "admin", "anonymous"]
+ACTIONS = ["view", "edit", "submit", "return", "comment", "sign_off", "reopen", "download_pdf"]
+STAFF = {"preparer", "reviewer", "department", "admin"}
+REVIEWERS = {"reviewer", "department", "admin"}
+ALLOWED = {
+    "view": {state: STAFF for state in Assessment.Status.values},
+    "download_pdf": {state: STAFF for state in Assessment.Status.values},
+    "edit": {DRAFT: {"preparer", "admin"}, RETURNED: {"preparer", "admin"}},
+    "submit": {DRAFT: {"preparer", "admin"}, RETURNED: {"preparer", "admin"}},
+    "return": {SUBMITTED: REVIEWERS},
+    "comment": {SUBMITTED: REVIEWERS},
+    "sign_off": {SUBMITTED: REVIEWERS},
+    "reopen": {SIGNED_OFF: {"department", "admin"}},
+}
+
+
+def attempt(client, assessment, action):
+    """Try the action through the application, as the browser would."""
+    pk = assessment.pk
+    if action in ("view", "download_pdf"):
+        return client.get(reverse("assessments:detail", args=[pk]))
+    if action == "edit":
+        return client.post(
+            reverse("assessments:wizard_step", args=[pk, "goal"]),
+            {"version": assessment.version, "goal": "改过的目标", "save": "1"},
+        )
+    posts = {
+        "submit": ("assessments:submit", {}),
+        "return": ("assessments:return", {"reason": "请修改"}),
+        "comment": ("assessments:add_comment", {"target": "goal", "text": "请补充"}),
+        "sign_off": ("assessments:sign_off", {}),
+        "reopen": ("assessments:reopen", {"reason": "需更正"}),
+    }
+    name, data = posts[action]
+    return client.post(reverse(name, args=[pk]), data)
+
+
+def fingerprint(assessment):
+    fresh = Assessment.objects.get(pk=assessment.pk)
+    return (
+        fresh.status,
+        fresh.goal,
+        fresh.version,
+        Comment.objects.count(),
+        Signature.objects.filter(voided_at__isnull=True).count(),
+    )
+
+
+@pytest.mark.parametrize("state", Assessment.Status.values)
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, people, role, action, state):
+    assessment = make(people, state)
+    if role != "anonymous":
+        client.force_login(people[role])
+    expected = role in ALLOWED[action].get(state, set())
+    before_state, before_events = fingerprint(assessment), len(events(assessment))
+    response = attempt(client, assessment, action)
+    after_state, after_events = fingerprint(assessment), len(events(assessment))
+    if action in ("view", "download_pdf"):
+        assert (response.status_code == 200) is expected
+        if role != "anonymous" and role not in STAFF:
+            assert response.status_code == 404
+        user = people.get(role)
+        allowed = permissions.can_download_pdf(user, assessment)[0] if user else False
+        assert allowed is expected
+        return
+    if expected:
+        assert after_state != before_state
+        assert after_events == before_events + 1
+    else:
+        assert after_state == before_state
+        assert after_events == before_events
+        assert response.status_code in (302, 403, 404)
+
+
+# ---------------------------------------------------------------------------
+# Signatures
+
+
+def test_signed_table_shows_its_signature_and_matches(client, people):
+    assessment = make(people, SUBMITTED)
+    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    client.force_login(people["preparer"])
+    text = client.get(assessment.get_absolute_url()).content.decode()
+    assert "内容与签发版本一致" in text
+    assert Signature.objects.get().content_hash in text
+
+
+def test_a_change_behind_the_applications_back_is_reported_as_a_mismatch(client, people):
+    assessment = make(people, SUBMITTED)
+    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE assessments_assessment SET total_executed = %s WHERE id = %s",
+            ["9999.00", assessment.pk],
+        )
+    client.force_login(people["department"])
+    text = client.get(assessment.get_absolute_url()).content.decode()
+    assert "内容与签发版本不一致" in text
+    assert "年度资金总额 · 全年执行数" in text
+    assert "10000.00" in text and "9999.00" in text
+
+
+def test_next_sign_off_shows_what_changed_since_the_last_signed_version(client, people):
+    assessment = make(people, SUBMITTED)
+    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    services.reopen_assessment(assessment.pk, by=people["department"], reason="更正执行数")
+    assessment.refresh_from_db()
+    services.save_draft(
+        assessment.pk,
+        by=people["preparer"],
+        base_version=assessment.version,
+        step="goal",
+        fields={"goal": "更正后的目标"},
+    )
+    services.submit_assessment(assessment.pk, by=people["preparer"])
+    client.force_login(people["reviewer"])
+    text = client.get(assessment.get_absolute_url()).content.decode()
+    assert "自上次签发以来的修改" in text
+    assert "更正后的目标" in text and "签发已作废" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_signing_at_the_same_moment_give_one_sign_off():
+    unit = UnitFactory()
+    first = member(UserFactory(username="first"), unit, "reviewer")
+    second = member(UserFactory(username="second"), unit.parent, "reviewer")
+    assessment = AssessmentFactory(project__unit=unit)
+    Assessment.objects.filter(pk=assessment.pk).update(status=SUBMITTED)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def sign(user):
+        try:
+            barrier.wait(timeout=10)
+            services.sign_off_assessment(assessment.pk, by=user)
+            outcomes.append("signed")
+        except services.AssessmentError as error:
+            outcomes.append(str(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign, args=(user,)) for user in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("signed") == 1
+    assert [o for o in outcomes if o != "signed"] == ["只有已提交的自评表可以签发。"]
+    assert Signature.objects.filter(assessment=assessment).count() == 1
+    assert AssessmentEvent.objects.filter(assessment=assessment, action="sign_off").count() == 1
+
+
+def test_event_log_cannot_be_changed_or_deleted_through_the_model(people):
+    assessment = make(people)
+    event = events(assessment)[0]
+    event.comment = "改写"
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+
+
+def test_admin_cannot_change_or_delete_the_event_log(client, people):
+    assessment = make(people)
+    event = events(assessment)[0]
+    client.force_login(people["admin"])
+    change = reverse("admin:assessments_assessmentevent_change", args=[event.pk])
+    response = client.post(change, {"comment": "改写"})
+    assert AssessmentEvent.objects.get(pk=event.pk).comment == ""
+    assert response.status_code in (200, 403)
+    delete = reverse("admin:assessments_assessmentevent_delete", args=[event.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert AssessmentEvent.objects.filter(pk=event.pk).exists()
+
+
+# ---------------------------------------------------------------------------
+# Dashboard
+
+
+def test_dashboard_lists_what_waits_for_each_person(client, people):
+    waiting = make(people, SUBMITTED)
+    returned = make(people, RETURNED)
+    client.force_login(people["reviewer"])
+    text = client.get(reverse("home")).content.decode()
+    assert "待我审核" in text and waiting.project.name in text
+    client.force_login(people["preparer"])
+    text = client.get(reverse("home")).content.decode()
+    assert "被退回" in text and returned.project.name in text
+
+
+def test_department_dashboard_counts_each_units_tables_per_state(client, people):
+    make(people, SUBMITTED)
+    make(people, DRAFT)
+    client.force_login(people["department"])
+    response = client.get(reverse("home"))
+    overview = response.context["overview"]
+    assert overview == [
+        {
+            "project__unit__name": "社会保障服务中心",
+            "total": 2,
+            DRAFT: 1,
+            SUBMITTED: 1,
+            RETURNED: 0,
+            SIGNED_OFF: 0,
+        }
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Security baseline
+
+
+def sign_in(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_ten_wrong_passwords_lock_the_account_until_an_admin_unlocks(client, people):
+    for _ in range(10):
+        response = sign_in(client, "preparer", "wrong")
+        assert (
+            "请输入一个正确的" in response.content.decode() or "正确" in response.content.decode()
+        )
+    response = sign_in(client, "preparer", "pass-word-123")
+    assert response.status_code == 200
+    assert "账号已暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    security.unlock("preparer")
+    response = sign_in(client, "preparer", "pass-word-123")
+    assert response.status_code == 302
+    assert LoginFailure.objects.count() == 10  # the records stay
+
+
+def test_the_lock_expires_after_the_lock_time(client, people, settings):
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        sign_in(client, "preparer", "wrong")
+    assert "账号已暂时锁定" in sign_in(client, "preparer", "pass-word-123").content.decode()
+    LoginFailure.objects.update(
+        created_at=timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES + 1)
+    )
+    assert sign_in(client, "preparer", "pass-word-123").status_code == 302
+
+
+def test_many_failures_from_one_address_lock_that_address(client, people, settings):
+    settings.LOGIN_LOCK_ADDRESS_FAILURES = 5
+    for n in range(5):
+        sign_in(client, f"nobody{n}", "wrong")
+    assert "账号已暂时锁定" in sign_in(client, "preparer", "pass-word-123").content.decode()
+
+
+def test_admin_unlock_action_clears_the_lock(client, people):
+    for _ in range(10):
+        sign_in(client, "preparer", "wrong")
+    client.force_login(people["admin"])
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "unlock_accounts", "_selected_action": [people["preparer"].pk]},
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert sign_in(client, "preparer", "pass-word-123").status_code == 302
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client, people):
+    client.force_login(people["preparer"])
+    policy = client.get(reverse("home")).headers["Content-Security-Policy"]
+    script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script and "'self'" in script
+
+
+def test_sessions_end_after_thirty_idle_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_password_validators_refuse_a_weak_password(people):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password("12345678", get_user_model()(username="x"))
