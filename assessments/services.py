@@ -279,7 +279,7 @@ def save_draft(
     for name, value in (fields or {}).items():
         old = getattr(assessment, name)
         if old != value:
-            changes[name] = [_plain(old), _plain(value)]
+            changes[_field_label(name)] = [_plain(old), _plain(value)]
             setattr(assessment, name, value)
     indicators = list(assessment.indicators.all())
     if rows is not None:
@@ -314,8 +314,19 @@ STEP_TITLES = {
 }
 
 
-def _row_label(row):
-    return f"indicator:{row.pk or 'new'}:{row.name}"
+def _field_label(name):
+    """The Chinese name of an assessment field, as the log shows it."""
+    line, _, column = name.partition("_")
+    if line in rules.FUND_LINE_LABELS and column in rules.FUND_COLUMN_LABELS:
+        return f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
+    return str(Assessment._meta.get_field(name).verbose_name)
+
+
+def _row_label(row, name=None):
+    label = f"指标“{row.name}”"
+    if name:
+        label += f" · {Indicator._meta.get_field(name).verbose_name}"
+    return label
 
 
 def _replace_rows(assessment, indicators, rows, changes):
@@ -334,13 +345,13 @@ def _replace_rows(assessment, indicators, rows, changes):
         for name in ROW_FIELDS_TARGETS:
             old, new = getattr(row, name), data[name]
             if row.pk and old != new:
-                changes[f"{_row_label(row)}.{name}"] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
             setattr(row, name, new)
         row.set_parsed_values()
     for row in existing.values():
-        changes[f"{_row_label(row)}"] = ["删除", None]
+        changes[_row_label(row)] = ["（删除）", None]
     for row in added:
-        changes[f"{_row_label(row)}"] = [None, "新增"]
+        changes[_row_label(row)] = [None, "（新增）"]
     Indicator.objects.filter(pk__in=list(existing)).delete()
     ordered = [row for row in _in_new_order(rows, kept, added)]
     # Positions are unique per assessment: move the kept rows out of the way first.
@@ -378,7 +389,7 @@ def _update_rows(indicators, rows, row_fields, changes):
         for name in row_fields:
             old, new = getattr(row, name), data[name]
             if old != new:
-                changes[f"{_row_label(row)}.{name}"] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
                 setattr(row, name, new)
         row.set_parsed_values()
         changed.append(row)

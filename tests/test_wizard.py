@@ -276,7 +276,7 @@ def test_a_save_writes_exactly_one_log_entry_with_old_and_new_values(client, pre
     )
     event = AssessmentEvent.objects.get(assessment=draft, action="edit")
     assert event.actor == preparer
-    assert event.changes == {"goal": ["完成年度工作任务。", "新的目标"]}
+    assert event.changes == {"预期目标": ["完成年度工作任务。", "新的目标"]}
 
 
 def test_a_save_over_a_newer_version_is_refused_naming_who_changed_it(

@@ -41,3 +41,10 @@ def person(user, fallback="系统"):
     if user is None:
         return fallback
     return user.get_full_name() or user.username
+
+
+@register.filter
+def status_label(value):
+    from assessments.models import Assessment
+
+    return dict(Assessment.Status.choices).get(value, value or "—")
