@@ -83,6 +83,29 @@
     });
   }
 
+  // ---- pasting a block of cells copied from Excel fills the inputs to the right and below
+  form.addEventListener("paste", (event) => {
+    const start = event.target;
+    if (!(start instanceof HTMLInputElement) || !start.closest("tr")) return;
+    const text = (event.clipboardData || window.clipboardData).getData("text");
+    if (!/[\t\n]/.test(text.trim())) return;
+    event.preventDefault();
+    const lines = text.replace(/\r/g, "").replace(/\n$/, "").split("\n");
+    let row = start.closest("tr");
+    const column = Array.from(row.querySelectorAll("input[type=text]")).indexOf(start);
+    for (const line of lines) {
+      if (!row) break;
+      const inputs = Array.from(row.querySelectorAll("input[type=text]")).slice(column);
+      line.split("\t").forEach((value, index) => {
+        if (inputs[index]) inputs[index].value = value.trim();
+      });
+      do {
+        row = row.nextElementSibling;
+      } while (row && (row.classList.contains("removed") || !row.querySelector("input[type=text]")));
+    }
+    schedule();
+  });
+
   // ---- live figures
   const url = form.dataset.liveUrl;
   let timer = null;

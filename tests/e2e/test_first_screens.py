@@ -22,6 +22,9 @@ def log_in(page, server, username, password="demo2022"):
 
 def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, artifacts):
     log_in(page, demo_server, "tianbao")
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    page.screenshot(path=artifacts / "first-screens-0-dashboard.png", full_page=True)
+    page.get_by_role("link", name="自评表", exact=True).click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(11)
     expect(page.get_by_text("外省市差旅费")).to_be_visible()

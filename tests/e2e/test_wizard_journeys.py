@@ -20,7 +20,7 @@ def log_in(page, server, username="tianbao"):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill("demo2022")
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="绩效自评表")).to_be_visible()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def next_step(page):
@@ -84,8 +84,7 @@ def test_preparer_fills_a_new_table_in_six_steps_with_a_break_after_step_four(
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     log_in(page, server)
-    page.get_by_role("link", name="职业技能培训补贴").click()
-    page.get_by_role("link", name="继续填写").click()
+    page.locator("#drafts").get_by_role("link", name="2023 · 职业技能培训补贴").click()
     expect(page.get_by_role("heading", name="第 5 步 · 实际完成")).to_be_visible()
 
     actuals = [
@@ -126,6 +125,7 @@ def test_preparer_fills_a_new_table_in_six_steps_with_a_break_after_step_four(
 
 def test_copying_the_2022_leaflet_table_shows_last_years_values(page, server, artifacts):
     log_in(page, server)
+    page.get_by_role("link", name="自评表", exact=True).click()
     page.get_by_role("link", name="宣传费").click()
     page.get_by_role("link", name="复制到新年度").click()
     page.get_by_role("button", name="复制并开始填写").click()
@@ -148,6 +148,7 @@ def test_second_of_two_concurrent_saves_is_refused_and_the_first_stays(browser, 
     page_one, page_two = first.new_page(), second.new_page()
     log_in(page_one, server)
     log_in(page_two, server)
+    page_one.get_by_role("link", name="自评表", exact=True).click()
     page_one.get_by_role("link", name="宣传费").click()
     page_one.get_by_role("link", name="复制到新年度").click()
     page_one.get_by_role("button", name="复制并开始填写").click()
@@ -167,3 +168,24 @@ def test_second_of_two_concurrent_saves_is_refused_and_the_first_stays(browser, 
     assert leaflet.goal == "第一位的目标"
     first.close()
     second.close()
+
+
+def test_a_block_pasted_from_excel_fills_the_funds_table(page, server, artifacts):
+    log_in(page, server)
+    page.get_by_role("link", name="新建自评表").click()
+    page.get_by_label("新项目名称").fill("就业援助")
+    page.get_by_role("button", name="新建并开始填写").click()
+    next_step(page)
+    page.locator("#id_current_initial_budget").evaluate(
+        """(input) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", "120,000.00\\t100,000.00\\t95,000.00\\r\\n0\\t0\\t\\r\\n");
+            input.dispatchEvent(new ClipboardEvent("paste", {
+                clipboardData: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    expect(page.locator("#id_current_executed")).to_have_value("95,000.00")
+    expect(page.locator("#id_carryover_full_year_budget")).to_have_value("0")
+    expect(page.locator("#id_carryover_executed")).to_have_value("")
+    expect(page.locator('[data-live="execution_rate"]')).to_have_text("95.00%")
+    page.screenshot(path=artifacts / "wizard-paste-from-excel.png", full_page=True)
