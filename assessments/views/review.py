@@ -167,5 +167,7 @@ def dashboard(request):
             "overview": overview,
             "statuses": Assessment.Status.choices,
             "can_create": permissions.preparer_units(user).exists(),
+            "is_reviewer": bool(reviewer_of) or user.is_superuser,
+            "recent": visible.order_by("-updated_at")[:10],
         },
     )
