@@ -785,3 +785,21 @@ def format_points(value):
 
 def format_percent(value):
     return "—" if value is None else f"{value}%"
+
+
+# ---------------------------------------------------------------------------
+# Summaries over many tables
+
+
+def average(total, count):
+    """Σ ÷ n, two decimals rounded half up; None when there is nothing to average."""
+    if not count or total is None:
+        return None
+    return round_half_up(Decimal(total) / Decimal(count))
+
+
+def weighted_average(weighted_total, weights):
+    """Σ(value × weight) ÷ Σ weight, two decimals rounded half up; None without weight."""
+    if not weights or weighted_total is None:
+        return None
+    return round_half_up(Decimal(weighted_total) / Decimal(weights))

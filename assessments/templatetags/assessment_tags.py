@@ -33,3 +33,9 @@ def finding_class(table, *parts):
 def where_anchor(where):
     """An id usable in HTML for a finding's location."""
     return "cell-" + "".join(c if c.isalnum() else "-" for c in where)
+
+
+@register.filter
+def amount_grouped(value):
+    """Money on screens outside the official table: thousands grouped; blank shows a dash."""
+    return rules.format_amount(value, grouped=True) or "—"
