@@ -1,23 +1,22 @@
-"""The assessment list as CSV and Excel files, written row by row so that size does not matter.
+"""The assessment list as CSV and Excel files, written row by row so that size does not matter;
+the summary as an Excel workbook.
 
-Both read the rows with a database cursor in chunks (`iterator`), never the whole list at once:
-the CSV goes straight into the streamed response; the Excel workbook is written in openpyxl's
-write-only mode into a temporary file, which is then streamed from disk.
+The list is read with a database cursor in chunks (`iterator`), never whole: the CSV goes
+straight into the streamed response; the workbook is written by XlsxWriter in its
+constant-memory mode (each row goes to disk as it is written) into a temporary file, which is
+then streamed from disk.
 """
 
 import csv
 import tempfile
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from . import rules
 from .models import Assessment
@@ -70,7 +69,7 @@ def list_rows(queryset):
 
 def _local(moment):
     """A stored moment as the wall-clock time in Shanghai, without the zone (Excel has none)."""
-    return timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
 
 
 def _csv_row(row):
@@ -93,19 +92,26 @@ def _csv_row(row):
     ]
 
 
-class _Echo:
-    """A file-like object whose write() hands back what it is given, for csv.writer."""
+class _Lines(list):
+    """A file-like object that collects what csv.writer writes."""
 
     def write(self, value):
-        return value
+        self.append(value)
 
 
-def stream_csv(rows):
-    """CSV lines one by one; a byte-order mark first so that Excel reads the Chinese as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([heading for heading, _ in LIST_COLUMNS])
+def stream_csv(rows, *, lines_per_chunk=500):
+    """The CSV in chunks of a few hundred lines, encoded once each, so the response streams
+    without holding the file; a byte-order mark first so that Excel reads UTF-8 Chinese."""
+    lines = _Lines()
+    writer = csv.writer(lines)
+    writer.writerow([heading for heading, _ in LIST_COLUMNS])
+    lines.insert(0, "\ufeff")
     for row in rows:
-        yield writer.writerow(_csv_row(row))
+        writer.writerow(_csv_row(row))
+        if len(lines) >= lines_per_chunk:
+            yield "".join(lines).encode("utf-8")
+            lines.clear()
+    yield "".join(lines).encode("utf-8")
 
 
 def csv_response(queryset, filename):
@@ -122,20 +128,58 @@ def _attachment(filename):
     )
 
 
-def _cell(sheet, value, number_format=None, bold=False):
-    cell = WriteOnlyCell(sheet, value=value)
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+class Sheet:
+    """One worksheet, written row after row; a value with a format is a (value, format) pair."""
+
+    def __init__(self, book, name, columns=()):
+        self.book = book
+        self.worksheet = book.workbook.add_worksheet(name)
+        self.next_row = 0
+        if columns:
+            for index, (_, width) in enumerate(columns):
+                self.worksheet.set_column(index, index, width)
+            self.worksheet.freeze_panes(1, 0)
+            self.append([(heading, "bold") for heading, _ in columns])
+
+    def append(self, values=()):
+        for column, value in enumerate(values):
+            style = None
+            if isinstance(value, tuple):
+                value, style = value
+            self._write(column, value, self.book.formats.get(style))
+        self.next_row += 1
+
+    def _write(self, column, value, style):
+        row, sheet = self.next_row, self.worksheet
+        if value is None or value == "":
+            if style:
+                sheet.write_blank(row, column, None, style)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, style)
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, column, value, style)
+        else:
+            sheet.write_number(row, column, float(value), style)
 
 
-def _header(sheet, columns):
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, heading, bold=True) for heading, _ in columns])
+class Book:
+    """A workbook in constant-memory mode with the number formats of the tables."""
+
+    def __init__(self, target):
+        self.workbook = Workbook(target, {"constant_memory": True})
+        self.formats = {
+            "bold": self.workbook.add_format({"bold": True}),
+            "money": self.workbook.add_format({"num_format": MONEY_FORMAT}),
+            "points": self.workbook.add_format({"num_format": POINTS_FORMAT}),
+            "percent": self.workbook.add_format({"num_format": PERCENT_FORMAT}),
+            "datetime": self.workbook.add_format({"num_format": DATETIME_FORMAT}),
+        }
+
+    def sheet(self, name, columns=()):
+        return Sheet(self, name, columns)
+
+    def close(self):
+        self.workbook.close()
 
 
 def _percent(rate):
@@ -143,7 +187,7 @@ def _percent(rate):
     return None if rate is None else rate / Decimal(100)
 
 
-def _xlsx_row(sheet, row):
+def _xlsx_row(row):
     year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
     errors, warnings, updated_at = rest
     return [
@@ -151,25 +195,24 @@ def _xlsx_row(sheet, row):
         project,
         department or "",
         unit,
-        _cell(sheet, budget, MONEY_FORMAT),
-        _cell(sheet, executed, MONEY_FORMAT),
-        _cell(sheet, _percent(rate), PERCENT_FORMAT),
-        _cell(sheet, score, POINTS_FORMAT),
+        (budget, "money"),
+        (executed, "money"),
+        (_percent(rate), "percent"),
+        (score, "points"),
         grade,
         STATUS_LABELS.get(status, status),
         errors,
         warnings,
-        _cell(sheet, _local(updated_at), DATETIME_FORMAT),
+        (_local(updated_at), "datetime"),
     ]
 
 
 def write_list_workbook(rows, target):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("自评表")
-    _header(sheet, LIST_COLUMNS)
+    book = Book(target)
+    sheet = book.sheet("自评表", LIST_COLUMNS)
     for row in rows:
-        sheet.append(_xlsx_row(sheet, row))
-    workbook.save(target)
+        sheet.append(_xlsx_row(row))
+    book.close()
 
 
 def xlsx_response(write, filename):
@@ -225,24 +268,24 @@ SHORTFALL_COLUMNS = [
 ]
 
 
-def _figure_cells(sheet, figures):
+def _figure_cells(figures):
     return [
-        _cell(sheet, figures.budget_total, MONEY_FORMAT),
-        _cell(sheet, figures.executed_total, MONEY_FORMAT),
-        _cell(sheet, _percent(figures.execution_rate), PERCENT_FORMAT),
-        _cell(sheet, figures.average_score, POINTS_FORMAT),
-        _cell(sheet, figures.weighted_average_score, POINTS_FORMAT),
+        (figures.budget_total, "money"),
+        (figures.executed_total, "money"),
+        (_percent(figures.execution_rate), "percent"),
+        (figures.average_score, "points"),
+        (figures.weighted_average_score, "points"),
     ]
 
 
-def _project_cells(sheet, row):
+def _project_cells(row):
     return [
         row.unit,
         row.project,
-        _cell(sheet, row.budget, MONEY_FORMAT),
-        _cell(sheet, row.executed, MONEY_FORMAT),
-        _cell(sheet, _percent(row.execution_rate), PERCENT_FORMAT),
-        _cell(sheet, row.total_score, POINTS_FORMAT),
+        (row.budget, "money"),
+        (row.executed, "money"),
+        (_percent(row.execution_rate), "percent"),
+        (row.total_score, "points"),
         row.grade,
         row.status_label,
         row.error_count,
@@ -251,50 +294,47 @@ def _project_cells(sheet, row):
 
 
 def write_summary_workbook(report, target):
-    workbook = Workbook(write_only=True)
+    book = Book(target)
     figures = report.figures
 
-    sheet = workbook.create_sheet("汇总")
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 22
-    sheet.append([_cell(sheet, report.scope.title, bold=True)])
-    sheet.append([])
-    for label, value, number_format in [
+    sheet = book.sheet("汇总")
+    sheet.worksheet.set_column(0, 0, 24)
+    sheet.worksheet.set_column(1, 1, 22)
+    sheet.append([(report.scope.title, "bold")])
+    sheet.append()
+    for label, value, style in [
         ("自评表张数", figures.count, None),
-        ("全年预算数合计（元）", figures.budget_total, MONEY_FORMAT),
-        ("全年执行数合计（元）", figures.executed_total, MONEY_FORMAT),
-        ("金额加权执行率", _percent(figures.execution_rate), PERCENT_FORMAT),
-        ("简单平均总分", figures.average_score, POINTS_FORMAT),
-        ("金额加权平均总分", figures.weighted_average_score, POINTS_FORMAT),
+        ("全年预算数合计（元）", figures.budget_total, "money"),
+        ("全年执行数合计（元）", figures.executed_total, "money"),
+        ("金额加权执行率", _percent(figures.execution_rate), "percent"),
+        ("简单平均总分", figures.average_score, "points"),
+        ("金额加权平均总分", figures.weighted_average_score, "points"),
         ("有错误的自评表", report.error_tables, None),
         ("有提示的自评表", report.warning_tables, None),
     ]:
-        sheet.append([label, _cell(sheet, value, number_format)])
-    sheet.append([])
-    sheet.append([_cell(sheet, "状态", bold=True), _cell(sheet, "张数", bold=True)])
+        sheet.append([label, (value, style)])
+    sheet.append()
+    sheet.append([("状态", "bold"), ("张数", "bold")])
     for _, label, count in report.status_counts:
         sheet.append([label, count])
-    sheet.append([])
-    sheet.append([_cell(sheet, "等级", bold=True), _cell(sheet, "张数", bold=True)])
+    sheet.append()
+    sheet.append([("等级", "bold"), ("张数", "bold")])
     for grade, count in report.grade_counts:
         sheet.append([grade, count])
-    sheet.append([])
+    sheet.append()
     sheet.append([report.execution_rate_rule])
     sheet.append([report.weighted_score_rule])
 
     if report.units:
-        sheet = workbook.create_sheet("按实施单位")
-        _header(sheet, UNIT_COLUMNS)
+        sheet = book.sheet("按实施单位", UNIT_COLUMNS)
         for line in report.units:
-            sheet.append([line.unit, line.figures.count, *_figure_cells(sheet, line.figures)])
+            sheet.append([line.unit, line.figures.count, *_figure_cells(line.figures)])
 
-    sheet = workbook.create_sheet("各项目")
-    _header(sheet, PROJECT_COLUMNS)
+    sheet = book.sheet("各项目", PROJECT_COLUMNS)
     for row in report.rows:
-        sheet.append(_project_cells(sheet, row))
+        sheet.append(_project_cells(row))
 
-    sheet = workbook.create_sheet("低于分值的指标")
-    _header(sheet, SHORTFALL_COLUMNS)
+    sheet = book.sheet("低于分值的指标", SHORTFALL_COLUMNS)
     for item in report.shortfalls:
         sheet.append(
             [
@@ -305,14 +345,13 @@ def write_summary_workbook(report, target):
                 item.name,
                 item.target,
                 item.actual,
-                _cell(sheet, item.weight, POINTS_FORMAT),
-                _cell(sheet, item.score, POINTS_FORMAT),
+                (item.weight, "points"),
+                (item.score, "points"),
                 item.reason,
             ]
         )
 
-    sheet = workbook.create_sheet("有检查发现的自评表")
-    _header(sheet, PROJECT_COLUMNS)
+    sheet = book.sheet("有检查发现的自评表", PROJECT_COLUMNS)
     for row in report.with_findings:
-        sheet.append(_project_cells(sheet, row))
-    workbook.save(target)
+        sheet.append(_project_cells(row))
+    book.close()

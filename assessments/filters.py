@@ -1,8 +1,12 @@
 """The filters of the assessment list; the CSV and Excel exports apply the same ones."""
 
+from html import escape
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 
 from . import rules
 from .models import Assessment, Organisation, ReportingYear
@@ -13,6 +17,31 @@ ANY = "全部"
 GRADES = [floor_grade for _, floor_grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors]
 GRADES.append(rules.RULE_SETS[rules.DEFAULT_RULE_SET].lowest_grade)
 PRESENCE = [("yes", "有"), ("no", "无")]
+
+
+class PlainSelect(forms.Select):
+    """A select written out directly: a city has a thousand units, and Django's template per
+    option would take longer than the whole rest of the page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = {str(item) for item in self.format_value(value)}
+
+        def options(choices):
+            return "".join(
+                f'<option value="{escape(str(key))}"'
+                f"{' selected' if str(key) in chosen else ''}>{escape(str(label))}</option>"
+                for key, label in choices
+            )
+
+        parts = []
+        for key, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                parts.append(f'<optgroup label="{escape(str(key))}">{options(label)}</optgroup>')
+            else:
+                parts.append(options([(key, label)]))
+        # Every text above went through html.escape.
+        return mark_safe(f"<select{flatatt(final_attrs)}>{''.join(parts)}</select>")
 
 
 class AssessmentFilterForm(forms.Form):
@@ -27,7 +56,7 @@ class AssessmentFilterForm(forms.Form):
 class AssessmentFilter(django_filters.FilterSet):
     year = django_filters.ChoiceFilter(label="年度", empty_label=ANY, method="filter_year")
     unit = django_filters.ChoiceFilter(
-        label="实施单位", empty_label=ANY, field_name="project__unit_id"
+        label="实施单位", empty_label=ANY, field_name="project__unit_id", widget=PlainSelect
     )
     status = django_filters.ChoiceFilter(
         label="状态", empty_label=ANY, choices=Assessment.Status.choices
@@ -61,10 +90,7 @@ class AssessmentFilter(django_filters.FilterSet):
         # One query each: the years that exist and the units the user may see.
         self.year_ids = dict(ReportingYear.objects.order_by("-year").values_list("year", "pk"))
         self.filters["year"].extra["choices"] = [(year, year) for year in self.year_ids]
-        units = visible_organisations(request.user).filter(kind=Organisation.Kind.UNIT)
-        self.filters["unit"].extra["choices"] = list(
-            units.order_by("name").values_list("pk", "name")
-        )
+        self.filters["unit"].extra["choices"] = unit_choices(request.user)
         for name, field in self.form.fields.items():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs.setdefault("class", f"{css} form-control-sm {css}-sm")
@@ -87,10 +113,21 @@ class AssessmentFilter(django_filters.FilterSet):
         return queryset.filter(warning_count=0)
 
 
+def unit_choices(user):
+    """The units the user may see, grouped under their departments, in one query."""
+    groups = {}
+    units = visible_organisations(user).filter(kind=Organisation.Kind.UNIT)
+    for pk, name, department in units.order_by("parent__name", "name").values_list(
+        "pk", "name", "parent__name"
+    ):
+        groups.setdefault(department, []).append((pk, name))
+    return list(groups.items())
+
+
 class SummaryForm(forms.Form):
     """Which organisation and year to summarise; offers only what the user may see."""
 
-    organisation = forms.ChoiceField(label="汇总范围")
+    organisation = forms.ChoiceField(label="汇总范围", widget=PlainSelect)
     year = forms.TypedChoiceField(label="年度", coerce=int)
 
     def __init__(self, data=None, *, user):

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -267,6 +268,8 @@ _NUMBER_RE = re.compile(
 _SUFFIX_COMPARATORS = {"以上": ">=", "以下": "<=", "以内": "<="}
 
 
+# Values repeat across rows and tables ("=100%", "≥95%"); the result is immutable.
+@lru_cache(maxsize=4096)
 def parse_value(text):
     """Read an indicator value; None for a blank cell, QUALITATIVE for text.
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.urls import reverse
 
 from . import charts, rules
 from .models import Assessment, Indicator, Organisation
@@ -30,6 +31,13 @@ WEIGHTED_SCORE_RULE = (
     "金额加权平均总分 = Σ（总分 × 全年预算数）÷ Σ全年预算数，只计全年预算数大于 0 的自评表；"
     "简单平均总分 = Σ总分 ÷ 自评表张数，每张表权重相同。"
 )
+
+
+def url_maker(name):
+    """reverse() for hundreds of rows: resolved once, then each primary key put in its place."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,8 @@ class ProjectRow:
     status: str
     error_count: int
     warning_count: int
+    url: str = ""
+    years_url: str = ""
 
     @property
     def status_label(self):
@@ -153,6 +163,7 @@ class Shortfall:
     weight: Decimal
     score: Decimal
     reason: str
+    url: str = ""
 
     @property
     def lost(self):
@@ -242,8 +253,10 @@ def build_summary(user, scope):
         )
         units = [UnitLine(line["project__unit__name"], _figures(line)) for line in per_unit]
 
+    detail_url = url_maker("assessments:detail")
+    years_url = url_maker("assessments:project_years")
     rows = [
-        ProjectRow(*line)
+        ProjectRow(*line, url=detail_url(line[0]), years_url=years_url(line[1]))
         for line in queryset.order_by("project__unit__name", "project__name").values_list(
             "pk",
             "project_id",
@@ -260,7 +273,7 @@ def build_summary(user, scope):
         )
     ]
     shortfalls = [
-        Shortfall(*line)
+        Shortfall(*line, url=detail_url(line[0]))
         for line in Indicator.objects.filter(assessment__in=queryset, score__lt=F("weight"))
         .order_by("assessment__project__unit__name", "assessment__project__name", "position")
         .values_list(

@@ -21,7 +21,8 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_class = AssessmentTable
     filterset_class = AssessmentFilter
     template_name = "assessments/list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination (paginate_by) would count the rows again.
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return listed_assessments(self.request.user)
