@@ -125,7 +125,7 @@ def _axis(scale_x, maximum, y, unit):
 
 def _column_chart(bars, *, title, maximum, guides, unit):
     """Many items: thin columns left to right from highest to lowest, with a value axis."""
-    left, right = 50, 10
+    left, right = 50, 56  # the right margin carries the reference lines' labels
     area_width = WIDTH - left - right
     top, bottom = TOP, COLUMNS_HEIGHT - BOTTOM
     step = area_width / len(bars)
@@ -135,14 +135,6 @@ def _column_chart(bars, *, title, maximum, guides, unit):
         return bottom - (bottom - top) * min(float(value), float(maximum)) / float(maximum)
 
     parts = []
-    for value, label in guides:
-        y = scale_y(value)
-        parts.append(
-            f'<line x1="{left}" y1="{_number(y)}" x2="{WIDTH - right}" y2="{_number(y)}" '
-            f'stroke="{GUIDE}" stroke-dasharray="3 3"/>'
-            f'<text x="{WIDTH - right}" y="{_number(y - 3)}" text-anchor="end" '
-            f'fill="{NEUTRAL}">{escape(label)}</text>'
-        )
     for index, bar in enumerate(bars):
         if bar.value is None:
             continue
@@ -151,6 +143,15 @@ def _column_chart(bars, *, title, maximum, guides, unit):
             f'<rect x="{_number(left + index * step)}" y="{_number(y)}" width="{_number(width)}" '
             f'height="{_number(bottom - y)}" fill="{bar.colour}">'
             f"<title>{escape(f'{bar.label}：{bar.text}{bar.note}')}</title></rect>"
+        )
+    # Reference lines over the columns, labelled in the margin beside them.
+    for value, label in guides:
+        y = scale_y(value)
+        parts.append(
+            f'<line x1="{left}" y1="{_number(y)}" x2="{WIDTH - right + 2}" y2="{_number(y)}" '
+            f'stroke="#212529" stroke-opacity=".55" stroke-dasharray="4 3"/>'
+            f'<text x="{WIDTH - right + 6}" y="{_number(y + 4)}" fill="{NEUTRAL}">'
+            f"{escape(label)}</text>"
         )
     for tick in range(0, 5):
         value = Decimal(maximum) * tick / 4

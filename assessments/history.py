@@ -30,10 +30,10 @@ def _change(before, after, formatter):
     return f"{sign}{formatter(abs(difference))}"
 
 
-def _line(label, values, formatter, *, compare=True):
+def _line(label, values, formatter, *, compare=True, change_formatter=None):
     changes = [""]
     for before, after in pairwise(values):
-        changes.append(_change(before, after, formatter) if compare else "")
+        changes.append(_change(before, after, change_formatter or formatter) if compare else "")
     return FigureLine(
         label, [(formatter(value), change) for value, change in zip(values, changes, strict=True)]
     )
@@ -60,7 +60,12 @@ def compare_years(assessments):
         _line("年初预算数", [a.total_initial_budget for a in assessments], _amount),
         _line("全年预算数", budgets, _amount),
         _line("全年执行数", executed, _amount),
-        _line("执行率", [a.execution_rate for a in assessments], _rate),
+        _line(
+            "执行率",
+            [a.execution_rate for a in assessments],
+            _rate,
+            change_formatter=lambda points: f"{points} 个百分点",
+        ),
         _line(
             "预算执行得分",
             [
