@@ -135,11 +135,8 @@ class Command(BaseCommand):
         if response.status_code != 200:
             raise CommandError(f"{url} 返回 {response.status_code}。")
         if response.streaming:
-            size = 0
-            for chunk in response.streaming_content:
-                size += len(chunk)
-            response.close()
-            return size
+            # Reading to the end closes the response, as a WSGI server does.
+            return sum(len(chunk) for chunk in response.streaming_content)
         return len(response.content)
 
     def export(self, user, url, label):
