@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 
 from . import rules
 from .models import (
@@ -432,6 +432,11 @@ def generate(count, *, years, prefix="模拟", seed=2022, batch_size=1000, progr
         created += _store(batch)
         if progress:
             progress(created, count)
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics after a bulk load, before autovacuum gets round to it.
+        with connection.cursor() as cursor:
+            for model in (Assessment, Indicator, Project, Organisation):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return created
 
 
