@@ -204,6 +204,13 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["status"], name="assessment_status"),
             models.Index(fields=["total_score"], name="assessment_total_score"),
+            # The list's default order (latest changes first) and its usual filters: a year,
+            # a year and a status, sorted by score; the primary key settles ties.
+            models.Index(fields=["updated_at", "id"], name="assessment_updated"),
+            models.Index(fields=["year", "total_score", "id"], name="assessment_year_score"),
+            models.Index(
+                fields=["year", "status", "total_score", "id"], name="assessment_year_status_score"
+            ),
         ]
 
     def __str__(self):

@@ -1,11 +1,25 @@
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Case, F, Prefetch, Q, Value, When
 
 
 class AssessmentQuerySet(models.QuerySet):
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
         return self.select_related("project__unit__parent", "year")
+
+    def for_listing(self):
+        """A list row plus what the list sorts on: the number of findings and the status order."""
+        from .models import Assessment
+
+        statuses = [choice.value for choice in Assessment.Status]
+        return self.for_table().annotate(
+            finding_count=F("error_count") + F("warning_count"),
+            status_order=Case(
+                *(When(status=status, then=Value(rank)) for rank, status in enumerate(statuses)),
+                default=Value(len(statuses)),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+        )
 
     def with_tree(self):
         """Everything the official table needs: header, funds and indicator rows."""
@@ -26,3 +40,15 @@ class AssessmentQuerySet(models.QuerySet):
             Q(project__unit_id__in=organisation_ids)
             | Q(project__unit__parent_id__in=organisation_ids)
         )
+
+
+def visible_organisations(user):
+    """The organisations whose tables the user sees: her own, and the units below them."""
+    from .models import Membership, Organisation
+
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    own = Membership.objects.filter(user=user).values("organisation_id")
+    return Organisation.objects.filter(Q(id__in=own) | Q(parent_id__in=own))

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -270,6 +271,8 @@ _NUMBER_RE = re.compile(
 _SUFFIX_COMPARATORS = {"以上": ">=", "以下": "<=", "以内": "<="}
 
 
+# Values repeat across rows and tables ("=100%", "≥95%"); the result is immutable.
+@lru_cache(maxsize=4096)
 def parse_value(text):
     """Read an indicator value; None for a blank cell, QUALITATIVE for text.
 
@@ -798,3 +801,21 @@ def format_points(value):
 
 def format_percent(value):
     return "—" if value is None else f"{value}%"
+
+
+# ---------------------------------------------------------------------------
+# Summaries over many tables
+
+
+def average(total, count):
+    """Σ ÷ n, two decimals rounded half up; None when there is nothing to average."""
+    if not count or total is None:
+        return None
+    return round_half_up(Decimal(total) / Decimal(count))
+
+
+def weighted_average(weighted_total, weights):
+    """Σ(value × weight) ÷ Σ weight, two decimals rounded half up; None without weight."""
+    if not weights or weighted_total is None:
+        return None
+    return round_half_up(Decimal(weighted_total) / Decimal(weights))

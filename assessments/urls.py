@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, review, wizard
+from .views import assessments, exports, review, summary, wizard
 
 app_name = "assessments"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("<int:pk>/reopen/", review.reopen, name="reopen"),
     path("<int:pk>/comments/", review.add_comment, name="add_comment"),
     path("<int:pk>/comments/<int:comment_pk>/answer/", review.answer_comment, name="answer"),
+    path("export.csv", exports.export_csv, name="export_csv"),
+    path("export.xlsx", exports.export_xlsx, name="export_xlsx"),
+    path("summary/", summary.summary, name="summary"),
+    path("summary.xlsx", summary.summary_xlsx, name="summary_xlsx"),
+    path("projects/<int:pk>/", summary.project_years, name="project_years"),
 ]

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from assessments import rules
 
@@ -48,3 +49,21 @@ def status_label(value):
     from assessments.models import Assessment
 
     return dict(Assessment.Status.choices).get(value, value or "—")
+
+
+@register.filter
+def amount_grouped(value):
+    """Money on screens outside the official table: thousands grouped; blank shows a dash."""
+    return rules.format_amount(value, grouped=True) or "—"
+
+
+STATUS_COLOURS = {"signed_off": "success", "returned": "danger", "submitted": "primary"}
+
+
+@register.filter
+def status_badge(assessment):
+    return format_html(
+        '<span class="badge text-bg-{}">{}</span>',
+        STATUS_COLOURS.get(assessment.status, "secondary"),
+        assessment.get_status_display(),
+    )

@@ -1,25 +1,40 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
-from django_tables2 import SingleTableView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
 from .. import permissions, rules, services, signing
+from ..filters import AssessmentFilter
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..presentation import build_official_table
 from ..tables import AssessmentTable
 
 
-class AssessmentListView(LoginRequiredMixin, SingleTableView):
+def listed_assessments(user):
+    """What the list, and its exports, start from: every assessment the user may see."""
+    return Assessment.objects.for_listing().visible_to(user)
+
+
+class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_class = AssessmentTable
+    filterset_class = AssessmentFilter
     template_name = "assessments/list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination (paginate_by) would count the rows again.
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return Assessment.objects.for_table().visible_to(self.request.user)
+        return listed_assessments(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["export_query"] = query.urlencode()
+        context["is_filtered"] = any(
+            value for key, value in self.request.GET.items() if key in self.filterset.filters
+        )
         context["can_create"] = permissions.preparer_units(self.request.user).exists()
         return context
 

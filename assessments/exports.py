@@ -1,0 +1,357 @@
+"""The assessment list as CSV and Excel files, written row by row so that size does not matter;
+the summary as an Excel workbook.
+
+The list is read with a database cursor in chunks (`iterator`), never whole: the CSV goes
+straight into the streamed response; the workbook is written by XlsxWriter in its
+constant-memory mode (each row goes to disk as it is written) into a temporary file, which is
+then streamed from disk.
+"""
+
+import csv
+import tempfile
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
+from xlsxwriter import Workbook
+
+from . import rules
+from .models import Assessment
+
+CHUNK_ROWS = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+POINTS_FORMAT = "0.00"
+PERCENT_FORMAT = "0.00%"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+# (heading, column width in Excel) in the order of the file.
+LIST_COLUMNS = [
+    ("年度", 8),
+    ("项目名称", 40),
+    ("主管部门", 28),
+    ("实施单位", 30),
+    ("全年预算数（元）", 18),
+    ("全年执行数（元）", 18),
+    ("执行率", 10),
+    ("总分", 8),
+    ("等级", 6),
+    ("状态", 8),
+    ("错误数", 8),
+    ("提示数", 8),
+    ("更新时间", 18),
+]
+_FIELDS = [
+    "year__year",
+    "project__name",
+    "project__unit__parent__name",
+    "project__unit__name",
+    "total_full_year_budget",
+    "total_executed",
+    "execution_rate",
+    "total_score",
+    "grade",
+    "status",
+    "error_count",
+    "warning_count",
+    "updated_at",
+]
+STATUS_LABELS = {value: str(label) for value, label in Assessment.Status.choices}
+
+
+def list_rows(queryset):
+    """The export rows of an ordered, filtered assessment queryset, fetched in chunks."""
+    return queryset.values_list(*_FIELDS).iterator(chunk_size=CHUNK_ROWS)
+
+
+def _local(moment):
+    """A stored moment as the wall-clock time in Shanghai, without the zone (Excel has none)."""
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+
+
+def _csv_row(row):
+    year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
+    errors, warnings, updated_at = rest
+    return [
+        year,
+        project,
+        department or "",
+        unit,
+        rules.format_amount(budget),
+        rules.format_amount(executed),
+        "" if rate is None else f"{rate}%",
+        format(score, "f"),
+        grade,
+        STATUS_LABELS.get(status, status),
+        errors,
+        warnings,
+        _local(updated_at).strftime("%Y-%m-%d %H:%M"),
+    ]
+
+
+class _Lines(list):
+    """A file-like object that collects what csv.writer writes."""
+
+    def write(self, value):
+        self.append(value)
+
+
+def stream_csv(rows, *, lines_per_chunk=500):
+    """The CSV in chunks of a few hundred lines, encoded once each, so the response streams
+    without holding the file; a byte-order mark first so that Excel reads UTF-8 Chinese."""
+    lines = _Lines()
+    writer = csv.writer(lines)
+    writer.writerow([heading for heading, _ in LIST_COLUMNS])
+    lines.insert(0, "\ufeff")
+    for row in rows:
+        writer.writerow(_csv_row(row))
+        if len(lines) >= lines_per_chunk:
+            yield "".join(lines).encode("utf-8")
+            lines.clear()
+    yield "".join(lines).encode("utf-8")
+
+
+def csv_response(queryset, filename):
+    response = StreamingHttpResponse(
+        stream_csv(list_rows(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+def _attachment(filename):
+    return f'attachment; filename="{filename.encode("ascii", "replace").decode()}"; ' + (
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+
+
+class Sheet:
+    """One worksheet, written row after row; a value with a format is a (value, format) pair."""
+
+    def __init__(self, book, name, columns=()):
+        self.book = book
+        self.worksheet = book.workbook.add_worksheet(name)
+        self.next_row = 0
+        if columns:
+            for index, (_, width) in enumerate(columns):
+                self.worksheet.set_column(index, index, width)
+            self.worksheet.freeze_panes(1, 0)
+            self.append([(heading, "bold") for heading, _ in columns])
+
+    def append(self, values=()):
+        for column, value in enumerate(values):
+            style = None
+            if isinstance(value, tuple):
+                value, style = value
+            self._write(column, value, self.book.formats.get(style))
+        self.next_row += 1
+
+    def _write(self, column, value, style):
+        row, sheet = self.next_row, self.worksheet
+        if value is None or value == "":
+            if style:
+                sheet.write_blank(row, column, None, style)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, style)
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, column, value, style)
+        else:
+            sheet.write_number(row, column, float(value), style)
+
+
+class Book:
+    """A workbook in constant-memory mode with the number formats of the tables."""
+
+    def __init__(self, target):
+        self.workbook = Workbook(target, {"constant_memory": True})
+        self.formats = {
+            "bold": self.workbook.add_format({"bold": True}),
+            "money": self.workbook.add_format({"num_format": MONEY_FORMAT}),
+            "points": self.workbook.add_format({"num_format": POINTS_FORMAT}),
+            "percent": self.workbook.add_format({"num_format": PERCENT_FORMAT}),
+            "datetime": self.workbook.add_format({"num_format": DATETIME_FORMAT}),
+        }
+
+    def sheet(self, name, columns=()):
+        return Sheet(self, name, columns)
+
+    def close(self):
+        self.workbook.close()
+
+
+def _percent(rate):
+    """33.74 (percent) as the fraction 0.3374, which Excel shows as 33.74%."""
+    return None if rate is None else rate / Decimal(100)
+
+
+def _xlsx_row(row):
+    year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
+    errors, warnings, updated_at = rest
+    return [
+        year,
+        project,
+        department or "",
+        unit,
+        (budget, "money"),
+        (executed, "money"),
+        (_percent(rate), "percent"),
+        (score, "points"),
+        grade,
+        STATUS_LABELS.get(status, status),
+        errors,
+        warnings,
+        (_local(updated_at), "datetime"),
+    ]
+
+
+def write_list_workbook(rows, target):
+    book = Book(target)
+    sheet = book.sheet("自评表", LIST_COLUMNS)
+    for row in rows:
+        sheet.append(_xlsx_row(row))
+    book.close()
+
+
+def xlsx_response(write, filename):
+    """Write a workbook with `write(file)` into a temporary file and stream it from disk."""
+    # The response closes the file once it is sent, and the system deletes it then.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115
+    write(spool)
+    spool.seek(0)
+    response = FileResponse(spool, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+def list_xlsx_response(queryset, filename):
+    return xlsx_response(lambda target: write_list_workbook(list_rows(queryset), target), filename)
+
+
+# ---------------------------------------------------------------------------
+# The summary as a workbook
+
+PROJECT_COLUMNS = [
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("全年预算数（元）", 18),
+    ("全年执行数（元）", 18),
+    ("执行率", 10),
+    ("总分", 8),
+    ("等级", 6),
+    ("状态", 8),
+    ("错误数", 8),
+    ("提示数", 8),
+]
+UNIT_COLUMNS = [
+    ("实施单位", 30),
+    ("自评表张数", 10),
+    ("全年预算数（元）", 18),
+    ("全年执行数（元）", 18),
+    ("金额加权执行率", 14),
+    ("简单平均总分", 12),
+    ("金额加权平均总分", 16),
+]
+SHORTFALL_COLUMNS = [
+    ("实施单位", 30),
+    ("项目名称", 36),
+    ("一级指标", 12),
+    ("二级指标", 16),
+    ("三级指标", 30),
+    ("年度指标值", 16),
+    ("实际完成值", 16),
+    ("分值", 8),
+    ("得分", 8),
+    ("偏差原因分析及改进措施", 60),
+]
+
+
+def _figure_cells(figures):
+    return [
+        (figures.budget_total, "money"),
+        (figures.executed_total, "money"),
+        (_percent(figures.execution_rate), "percent"),
+        (figures.average_score, "points"),
+        (figures.weighted_average_score, "points"),
+    ]
+
+
+def _project_cells(row):
+    return [
+        row.unit,
+        row.project,
+        (row.budget, "money"),
+        (row.executed, "money"),
+        (_percent(row.execution_rate), "percent"),
+        (row.total_score, "points"),
+        row.grade,
+        row.status_label,
+        row.error_count,
+        row.warning_count,
+    ]
+
+
+def write_summary_workbook(report, target):
+    book = Book(target)
+    figures = report.figures
+
+    sheet = book.sheet("汇总")
+    sheet.worksheet.set_column(0, 0, 24)
+    sheet.worksheet.set_column(1, 1, 22)
+    sheet.append([(report.scope.title, "bold")])
+    sheet.append()
+    for label, value, style in [
+        ("自评表张数", figures.count, None),
+        ("全年预算数合计（元）", figures.budget_total, "money"),
+        ("全年执行数合计（元）", figures.executed_total, "money"),
+        ("金额加权执行率", _percent(figures.execution_rate), "percent"),
+        ("简单平均总分", figures.average_score, "points"),
+        ("金额加权平均总分", figures.weighted_average_score, "points"),
+        ("有错误的自评表", report.error_tables, None),
+        ("有提示的自评表", report.warning_tables, None),
+    ]:
+        sheet.append([label, (value, style)])
+    sheet.append()
+    sheet.append([("状态", "bold"), ("张数", "bold")])
+    for _, label, count in report.status_counts:
+        sheet.append([label, count])
+    sheet.append()
+    sheet.append([("等级", "bold"), ("张数", "bold")])
+    for grade, count in report.grade_counts:
+        sheet.append([grade, count])
+    sheet.append()
+    sheet.append([report.execution_rate_rule])
+    sheet.append([report.weighted_score_rule])
+
+    if report.units:
+        sheet = book.sheet("按实施单位", UNIT_COLUMNS)
+        for line in report.units:
+            sheet.append([line.unit, line.figures.count, *_figure_cells(line.figures)])
+
+    sheet = book.sheet("各项目", PROJECT_COLUMNS)
+    for row in report.rows:
+        sheet.append(_project_cells(row))
+
+    sheet = book.sheet("低于分值的指标", SHORTFALL_COLUMNS)
+    for item in report.shortfalls:
+        sheet.append(
+            [
+                item.unit,
+                item.project,
+                item.level1,
+                item.level2,
+                item.name,
+                item.target,
+                item.actual,
+                (item.weight, "points"),
+                (item.score, "points"),
+                item.reason,
+            ]
+        )
+
+    sheet = book.sheet("有检查发现的自评表", PROJECT_COLUMNS)
+    for row in report.with_findings:
+        sheet.append(_project_cells(row))
+    book.close()
