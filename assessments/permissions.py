@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import Assessment, Membership
+from .querysets import memberships_of
 
 EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
@@ -23,10 +24,14 @@ def has_role(user, organisation, role):
 
 
 def _memberships(user):
-    # Cached on the user object: a page asks several questions about the same person.
-    if not hasattr(user, "_assessment_memberships"):
-        user._assessment_memberships = list(Membership.objects.filter(user=user))
-    return user._assessment_memberships
+    return memberships_of(user)
+
+
+def prepares_anywhere(user):
+    """Whether the user may start tables in some unit (shows the 新建 button)."""
+    return user.is_superuser or any(
+        m.role == Membership.Role.PREPARER for m in memberships_of(user)
+    )
 
 
 def preparer_units(user):

@@ -2,6 +2,15 @@ from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
 
 
+def memberships_of(user):
+    """The user's memberships, read once per request and kept on the user object."""
+    if not hasattr(user, "_assessment_memberships"):
+        from .models import Membership
+
+        user._assessment_memberships = list(Membership.objects.filter(user=user))
+    return user._assessment_memberships
+
+
 class AssessmentQuerySet(models.QuerySet):
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
@@ -35,7 +44,7 @@ class AssessmentQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        organisation_ids = list(user.memberships.values_list("organisation_id", flat=True))
+        organisation_ids = [m.organisation_id for m in memberships_of(user)]
         return self.filter(
             Q(project__unit_id__in=organisation_ids)
             | Q(project__unit__parent_id__in=organisation_ids)

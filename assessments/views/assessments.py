@@ -35,7 +35,7 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         context["is_filtered"] = any(
             value for key, value in self.request.GET.items() if key in self.filterset.filters
         )
-        context["can_create"] = permissions.preparer_units(self.request.user).exists()
+        context["can_create"] = permissions.prepares_anywhere(self.request.user)
         return context
 
 

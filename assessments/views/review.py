@@ -166,7 +166,7 @@ def dashboard(request):
             "year": year,
             "overview": overview,
             "statuses": Assessment.Status.choices,
-            "can_create": permissions.preparer_units(user).exists(),
+            "can_create": permissions.prepares_anywhere(user),
             "is_reviewer": bool(reviewer_of) or user.is_superuser,
             "recent": visible.order_by("-updated_at")[:10],
         },
