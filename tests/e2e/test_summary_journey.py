@@ -49,6 +49,7 @@ def log_in(page, server, username, password="demo2022"):
 
 def test_department_reviewer_filters_exports_and_opens_the_summary(page, demo_server, artifacts):
     log_in(page, demo_server, "juzhang")
+    page.get_by_role("link", name="自评表", exact=True).click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(13)
 
