@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="assessments:list"), name="home"),
     path("assessments/", include("assessments.urls")),
+    path("verify/", include("assessments.urls_verify")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
