@@ -8,6 +8,10 @@ from django.utils import timezone
 
 from . import rules
 
+# A row is kept whole on one page unless one of its texts is this long: such a row may be
+# taller than a page and has to continue on the next one.
+LONG_TEXT = 500
+
 # What one unit is worth in 元; the official table prints 元 in Shanghai, 万元 nationally.
 MONEY_UNIT_FACTORS = {"元": Decimal("1"), "万元": Decimal("10000")}
 
@@ -115,6 +119,10 @@ class IndicatorLine:
         return self.index is None
 
     @property
+    def may_split(self):
+        return len(self.indicator.reason) > LONG_TEXT or len(self.indicator.name) > LONG_TEXT
+
+    @property
     def where(self):
         return "" if self.index is None else f"indicators[{self.index}]"
 
@@ -148,6 +156,10 @@ class OfficialTable:
     @property
     def indicator_rowspan(self):
         return len(self.lines) + 1
+
+    @property
+    def goal_may_split(self):
+        return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
 
     def severity_at(self, where):
         found = self.findings_by_where.get(where, [])
