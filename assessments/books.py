@@ -40,7 +40,7 @@ def book_assessments(organisation, year, *, user, signed_only=False):
         .visible_to(user)
         .filter(year=year)
         .filter(Q(project__unit=organisation) | Q(project__unit__parent=organisation))
-        .order_by("project__unit__name", "project__name", "pk")
+        .order_by("project__unit__name", "project__pk")
     )
     if signed_only:
         queryset = queryset.filter(status=Assessment.Status.SIGNED_OFF)
@@ -48,9 +48,7 @@ def book_assessments(organisation, year, *, user, signed_only=False):
 
 
 def book_filename(book):
-    return pdf.pdf_filename(book.year.year, book.organisation.name).replace(
-        "绩效自评表.pdf", "绩效自评表合订本.pdf"
-    )
+    return pdf.book_filename(book.year.year, book.organisation.name)
 
 
 def request_book(organisation, year, *, by, signed_only=False):
