@@ -164,7 +164,7 @@ TASKS = {
 }
 
 # The address printed on signed PDFs (QR code and verification link).
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = os.environ.get("DJANGO_SITE_URL") or "http://127.0.0.1:8000"
 
 # How the official table prints (domain.md §1); the print page offers the same choices.
 OFFICIAL_TABLE_PRINT = {
