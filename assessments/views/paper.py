@@ -83,7 +83,8 @@ def print_page(request, pk):
 @require_GET
 def download_pdf(request, pk):
     """The stored signed copy while the table is signed off; else the current data, watermarked."""
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    # The signed copy needs no indicator rows: they are read only when rendering.
+    assessment = get_assessment_for_user(request, pk)
     signature = pdf.valid_signature(assessment)
     if signature is not None:
         try:
@@ -91,12 +92,14 @@ def download_pdf(request, pk):
         except pdf.SignedCopyError as error:
             return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
         filename = pdf.pdf_filename(assessment.year.year, assessment.project.name)
-        return FileResponse(
+        response = FileResponse(
             stored.open("rb"),
             as_attachment=True,
             filename=filename,
             content_type="application/pdf",
         )
+        response.block_size = 256 * 1024
+        return response
     options = PrintOptionsForm.for_request(request).print_options()
     if options is None:
         return HttpResponse(
