@@ -34,6 +34,10 @@ class BookForm(forms.Form):
         )
         self.fields["organisation"].empty_label = None
         self.fields["year"].empty_label = None
+        # The latest year that has tables, not an open year nobody has filled in yet.
+        self.fields["year"].initial = (
+            ReportingYear.objects.filter(assessments__isnull=False).order_by("-year").first()
+        )
 
 
 def get_book_for_user(request, pk):
