@@ -248,7 +248,12 @@ def official_stylesheet():
     )
 
 
+# The templates' indentation: blank text between tags costs parsing and layout time.
+_BETWEEN_TAGS = re.compile(r">[ \t\r\n]+<")
+
+
 def render_document(html):
+    html = _BETWEEN_TAGS.sub("><", html)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).render(
         font_config=font_config(), stylesheets=[official_stylesheet()]
     )
