@@ -30,6 +30,11 @@ def user(username):
     return get_user_model().objects.get(username=username)
 
 
+# The worker closes and reopens its database connection between tasks, as in production:
+# tests that run it commit for real instead of running inside one rolled-back transaction.
+runs_worker = pytest.mark.django_db(transaction=True)
+
+
 def run_worker():
     call_command(
         "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
@@ -53,6 +58,7 @@ def book_content(book):
         return handle.read()
 
 
+@runs_worker
 def test_requesting_a_book_queues_a_task_and_the_worker_builds_it(
     client, demo, django_capture_on_commit_callbacks
 ):
@@ -79,6 +85,7 @@ def test_requesting_a_book_queues_a_task_and_the_worker_builds_it(
     assert b"".join(download.streaming_content) == book_content(book)
 
 
+@runs_worker
 def test_progress_is_reported_as_json_until_the_download_is_offered(
     client, demo, django_capture_on_commit_callbacks
 ):
@@ -114,6 +121,7 @@ def test_render_book_reports_progress_table_by_table(demo):
     assert reports == [(done, 11) for done in range(1, 12)]
 
 
+@runs_worker
 def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
     client, demo, tmp_path, django_capture_on_commit_callbacks
 ):
@@ -146,6 +154,7 @@ def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
     assert f"-{pages}-" in last
 
 
+@runs_worker
 def test_book_marks_a_table_that_is_not_signed_off(
     client, demo, django_capture_on_commit_callbacks
 ):
@@ -197,6 +206,7 @@ def test_a_year_without_tables_gives_a_message_and_no_book(
     assert not Book.objects.exists() and not DBTaskResult.objects.exists()
 
 
+@runs_worker
 def test_outsider_cannot_request_see_or_download_a_book(
     client, demo, django_capture_on_commit_callbacks
 ):
@@ -228,6 +238,7 @@ def test_unfinished_book_cannot_be_downloaded(client, demo, django_capture_on_co
     assert client.get(reverse("assessments:book_download", args=[book.pk])).status_code == 404
 
 
+@runs_worker
 def test_failed_build_is_recorded_with_a_message(
     client, demo, django_capture_on_commit_callbacks, monkeypatch
 ):

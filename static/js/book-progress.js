@@ -19,6 +19,8 @@
     const download = field("download");
     if (data.download_url) download.href = data.download_url;
     download.classList.toggle("d-none", data.status !== "done");
+    const hint = field("queued-hint");
+    if (hint) hint.classList.toggle("d-none", data.status !== "queued");
     section.dataset.status = data.status;
   }
 
