@@ -300,13 +300,23 @@ def store_signed_pdf(signature):
     return signature.pdf
 
 
+def _is_stored(field):
+    return bool(field) and field.storage.exists(field.name)
+
+
 def stored_signed_pdf(signature):
-    """The stored signed PDF, storing it first when an older signature has none yet."""
-    if signature.pdf:
+    """The stored signed PDF, storing it first when an older signature has none yet.
+
+    A file lost from the storage is rendered again from the signed snapshot (same content)
+    rather than failing the download; the loss is logged.
+    """
+    if _is_stored(signature.pdf):
         return signature.pdf
     with transaction.atomic():
         locked = Signature.objects.select_for_update().get(pk=signature.pk)
-        if not locked.pdf:
+        if not _is_stored(locked.pdf):
+            if locked.pdf:
+                logger.warning("Signed PDF %s is missing from the storage", locked.pdf.name)
             store_signed_pdf(locked)
         signature.pdf = locked.pdf
     return signature.pdf

@@ -62,6 +62,17 @@ def test_first_download_stores_the_signed_copy_and_later_ones_serve_it_byte_for_
     assert second == first
 
 
+def test_a_signed_copy_lost_from_the_storage_is_rendered_again_from_the_snapshot(client, demo):
+    login(client, "tianbao")
+    download(client, "宣传费")
+    signature = Signature.objects.get(assessment__project__name="宣传费")
+    signature.pdf.storage.delete(signature.pdf.name)
+    _, again = download(client, "宣传费")
+    assert printed_hash(again) == signature.content_hash
+    signature.refresh_from_db()
+    assert signature.pdf.storage.exists(signature.pdf.name)
+
+
 def test_signed_copy_is_unchanged_after_the_data_changes(client, demo):
     login(client, "tianbao")
     _, before = download(client, "宣传费")
