@@ -7,6 +7,8 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -305,3 +307,19 @@ def test_export_pdf_explains_what_it_cannot_find(demo, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("export_pdf", *args, "-o", str(tmp_path / "out"), stdout=StringIO())
     assert not (tmp_path / "out").exists()
+
+
+def test_book_list_query_count_does_not_grow_with_books(client, demo):
+    client.force_login(user("juzhang"))
+    unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(BOOKS).status_code == 200
+        return len(queries)
+
+    Book.objects.create(organisation=unit, year=year, requested_by=user("tianbao"), total=11)
+    few = count()
+    for _ in range(6):
+        Book.objects.create(organisation=unit, year=year, requested_by=user("juzhang"), total=11)
+    assert count() == few
