@@ -15,7 +15,9 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml uv.lock .python-version ./
-RUN uv sync --frozen --no-dev --no-install-project
+# `--build-arg EXTRAS="--extra s3"` adds django-storages for an S3-compatible file store.
+ARG EXTRAS=""
+RUN uv sync --frozen --no-dev --no-install-project $EXTRAS
 
 COPY . .
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_VAR_DIR=/app/var \

@@ -11,7 +11,7 @@ PORT ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
 	poppler-utils chromium docker-compose
 
-.PHONY: help system-packages install run demo test lint format clean
+.PHONY: help system-packages install run demo test lint format clean bench-pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the accounts above."
+	@# The background worker (books) runs beside the web server; Ctrl-C stops both.
+	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
@@ -47,6 +50,10 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 	$(UV) run --frozen ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
+
+bench-pdf: .venv/.synced ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
+	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
 lint: .venv/.synced ## Lint and check formatting
 	$(UV) run --frozen ruff check .

@@ -1,8 +1,108 @@
 """The official table as rows and cells, shared by the detail page, the preview and the PDF."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
 
 from . import rules
+
+# A row is kept whole on one page unless one of its texts is this long: such a row may be
+# taller than a page and has to continue on the next one.
+LONG_TEXT = 500
+
+# What one unit is worth in 元; the official table prints 元 in Shanghai, 万元 nationally.
+MONEY_UNIT_FACTORS = {"元": Decimal("1"), "万元": Decimal("10000")}
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """The print settings of domain.md §1; defaults come from settings.OFFICIAL_TABLE_PRINT."""
+
+    show_empty_level2: bool = False
+    # Blank: the table's own unit. Otherwise the amounts are converted for printing.
+    money_unit: str = ""
+    signature_block: bool = True
+
+    @classmethod
+    def defaults(cls):
+        configured = getattr(settings, "OFFICIAL_TABLE_PRINT", {})
+        return cls(
+            show_empty_level2=configured.get("SHOW_EMPTY_LEVEL2", cls.show_empty_level2),
+            money_unit=configured.get("MONEY_UNIT", cls.money_unit),
+            signature_block=configured.get("SIGNATURE_BLOCK", cls.signature_block),
+        )
+
+
+def convert_amount(value, from_unit, to_unit):
+    """An amount in another money unit, two decimals rounded half up; blank stays blank."""
+    if value is None or from_unit == to_unit:
+        return value
+    return rules.round_half_up(value * MONEY_UNIT_FACTORS[from_unit] / MONEY_UNIT_FACTORS[to_unit])
+
+
+@dataclass(frozen=True)
+class EmptyLevel2:
+    """A 二级 of the rule set without indicators, printed as an empty row when asked for."""
+
+    level1: str
+    level2: str
+    name: str = ""
+    target: str = ""
+    actual: str = ""
+    weight: Decimal | None = None
+    score: Decimal | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    date: str
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """Who prepared and who reviewed the table, and when; blank lines are signed by hand."""
+
+    preparer: Person | None = None
+    reviewer: Person | None = None
+
+
+def chinese_date(moment):
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def display_name(user):
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def signature_block(assessment, signature=None):
+    """The 填报人 who last submitted the table and the 审核人 of its valid signature.
+
+    For a signed version the submission before the signing counts, so that a later
+    reopening does not change what the signed copy says.
+    """
+    from .models import Assessment, AssessmentEvent
+
+    if signature is None and assessment.status == Assessment.Status.SIGNED_OFF:
+        signature = (
+            assessment.signatures.filter(voided_at__isnull=True).select_related("signed_by").first()
+        )
+    submissions = AssessmentEvent.objects.filter(
+        assessment_id=assessment.pk, action=AssessmentEvent.Action.SUBMIT
+    ).select_related("actor")
+    if signature is not None:
+        submissions = submissions.filter(created_at__lte=signature.signed_at)
+    submission = submissions.order_by("-created_at", "-pk").first()
+    preparer = reviewer = None
+    if submission is not None and submission.actor is not None:
+        preparer = Person(display_name(submission.actor), chinese_date(submission.created_at))
+    if signature is not None and signature.signed_by_id is not None:
+        reviewer = Person(display_name(signature.signed_by), chinese_date(signature.signed_at))
+    return SignatureBlock(preparer, reviewer)
 
 
 @dataclass
@@ -15,8 +115,16 @@ class IndicatorLine:
     findings: list = field(default_factory=list)
 
     @property
+    def is_empty_level2(self):
+        return self.index is None
+
+    @property
+    def may_split(self):
+        return len(self.indicator.reason) > LONG_TEXT or len(self.indicator.name) > LONG_TEXT
+
+    @property
     def where(self):
-        return f"indicators[{self.index}]"
+        return "" if self.index is None else f"indicators[{self.index}]"
 
 
 @dataclass
@@ -37,6 +145,9 @@ class OfficialTable:
     funds: list
     lines: list
     findings_by_where: dict
+    options: PrintOptions = field(default_factory=PrintOptions)
+    money_unit: str = "元"
+    signatures: SignatureBlock | None = None
 
     @property
     def findings(self):
@@ -45,6 +156,10 @@ class OfficialTable:
     @property
     def indicator_rowspan(self):
         return len(self.lines) + 1
+
+    @property
+    def goal_may_split(self):
+        return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
 
     def severity_at(self, where):
         found = self.findings_by_where.get(where, [])
@@ -74,7 +189,31 @@ def group_spans(lines):
     return lines
 
 
-def build_official_table(assessment, indicators=None):
+def with_empty_level2(lines, rule_set):
+    """Every 二级 of the rule set in its order, the empty ones as rows of their own.
+
+    Indicators keep their order within a 二级; 一级 and 二级 outside the rule set follow
+    in the order they were entered, so nothing entered is ever left out.
+    """
+    groups = {}
+    for line in lines:
+        groups.setdefault(line.indicator.level1, {}).setdefault(line.indicator.level2, []).append(
+            line
+        )
+    ordered = []
+    level1s = list(rule_set.taxonomy) + [key for key in groups if key not in rule_set.taxonomy]
+    for level1 in level1s:
+        entered = groups.get(level1, {})
+        known = rule_set.taxonomy.get(level1, ())
+        for level2 in list(known) + [key for key in entered if key not in known]:
+            rows = entered.get(level2)
+            ordered.extend(rows or [IndicatorLine(None, EmptyLevel2(level1, level2), result=None)])
+    return ordered
+
+
+def build_official_table(assessment, indicators=None, *, options=None, signatures=None):
+    """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log."""
+    options = options or PrintOptions.defaults()
     if indicators is None:
         indicators = list(assessment.indicators.all())
     evaluation = rules.evaluate(assessment.rules_input(indicators))
@@ -84,18 +223,41 @@ def build_official_table(assessment, indicators=None):
         # A finding on one cell of an indicator row also marks the row.
         if finding.where.startswith("indicators[") and "." in finding.where:
             findings_by_where.setdefault(finding.where.split(".")[0], []).append(finding)
-    lines = group_spans(
-        [
-            IndicatorLine(index, row, result)
-            for index, (row, result) in enumerate(
-                zip(indicators, evaluation.indicators, strict=True)
-            )
-        ]
-    )
+    lines = [
+        IndicatorLine(index, row, result)
+        for index, (row, result) in enumerate(zip(indicators, evaluation.indicators, strict=True))
+    ]
+    if options.show_empty_level2:
+        lines = with_empty_level2(lines, rules.get_rule_set(assessment.year.rule_set))
+    group_spans(lines)
     for line in lines:
         line.findings = findings_by_where.get(line.where, [])
+    money_unit = options.money_unit or assessment.money_unit
     funds = [
-        FundsRow(line, rules.FUND_LINE_LABELS[line], assessment.fund(line), line == "total")
+        FundsRow(
+            line,
+            rules.FUND_LINE_LABELS[line],
+            rules.FundsLine(
+                *(
+                    convert_amount(
+                        getattr(assessment.fund(line), column), assessment.money_unit, money_unit
+                    )
+                    for column in rules.FUND_COLUMNS
+                )
+            ),
+            line == "total",
+        )
         for line in rules.FUND_LINES
     ]
-    return OfficialTable(assessment, evaluation, funds, lines, findings_by_where)
+    if options.signature_block and signatures is None:
+        signatures = signature_block(assessment)
+    return OfficialTable(
+        assessment,
+        evaluation,
+        funds,
+        lines,
+        findings_by_where,
+        options=options,
+        money_unit=money_unit,
+        signatures=signatures if options.signature_block else None,
+    )

@@ -507,11 +507,9 @@ def sign_off_assessment(assessment_id, *, by, comment=""):
 
 
 def store_signed_document(signature):
-    """Render and store the signed PDF once, when the PDF module is installed."""
-    try:
-        from . import pdf
-    except ImportError:
-        return
+    """Render and store the signed PDF once, right after the sign-off commits."""
+    from . import pdf  # WeasyPrint is heavy: loaded when a table is signed, not at start-up
+
     pdf.store_signed_pdf(signature)
 
 

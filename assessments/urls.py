@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, exports, review, summary, wizard
+from .views import assessments, books, exports, paper, review, summary, wizard
 
 app_name = "assessments"
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("summary/", summary.summary, name="summary"),
     path("summary.xlsx", summary.summary_xlsx, name="summary_xlsx"),
     path("projects/<int:pk>/", summary.project_years, name="project_years"),
+    path("<int:pk>/print/", paper.print_page, name="print"),
+    path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
+    path("books/", books.book_list, name="books"),
+    path("books/<int:pk>/", books.book_detail, name="book"),
+    path("books/<int:pk>/progress/", books.book_progress, name="book_progress"),
+    path("books/<int:pk>/download/", books.book_download, name="book_download"),
 ]

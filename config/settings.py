@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tables2",
     "django_filters",
+    "django_tasks_db",
     "assessments",
 ]
 
@@ -139,6 +140,49 @@ STORAGES = {
     },
 }
 
+# Stored files (signed PDFs, books) live under MEDIA_ROOT. Several application servers share
+# them through an S3-compatible store such as MinIO: set DJANGO_S3_BUCKET (and the endpoint
+# and keys) and install the `s3` extra (django-storages with boto3). Files are always served
+# through the application, which checks access, so the bucket stays private.
+if os.environ.get("DJANGO_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DJANGO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("DJANGO_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            "addressing_style": "path",
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+# Background work (books of many tables): Django's tasks framework with the ORM backend;
+# `manage.py db_worker` runs the tasks (make run starts one beside the web server).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# The address printed on signed PDFs (QR code and verification link).
+SITE_URL = os.environ.get("DJANGO_SITE_URL") or "http://127.0.0.1:8000"
+
+# How the official table prints (domain.md §1); the print page offers the same choices.
+OFFICIAL_TABLE_PRINT = {
+    "SHOW_EMPTY_LEVEL2": env_bool("DJANGO_PRINT_EMPTY_LEVEL2", False),
+    "MONEY_UNIT": os.environ.get("DJANGO_PRINT_MONEY_UNIT", ""),
+    "SIGNATURE_BLOCK": env_bool("DJANGO_PRINT_SIGNATURE_BLOCK", True),
+}
+if OFFICIAL_TABLE_PRINT["MONEY_UNIT"] not in ("", "元", "万元"):
+    raise ImproperlyConfigured(
+        "DJANGO_PRINT_MONEY_UNIT 只能是“元”或“万元”（留空则按各表自己的单位）。"
+    )
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,7 +208,6 @@ else:
             },
         }
     }
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "jixiao@localhost")
 
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_SECONDS", str(30 * 60)))
@@ -210,4 +253,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every rendering step at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -27,6 +27,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
         name="login",
     ),
+    path("verify/", include("assessments.urls_verify")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

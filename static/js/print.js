@@ -1,6 +1,4 @@
-// Buttons marked data-print open the browser's print dialog.
-document.querySelectorAll("[data-print]").forEach(function (button) {
-  button.addEventListener("click", function () {
-    window.print();
-  });
+// The print page's 打印 button opens the browser's print dialog.
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
 });

@@ -1,0 +1,11 @@
+"""Background tasks (Django's tasks framework; `manage.py db_worker` runs them)."""
+
+from django.tasks import task
+
+from . import books
+
+
+@task()
+def build_book(book_id):
+    """Build the 合订本 with this id; returns the stored file's name."""
+    return books.build(book_id)

@@ -1,0 +1,62 @@
+"""The public verification page: does a content hash belong to a signed version?"""
+
+import re
+
+from django import forms
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from ..models import Signature
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class VerifyForm(forms.Form):
+    content_hash = forms.CharField(
+        label="内容摘要（SHA-256）",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"class": "form-control font-monospace", "autocomplete": "off"}
+        ),
+    )
+
+    def clean_content_hash(self):
+        value = re.sub(r"\s+", "", self.cleaned_data["content_hash"]).lower()
+        if not HASH_RE.match(value):
+            raise forms.ValidationError(
+                "内容摘要应为 64 位十六进制字符（0–9、a–f），可带空格，请对照签发版 PDF 检查。"
+            )
+        return value
+
+
+@require_GET
+def verify_form(request):
+    form = VerifyForm(request.GET if "content_hash" in request.GET else None)
+    if form.is_valid():
+        return redirect("verify:hash", form.cleaned_data["content_hash"])
+    return render(request, "assessments/verify.html", {"form": form})
+
+
+@require_GET
+def verify_hash(request, content_hash):
+    normalized = re.sub(r"\s+", "", content_hash).lower()
+    if normalized != content_hash and HASH_RE.match(normalized):
+        return redirect("verify:hash", normalized)
+    signatures = []
+    if HASH_RE.match(content_hash):
+        signatures = list(
+            Signature.objects.filter(content_hash=content_hash)
+            .select_related("assessment__project__unit", "assessment__year", "signed_by")
+            .order_by("signed_at", "pk")
+        )
+    for signature in signatures:
+        signature.number = Signature.objects.filter(
+            assessment_id=signature.assessment_id, signed_at__lte=signature.signed_at
+        ).count()
+    context = {
+        "form": VerifyForm(initial={"content_hash": content_hash}),
+        "content_hash": content_hash,
+        "signatures": signatures,
+        "is_valid": any(signature.is_valid for signature in signatures),
+    }
+    return render(request, "assessments/verify.html", context, status=200 if signatures else 404)

@@ -1,0 +1,325 @@
+"""Books (合订本): requested on a page, built by the background worker, then downloaded."""
+
+import re
+from io import StringIO
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from assessments import books, pdf
+from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
+
+from .factories import UnitFactory, UserFactory, member
+from .pdftools import Layout, compact, page_count, pdf_text
+
+BOOKS = reverse("assessments:books")
+UNIT = "上海市闵行区社会保障服务中心"
+DEPARTMENT = "闵行区人力资源和社会保障局"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+# The worker closes and reopens its database connection between tasks, as in production:
+# tests that run it commit for real instead of running inside one rolled-back transaction.
+runs_worker = pytest.mark.django_db(transaction=True)
+
+
+def run_worker():
+    call_command(
+        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
+    )
+
+
+def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):
+    client.force_login(user(username))
+    data = {
+        "organisation": Organisation.objects.get(name=UNIT).pk,
+        "year": ReportingYear.objects.get(year=2022).pk,
+        **extra,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(BOOKS, data)
+    return response
+
+
+def book_content(book):
+    with book.pdf.open("rb") as handle:
+        return handle.read()
+
+
+@runs_worker
+def test_requesting_a_book_queues_a_task_and_the_worker_builds_it(
+    client, demo, django_capture_on_commit_callbacks
+):
+    response = request_unit_book(client, django_capture_on_commit_callbacks)
+    book = Book.objects.get()
+    assert response.status_code == 302 and response.url == book.get_absolute_url()
+    assert book.status == Book.Status.QUEUED and book.total == 11
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "assessments.tasks.build_book"
+    assert str(task.id) == Book.objects.get().task_id
+
+    run_worker()
+
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE
+    assert (book.done, book.total, book.percent) == (11, 11, 100)
+    assert book.finished_at is not None
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    download = client.get(reverse("assessments:book_download", args=[book.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(
+        f"2022-{UNIT}-绩效自评表合订本.pdf"
+    )
+    assert b"".join(download.streaming_content) == book_content(book)
+
+
+@runs_worker
+def test_progress_is_reported_as_json_until_the_download_is_offered(
+    client, demo, django_capture_on_commit_callbacks
+):
+    request_unit_book(client, django_capture_on_commit_callbacks)
+    book = Book.objects.get()
+    url = reverse("assessments:book_progress", args=[book.pk])
+    queued = client.get(url).json()
+    assert queued["status"] == "queued" and queued["download_url"] is None
+    assert (queued["done"], queued["total"], queued["percent"]) == (0, 11, 0)
+    Book.objects.filter(pk=book.pk).update(status=Book.Status.RUNNING, done=4)
+    running = client.get(url).json()
+    assert (running["status_label"], running["percent"]) == ("生成中", 36)
+    run_worker()
+    done = client.get(url).json()
+    assert done["status"] == "done" and done["percent"] == 100
+    assert done["download_url"] == reverse("assessments:book_download", args=[book.pk])
+    page = client.get(reverse("assessments:book", args=[book.pk])).content.decode()
+    assert "下载合订本 PDF" in page and "book-progress.js" in page
+
+
+def test_render_book_reports_progress_table_by_table(demo):
+    assessments = list(
+        books.book_assessments(
+            Organisation.objects.get(name=UNIT),
+            ReportingYear.objects.get(year=2022),
+            user=user("tianbao"),
+        )
+    )
+    reports = []
+    pdf.render_book(
+        assessments, organisation=UNIT, year=2022, progress=lambda *p: reports.append(p)
+    )
+    assert reports == [(done, 11) for done in range(1, 12)]
+
+
+@runs_worker
+def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
+    client, demo, tmp_path, django_capture_on_commit_callbacks
+):
+    request_unit_book(client, django_capture_on_commit_callbacks)
+    run_worker()
+    content = book_content(Book.objects.get())
+    pages = page_count(content, tmp_path)
+    cover = pdf_text(content, page=1)
+    assert "2022 年度财政项目支出绩效自评表" in cover and "合订本" in compact(cover)
+    assert UNIT in cover and "共 11 个项目" in cover
+
+    contents = pdf_text(content, page=2)
+    assert "目" in contents and "录" in contents
+    listed = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}" + UNIT + r"\s+(\d+)\s*$", contents, re.M)
+    assert [name for _, name, _ in listed] == [
+        a.project.name for a in Assessment.objects.order_by("project__pk")
+    ]
+    for _, name, page in listed:
+        text = pdf_text(content, page=int(page))
+        assert Layout(text).find_row(["项目名称", name], start=0), name
+        assert "财政项目支出绩效自评表" in text
+        assert f"-{page}-" in text
+    summary_page = int(re.search(r"汇总表\s+(\d+)", contents).group(1))
+    summary = pdf_text(content, page=summary_page)
+    Layout(summary).find_row(
+        ["宣传费", "元", "58000.00", "54800.00", "94.48%", "99.45", "优", "已签发"], start=0
+    )
+    assert "等级分布：优11个，良0个，中0个，差0个" in compact(summary)
+    last = pdf_text(content, page=pages)
+    assert f"-{pages}-" in last
+
+
+@runs_worker
+def test_book_marks_a_table_that_is_not_signed_off(
+    client, demo, django_capture_on_commit_callbacks
+):
+    assessment = Assessment.objects.get(project__name="宣传费")
+    Signature.objects.filter(assessment=assessment).delete()
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    request_unit_book(client, django_capture_on_commit_callbacks)
+    run_worker()
+    content = book_content(Book.objects.get())
+    contents = pdf_text(content, page=2)
+    page = int(re.search(r"宣传费\s+" + UNIT + r"\s+(\d+)", contents).group(1))
+    assert "未签发 · 仅供核对" in pdf_text(content, page=page)
+    assert "未签发" not in pdf_text(content, page=page - 1)
+
+
+def test_signed_only_book_leaves_out_unsigned_tables(
+    client, demo, django_capture_on_commit_callbacks
+):
+    Assessment.objects.filter(project__name="宣传费").update(status=Assessment.Status.DRAFT)
+    request_unit_book(client, django_capture_on_commit_callbacks, signed_only="on")
+    book = Book.objects.get()
+    assert book.signed_only and book.total == 10
+
+
+def test_department_reviewer_may_bind_the_whole_department(
+    client, demo, django_capture_on_commit_callbacks
+):
+    client.force_login(user("juzhang"))
+    data = {
+        "organisation": Organisation.objects.get(name=DEPARTMENT).pk,
+        "year": ReportingYear.objects.get(year=2022).pk,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(BOOKS, data)
+    assert Book.objects.get().total == 11
+
+
+def test_a_year_without_tables_gives_a_message_and_no_book(
+    client, demo, django_capture_on_commit_callbacks
+):
+    client.force_login(user("tianbao"))
+    data = {
+        "organisation": Organisation.objects.get(name=UNIT).pk,
+        "year": ReportingYear.objects.get(year=2023).pk,
+    }
+    response = client.post(BOOKS, data)
+    assert response.status_code == 200
+    assert "没有可装订的自评表" in response.content.decode()
+    assert not Book.objects.exists() and not DBTaskResult.objects.exists()
+
+
+@runs_worker
+def test_outsider_cannot_request_see_or_download_a_book(
+    client, demo, django_capture_on_commit_callbacks
+):
+    request_unit_book(client, django_capture_on_commit_callbacks)
+    run_worker()
+    book = Book.objects.get()
+    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
+    client.force_login(outsider)
+    for name in ("book", "book_progress", "book_download"):
+        assert client.get(reverse(f"assessments:{name}", args=[book.pk])).status_code == 404
+    page = client.get(BOOKS).content.decode()
+    assert UNIT not in page
+    response = client.post(
+        BOOKS,
+        {"organisation": Organisation.objects.get(name=UNIT).pk, "year": book.year.pk},
+    )
+    assert response.status_code == 200 and Book.objects.count() == 1
+    with pytest.raises(books.BookError):
+        books.request_book(Organisation.objects.get(name=UNIT), book.year, by=outsider)
+
+
+def test_anonymous_visitor_is_sent_to_login(client, db):
+    assert client.get(BOOKS).status_code == 302
+
+
+def test_unfinished_book_cannot_be_downloaded(client, demo, django_capture_on_commit_callbacks):
+    request_unit_book(client, django_capture_on_commit_callbacks)
+    book = Book.objects.get()
+    assert client.get(reverse("assessments:book_download", args=[book.pk])).status_code == 404
+
+
+@runs_worker
+def test_failed_build_is_recorded_with_a_message(
+    client, demo, django_capture_on_commit_callbacks, monkeypatch
+):
+    request_unit_book(client, django_capture_on_commit_callbacks)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pdf, "render_book", broken)
+    run_worker()
+    book = Book.objects.get()
+    assert book.status == Book.Status.FAILED
+    assert "生成合订本时出错" in book.error
+    assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_export_pdf_writes_one_file_per_table_and_copies_signed_ones_byte_for_byte(demo, tmp_path):
+    out = StringIO()
+    call_command("export_pdf", "--year", "2022", "-o", str(tmp_path / "out"), stdout=out)
+    files = sorted((tmp_path / "out").iterdir())
+    assert len(files) == 11
+    assert (tmp_path / "out" / "2022-宣传费-绩效自评表.pdf") in files
+    assert "共导出 11 个 PDF 文件" in out.getvalue()
+    signature = Signature.objects.get(assessment__project__name="宣传费")
+    with signature.pdf.open("rb") as stored:
+        assert stored.read() == (tmp_path / "out" / "2022-宣传费-绩效自评表.pdf").read_bytes()
+
+
+def test_export_pdf_of_one_draft_project_carries_the_watermark(demo, tmp_path):
+    Assessment.objects.filter(project__name="邮寄费").update(status=Assessment.Status.DRAFT)
+    call_command(
+        "export_pdf",
+        "--year",
+        "2022",
+        "--unit",
+        UNIT,
+        "--project",
+        "邮寄费",
+        "-o",
+        str(tmp_path),
+        stdout=StringIO(),
+    )
+    path = tmp_path / "2022-邮寄费-绩效自评表（草稿）.pdf"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert "草稿 · 未经审核签发" in pdf_text(path.read_bytes())
+
+
+def test_export_pdf_binds_a_book_per_department(demo, tmp_path):
+    call_command("export_pdf", "--year", "2022", "--book", "-o", str(tmp_path), stdout=StringIO())
+    path = tmp_path / f"2022-{DEPARTMENT}-绩效自评表合订本.pdf"
+    assert path.exists()
+    assert "共 11 个项目" in pdf_text(path.read_bytes(), page=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "2030"], "没有符合条件的自评表"),
+        (["--year", "2022", "--unit", "不存在的单位"], "没有名为“不存在的单位”的单位"),
+        (["--year", "2022", "--project", "不存在的项目"], "没有符合条件的自评表"),
+    ],
+)
+def test_export_pdf_explains_what_it_cannot_find(demo, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_pdf", *args, "-o", str(tmp_path / "out"), stdout=StringIO())
+    assert not (tmp_path / "out").exists()
+
+
+def test_book_list_query_count_does_not_grow_with_books(client, demo):
+    client.force_login(user("juzhang"))
+    unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(BOOKS).status_code == 200
+        return len(queries)
+
+    Book.objects.create(organisation=unit, year=year, requested_by=user("tianbao"), total=11)
+    few = count()
+    for _ in range(6):
+        Book.objects.create(organisation=unit, year=year, requested_by=user("juzhang"), total=11)
+    assert count() == few
