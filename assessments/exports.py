@@ -11,11 +11,11 @@ import csv
 import tempfile
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from xlsxwriter import Workbook
 
 from . import rules
@@ -59,6 +59,8 @@ _FIELDS = [
     "warning_count",
     "updated_at",
 ]
+# A CSV cell starting with one of these is a formula to Excel (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = {value: str(label) for value, label in Assessment.Status.choices}
 
 
@@ -77,9 +79,9 @@ def _csv_row(row):
     errors, warnings, updated_at = rest
     return [
         year,
-        project,
-        department or "",
-        unit,
+        _text(project),
+        _text(department),
+        _text(unit),
         rules.format_amount(budget),
         rules.format_amount(executed),
         "" if rate is None else f"{rate}%",
@@ -123,9 +125,13 @@ def csv_response(queryset, filename):
 
 
 def _attachment(filename):
-    return f'attachment; filename="{filename.encode("ascii", "replace").decode()}"; ' + (
-        f"filename*=UTF-8''{quote(filename)}"
-    )
+    return content_disposition_header(True, filename)
+
+
+def _text(value):
+    """Text for a CSV cell; one that Excel would read as a formula gets a leading apostrophe."""
+    value = value or ""
+    return f"'{value}" if value[:1] in FORMULA_STARTS else value
 
 
 class Sheet:

@@ -17,11 +17,26 @@ class AssessmentQuerySet(models.QuerySet):
         return self.select_related("project__unit__parent", "year")
 
     def for_listing(self):
-        """A list row plus what the list sorts on: the number of findings and the status order."""
+        """What a list row shows, and what the list sorts on: findings and the status order."""
         from .models import Assessment
 
         statuses = [choice.value for choice in Assessment.Status]
-        return self.for_table().annotate(
+        # Only the columns a row shows: no texts, no fund sub-lines.
+        listed = self.select_related("project__unit", "year").only(
+            "year__year",
+            "project__name",
+            "project__unit__name",
+            "status",
+            "total_full_year_budget",
+            "total_executed",
+            "execution_rate",
+            "total_score",
+            "grade",
+            "error_count",
+            "warning_count",
+            "updated_at",
+        )
+        return listed.annotate(
             finding_count=F("error_count") + F("warning_count"),
             status_order=Case(
                 *(When(status=status, then=Value(rank)) for rank, status in enumerate(statuses)),

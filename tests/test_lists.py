@@ -214,6 +214,12 @@ def test_csv_export_holds_exactly_the_filtered_rows_in_screen_order(client, more
     assert travel[10:12] == ["0", "2"]
 
 
+def test_csv_cells_that_excel_would_run_as_formulas_are_quoted(client, demo_unit):
+    AssessmentFactory(project__unit=demo_unit, project__name='=HYPERLINK("http://x","点我")')
+    rows = csv_rows(login(client, "juzhang").get(CSV, {"q": "HYPERLINK"}))
+    assert rows[1][1] == '\'=HYPERLINK("http://x","点我")'
+
+
 def test_xlsx_export_holds_exactly_the_filtered_rows_as_numbers(client, more_tables):
     login(client, "juzhang")
     response = client.get(XLSX, {"year": 2022, "grade": "优"})

@@ -194,6 +194,12 @@ def test_user_without_organisation_is_told_so(client, demo):
     assert "还没有可汇总的自评表" in text
 
 
+def test_organisation_without_tables_is_told_so(client, db):
+    client.force_login(member(UserFactory(username="newcomer"), UnitFactory(), "preparer"))
+    text = client.get(SUMMARY).content.decode()
+    assert "还没有可汇总的自评表" in text and 'id="summary-report"' not in text
+
+
 def test_summary_query_count_does_not_grow_with_tables(client, demo):
     login(client, "juzhang")
     url = f"{SUMMARY}?organisation={Organisation.objects.get(name=DEPARTMENT).pk}&year=2022"
