@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    # A fresh process on its own SQLite file under DJANGO_VAR_DIR, never the suite's database.
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
