@@ -34,11 +34,16 @@ def visible_books(user):
 
 
 def book_assessments(organisation, year, *, user, signed_only=False):
-    """The tables a book binds, in print order: unit by unit, project by project."""
+    """The tables a book binds, in print order: unit by unit, project by project.
+
+    `user` is who asked for it; None when that account has been deleted since, and then the
+    organisation alone decides.
+    """
+    queryset = Assessment.objects.with_tree()
+    if user is not None:
+        queryset = queryset.visible_to(user)
     queryset = (
-        Assessment.objects.with_tree()
-        .visible_to(user)
-        .filter(year=year)
+        queryset.filter(year=year)
         .filter(Q(project__unit=organisation) | Q(project__unit__parent=organisation))
         .order_by("project__unit__name", "project__pk")
     )

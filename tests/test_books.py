@@ -323,3 +323,12 @@ def test_book_list_query_count_does_not_grow_with_books(client, demo):
     for _ in range(6):
         Book.objects.create(organisation=unit, year=year, requested_by=user("juzhang"), total=11)
     assert count() == few
+
+
+def test_a_book_whose_requester_was_deleted_is_still_built(demo):
+    unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
+    book = Book.objects.create(organisation=unit, year=year, requested_by=None, total=11)
+    books.build(book.pk)
+    book.refresh_from_db()
+    assert (book.status, book.done) == (Book.Status.DONE, 11)
+    assert book_content(book).startswith(b"%PDF")
