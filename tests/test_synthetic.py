@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
@@ -122,3 +123,5 @@ def test_benchmark_prints_every_figure(db):
         "进程峰值内存",
     ]:
         assert label in text, label
+    counts = [int(count) for count in re.findall(r"^\s*(\d+) 次查询", text, re.MULTILINE)]
+    assert len(counts) == 5 and all(count > 0 for count in counts)
