@@ -19,12 +19,8 @@ def has_role(user, organisation, role):
         return False
     return any(
         membership.organisation_id == organisation.pk and membership.role == role
-        for membership in _memberships(user)
+        for membership in memberships_of(user)
     )
-
-
-def _memberships(user):
-    return memberships_of(user)
 
 
 def prepares_anywhere(user):

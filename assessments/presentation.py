@@ -154,10 +154,6 @@ class OfficialTable:
         return self.evaluation.findings
 
     @property
-    def indicator_rowspan(self):
-        return len(self.lines) + 1
-
-    @property
     def goal_may_split(self):
         return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
 

@@ -34,9 +34,6 @@ def refresh_computed(assessment, evaluation=None):
     return evaluation
 
 
-COMPUTED_FIELDS = ["execution_rate", "total_score", "grade", "error_count", "warning_count"]
-
-
 def log_event(
     assessment,
     action,
