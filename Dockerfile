@@ -20,8 +20,10 @@ ARG EXTRAS=""
 RUN uv sync --frozen --no-dev --no-install-project $EXTRAS
 
 COPY . .
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_VAR_DIR=/app/var \
-    python manage.py collectstatic --no-input -v0 \
+# The static files and the PDF print fonts (cut from fonts-noto-cjk into /app/.fonts).
+RUN export DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_VAR_DIR=/app/var \
+ && python manage.py collectstatic --no-input -v0 \
+ && python manage.py build_print_fonts \
  && useradd --system --home /app jixiao \
  && mkdir -p /app/var/media && chown -R jixiao /app/var
 

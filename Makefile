@@ -11,7 +11,7 @@ PORT ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
 	poppler-utils chromium docker-compose
 
-.PHONY: help system-packages install run demo test lint format clean bench-pdf
+.PHONY: help system-packages install fonts run demo test lint format clean bench-pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ system-packages: ## Install the Debian packages (as root), or name the command t
 	$(UV) sync --frozen
 	@touch $@
 
-install: system-packages .venv/.synced ## Install the system packages and the Python environment
+install: system-packages .venv/.synced fonts ## Install the system packages, the Python environment and the print fonts
+
+fonts: .venv/.synced ## Make the PDF fonts from the system's Noto CJK (once; about 25 s)
+	@$(MANAGE) build_print_fonts
 
 run: install ## Set up the embedded database with the demo data and serve on http://127.0.0.1:8000
 	$(MANAGE) migrate --no-input
@@ -51,7 +54,7 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
 
-bench-pdf: .venv/.synced ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
+bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
@@ -64,4 +67,4 @@ format: .venv/.synced ## Format the code
 	$(UV) run --frozen ruff format .
 
 clean: ## Remove the local database, environments and test artifacts
-	rm -rf var .venv .tools test-artifacts
+	rm -rf var .venv .tools .fonts test-artifacts

@@ -28,7 +28,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import interchange, rules, signing
+from . import fonts, interchange, rules, signing
 from .models import Assessment, Organisation, Project, ReportingYear, Signature
 from .presentation import (
     PrintOptions,
@@ -77,7 +77,7 @@ class StaticFilesURLFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        path = static_file_for(url)
+        path = static_file_for(url) or fonts.allowed_file(url)
         if path is None:
             logger.warning("PDF rendering refused to fetch %s", url[:200])
             raise ValueError(f"不允许读取的地址：{url[:200]}")
@@ -239,9 +239,10 @@ STYLESHEET = "css/official-print.css"
 
 @cache
 def official_stylesheet():
-    """The paper stylesheet, parsed once: its selectors are compiled on parsing."""
+    """The paper stylesheet with the print fonts, parsed once (selectors compile on parsing)."""
+    path = static_file_for(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}")
     return CSS(
-        url=f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}",
+        string=fonts.font_face_rules() + path.read_text(encoding="utf-8"),
         base_url=BASE_URL,
         url_fetcher=StaticFilesURLFetcher(),
         font_config=font_config(),

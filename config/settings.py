@@ -183,6 +183,11 @@ if OFFICIAL_TABLE_PRINT["MONEY_UNIT"] not in ("", "元", "万元"):
         "DJANGO_PRINT_MONEY_UNIT 只能是“元”或“万元”（留空则按各表自己的单位）。"
     )
 
+# The PDF fonts cut down from the system's Noto CJK (assessments/fonts.py): made once per
+# installation by `manage.py build_print_fonts`, so they live beside the code, not the data.
+PRINT_FONT_DIR = Path(os.environ.get("DJANGO_PRINT_FONT_DIR", BASE_DIR / ".fonts"))
+PRINT_FONT_SOURCES = [Path("/usr/share/fonts")]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -253,6 +258,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # WeasyPrint reports every rendering step at INFO, fontTools every table it subsets.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

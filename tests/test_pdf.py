@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import pdf, rules
+from assessments import fonts, pdf, rules
 from assessments.models import Assessment, Indicator
 from assessments.presentation import PrintOptions, build_official_table, convert_amount
 
@@ -206,14 +206,55 @@ def test_the_published_execution_rate_of_宣传费_is_a_slip_and_the_pdf_prints_
     assert "94.49%" not in text
 
 
-def test_pdf_embeds_the_cjk_fonts_as_subsets(demo, tmp_path):
-    content = pdf.render_pdf(pdf.printable(demo_assessment("宣传费")))
+def embedded_fonts(content, tmp_path):
+    """(name without the subset tag, embedded, subset) of each font pdffonts lists."""
     rows = with_file("pdffonts", content, tmp_path).splitlines()[2:]
     assert rows, "no fonts listed"
-    assert any("NotoSerifCJK" in row.replace("-", "") or "Noto-Serif-CJK" in row for row in rows)
-    for row in rows:
-        emb, sub = row.split()[-5:-3]
-        assert (emb, sub) == ("yes", "yes"), row
+    return [(row.split()[0].partition("+")[2], *row.split()[-5:-3]) for row in rows]
+
+
+def test_pdf_embeds_the_print_fonts_as_subsets(demo, tmp_path):
+    content = pdf.render_pdf(pdf.printable(demo_assessment("宣传费")))
+    listed = embedded_fonts(content, tmp_path)
+    assert {name for name, _, _ in listed} == {
+        "Noto-Serif-CJK-SC-GB2312",
+        "Noto-Serif-CJK-SC-GB2312-Bold",
+    }, "the print fonts are missing: run manage.py build_print_fonts (make install does)"
+    assert all((emb, sub) == ("yes", "yes") for _, emb, sub in listed)
+
+
+def test_characters_outside_gb2312_print_from_the_system_font(db, tmp_path):
+    rare = "堃犇喆"
+    assert not any(ord(c) in fonts.characters() for c in rare)
+    assessment = AssessmentFactory(project__name=f"{rare}工作室经费")
+    content = pdf.render_pdf(pdf.printable(Assessment.objects.with_tree().get(pk=assessment.pk)))
+    assert f"{rare}工作室经费" in pdf_text(content)
+    names = {name for name, _, _ in embedded_fonts(content, tmp_path)}
+    assert {"Noto-Serif-CJK-SC-GB2312", "Noto-Serif-CJK-SC"} <= names
+
+
+def test_print_fonts_keep_gb2312_and_the_table_symbols():
+    kept = fonts.characters()
+    assert len(fonts.gb2312_characters()) == 7445  # 6,763 hanzi and 682 symbols
+    assert {ord(c) for c in "财政项目支出绩效自评表（）：％—≥≤·×0123456789.%abcXYZ"} <= kept
+
+
+def test_missing_print_fonts_raise_a_warning_and_the_pdf_still_renders(db, settings, tmp_path):
+    settings.PRINT_FONT_DIR = tmp_path / "no-fonts"
+    warnings = fonts.check_print_fonts(None)
+    assert [w.id for w in warnings] == ["assessments.W001"]
+    assert "build_print_fonts" in warnings[0].hint
+    # The stylesheet and the font configuration remember the fonts they were made with.
+    pdf.official_stylesheet.cache_clear()
+    pdf.font_config.cache_clear()
+    try:
+        assessment = AssessmentFactory(project__name="维修经费")
+        item = pdf.printable(Assessment.objects.with_tree().get(pk=assessment.pk))
+        names = {name for name, _, _ in embedded_fonts(pdf.render_pdf(item), tmp_path)}
+    finally:
+        pdf.official_stylesheet.cache_clear()
+        pdf.font_config.cache_clear()
+    assert names and names <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold"}, names
 
 
 def long_assessment():
