@@ -20,6 +20,7 @@ from xlsxwriter import Workbook
 
 from . import rules
 from .models import Assessment
+from .querysets import in_yuan
 
 CHUNK_ROWS = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,8 +50,8 @@ _FIELDS = [
     "project__name",
     "project__unit__parent__name",
     "project__unit__name",
-    "total_full_year_budget",
-    "total_executed",
+    "budget_yuan",
+    "executed_yuan",
     "execution_rate",
     "total_score",
     "grade",
@@ -65,8 +66,16 @@ STATUS_LABELS = {value: str(label) for value, label in Assessment.Status.choices
 
 
 def list_rows(queryset):
-    """The export rows of an ordered, filtered assessment queryset, fetched in chunks."""
-    return queryset.values_list(*_FIELDS).iterator(chunk_size=CHUNK_ROWS)
+    """The export rows of an ordered, filtered assessment queryset, fetched in chunks;
+    amounts in 元 whichever unit a table is kept in."""
+    return (
+        queryset.annotate(
+            budget_yuan=in_yuan("total_full_year_budget"),
+            executed_yuan=in_yuan("total_executed"),
+        )
+        .values_list(*_FIELDS)
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
 
 
 def _local(moment):

@@ -1,5 +1,12 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
+
+from . import rules
+
+# An amount in 元 has at most four more digits than the same amount in 万元.
+YUAN_AMOUNT = models.DecimalField(max_digits=rules.MAX_AMOUNT_DIGITS + 6, decimal_places=2)
 
 
 def memberships_of(user):
@@ -9,6 +16,15 @@ def memberships_of(user):
 
         user._assessment_memberships = list(Membership.objects.filter(user=user))
     return user._assessment_memberships
+
+
+def in_yuan(field):
+    """An amount column in 元, whichever unit its table is kept in (万元 × 10,000)."""
+    return Case(
+        When(money_unit="万元", then=F(field) * Value(Decimal(10000))),
+        default=F(field),
+        output_field=YUAN_AMOUNT,
+    )
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -27,6 +43,7 @@ class AssessmentQuerySet(models.QuerySet):
             "project__name",
             "project__unit__name",
             "status",
+            "money_unit",
             "total_full_year_budget",
             "total_executed",
             "execution_rate",

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from . import charts, rules
 from .models import Assessment, Indicator, Organisation
+from .querysets import in_yuan
 
 GRADES = [grade for _, grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors] + [
     rules.RULE_SETS[rules.DEFAULT_RULE_SET].lowest_grade
@@ -96,17 +97,19 @@ class Figures:
 
 
 def _figure_aggregates():
+    """Sums of money in 元: a table kept in 万元 counts ten thousand times its figures."""
+    budget, executed = in_yuan("total_full_year_budget"), in_yuan("total_executed")
     return {
         "count": Count("pk"),
-        "budget_total": Sum("total_full_year_budget"),
-        "executed_total": Sum("total_executed"),
+        "budget_total": Sum(budget),
+        "executed_total": Sum(executed),
         "rated_count": Count("pk", filter=RATED),
-        "rated_budget": Sum("total_full_year_budget", filter=RATED),
-        "rated_executed": Sum("total_executed", filter=RATED),
+        "rated_budget": Sum(budget, filter=RATED),
+        "rated_executed": Sum(executed, filter=RATED),
         "score_total": Sum("total_score"),
-        "score_budget": Sum("total_full_year_budget", filter=BUDGETED),
+        "score_budget": Sum(budget, filter=BUDGETED),
         "weighted_score_total": Sum(
-            ExpressionWrapper(F("total_score") * F("total_full_year_budget"), output_field=PRODUCT),
+            ExpressionWrapper(F("total_score") * budget, output_field=PRODUCT),
             filter=BUDGETED,
         ),
     }
@@ -257,13 +260,18 @@ def build_summary(user, scope):
     years_url = url_maker("assessments:project_years")
     rows = [
         ProjectRow(*line, url=detail_url(line[0]), years_url=years_url(line[1]))
-        for line in queryset.order_by("project__unit__name", "project__name").values_list(
+        for line in queryset.order_by("project__unit__name", "project__name")
+        .annotate(
+            budget_yuan=in_yuan("total_full_year_budget"),
+            executed_yuan=in_yuan("total_executed"),
+        )
+        .values_list(
             "pk",
             "project_id",
             "project__name",
             "project__unit__name",
-            "total_full_year_budget",
-            "total_executed",
+            "budget_yuan",
+            "executed_yuan",
             "execution_rate",
             "total_score",
             "grade",

@@ -241,6 +241,21 @@ def test_xlsx_export_holds_exactly_the_filtered_rows_as_numbers(client, more_tab
     assert sheet["G2"].number_format == "0.00%"
 
 
+def test_a_table_kept_in_wan_yuan_says_so_in_the_list_and_exports_in_yuan(client, demo):
+    """鉴定、认定费 is headed 万元 as published: the list marks its figures, the files convert."""
+    login(client, "juzhang")
+    text = client.get(LIST, {"q": "鉴定"}).content.decode()
+    assert re.search(r"342,000\.00 <small[^>]*>万元</small>", text)
+    assert "3,420,000,000.00" not in text
+    rows = csv_rows(client.get(CSV, {"q": "鉴定"}))
+    assert rows[1][4:6] == ["3420000000.00", "2811102500.00"]
+    response = client.get(XLSX, {"q": "鉴定"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))["自评表"]
+    assert (sheet["E2"].value, sheet["F2"].value) == (3420000000, 2811102500)
+    # A table kept in 元 carries no mark.
+    assert "58,000.00 <small" not in client.get(LIST, {"q": "宣传费"}).content.decode()
+
+
 def test_exports_are_scoped_to_what_the_user_sees(client, demo):
     outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
     client.force_login(outsider)

@@ -42,7 +42,7 @@ def test_money_weighted_figures_of_the_demo_tables_equal_the_hand_computation(de
     report = build_summary(user("juzhang"), scope_of(DEPARTMENT))
     figures = report.figures
 
-    # 全年预算数 of the eleven seed tables (年度资金总额 row), in the order of the seed:
+    # 全年预算数 of the eleven seed tables (年度资金总额 row), in the order of the seed, in 元:
     budget = (
         Decimal("14900.00")  # 工伤认定和劳动能力鉴定业务系统(2022运维)
         + Decimal("21607511.00")  # 城乡居民社会养老保险财政补助资金
@@ -54,9 +54,11 @@ def test_money_weighted_figures_of_the_demo_tables_equal_the_hand_computation(de
         + Decimal("1058948800.00")  # 征地养老费支出
         + Decimal("1979409.00")  # 政府购买辅助服务
         + Decimal("32000.00")  # 征地养老管理信息系统(2022 运维)
-        + Decimal("342000.00")  # 鉴定、认定费
+        # 鉴定、认定费 is headed 万元 as published (a slip: the figures are in 元), so its
+        # 342000 counts as 342000 万元.
+        + Decimal("3420000000.00")
     )
-    assert budget == Decimal("1083592620.00")
+    assert budget == Decimal("4503250620.00")
     executed = (
         Decimal("14900.00")
         + Decimal("21607511.00")
@@ -68,12 +70,12 @@ def test_money_weighted_figures_of_the_demo_tables_equal_the_hand_computation(de
         + Decimal("1007060239.00")
         + Decimal("1979409.00")
         + Decimal("32000.00")
-        + Decimal("281110.25")
+        + Decimal("2811102500.00")  # 281110.25 万元
     )
-    assert executed == Decimal("1031593801.55")
+    assert executed == Decimal("3842415191.30")
     assert figures.budget_total == budget and figures.executed_total == executed
-    # 1031593801.55 ÷ 1083592620.00 = 0.952012576…, so 95.20%.
-    assert figures.execution_rate == Decimal("95.20")
+    # 3842415191.30 ÷ 4503250620.00 = 0.853253…, so 85.33%.
+    assert figures.execution_rate == Decimal("85.33")
 
     # 总分 of the eleven tables, same order: five at 100, six below.
     scores = [
@@ -105,11 +107,47 @@ def test_money_weighted_figures_of_the_demo_tables_equal_the_hand_computation(de
         + Decimal("105375995088.0000")  # 99.51 × 1058948800
         + Decimal("197940900.0000")  # 100.00 × 1979409
         + Decimal("3200000.0000")  # 100.00 × 32000
-        + Decimal("33591240.0000")  # 98.22 × 342000
+        + Decimal("335912400000.0000")  # 98.22 × 3420000000
     )
-    assert weighted == Decimal("107836243128.0000")
-    # 107836243128 ÷ 1083592620 = 99.5173…, so 99.52: the large 征地养老费支出 (99.51) dominates.
-    assert figures.weighted_average_score == Decimal("99.52")
+    assert weighted == Decimal("443715051888.0000")
+    # 443715051888 ÷ 4503250620 = 98.5321…, so 98.53: 鉴定、认定费 (98.22) now weighs most.
+    assert figures.weighted_average_score == Decimal("98.53")
+
+
+def test_amounts_kept_in_wan_yuan_count_in_yuan_in_the_summary_and_the_export(client, db):
+    year = YearFactory(year=2024)
+    unit = UnitFactory(name="测试单位")
+    AssessmentFactory(
+        project__name="元表",
+        project__unit=unit,
+        year=year,
+        total_full_year_budget=Decimal("50000.00"),
+        total_executed=Decimal("40000.00"),
+    )
+    AssessmentFactory(
+        project__name="万元表",
+        project__unit=unit,
+        year=year,
+        money_unit=Assessment.MoneyUnit.WAN_YUAN,
+        total_full_year_budget=Decimal("12.50"),
+        total_executed=Decimal("12.34"),
+    )
+    reviewer = UserFactory()
+    member(reviewer, unit, "reviewer")
+    report = build_summary(reviewer, Scope(unit.pk, unit.name, unit.kind, 2024))
+    assert report.figures.budget_total == Decimal("175000.00")  # 50000 + 12.50 × 10000
+    assert report.figures.executed_total == Decimal("163400.00")  # 40000 + 12.34 × 10000
+    # 163400 ÷ 175000 = 0.933714…, so 93.37%.
+    assert report.figures.execution_rate == Decimal("93.37")
+    rows = {row.project: (row.budget, row.executed) for row in report.rows}
+    assert rows["万元表"] == (Decimal("125000.00"), Decimal("123400.00"))
+    assert rows["元表"] == (Decimal("50000.00"), Decimal("40000.00"))
+
+    client.force_login(reviewer)
+    response = client.get(reverse("assessments:export_csv"), {"year": 2024})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    line = next(line for line in text.splitlines() if line.startswith("2024,万元表"))
+    assert ",125000.00,123400.00," in line
 
 
 def test_summary_counts_states_grades_shortfalls_and_findings(demo):
@@ -148,7 +186,7 @@ def test_tables_without_budget_stay_out_of_the_weighted_rate(demo):
     AssessmentFactory(project__unit=unit, total_full_year_budget=None, total_executed=None)
     figures = build_summary(user("juzhang"), scope_of(DEPARTMENT)).figures
     assert figures.count == 12 and figures.rated_count == 11 and figures.unrated_count == 1
-    assert figures.execution_rate == Decimal("95.20")
+    assert figures.execution_rate == Decimal("85.33")
 
 
 def test_summary_page_shows_the_figures_the_rule_and_the_charts(client, demo):
@@ -156,9 +194,9 @@ def test_summary_page_shows_the_figures_the_rule_and_the_charts(client, demo):
     text = response.content.decode()
     assert response.status_code == 200
     assert f"{DEPARTMENT} 2022 年度绩效自评汇总" in text
-    assert figure(text, "weighted-rate") == "95.20%"
+    assert figure(text, "weighted-rate") == "85.33%"
     assert figure(text, "average-score") == "98.16"
-    assert figure(text, "weighted-score") == "99.52"
+    assert figure(text, "weighted-score") == "98.53"
     assert "Σ全年执行数 ÷ Σ全年预算数" in text and "Σ（总分 × 全年预算数）÷ Σ全年预算数" in text
     assert text.count("<svg") == 3
     assert "由于疫情，申请工伤鉴定案件数量减少" in text
@@ -243,10 +281,10 @@ def test_summary_xlsx_holds_the_figures_and_every_list(client, demo):
     ]
     figures = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row}
     assert figures["自评表张数"] == 11
-    assert Decimal(str(figures["金额加权执行率"])) == Decimal("0.952")
-    assert Decimal(str(figures["金额加权平均总分"])) == Decimal("99.52")
+    assert Decimal(str(figures["金额加权执行率"])) == Decimal("0.8533")
+    assert Decimal(str(figures["金额加权平均总分"])) == Decimal("98.53")
     assert Decimal(str(figures["简单平均总分"])) == Decimal("98.16")
-    assert figures["全年预算数合计（元）"] == 1083592620
+    assert figures["全年预算数合计（元）"] == 4503250620
     assert book["各项目"].max_row == 12
     assert book["低于分值的指标"].max_row == 4
     assert book["有检查发现的自评表"].max_row == 8
