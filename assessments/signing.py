@@ -1,5 +1,6 @@
 """Signatures bound to content: a canonical snapshot of an assessment and its SHA-256."""
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -77,8 +78,8 @@ INDICATOR_LABELS = {
 }
 
 
-def _flatten(snapshot):
-    """(label, value) for every cell of a snapshot, in the order of the printed table."""
+def _header_cells(snapshot):
+    """(label, value) of the header and funds cells of a snapshot, keyed by where they are."""
     from .rules import FUND_COLUMN_LABELS, FUND_COLUMNS, FUND_LINE_LABELS, FUND_LINES
 
     cells = {}
@@ -90,13 +91,49 @@ def _flatten(snapshot):
                 f"{FUND_LINE_LABELS[line]} · {FUND_COLUMN_LABELS[column]}",
                 (snapshot.get("funds") or {}).get(line, {}).get(column),
             )
-    for index, row in enumerate(snapshot.get("indicators") or []):
-        for key, label in INDICATOR_LABELS.items():
-            cells[f"indicators[{index}].{key}"] = (
-                f"第 {index + 1} 行指标 · {label}",
-                row.get(key),
-            )
     return cells
+
+
+def _indicator_key(row):
+    return (row.get("level1"), row.get("level2"), row.get("name"))
+
+
+def _paired_rows(old_rows, new_rows):
+    """(old index, new index) of the indicator rows, None where a row is only on one side.
+
+    Rows pair up by 一级 · 二级 · 三级 name in order, so that an inserted or deleted row does
+    not make every later row look changed; within a run of renamed rows they pair by position.
+    """
+    matcher = difflib.SequenceMatcher(
+        a=[_indicator_key(row) for row in old_rows],
+        b=[_indicator_key(row) for row in new_rows],
+        autojunk=False,
+    )
+    pairs = []
+    for _, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        old_indexes = range(old_start, old_end)
+        new_indexes = range(new_start, new_end)
+        for offset in range(max(len(old_indexes), len(new_indexes))):
+            pairs.append(
+                (
+                    old_indexes[offset] if offset < len(old_indexes) else None,
+                    new_indexes[offset] if offset < len(new_indexes) else None,
+                )
+            )
+    return pairs
+
+
+def _value(value):
+    """An empty text is no value: a new row's blank reason is no change."""
+    return None if value == "" else value
+
+
+def _row_label(old_index, new_index, label):
+    if new_index is None:
+        return f"原第 {old_index + 1} 行指标（已删除） · {label}"
+    if old_index is None:
+        return f"第 {new_index + 1} 行指标（新增） · {label}"
+    return f"第 {new_index + 1} 行指标 · {label}"
 
 
 @dataclass
@@ -108,13 +145,28 @@ class CellChange:
 
 
 def diff_snapshots(before, after):
-    """Cell-by-cell differences between two snapshots (rows compared by their position)."""
-    old, new = _flatten(before or {}), _flatten(after or {})
+    """Cell-by-cell differences between two snapshots, in the order of the printed table."""
+    before, after = before or {}, after or {}
     changes = []
-    for where in list(old) + [key for key in new if key not in old]:
-        label = (new.get(where) or old.get(where))[0]
-        before_value = old.get(where, (label, None))[1]
-        after_value = new.get(where, (label, None))[1]
+    old, new = _header_cells(before), _header_cells(after)
+    for where, (label, before_value) in old.items():
+        before_value, after_value = _value(before_value), _value(new[where][1])
         if before_value != after_value:
             changes.append(CellChange(where, label, before_value, after_value))
+    old_rows, new_rows = before.get("indicators") or [], after.get("indicators") or []
+    for old_index, new_index in _paired_rows(old_rows, new_rows):
+        old_row = old_rows[old_index] if old_index is not None else {}
+        new_row = new_rows[new_index] if new_index is not None else {}
+        index = new_index if new_index is not None else old_index
+        for key, label in INDICATOR_LABELS.items():
+            before_value, after_value = _value(old_row.get(key)), _value(new_row.get(key))
+            if before_value != after_value:
+                changes.append(
+                    CellChange(
+                        f"indicators[{index}].{key}",
+                        _row_label(old_index, new_index, label),
+                        before_value,
+                        after_value,
+                    )
+                )
     return changes

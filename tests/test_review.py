@@ -485,3 +485,46 @@ def test_password_validators_refuse_a_weak_password(people):
 
     with pytest.raises(ValidationError):
         validate_password("12345678", get_user_model()(username="x"))
+
+
+def indicator_row(name, score="10", level2="数量指标"):
+    return {
+        "level1": "产出指标",
+        "level2": level2,
+        "name": name,
+        "target": "=100件",
+        "actual": "=100件",
+        "grade": None,
+        "weight": "10",
+        "score": score,
+        "reason": "",
+    }
+
+
+def test_comparison_pairs_indicator_rows_by_name_so_an_insertion_changes_only_itself():
+    before = {"goal": "宣传", "indicators": [indicator_row("甲"), indicator_row("乙")]}
+    after = {
+        "goal": "宣传",
+        "indicators": [indicator_row("新"), indicator_row("甲"), indicator_row("乙", score="8")],
+    }
+    changes = signing.diff_snapshots(before, after)
+    labels = [change.label for change in changes]
+    # The new first row, then 乙's score; 甲 moved down a row but did not change.
+    assert "第 1 行指标（新增） · 三级指标" in labels
+    assert "第 1 行指标（新增） · 偏差原因分析及改进措施" not in labels  # blank either way
+    assert not any("第 2 行" in label for label in labels)
+    score = next(change for change in changes if change.label == "第 3 行指标 · 得分")
+    assert (score.before, score.after) == ("10", "8")
+
+
+def test_comparison_names_a_deleted_row_and_pairs_renamed_rows_by_position():
+    before = {"indicators": [indicator_row("甲"), indicator_row("乙"), indicator_row("丙")]}
+    after = {"indicators": [indicator_row("甲"), indicator_row("乙（更名）")]}
+    changes = {
+        change.label: (change.before, change.after)
+        for change in signing.diff_snapshots(before, after)
+    }
+    assert changes["第 2 行指标 · 三级指标"] == ("乙", "乙（更名）")
+    assert changes["原第 3 行指标（已删除） · 三级指标"] == ("丙", None)
+    assert not any(label.startswith("第 1 行") for label in changes)
+    assert signing.diff_snapshots(before, before) == []
