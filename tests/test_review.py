@@ -467,11 +467,12 @@ def test_admin_unlock_action_clears_the_lock(client, people):
     assert sign_in(client, "preparer", "pass-word-123").status_code == 302
 
 
-def test_pages_carry_a_content_security_policy_without_inline_script(client, people):
+def test_pages_carry_a_content_security_policy_without_inline_script_or_style(client, people):
     client.force_login(people["preparer"])
     policy = client.get(reverse("home")).headers["Content-Security-Policy"]
-    script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
-    assert "'unsafe-inline'" not in script and "'self'" in script
+    for directive in ("script-src", "style-src"):
+        part = next(part for part in policy.split(";") if part.strip().startswith(directive))
+        assert "'unsafe-inline'" not in part and "'self'" in part, part
 
 
 def test_sessions_end_after_thirty_idle_minutes(settings):

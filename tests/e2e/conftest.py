@@ -27,3 +27,27 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(browser, monkeypatch):
+    """Every page of every browser test keeps to the Content Security Policy: Chromium logs a
+    violation (an inline style or script it refused) on the console."""
+    violations = []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    yield
+    assert not violations, violations
