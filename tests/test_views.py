@@ -104,3 +104,9 @@ def test_detail_query_count_does_not_grow_with_indicator_rows(client, demo):
     small = count_queries(client, detail_url("外区属地化管理人员服务费"))  # 7 rows
     large = count_queries(client, detail_url("征地养老费支出"))  # 13 rows
     assert small == large
+
+
+def test_the_browser_icon_is_served_from_the_static_files(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
