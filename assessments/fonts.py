@@ -109,13 +109,18 @@ def build(weight):
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=characters())
     subsetter.subset(font)
-    target = font_path(weight)
+    return save(font, font_path(weight))
+
+
+def save(font, target):
+    """Write the font aside and rename it into place, readable by every user (the web server
+    may run as another user than the one who made it): a render never reads half a font."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside and renamed: a render never reads a half-written font.
     handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".partial")
     os.close(handle)
     try:
         font.save(partial)
+        os.chmod(partial, 0o644)
         os.replace(partial, target)
     finally:
         Path(partial).unlink(missing_ok=True)

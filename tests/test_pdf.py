@@ -239,6 +239,28 @@ def test_print_fonts_keep_gb2312_and_the_table_symbols():
     assert {ord(c) for c in "财政项目支出绩效自评表（）：％—≥≤·×0123456789.%abcXYZ"} <= kept
 
 
+class FailingFont:
+    def save(self, path):
+        Path(path).write_bytes(b"half a fo")
+        raise OSError("disk full")
+
+
+class WrittenFont:
+    def save(self, path):
+        Path(path).write_bytes(b"OTTO font")
+
+
+def test_a_print_font_is_renamed_into_place_readable_by_all_or_not_at_all(tmp_path):
+    target = tmp_path / "fonts" / "print.otf"
+    with pytest.raises(OSError):
+        fonts.save(FailingFont(), target)
+    assert list(target.parent.iterdir()) == []
+    fonts.save(WrittenFont(), target)
+    assert target.read_bytes() == b"OTTO font"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert list(target.parent.iterdir()) == [target]
+
+
 def test_missing_print_fonts_raise_a_warning_and_the_pdf_still_renders(db, settings, tmp_path):
     settings.PRINT_FONT_DIR = tmp_path / "no-fonts"
     warnings = fonts.check_print_fonts(None)
