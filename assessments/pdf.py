@@ -272,20 +272,20 @@ def render_pdf(item):
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def pdf_filename(year, name, *, suffix="", kind="绩效自评表"):
+def pdf_filename(year, name, *, suffix="", kind="绩效自评表", extension="pdf"):
     """`2022-宣传费-绩效自评表.pdf`: what the file is called on the user's disk."""
     clean = _UNSAFE_IN_NAME.sub("_", name).strip(" .") or "自评表"
-    return f"{year}-{clean}-{kind}{suffix}.pdf"
+    return f"{year}-{clean}-{kind}{suffix}.{extension}"
 
 
 def book_filename(year, organisation):
     return pdf_filename(year, organisation, kind="绩效自评表合订本")
 
 
-def filename_for(item):
+def filename_for(item, extension="pdf"):
     a = item.assessment
     suffix = f"（{item.watermark}）" if item.watermark else ""
-    return pdf_filename(a.year.year, a.project.name, suffix=suffix)
+    return pdf_filename(a.year.year, a.project.name, suffix=suffix, extension=extension)
 
 
 def store_signed_pdf(signature):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("projects/<int:pk>/", summary.project_years, name="project_years"),
     path("<int:pk>/print/", paper.print_page, name="print"),
     path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
+    path("<int:pk>/xlsx/", paper.download_xlsx, name="xlsx"),
     path("books/", books.book_list, name="books"),
     path("books/<int:pk>/", books.book_detail, name="book"),
     path("books/<int:pk>/progress/", books.book_progress, name="book_progress"),

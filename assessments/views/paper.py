@@ -1,4 +1,4 @@
-"""The official table on paper: the print page and the PDF download."""
+"""The official table on paper: the print page, the PDF and the Excel downloads."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -7,10 +7,18 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .. import pdf
+from .. import pdf, workbook
+from ..exports import XLSX_TYPE
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..presentation import PrintOptions
+
+BAD_OPTIONS = "打印设置无效，请回到打印页面重新选择。"
+
+
+def plain_text(message, status):
+    """A download that cannot be made: the reason, in the browser's window."""
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class PrintOptionsForm(forms.Form):
@@ -90,7 +98,7 @@ def download_pdf(request, pk):
         try:
             stored = pdf.stored_signed_pdf(signature)
         except pdf.SignedCopyError as error:
-            return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+            return plain_text(str(error), 409)
         filename = pdf.pdf_filename(assessment.year.year, assessment.project.name)
         response = FileResponse(
             stored.open("rb"),
@@ -102,12 +110,27 @@ def download_pdf(request, pk):
         return response
     options = PrintOptionsForm.for_request(request).print_options()
     if options is None:
-        return HttpResponse(
-            "打印设置无效，请回到打印页面重新选择。",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return plain_text(BAD_OPTIONS, 400)
     item = pdf.printable(assessment, options=options)
     response = HttpResponse(pdf.render_pdf(item), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, pdf.filename_for(item))
+    return response
+
+
+@login_required
+@require_GET
+def download_xlsx(request, pk):
+    """The table the PDF prints, as an Excel workbook: the signed version of a signed table."""
+    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    options = PrintOptionsForm.for_request(request).print_options()
+    if options is None:
+        return plain_text(BAD_OPTIONS, 400)
+    try:
+        item = pdf.printable(assessment, options=options)
+    except pdf.SignedCopyError as error:
+        return plain_text(str(error), 409)
+    response = HttpResponse(workbook.workbook_bytes(item), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, pdf.filename_for(item, extension="xlsx")
+    )
     return response

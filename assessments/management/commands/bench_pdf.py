@@ -10,12 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
 
-from assessments import pdf, rules
+from assessments import pdf, workbook
 from assessments.models import Assessment
-from assessments.presentation import build_official_table
 
 GOALS = {
     "single": 0.20,
@@ -149,9 +146,9 @@ class Command(BaseCommand):
             profile = (folder / "profile").as_uri()
             files = []
             for pk in pks:
-                table = build_official_table(Assessment.objects.with_tree().get(pk=pk))
+                item = pdf.printable(Assessment.objects.with_tree().get(pk=pk))
                 path = folder / f"table-{pk}.xlsx"
-                official_workbook(table).save(path)
+                workbook.official_workbook(item).save(path)
                 files.append(path)
 
             def convert(path):
@@ -183,116 +180,3 @@ class Command(BaseCommand):
             f"{office_median * 1000:.0f} ms；"
             f"本程序快 {office_median / single:.1f} 倍（目标 ≥ 4 倍）"
         )
-
-
-def official_workbook(table):
-    """The official table as an xlsx sheet (merged cells, borders, A4), for the comparison."""
-    a, ev = table.assessment, table.evaluation
-    book = Workbook()
-    sheet = book.active
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    font = Font(name="Noto Serif CJK SC", size=9)
-    rows = [
-        ["财政项目支出绩效自评表"],
-        [f"（{a.year.year} 年度）"],
-        ["项目名称", a.project.name],
-        ["主管部门", a.department_name, "", "", "实施单位", a.project.unit.name],
-        [
-            f"项目资金（{table.money_unit}）",
-            "",
-            "",
-            "年初预算数",
-            "全年预算数",
-            "全年执行数",
-            "分值",
-            "执行率",
-            "得分",
-        ],
-    ]
-    for row in table.funds:
-        values = [rules.format_amount(getattr(row.values, c)) for c in rules.FUND_COLUMNS]
-        tail = (
-            [
-                rules.format_points(a.budget_weight),
-                rules.format_percent(ev.execution_rate),
-                rules.format_points(ev.budget_score),
-            ]
-            if row.is_total
-            else ["—", "", "—"]
-        )
-        rows.append(["", row.label, "", *values, *tail])
-    rows.append(["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
-    rows.append(["", a.goal, "", "", "", a.outcome])
-    rows.append(
-        [
-            "绩效指标",
-            "一级指标",
-            "二级指标",
-            "三级指标",
-            "年度指标值",
-            "实际完成值",
-            "分值",
-            "得分",
-            "偏差原因分析及改进措施",
-        ]
-    )
-    for line in table.lines:
-        i = line.indicator
-        rows.append(
-            [
-                "",
-                i.level1,
-                i.level2,
-                i.name,
-                i.target,
-                i.actual,
-                rules.format_points(i.weight),
-                rules.format_points(i.score),
-                i.reason,
-            ]
-        )
-    rows.append(["总分", "", "", "", "", "", "100", rules.format_points(ev.total_score)])
-    for row in rows:
-        sheet.append(row)
-    merges = [
-        "A1:I1",
-        "A2:I2",
-        "B3:I3",
-        "B4:D4",
-        "F4:I4",
-        "A5:A9",
-        "B5:C5",
-        "A10:A11",
-        "B10:E10",
-        "F10:I10",
-        "B11:E11",
-        "F11:I11",
-        "A12:A" + str(12 + len(table.lines)),
-        "A" + str(13 + len(table.lines)) + ":F" + str(13 + len(table.lines)),
-    ]
-    for number in range(6, 10):
-        merges.append(f"B{number}:C{number}")
-    first = 13
-    for offset, line in enumerate(table.lines):
-        if line.level1_rowspan > 1:
-            merges.append(f"B{first + offset}:B{first + offset + line.level1_rowspan - 1}")
-        if line.level2_rowspan > 1:
-            merges.append(f"C{first + offset}:C{first + offset + line.level2_rowspan - 1}")
-    for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row, max_col=9):
-        for cell in cells:
-            cell.border = border
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            cell.font = font
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet["A1"].font = Font(name="Noto Serif CJK SC", size=16, bold=True)
-    for merge in merges:
-        sheet.merge_cells(merge)
-    for column, width in zip("ABCDEFGHI", [8, 9, 12, 18, 11, 11, 6, 8, 20], strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    return book

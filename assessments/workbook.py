@@ -1,0 +1,256 @@
+"""The official table as an Excel workbook: the layout of the PDF, figures as numbers.
+
+People who keep their tables in Excel get the same table the PDF prints (the signed version
+of a signed table, the current data of any other, marked 草稿 / 未签发 in the page header),
+in one sheet with merged cells, borders and A4 page setup. Amounts, rates and scores are
+numbers Excel can add up; every text stays text, even one that starts with "=".
+"""
+
+import io
+import math
+import unicodedata
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from . import pdf, rules
+
+FONT_NAME = "宋体"
+# Column widths in Excel's units (about one Latin digit each), in the PDF's proportions.
+WIDTHS = [9, 9, 12, 18, 11, 11, 6, 8, 21]
+COLUMNS = len(WIDTHS)
+AMOUNT_FORMAT = "0.00"
+PERCENT_FORMAT = "0.00%"
+LINE_HEIGHT = 14  # points, for 10-point text
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+WATERMARK_NOTES = {
+    pdf.DRAFT: "草稿 · 未经审核签发，不作正式文件",
+    pdf.UNSIGNED: "未签发 · 仅供核对，不作正式文件",
+}
+
+
+def text_width(text):
+    """Width in Excel's units: a Chinese character takes about two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def line_count(text, width):
+    """How many lines a wrapped text takes in cells `width` units wide."""
+    usable = max(1, width - 1)
+    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+
+
+class Sheet:
+    """Writes cells row by row, with the official table's borders and fonts."""
+
+    def __init__(self, worksheet):
+        self.worksheet = worksheet
+        self.row = 0
+        self.lines = {}  # row: the most lines a text of that row needs
+
+    def fit_rows(self):
+        """Row heights for wrapped texts: Excel and LibreOffice size a row to its text only
+        when no cell of the row is merged, and the official table merges many."""
+        for row, lines in self.lines.items():
+            if lines > 1 and self.worksheet.row_dimensions[row].height is None:
+                self.worksheet.row_dimensions[row].height = lines * LINE_HEIGHT + 4
+
+    def next_row(self):
+        self.row += 1
+        return self.row
+
+    def put(self, column, value, *, align=CENTER, bold=False, number_format=None, span=1, down=1):
+        """One cell (merged over `span` columns and `down` rows), bordered."""
+        cell = self.worksheet.cell(row=self.row, column=column)
+        if isinstance(value, str):
+            cell.value = value
+            cell.data_type = "s"  # "=100%" is a target, not a formula
+            if down == 1:
+                width = sum(WIDTHS[column - 1 : column - 1 + span])
+                self.lines[self.row] = max(self.lines.get(self.row, 1), line_count(value, width))
+        elif value is not None:
+            cell.value = value
+        cell.font = Font(name=FONT_NAME, size=10, bold=bold)
+        cell.alignment = align
+        if number_format:
+            cell.number_format = number_format
+        last_row, last_column = self.row + down - 1, column + span - 1
+        for row in range(self.row, last_row + 1):
+            for col in range(column, last_column + 1):
+                self.worksheet.cell(row=row, column=col).border = BORDER
+        if span > 1 or down > 1:
+            self.worksheet.merge_cells(
+                start_row=self.row, start_column=column, end_row=last_row, end_column=last_column
+            )
+        return cell
+
+
+def _rate(value):
+    return None if value is None else value / Decimal(100)
+
+
+def official_workbook(item):
+    """The workbook of a pdf.Printable: the table, its status and its signature details."""
+    table = item.table
+    a, ev = table.assessment, table.evaluation
+    book = Workbook()
+    worksheet = book.active
+    worksheet.title = "绩效自评表"
+    sheet = Sheet(worksheet)
+
+    for text, size in (("财政项目支出绩效自评表", 16), (f"（{a.year.year} 年度）", 10)):
+        sheet.next_row()
+        cell = worksheet.cell(row=sheet.row, column=1, value=text)
+        cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)
+        cell.alignment = CENTER
+        worksheet.merge_cells(
+            start_row=sheet.row, start_column=1, end_row=sheet.row, end_column=COLUMNS
+        )
+        worksheet.row_dimensions[sheet.row].height = size * 1.8
+
+    sheet.next_row()
+    sheet.put(1, "项目名称", bold=True)
+    sheet.put(2, a.project.name, align=LEFT, span=8)
+    sheet.next_row()
+    sheet.put(1, "主管部门", bold=True)
+    sheet.put(2, a.department_name, align=LEFT, span=3)
+    sheet.put(5, "实施单位", bold=True)
+    sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+
+    sheet.next_row()
+    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(2, "", span=2)
+    for column, heading in enumerate(
+        ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=4
+    ):
+        sheet.put(column, heading, bold=True)
+    for number, row in enumerate(table.funds):
+        sheet.next_row()
+        label = ("其中：" if number == 1 else "") + row.label
+        sheet.put(2, label, align=LEFT, span=2)
+        for column, name in enumerate(rules.FUND_COLUMNS, start=4):
+            sheet.put(column, getattr(row.values, name), align=RIGHT, number_format=AMOUNT_FORMAT)
+        if row.is_total:
+            sheet.put(7, a.budget_weight)
+            sheet.put(8, _rate(ev.execution_rate), number_format=PERCENT_FORMAT)
+            sheet.put(9, ev.budget_score)
+        else:
+            sheet.put(7, "—")
+            sheet.put(8, None)
+            sheet.put(9, "—")
+
+    sheet.next_row()
+    sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
+    sheet.put(2, "预期目标", bold=True, span=4)
+    sheet.put(6, "实际完成情况", bold=True, span=4)
+    sheet.next_row()
+    sheet.put(2, a.goal, align=LEFT, span=4)
+    sheet.put(6, a.outcome, align=LEFT, span=4)
+
+    sheet.next_row()
+    sheet.put(1, "绩效\n指标", bold=True, down=1 + len(table.lines))
+    for column, heading in enumerate(
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ],
+        start=2,
+    ):
+        sheet.put(column, heading, bold=True)
+    for line in table.lines:
+        sheet.next_row()
+        i = line.indicator
+        if line.level1_rowspan:
+            sheet.put(2, i.level1, down=line.level1_rowspan)
+        if line.level2_rowspan:
+            sheet.put(3, i.level2, down=line.level2_rowspan)
+        if line.is_empty_level2:
+            for column in range(4, COLUMNS + 1):
+                sheet.put(column, None)
+            continue
+        sheet.put(4, i.name, align=LEFT)
+        sheet.put(5, i.target)
+        sheet.put(6, i.actual)
+        sheet.put(7, i.weight)
+        sheet.put(8, i.score)
+        sheet.put(9, i.reason, align=LEFT)
+
+    sheet.next_row()
+    sheet.put(1, "总分", bold=True, span=6)
+    sheet.put(7, 100)
+    sheet.put(8, ev.total_score, bold=True)
+    sheet.put(9, None)
+
+    if table.signatures:
+        people = table.signatures
+        sheet.next_row()
+        sheet.next_row()
+        for column, value in enumerate(
+            [
+                "填报人：",
+                people.preparer.name if people.preparer else "",
+                "填报日期：",
+                people.preparer.date if people.preparer else "",
+                "审核人：",
+                people.reviewer.name if people.reviewer else "",
+                "审核日期：",
+                people.reviewer.date if people.reviewer else "",
+            ],
+            start=1,
+        ):
+            cell = worksheet.cell(row=sheet.row, column=column, value=value)
+            cell.font = Font(name=FONT_NAME, size=10)
+            cell.alignment = RIGHT if column % 2 else CENTER
+            if column % 2 == 0:
+                cell.border = Border(bottom=THIN)
+
+    if item.signature is not None:
+        sheet.next_row()
+        sheet.next_row()
+        signed = "签发版 · " + " · ".join(
+            part
+            for part in (
+                f"签发人 {item.signer}" if item.signer else "",
+                f"签发时间 {item.signed_on}",
+                f"内容摘要（SHA-256）{item.signature.content_hash}",
+                f"核验：{item.verify_url}",
+            )
+            if part
+        )
+        sheet.put(1, signed, align=LEFT, span=COLUMNS).font = Font(name=FONT_NAME, size=8)
+        for column in range(1, COLUMNS + 1):
+            worksheet.cell(row=sheet.row, column=column).border = Border()
+
+    sheet.fit_rows()
+    for column, width in enumerate(WIDTHS, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    setup = worksheet.page_setup
+    setup.paperSize = worksheet.PAPERSIZE_A4
+    setup.orientation = "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.print_options.horizontalCentered = True
+    worksheet.oddFooter.center.text = "-&P-"
+    if item.watermark:
+        worksheet.oddHeader.right.text = WATERMARK_NOTES[item.watermark]
+        worksheet.oddHeader.right.color = "B00000"
+    return book
+
+
+def workbook_bytes(item):
+    output = io.BytesIO()
+    official_workbook(item).save(output)
+    return output.getvalue()
