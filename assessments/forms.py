@@ -10,6 +10,13 @@ from .models import Assessment, Indicator, Project, ReportingYear
 MAX_POINTS = Decimal("100")
 
 
+class TextField(forms.CharField):
+    """A text as typed or pasted from Word or Excel: line breaks as \\n, no control characters."""
+
+    def to_python(self, value):
+        return rules.clean_text(super().to_python(value))
+
+
 class DecimalTextField(forms.CharField):
     """A number typed or pasted the way people do: full-width digits, separators, spaces."""
 
@@ -59,7 +66,7 @@ class StartForm(forms.Form):
     project = forms.ModelChoiceField(
         label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
     )
-    project_name = forms.CharField(label="新项目名称", max_length=200, required=False)
+    project_name = TextField(label="新项目名称", max_length=200, required=False)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,7 +168,7 @@ class FundsForm(StepForm):
 
 
 class GoalForm(StepForm):
-    goal = forms.CharField(
+    goal = TextField(
         label="预期目标",
         required=False,
         max_length=5000,
@@ -181,8 +188,8 @@ class TargetRowForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     level1 = forms.ChoiceField(label="一级指标")
     level2 = forms.ChoiceField(label="二级指标")
-    name = forms.CharField(label="三级指标", max_length=200)
-    target = forms.CharField(label="年度指标值", max_length=200, required=False)
+    name = TextField(label="三级指标", max_length=200)
+    target = TextField(label="年度指标值", max_length=200, required=False)
     weight = DecimalTextField(
         label="分值", what="分值", max_digits=3, maximum=MAX_POINTS, max_length=20
     )
@@ -298,14 +305,14 @@ class ActualRowForm(forms.Form):
     """One indicator's result. The row itself (weight, target) comes from the stored draft."""
 
     id = forms.IntegerField(widget=forms.HiddenInput)
-    actual = forms.CharField(label="实际完成值", max_length=200, required=False)
+    actual = TextField(label="实际完成值", max_length=200, required=False)
     grade = forms.ChoiceField(
         label="完成等级", required=False, choices=[("", "—"), *Indicator.Grade.choices]
     )
     score = DecimalTextField(
         label="得分", what="得分", max_digits=3, maximum=MAX_POINTS, max_length=20
     )
-    reason = forms.CharField(
+    reason = TextField(
         label="偏差原因分析及改进措施",
         required=False,
         max_length=2000,
@@ -388,7 +395,7 @@ ActualFormSet = forms.formset_factory(ActualRowForm, formset=BaseActualFormSet, 
 
 
 class OutcomeForm(StepForm):
-    outcome = forms.CharField(
+    outcome = TextField(
         label="实际完成情况",
         required=False,
         max_length=5000,

@@ -142,7 +142,7 @@ def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_bla
     if not allow_blank and not value.strip():
         problems.add(f"{path}.{key}", "不能为空。")
         return None
-    return value
+    return rules.clean_text(value)
 
 
 def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS, negative=True):

@@ -146,6 +146,20 @@ def get_rule_set(code):
 
 
 # ---------------------------------------------------------------------------
+# Texts as pasted from Word and Excel
+
+# Word's manual line break arrives as a vertical tab, a page break as a form feed.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+# Other control characters print as nothing and are refused by Excel files.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def clean_text(text):
+    """A text with its line breaks as \\n and without control characters (tabs stay)."""
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text or ""))
+
+
+# ---------------------------------------------------------------------------
 # Reading numbers as people type them
 
 

@@ -69,6 +69,7 @@ class Sheet:
         """One cell (merged over `span` columns and `down` rows), bordered."""
         cell = self.worksheet.cell(row=self.row, column=column)
         if isinstance(value, str):
+            value = rules.clean_text(value)  # texts stored before cleaning came in
             cell.value = value
             cell.data_type = "s"  # "=100%" is a target, not a formula
             if down == 1:
@@ -210,7 +211,7 @@ def official_workbook(item):
             ],
             start=1,
         ):
-            cell = worksheet.cell(row=sheet.row, column=column, value=value)
+            cell = worksheet.cell(row=sheet.row, column=column, value=rules.clean_text(value))
             cell.font = Font(name=FONT_NAME, size=10)
             cell.alignment = RIGHT if column % 2 else CENTER
             if column % 2 == 0:

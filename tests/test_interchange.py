@@ -268,3 +268,11 @@ def test_import_refuses_a_rule_set_that_differs_from_the_year(db, tmp_path):
     document["assessments"][0]["indicators"] = []
     message = refused(write(tmp_path, document), "--replace")
     assert "$.assessments[0].rule_set" in message
+
+
+def test_import_stores_texts_with_plain_line_breaks_and_no_control_characters(db, tmp_path):
+    document = demo_document()
+    document["assessments"] = document["assessments"][:1]
+    document["assessments"][0]["goal"] = "第一行\x0b第二行\x07"
+    import_file(write(tmp_path, document))
+    assert Assessment.objects.get().goal == "第一行\n第二行"

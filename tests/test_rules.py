@@ -2,6 +2,7 @@
 
 import json
 import re
+import unicodedata
 from dataclasses import replace
 from decimal import Decimal
 from itertools import pairwise
@@ -1133,3 +1134,19 @@ def test_full_score_on_a_strict_target_reached_exactly_is_not_called_inconsisten
     data = with_indicator(1, target=">98%", actual="=98%")
     assert evaluate(data).indicators[1].suggested_score == D("30.00")
     assert "SCORE_INCONSISTENT" not in codes(data)
+
+
+def test_texts_pasted_from_word_keep_their_line_breaks_and_lose_control_characters():
+    assert (
+        rules.clean_text("第一行\x0b第二行\r\n第三行\r第四行") == "第一行\n第二行\n第三行\n第四行"
+    )
+    assert rules.clean_text("分页\x0c之后\u2028换行") == "分页\n之后\n换行"
+    assert rules.clean_text("a\x00b\x01c\x1fd\x7fe\tf") == "abcde\tf"
+    assert rules.clean_text(None) == ""
+
+
+@given(st.text())
+def test_cleaned_texts_hold_no_control_character_but_tab_and_line_break(text):
+    cleaned = rules.clean_text(text)
+    assert all(c in "\t\n" or unicodedata.category(c) != "Cc" for c in cleaned), repr(cleaned)
+    assert rules.clean_text(cleaned) == cleaned

@@ -453,3 +453,13 @@ def test_saving_the_indicator_step_takes_the_same_queries_for_5_and_50_rows(prep
         return len(captured)
 
     assert queries_for(5) == queries_for(50)
+
+
+def test_text_pasted_from_word_is_stored_with_plain_line_breaks(client, preparer, draft):
+    client.force_login(preparer)
+    client.post(
+        step_url(draft, "goal"),
+        {"version": draft.version, "goal": "宣传\x0b培训\x01到位", "save": "1"},
+    )
+    draft.refresh_from_db()
+    assert draft.goal == "宣传\n培训到位"

@@ -132,3 +132,13 @@ def test_detail_and_print_pages_offer_the_workbook(client, demo):
     for page in ("assessments:detail", "assessments:print"):
         text = client.get(reverse(page, args=[assessment.pk])).content.decode()
         assert f'href="{url}"' in text and "下载 Excel" in text
+
+
+def test_texts_stored_with_control_characters_still_download(client, db):
+    unit = UnitFactory()
+    preparer = member(UserFactory(username="preparer"), unit, "preparer")
+    assessment = AssessmentFactory(project__unit=unit, project__name="维修经费")
+    Assessment.objects.filter(pk=assessment.pk).update(goal="第一行\x0b第二行\x01")
+    client.force_login(preparer)
+    sheet = sheet_of(client.get(reverse("assessments:xlsx", args=[assessment.pk])))
+    assert sheet["B11"].value == "第一行\n第二行"
