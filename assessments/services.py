@@ -245,6 +245,14 @@ ROW_FIELDS_TARGETS = ("level1", "level2", "name", "target", "weight")
 ROW_FIELDS_ACTUALS = ("actual", "grade", "score", "reason")
 
 
+def _same(old, new):
+    """Unchanged, also where a text stored before texts were cleaned differs only in its
+    line breaks: it stays as stored, so the signed content and the log do not change."""
+    if old == new:
+        return True
+    return isinstance(old, str) and isinstance(new, str) and rules.clean_text(old) == new
+
+
 @transaction.atomic
 def save_draft(
     assessment_id, *, by, base_version, step, fields=None, rows=None, row_fields=(), resume_at=None
@@ -275,7 +283,7 @@ def save_draft(
     changes = {}
     for name, value in (fields or {}).items():
         old = getattr(assessment, name)
-        if old != value:
+        if not _same(old, value):
             changes[_field_label(name)] = [_plain(old), _plain(value)]
             setattr(assessment, name, value)
     indicators = list(assessment.indicators.all())
@@ -341,7 +349,9 @@ def _replace_rows(assessment, indicators, rows, changes):
             added.append(row)
         for name in ROW_FIELDS_TARGETS:
             old, new = getattr(row, name), data[name]
-            if row.pk and old != new:
+            if row.pk and _same(old, new):
+                continue
+            if row.pk:
                 changes[_row_label(row, name)] = [_plain(old), _plain(new)]
             setattr(row, name, new)
         row.set_parsed_values()
@@ -385,7 +395,7 @@ def _update_rows(indicators, rows, row_fields, changes):
             raise EditConflict("保存失败：指标行已被他人修改或删除。请重新打开此步骤。")
         for name in row_fields:
             old, new = getattr(row, name), data[name]
-            if old != new:
+            if not _same(old, new):
                 changes[_row_label(row, name)] = [_plain(old), _plain(new)]
                 setattr(row, name, new)
         row.set_parsed_values()

@@ -463,3 +463,16 @@ def test_text_pasted_from_word_is_stored_with_plain_line_breaks(client, preparer
     )
     draft.refresh_from_db()
     assert draft.goal == "宣传\n培训到位"
+
+
+def test_a_text_that_differs_only_in_its_stored_line_breaks_is_not_an_edit(client, preparer, draft):
+    Assessment.objects.filter(pk=draft.pk).update(goal="第一段\r\n第二段")
+    draft.refresh_from_db()
+    client.force_login(preparer)
+    # Browsers send a textarea's line breaks as \r\n.
+    client.post(
+        step_url(draft, "goal"), {"version": draft.version, "goal": "第一段\r\n第二段", "save": "1"}
+    )
+    draft.refresh_from_db()
+    assert draft.goal == "第一段\r\n第二段"
+    assert not AssessmentEvent.objects.filter(assessment=draft, action="edit").exists()
