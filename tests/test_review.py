@@ -413,6 +413,34 @@ def test_department_dashboard_counts_each_units_tables_per_state(client, people)
     ]
 
 
+def test_preparer_dashboard_offers_last_years_projects_not_yet_started(client, people):
+    YearFactory(year=2023, deadline=timezone.localdate() + timedelta(days=12))
+    last_year = YearFactory(year=2022)
+    waiting = AssessmentFactory(
+        project__unit=people["unit"], project__name="宣传费", year=last_year
+    )
+    started = AssessmentFactory(
+        project__unit=people["unit"], project__name="邮寄费", year=last_year
+    )
+    AssessmentFactory(project=started.project, year=YearFactory(year=2023))
+    AssessmentFactory(project__unit=UnitFactory(), project__name="别家的项目", year=last_year)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("home"))
+    assert [a.pk for a in response.context["to_start"]] == [waiting.pk]
+    text = response.content.decode()
+    assert f'href="{reverse("assessments:copy", args=[waiting.pk])}"' in text
+    assert "2023 年度待填报" in text and "还有 12 天" in text
+    client.force_login(people["department"])
+    assert 'id="to-start"' not in client.get(reverse("home")).content.decode()
+
+
+def test_a_past_deadline_is_shown_as_passed(client, people):
+    YearFactory(year=2023, deadline=timezone.localdate() - timedelta(days=1))
+    client.force_login(people["preparer"])
+    text = client.get(reverse("home")).content.decode()
+    assert "已过截止日期" in text and "上年度的项目都已建表" in text
+
+
 # ---------------------------------------------------------------------------
 # Security baseline
 

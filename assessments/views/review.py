@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import permissions, services
@@ -156,10 +157,24 @@ def dashboard(request):
             .order_by("project__unit__name")
         )
         overview = list(counts)
+    # A new year starts from the last one: its projects that have no table yet this year.
+    to_start = []
+    if year and preparer_of:
+        started = Assessment.objects.filter(year=year).values("project_id")
+        to_start = list(
+            Assessment.objects.for_table()
+            .filter(year__year=year.year - 1, project__unit_id__in=preparer_of)
+            .exclude(project_id__in=started)
+            .order_by("project__unit__name", "project__name")[:100]
+        )
+    days_left = (year.deadline - timezone.localdate()).days if year and year.deadline else None
     return render(
         request,
         "assessments/dashboard.html",
         {
+            "to_start": to_start,
+            "is_preparer": bool(preparer_of),
+            "days_left": days_left,
             "to_review": to_review.order_by("updated_at")[:50],
             "drafts": mine.filter(status=Assessment.Status.DRAFT).order_by("-updated_at")[:50],
             "returned": mine.filter(status=Assessment.Status.RETURNED).order_by("-updated_at")[:50],

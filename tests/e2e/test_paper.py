@@ -26,7 +26,7 @@ def log_in(page, server, username, password="demo2022"):
 
 def test_preparer_prints_and_downloads_the_official_table(page, demo_server, artifacts):
     log_in(page, demo_server, "tianbao")
-    page.get_by_role("link", name="宣传费").click()
+    page.locator("#recent").get_by_role("link", name="宣传费").click()
     page.get_by_role("link", name="打印").click()
     expect(page.get_by_role("button", name="打印")).to_be_visible()
     sheet = page.locator(".paper")
@@ -92,7 +92,7 @@ def test_reviewer_builds_a_book_and_watches_it_finish(page, demo_server, artifac
 def test_preparer_prints_a_draft_with_chosen_settings(page, demo_server, artifacts):
     Assessment.objects.filter(project__name="邮寄费").update(status=Assessment.Status.DRAFT)
     log_in(page, demo_server, "tianbao")
-    page.get_by_role("link", name="邮寄费", exact=True).click()
+    page.locator("#recent").get_by_role("link", name="邮寄费", exact=True).click()
     expect(page.locator("#paper-actions")).to_be_visible()
     page.screenshot(path=artifacts / "paper-7-detail-actions.png")
     page.get_by_role("link", name="打印").click()
