@@ -230,10 +230,6 @@ class Assessment(models.Model):
             *(getattr(self, f"{line}_{column}") for column in rules.FUND_COLUMNS)
         )
 
-    @property
-    def fund_rows(self):
-        return [(line, rules.FUND_LINE_LABELS[line], self.fund(line)) for line in rules.FUND_LINES]
-
     def rules_input(self, indicators=None):
         """The stored figures as plain values for rules.evaluate()."""
         if indicators is None:

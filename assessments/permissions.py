@@ -93,13 +93,6 @@ def _is_department_reviewer(user, assessment):
     return user.is_superuser or bool(parent and has_role(user, parent, Membership.Role.REVIEWER))
 
 
-def can_view(user, assessment):
-    visible = Assessment.objects.visible_to(user).filter(pk=assessment.pk)
-    if user.is_authenticated and visible.exists():
-        return True, ""
-    return False, "您无权查看这张自评表。"
-
-
 def can_submit(user, assessment):
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以提交。"
@@ -149,9 +142,10 @@ def has_prepared(user, assessment):
 
 
 def can_sign_off(user, assessment):
-    allowed, reason = can_return(user, assessment)
-    if not allowed:
-        return False, reason.replace("退回", "签发")
+    if not _is_reviewer(user, assessment):
+        return False, "只有审核人可以签发。"
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False, "只有已提交的自评表可以签发。"
     if has_prepared(user, assessment):
         return False, "您填报或修改过这张自评表，不能由您本人签发。"
     return True, ""
@@ -163,10 +157,6 @@ def can_reopen(user, assessment):
     if assessment.status != Assessment.Status.SIGNED_OFF:
         return False, "只有已签发的自评表可以重新打开。"
     return True, ""
-
-
-def can_download_pdf(user, assessment):
-    return can_view(user, assessment)
 
 
 def allowed_actions(user, assessment):

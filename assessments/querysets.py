@@ -14,7 +14,9 @@ def memberships_of(user):
     if not hasattr(user, "_assessment_memberships"):
         from .models import Membership
 
-        user._assessment_memberships = list(Membership.objects.filter(user=user))
+        user._assessment_memberships = list(
+            Membership.objects.filter(user=user).select_related("organisation")
+        )
     return user._assessment_memberships
 
 

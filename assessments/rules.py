@@ -86,18 +86,8 @@ class RuleSet:
         }
     )
 
-    @property
-    def indicator_weight(self):
-        return HUNDRED - self.budget_weight
-
     def level2_choices(self, level1):
         return self.taxonomy.get(level1, ())
-
-    def level1_of(self, level2):
-        for level1, level2s in self.taxonomy.items():
-            if level2 in level2s:
-                return level1
-        return None
 
 
 _BENEFIT = ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")

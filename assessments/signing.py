@@ -38,22 +38,6 @@ def record_signature(assessment, *, by=None, comment=""):
     )
 
 
-@dataclass
-class SignatureCheck:
-    signature: Signature | None
-    current_hash: str
-
-    @property
-    def matches(self):
-        return self.signature is not None and self.signature.content_hash == self.current_hash
-
-
-def check_signature(assessment):
-    """The valid signature of the assessment, and whether the stored content still matches it."""
-    signature = assessment.signatures.filter(voided_at__isnull=True).first()
-    return SignatureCheck(signature, content_hash(canonical_snapshot(assessment)))
-
-
 FIELD_LABELS = {
     "project": "项目名称",
     "department": "主管部门",

@@ -180,15 +180,15 @@ def test_replace_overwrites_in_place_and_keeps_the_history(db, tmp_path):
 
 
 def test_imported_signed_tables_carry_a_signature_that_matches_their_content(db):
-    from assessments.signing import check_signature
+    from assessments.signing import canonical_snapshot, content_hash
 
     import_file(DEMO_FILE)
     leaflet = Assessment.objects.get(project__name="宣传费")
-    check = check_signature(leaflet)
-    assert check.matches
+    signature = leaflet.signatures.get(voided_at__isnull=True)
+    assert signature.content_hash == content_hash(canonical_snapshot(leaflet))
     Assessment.objects.filter(pk=leaflet.pk).update(goal="改动")
     leaflet.refresh_from_db()
-    assert not check_signature(leaflet).matches
+    assert signature.content_hash != content_hash(canonical_snapshot(leaflet))
 
 
 def mutate(document, change):

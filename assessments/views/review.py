@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions, services
 from ..models import Assessment, Comment, Membership, Organisation, ReportingYear
 from ..permissions import get_assessment_for_user
+from ..querysets import memberships_of
 
 
 def _run(request, assessment, step, success):
@@ -105,7 +106,8 @@ def answer_comment(request, pk, comment_pk):
     else:
         messages.success(request, "已答复批注。")
     back = request.POST.get("next", "")
-    if back.startswith(f"/assessments/{assessment.pk}/"):
+    # Back to a page of this table only (its detail page or a wizard step), never elsewhere.
+    if back.startswith(assessment.get_absolute_url()):
         return redirect(back)
     return redirect(assessment)
 
@@ -118,7 +120,7 @@ def answer_comment(request, pk, comment_pk):
 def dashboard(request):
     user = request.user
     visible = Assessment.objects.for_table().visible_to(user)
-    memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
+    memberships = memberships_of(user)
     reviewer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.REVIEWER]
     preparer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.PREPARER]
     reviewer_scope = Q(project__unit_id__in=reviewer_of) | Q(
