@@ -8,23 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import pdf
-from .models import Assessment, Book, Organisation
+from .models import Assessment, Book
+from .querysets import visible_organisations
 
 logger = logging.getLogger(__name__)
 
 
 class BookError(Exception):
     """A book that cannot be requested; the message is for the user."""
-
-
-def visible_organisations(user):
-    """The organisations whose books the user may request and see: their own and units below."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    if user.is_superuser:
-        return Organisation.objects.all()
-    own = list(user.memberships.values_list("organisation_id", flat=True))
-    return Organisation.objects.filter(Q(pk__in=own) | Q(parent_id__in=own))
 
 
 def visible_books(user):

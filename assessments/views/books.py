@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import books
 from ..models import Book, ReportingYear
+from ..querysets import visible_organisations
 
 
 class BookForm(forms.Form):
@@ -29,9 +30,7 @@ class BookForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = books.visible_organisations(user).order_by(
-            "kind", "name"
-        )
+        self.fields["organisation"].queryset = visible_organisations(user).order_by("kind", "name")
         self.fields["organisation"].empty_label = None
         self.fields["year"].empty_label = None
         # The latest year that has tables, not an open year nobody has filled in yet.
