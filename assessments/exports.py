@@ -129,12 +129,8 @@ def csv_response(queryset, filename):
     response = StreamingHttpResponse(
         stream_csv(list_rows(queryset)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
-
-
-def _attachment(filename):
-    return content_disposition_header(True, filename)
 
 
 def _text(value):
@@ -237,7 +233,7 @@ def xlsx_response(write, filename):
     write(spool)
     spool.seek(0)
     response = FileResponse(spool, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
