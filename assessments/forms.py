@@ -110,7 +110,11 @@ class StepForm(forms.Form):
 
 
 class BasicForm(StepForm):
-    money_unit = forms.ChoiceField(label="金额单位", choices=Assessment.MoneyUnit.choices)
+    money_unit = forms.ChoiceField(
+        label="金额单位",
+        choices=Assessment.MoneyUnit.choices,
+        widget=forms.Select(attrs={"class": "form-select w-auto"}),
+    )
 
     @staticmethod
     def initial_for(assessment):

@@ -206,6 +206,14 @@ def test_the_published_execution_rate_of_宣传费_is_a_slip_and_the_pdf_prints_
     assert "94.49%" not in text
 
 
+def test_a_rate_of_100_percent_stays_on_one_line(demo):
+    content = pdf.render_pdf(
+        pdf.printable(demo_assessment("工伤认定和劳动能力鉴定业务系统(2022运维)"))
+    )
+    total_line = next(line for line in pdf_text(content).splitlines() if "年度资金总额" in line)
+    assert "100.00%" in total_line
+
+
 def embedded_fonts(content, tmp_path):
     """(name without the subset tag, embedded, subset) of each font pdffonts lists."""
     rows = with_file("pdffonts", content, tmp_path).splitlines()[2:]
