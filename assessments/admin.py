@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 
-from . import security
+from . import lockout
 from .models import (
     AssessmentEvent,
     Comment,
@@ -86,7 +86,7 @@ class LoginFailureAdmin(admin.ModelAdmin):
     def unlock_accounts(self, request, queryset):
         usernames = set(queryset.values_list("username", flat=True))
         for username in usernames:
-            security.unlock(username)
+            lockout.unlock(username)
         self.message_user(request, f"已解除 {len(usernames)} 个账号的登录锁定。")
 
 
@@ -96,7 +96,7 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="解除登录锁定")
     def unlock_accounts(self, request, queryset):
         for user in queryset:
-            security.unlock(user.username)
+            lockout.unlock(user.username)
         self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
 
 

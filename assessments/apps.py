@@ -7,4 +7,4 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "绩效自评"
 
     def ready(self):
-        from . import fonts  # noqa: F401  (registers the print-font check)
+        from .paper import fonts  # noqa: F401  (registers the print-font check)

@@ -9,9 +9,8 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 from . import rules
-from .models import Assessment, Organisation, ReportingYear
-from .querysets import visible_organisations
-from .summary import Scope
+from .models import Assessment, Organisation, ReportingYear, visible_organisations
+from .reporting.summary import Scope
 
 ANY = "全部"
 GRADES = [floor_grade for _, floor_grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors]

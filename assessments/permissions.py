@@ -7,8 +7,7 @@ hiding a button is never the only guard.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Assessment, Membership
-from .querysets import memberships_of
+from .models import Assessment, Membership, memberships_of
 
 EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 

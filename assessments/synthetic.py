@@ -23,8 +23,8 @@ from .models import (
     ReportingYear,
     Signature,
 )
+from .paper.signing import canonical_snapshot, content_hash
 from .services import refresh_computed
-from .signing import canonical_snapshot, content_hash
 
 DISTRICTS = [
     "东湖", "西山", "南河", "北岭", "青松", "金桥", "云溪", "石门", "龙泉", "白沙",

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from . import books
+from .paper import books
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, books, exports, paper, review, summary, wizard
+from .views import assessments, books, paper, reporting, review, wizard
 
 app_name = "assessments"
 
@@ -18,11 +18,11 @@ urlpatterns = [
     path("<int:pk>/reopen/", review.reopen, name="reopen"),
     path("<int:pk>/comments/", review.add_comment, name="add_comment"),
     path("<int:pk>/comments/<int:comment_pk>/answer/", review.answer_comment, name="answer"),
-    path("export.csv", exports.export_csv, name="export_csv"),
-    path("export.xlsx", exports.export_xlsx, name="export_xlsx"),
-    path("summary/", summary.summary, name="summary"),
-    path("summary.xlsx", summary.summary_xlsx, name="summary_xlsx"),
-    path("projects/<int:pk>/", summary.project_years, name="project_years"),
+    path("export.csv", reporting.export_csv, name="export_csv"),
+    path("export.xlsx", reporting.export_xlsx, name="export_xlsx"),
+    path("summary/", reporting.summary, name="summary"),
+    path("summary.xlsx", reporting.summary_xlsx, name="summary_xlsx"),
+    path("projects/<int:pk>/", reporting.project_years, name="project_years"),
     path("<int:pk>/print/", paper.print_page, name="print"),
     path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
     path("<int:pk>/xlsx/", paper.download_xlsx, name="xlsx"),

@@ -5,8 +5,8 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from assessments.security import LockoutAuthenticationForm
-from assessments.views import review
+from assessments.lockout import LockoutAuthenticationForm
+from assessments.views import dashboard
 
 admin.site.site_header = "绩效自评 · 系统管理"
 admin.site.site_title = "绩效自评"
@@ -27,7 +27,7 @@ def favicon(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
-    path("", review.dashboard, name="home"),
+    path("", dashboard.dashboard, name="home"),
     path("assessments/", include("assessments.urls")),
     path(
         "accounts/login/",

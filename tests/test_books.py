@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from assessments import books, pdf
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
+from assessments.paper import books, pdf
 
 from .factories import UnitFactory, UserFactory, member
 from .pdftools import Layout, compact, page_count, pdf_text

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from assessments import charts
+from assessments.reporting import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import fonts, pdf, rules
+from assessments import rules
 from assessments.models import Assessment, Indicator
-from assessments.presentation import PrintOptions, build_official_table, convert_amount
+from assessments.paper import fonts, pdf, printable
+from assessments.paper.official_table import PrintOptions, build_official_table, convert_amount
 
 from .factories import AssessmentFactory
 from .pdftools import Layout, compact, page_count, pdf_text, with_file
@@ -208,7 +209,7 @@ def test_the_published_execution_rate_of_宣传费_is_a_slip_and_the_pdf_prints_
 
 def test_a_rate_of_100_percent_stays_on_one_line(demo):
     content = pdf.render_pdf(
-        pdf.printable(demo_assessment("工伤认定和劳动能力鉴定业务系统(2022运维)"))
+        printable.printable(demo_assessment("工伤认定和劳动能力鉴定业务系统(2022运维)"))
     )
     total_line = next(line for line in pdf_text(content).splitlines() if "年度资金总额" in line)
     assert "100.00%" in total_line
@@ -222,7 +223,7 @@ def embedded_fonts(content, tmp_path):
 
 
 def test_pdf_embeds_the_print_fonts_as_subsets(demo, tmp_path):
-    content = pdf.render_pdf(pdf.printable(demo_assessment("宣传费")))
+    content = pdf.render_pdf(printable.printable(demo_assessment("宣传费")))
     listed = embedded_fonts(content, tmp_path)
     assert {name for name, _, _ in listed} == {
         "Noto-Serif-CJK-SC-GB2312",
@@ -235,7 +236,9 @@ def test_characters_outside_gb2312_print_from_the_system_font(db, tmp_path):
     rare = "堃犇喆"
     assert not any(ord(c) in fonts.characters() for c in rare)
     assessment = AssessmentFactory(project__name=f"{rare}工作室经费")
-    content = pdf.render_pdf(pdf.printable(Assessment.objects.with_tree().get(pk=assessment.pk)))
+    content = pdf.render_pdf(
+        printable.printable(Assessment.objects.with_tree().get(pk=assessment.pk))
+    )
     assert f"{rare}工作室经费" in pdf_text(content)
     names = {name for name, _, _ in embedded_fonts(content, tmp_path)}
     assert {"Noto-Serif-CJK-SC-GB2312", "Noto-Serif-CJK-SC"} <= names
@@ -279,7 +282,7 @@ def test_missing_print_fonts_raise_a_warning_and_the_pdf_still_renders(db, setti
     pdf.font_config.cache_clear()
     try:
         assessment = AssessmentFactory(project__name="维修经费")
-        item = pdf.printable(Assessment.objects.with_tree().get(pk=assessment.pk))
+        item = printable.printable(Assessment.objects.with_tree().get(pk=assessment.pk))
         names = {name for name, _, _ in embedded_fonts(pdf.render_pdf(item), tmp_path)}
     finally:
         pdf.official_stylesheet.cache_clear()
@@ -323,7 +326,7 @@ def long_assessment():
 
 def test_long_table_paginates_with_the_header_repeated_no_row_split_and_no_text_lost(db, tmp_path):
     assessment = long_assessment()
-    content = pdf.render_pdf(pdf.printable(assessment))
+    content = pdf.render_pdf(printable.printable(assessment))
     pages = page_count(content, tmp_path)
     assert pages >= 3
 
@@ -361,7 +364,7 @@ def test_long_table_paginates_with_the_header_repeated_no_row_split_and_no_text_
 def test_draft_pdf_carries_the_watermark_on_every_page(db, tmp_path):
     assessment = long_assessment()
     assert assessment.status == Assessment.Status.DRAFT
-    content = pdf.render_pdf(pdf.printable(assessment))
+    content = pdf.render_pdf(printable.printable(assessment))
     for page in range(1, page_count(content, tmp_path) + 1):
         text = pdf_text(content, page=page)
         assert "草稿 · 未经审核签发，不作正式文件" in text
@@ -370,11 +373,11 @@ def test_draft_pdf_carries_the_watermark_on_every_page(db, tmp_path):
 
 def test_submitted_table_is_marked_unsigned_and_a_signed_one_carries_no_watermark(demo):
     assessment = demo_assessment("邮寄费")
-    signed = pdf_text(pdf.render_pdf(pdf.printable(assessment)))
+    signed = pdf_text(pdf.render_pdf(printable.printable(assessment)))
     assert "草稿" not in signed and "未签发" not in signed
     assert "签发版" in signed
     assessment.status = Assessment.Status.SUBMITTED
-    unsigned = pdf_text(pdf.render_pdf(pdf.printable(assessment)))
+    unsigned = pdf_text(pdf.render_pdf(printable.printable(assessment)))
     assert "未签发 · 仅供核对，不作正式文件" in unsigned
 
 
@@ -404,7 +407,7 @@ def test_hostile_texts_print_literally_fetch_nothing_and_attach_nothing(db, tmp_
     )
     Indicator.objects.filter(assessment=assessment).update(reason=HOSTILE["reason"])
     assessment = Assessment.objects.with_tree().get(pk=assessment.pk)
-    content = pdf.render_pdf(pdf.printable(assessment))
+    content = pdf.render_pdf(printable.printable(assessment))
 
     layout = Layout(pdf_text(content))
     for text in HOSTILE.values():
@@ -476,7 +479,7 @@ def test_print_options_list_empty_level2_convert_the_money_unit_and_drop_the_sig
     assert full.money_unit == "万元"
     assert full.funds[0].values.initial_budget == Decimal("10.30")
     assert full.signatures is None
-    text = pdf_text(pdf.render_pdf(pdf.Printable(full, pdf.DRAFT)))
+    text = pdf_text(pdf.render_pdf(printable.Printable(full, printable.DRAFT)))
     assert "（万元）" in text and "10.30" in text and "经济效益指标" in text
     assert "填报人" not in text
 
@@ -501,6 +504,6 @@ def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     Signature.objects.filter(assessment=assessment).update(
         signed_by=shenhe, signed_at=timezone.now()
     )
-    text = pdf_text(pdf.render_pdf(pdf.printable(demo_assessment("宣传费"))))
+    text = pdf_text(pdf.render_pdf(printable.printable(demo_assessment("宣传费"))))
     assert re.search(r"填报人：\s*张丽", text)
     assert re.search(r"审核人：\s*王强", text)

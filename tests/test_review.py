@@ -9,8 +9,10 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import security, services, signing
+from assessments import lockout, services
 from assessments.models import Assessment, AssessmentEvent, Comment, LoginFailure, Signature
+from assessments.paper import signing
+from assessments.services import comments, drafts, workflow
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 
@@ -62,7 +64,7 @@ def events(assessment):
 def test_submit_moves_a_draft_to_submitted_with_one_log_entry(people):
     assessment = make(people)
     before = len(events(assessment))
-    services.submit_assessment(assessment.pk, by=people["preparer"])
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
     assessment.refresh_from_db()
     assert assessment.status == SUBMITTED
     new = events(assessment)[before:]
@@ -76,7 +78,7 @@ def test_submit_is_refused_while_an_error_stands(people):
     assessment = make(people)
     assessment.indicators.filter(position=1).update(score=Decimal("40"), reason="")
     with pytest.raises(services.AssessmentError, match="错误"):
-        services.submit_assessment(assessment.pk, by=people["preparer"])
+        workflow.submit_assessment(assessment.pk, by=people["preparer"])
     assert Assessment.objects.get(pk=assessment.pk).status == DRAFT
     assert len(events(assessment)) == 1
 
@@ -84,16 +86,16 @@ def test_submit_is_refused_while_an_error_stands(people):
 def test_submit_is_refused_for_a_reviewer(people):
     assessment = make(people)
     with pytest.raises(services.AssessmentError):
-        services.submit_assessment(assessment.pk, by=people["reviewer"])
+        workflow.submit_assessment(assessment.pk, by=people["reviewer"])
     assert len(events(assessment)) == 1
 
 
 def test_return_needs_a_reason_and_records_it(people):
     assessment = make(people, SUBMITTED)
     with pytest.raises(services.AssessmentError, match="退回原因"):
-        services.return_assessment(assessment.pk, by=people["reviewer"], reason="  ")
+        workflow.return_assessment(assessment.pk, by=people["reviewer"], reason="  ")
     assert len(events(assessment)) == 1
-    services.return_assessment(assessment.pk, by=people["reviewer"], reason="满意度依据不足")
+    workflow.return_assessment(assessment.pk, by=people["reviewer"], reason="满意度依据不足")
     event = events(assessment)[-1]
     assert (event.action, event.actor, event.from_status, event.to_status, event.comment) == (
         "return",
@@ -106,7 +108,7 @@ def test_return_needs_a_reason_and_records_it(people):
 
 def test_sign_off_stores_a_signature_bound_to_the_content(people):
     assessment = make(people, SUBMITTED)
-    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
     assessment.refresh_from_db()
     signature = Signature.objects.get(assessment=assessment)
     assert assessment.status == SIGNED_OFF
@@ -125,18 +127,18 @@ def test_reviewer_cannot_sign_off_an_assessment_she_edited(people):
     assessment = make(people, SUBMITTED)
     services.log_event(assessment, AssessmentEvent.Action.EDIT, by=people["reviewer"])
     with pytest.raises(services.AssessmentError, match="不能由您本人签发"):
-        services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+        workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
     assert not Signature.objects.filter(assessment=assessment).exists()
 
 
 def test_reopen_needs_a_department_reviewer_and_a_reason_and_voids_the_signature(people):
     assessment = make(people, SIGNED_OFF)
     with pytest.raises(services.AssessmentError, match="主管部门"):
-        services.reopen_assessment(assessment.pk, by=people["reviewer"], reason="数据有误")
+        workflow.reopen_assessment(assessment.pk, by=people["reviewer"], reason="数据有误")
     with pytest.raises(services.AssessmentError, match="原因"):
-        services.reopen_assessment(assessment.pk, by=people["department"], reason="")
+        workflow.reopen_assessment(assessment.pk, by=people["department"], reason="")
     assert len(events(assessment)) == 1
-    services.reopen_assessment(assessment.pk, by=people["department"], reason="执行数有误")
+    workflow.reopen_assessment(assessment.pk, by=people["department"], reason="执行数有误")
     assessment.refresh_from_db()
     signature = Signature.objects.get(assessment=assessment)
     assert assessment.status == DRAFT
@@ -153,35 +155,35 @@ def test_reopen_needs_a_department_reviewer_and_a_reason_and_voids_the_signature
 def test_comments_go_out_with_the_return_and_block_resubmission_until_answered(people):
     assessment = make(people, SUBMITTED)
     row = assessment.indicators.get(position=1)
-    services.add_comment(
+    comments.add_comment(
         assessment.pk, by=people["reviewer"], target=f"indicator:{row.pk}.score", text="得分依据？"
     )
-    services.add_comment(
+    comments.add_comment(
         assessment.pk, by=people["reviewer"], target="funds.total.executed", text="请核对执行数"
     )
-    services.return_assessment(assessment.pk, by=people["reviewer"], reason="见批注")
+    workflow.return_assessment(assessment.pk, by=people["reviewer"], reason="见批注")
     assert Comment.objects.filter(return_event__action="return").count() == 2
     with pytest.raises(services.AssessmentError, match="2 条批注还没有答复"):
-        services.submit_assessment(assessment.pk, by=people["preparer"])
+        workflow.submit_assessment(assessment.pk, by=people["preparer"])
     for comment in Comment.objects.filter(parent__isnull=True):
-        services.answer_comment(comment.pk, by=people["preparer"], text="已核对")
-    services.submit_assessment(assessment.pk, by=people["preparer"])
+        comments.answer_comment(comment.pk, by=people["preparer"], text="已核对")
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
     assert Assessment.objects.get(pk=assessment.pk).status == SUBMITTED
 
 
 def test_a_comment_needs_a_known_cell_and_text(people):
     assessment = make(people, SUBMITTED)
     with pytest.raises(services.AssessmentError, match="栏目"):
-        services.add_comment(assessment.pk, by=people["reviewer"], target="nowhere", text="x")
+        comments.add_comment(assessment.pk, by=people["reviewer"], target="nowhere", text="x")
     with pytest.raises(services.AssessmentError, match="不能为空"):
-        services.add_comment(assessment.pk, by=people["reviewer"], target="goal", text=" ")
+        comments.add_comment(assessment.pk, by=people["reviewer"], target="goal", text=" ")
     assert not Comment.objects.exists()
 
 
 def test_mail_goes_to_reviewers_on_submit_after_commit(people, django_capture_on_commit_callbacks):
     assessment = make(people)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.submit_assessment(assessment.pk, by=people["preparer"])
+        workflow.submit_assessment(assessment.pk, by=people["preparer"])
         assert mail.outbox == []
     for callback in callbacks:
         callback()
@@ -193,7 +195,7 @@ def test_mail_goes_to_reviewers_on_submit_after_commit(people, django_capture_on
 def test_mail_goes_to_preparers_on_return(people, django_capture_on_commit_callbacks):
     assessment = make(people, SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.return_assessment(assessment.pk, by=people["reviewer"], reason="请修改")
+        workflow.return_assessment(assessment.pk, by=people["reviewer"], reason="请修改")
     assert mail.outbox[0].to == ["p@example.gov.cn"]
     assert "请修改" in mail.outbox[0].body
 
@@ -285,7 +287,7 @@ def test_permission_matrix(client, people, role, action, state):
 
 def test_signed_table_shows_its_signature_and_matches(client, people):
     assessment = make(people, SUBMITTED)
-    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
     client.force_login(people["preparer"])
     text = client.get(assessment.get_absolute_url()).content.decode()
     assert "内容与签发版本一致" in text
@@ -294,7 +296,7 @@ def test_signed_table_shows_its_signature_and_matches(client, people):
 
 def test_a_change_behind_the_applications_back_is_reported_as_a_mismatch(client, people):
     assessment = make(people, SUBMITTED)
-    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE assessments_assessment SET total_executed = %s WHERE id = %s",
@@ -309,17 +311,17 @@ def test_a_change_behind_the_applications_back_is_reported_as_a_mismatch(client,
 
 def test_next_sign_off_shows_what_changed_since_the_last_signed_version(client, people):
     assessment = make(people, SUBMITTED)
-    services.sign_off_assessment(assessment.pk, by=people["reviewer"])
-    services.reopen_assessment(assessment.pk, by=people["department"], reason="更正执行数")
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    workflow.reopen_assessment(assessment.pk, by=people["department"], reason="更正执行数")
     assessment.refresh_from_db()
-    services.save_draft(
+    drafts.save_draft(
         assessment.pk,
         by=people["preparer"],
         base_version=assessment.version,
         step="goal",
         fields={"goal": "更正后的目标"},
     )
-    services.submit_assessment(assessment.pk, by=people["preparer"])
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
     client.force_login(people["reviewer"])
     text = client.get(assessment.get_absolute_url()).content.decode()
     assert "自上次签发以来的修改" in text
@@ -339,7 +341,7 @@ def test_two_reviewers_signing_at_the_same_moment_give_one_sign_off():
     def sign(user):
         try:
             barrier.wait(timeout=10)
-            services.sign_off_assessment(assessment.pk, by=user)
+            workflow.sign_off_assessment(assessment.pk, by=user)
             outcomes.append("signed")
         except services.AssessmentError as error:
             outcomes.append(str(error))
@@ -459,7 +461,7 @@ def test_ten_wrong_passwords_lock_the_account_until_an_admin_unlocks(client, peo
     assert response.status_code == 200
     assert "账号已暂时锁定" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    security.unlock("preparer")
+    lockout.unlock("preparer")
     response = sign_in(client, "preparer", "pass-word-123")
     assert response.status_code == 302
     assert LoginFailure.objects.count() == 10  # the records stay

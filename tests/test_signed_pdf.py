@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import pdf, signing
 from assessments.models import Assessment, Project, Signature
+from assessments.paper import pdf, printable, signing
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, member
 from .pdftools import pdf_text
@@ -136,7 +136,7 @@ def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy
     signature = Signature.objects.get(assessment__project__name="宣传费")
     tampered = {**signature.snapshot, "goal": "篡改"}
     Signature.objects.filter(pk=signature.pk).update(snapshot=tampered)
-    with pytest.raises(pdf.SignedCopyError):
+    with pytest.raises(printable.SignedCopyError):
         pdf.store_signed_pdf(Signature.objects.get(pk=signature.pk))
     response = login(client, "tianbao").get(pdf_url("宣传费"))
     assert response.status_code == 409
@@ -208,7 +208,7 @@ def test_content_hash_printed_equals_the_hash_of_the_canonical_snapshot(demo):
     assessment = Assessment.objects.with_tree().get(project__name="征地养老费支出")
     signature = assessment.signatures.get()
     assert signature.content_hash == signing.content_hash(signing.canonical_snapshot(assessment))
-    item = pdf.printable(assessment)
+    item = printable.printable(assessment)
     assert item.signature == signature
     assert item.verify_url.endswith(reverse("verify:hash", args=[signature.content_hash]))
     assert item.qr.startswith("data:image/svg+xml")

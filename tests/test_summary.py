@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment, Organisation
-from assessments.summary import Scope, build_summary
+from assessments.reporting.summary import Scope, build_summary
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from assessments import rules, synthetic
 from assessments.models import Assessment, AssessmentEvent, Organisation, Signature
-from assessments.signing import canonical_snapshot, content_hash
+from assessments.paper.signing import canonical_snapshot, content_hash
 
 
 def generate(count, *extra):

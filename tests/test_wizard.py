@@ -10,6 +10,7 @@ from django.urls import reverse
 from assessments import services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, ReportingYear
+from assessments.services import drafts
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 
@@ -283,7 +284,7 @@ def test_a_save_over_a_newer_version_is_refused_naming_who_changed_it(
     client, preparer, colleague, draft
 ):
     stale_version = draft.version
-    services.save_draft(
+    drafts.save_draft(
         draft.pk,
         by=colleague,
         base_version=stale_version,
@@ -323,7 +324,7 @@ def test_outsider_gets_404_for_another_units_draft(client, draft):
 def test_submitted_assessment_is_not_editable_in_the_service(preparer, draft):
     Assessment.objects.filter(pk=draft.pk).update(status=Assessment.Status.SUBMITTED)
     with pytest.raises(services.AssessmentError, match="已提交"):
-        services.save_draft(
+        drafts.save_draft(
             draft.pk, by=preparer, base_version=draft.version, step="goal", fields={"goal": "x"}
         )
 
@@ -441,13 +442,13 @@ def test_saving_the_indicator_step_takes_the_same_queries_for_5_and_50_rows(prep
         )
         person = get_user_model().objects.get(pk=preparer.pk)  # a request's fresh user
         with CaptureQueriesContext(connection) as captured:
-            services.save_draft(
+            drafts.save_draft(
                 assessment.pk,
                 by=person,
                 base_version=assessment.version,
                 step="targets",
                 rows=data,
-                row_fields=services.ROW_FIELDS_TARGETS,
+                row_fields=drafts.ROW_FIELDS_TARGETS,
             )
         assert assessment.indicators.count() == count + 1
         return len(captured)

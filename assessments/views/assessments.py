@@ -4,11 +4,13 @@ from django.shortcuts import render
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from .. import permissions, rules, services, signing
+from .. import permissions, rules
 from ..filters import AssessmentFilter
 from ..models import Assessment
+from ..paper import signing
+from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
-from ..presentation import build_official_table
+from ..services.comments import comment_targets
 from ..tables import AssessmentTable
 
 
@@ -101,7 +103,7 @@ def assessment_detail(request, pk):
             "voided": voided,
             "comparisons": comparisons,
             "comments": comments,
-            "comment_targets": services.comment_targets(assessment, indicators)
+            "comment_targets": comment_targets(assessment, indicators)
             if actions["comment"]
             else [],
             "events": events,

@@ -1,6 +1,5 @@
 """Books (合订本): request one, watch its progress, download it."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
@@ -8,35 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import books
-from ..models import Book, ReportingYear
-from ..querysets import visible_organisations
-
-
-class BookForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="单位", queryset=None, widget=forms.Select(attrs={"class": "form-select"})
-    )
-    year = forms.ModelChoiceField(
-        label="年度",
-        queryset=ReportingYear.objects.all(),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    signed_only = forms.BooleanField(
-        label="仅装订已签发的自评表",
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = visible_organisations(user).order_by("kind", "name")
-        self.fields["organisation"].empty_label = None
-        self.fields["year"].empty_label = None
-        # The latest year that has tables, not an open year nobody has filled in yet.
-        self.fields["year"].initial = (
-            ReportingYear.objects.filter(assessments__isnull=False).order_by("-year").first()
-        )
+from ..forms import BookForm
+from ..models import Book
+from ..paper import books
 
 
 def get_book_for_user(request, pk):
@@ -103,6 +76,6 @@ def book_download(request, pk):
     return FileResponse(
         book.pdf.open("rb"),
         as_attachment=True,
-        filename=books.book_filename(book),
+        filename=books.filename_of(book),
         content_type="application/pdf",
     )

@@ -2,31 +2,11 @@
 
 import re
 
-from django import forms
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
-
-HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class VerifyForm(forms.Form):
-    content_hash = forms.CharField(
-        label="内容摘要（SHA-256）",
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={"class": "form-control font-monospace", "autocomplete": "off"}
-        ),
-    )
-
-    def clean_content_hash(self):
-        value = re.sub(r"\s+", "", self.cleaned_data["content_hash"]).lower()
-        if not HASH_RE.match(value):
-            raise forms.ValidationError(
-                "内容摘要应为 64 位十六进制字符（0–9、a–f），可带空格，请对照签发版 PDF 检查。"
-            )
-        return value
 
 
 @require_GET

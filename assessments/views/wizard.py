@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import forms, permissions, rules, services
 from ..models import Assessment
+from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
-from ..presentation import build_official_table
+from ..services import drafts
 
 STEPS = [
     ("basic", "基本信息"),
@@ -45,7 +46,7 @@ def start(request):
     form = forms.StartForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.create_assessment(
+            assessment = drafts.create_assessment(
                 unit=form.cleaned_data["unit"],
                 year=form.cleaned_data["year"],
                 project=form.cleaned_data["project"],
@@ -70,7 +71,7 @@ def copy(request, pk):
     form = forms.CopyForm(request.POST or None, source=source)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.copy_assessment(
+            assessment = drafts.copy_assessment(
                 source, year=form.cleaned_data["year"], by=request.user
             )
         except services.AssessmentError as error:
@@ -161,10 +162,10 @@ class Step:
         if hasattr(self.form, "assessment_fields"):
             fields = self.form.assessment_fields()
         if self.name == "targets":
-            rows, row_fields = self.formset.rows(), services.ROW_FIELDS_TARGETS
+            rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
         elif self.name == "actuals":
-            rows, row_fields = self.formset.rows(), services.ROW_FIELDS_ACTUALS
-        return services.save_draft(
+            rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_ACTUALS
+        return drafts.save_draft(
             self.assessment.pk,
             by=self.request.user,
             base_version=self.form.cleaned_data["version"],

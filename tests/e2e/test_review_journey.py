@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from assessments import services
 from assessments.models import Assessment, ReportingYear
+from assessments.services import drafts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,8 +18,8 @@ def draft(live_server):
     call_command("load_demo", stdout=StringIO())
     preparer = get_user_model().objects.get(username="tianbao")
     source = Assessment.objects.get(project__name="宣传费")
-    copy = services.copy_assessment(source, year=ReportingYear.objects.get(year=2023), by=preparer)
-    services.save_draft(
+    copy = drafts.copy_assessment(source, year=ReportingYear.objects.get(year=2023), by=preparer)
+    drafts.save_draft(
         copy.pk,
         by=preparer,
         base_version=copy.version,
@@ -44,14 +44,14 @@ def draft(live_server):
         }
         for row in copy.indicators.all()
     ]
-    services.save_draft(
+    drafts.save_draft(
         copy.pk,
         by=preparer,
         base_version=copy.version,
         step="actuals",
         fields={"outcome": "执行率95%"},
         rows=rows,
-        row_fields=services.ROW_FIELDS_ACTUALS,
+        row_fields=drafts.ROW_FIELDS_ACTUALS,
     )
     return copy
 

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
 
-from assessments import pdf, workbook
 from assessments.models import Assessment
+from assessments.paper import pdf, printable, workbook
 
 GOALS = {
     "single": 0.20,
@@ -89,7 +89,7 @@ class Command(BaseCommand):
 
     def render(self, pk):
         assessment = Assessment.objects.with_tree().get(pk=pk)
-        return pdf.render_pdf(pdf.printable(assessment))
+        return pdf.render_pdf(printable.printable(assessment))
 
     def single_tables(self, pks, rounds):
         self.render(pks[0])  # fonts, stylesheet and templates load once per process
@@ -103,7 +103,7 @@ class Command(BaseCommand):
 
     def served_signed_copy(self, pk):
         assessment = Assessment.objects.get(pk=pk)
-        signature = pdf.valid_signature(assessment)
+        signature = assessment.valid_signature()
         if signature is None:
             raise CommandError(f"{assessment} 没有有效的签发记录。")
         pdf.stored_signed_pdf(signature)
@@ -146,7 +146,7 @@ class Command(BaseCommand):
             profile = (folder / "profile").as_uri()
             files = []
             for pk in pks:
-                item = pdf.printable(Assessment.objects.with_tree().get(pk=pk))
+                item = printable.printable(Assessment.objects.with_tree().get(pk=pk))
                 path = folder / f"table-{pk}.xlsx"
                 workbook.official_workbook(item).save(path)
                 files.append(path)

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import fonts
+from assessments.paper import fonts
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from assessments import pdf
 from assessments.models import Assessment, Organisation
+from assessments.paper import pdf, printable
 
 from ._progress import terminal_progress
 
@@ -60,16 +60,16 @@ class Command(BaseCommand):
         written = []
         progress = terminal_progress("导出")
         for done, assessment in enumerate(assessments, start=1):
-            signature = pdf.valid_signature(assessment)
+            signature = assessment.valid_signature()
             if signature is not None:
                 stored = pdf.stored_signed_pdf(signature)
                 with stored.open("rb") as source:
                     content = source.read()
-                name = pdf.pdf_filename(assessment.year.year, assessment.project.name)
+                name = printable.pdf_filename(assessment.year.year, assessment.project.name)
             else:
-                item = pdf.printable(assessment)
+                item = printable.printable(assessment)
                 content = pdf.render_pdf(item)
-                name = pdf.filename_for(item)
+                name = printable.filename_for(item)
             path = self.unique(output / self.prefixed(assessment, assessments, name))
             path.write_bytes(content)
             written.append(path)
@@ -104,7 +104,7 @@ class Command(BaseCommand):
             content = pdf.render_book(
                 members, organisation=organisation, year=options["year"], progress=progress
             )
-            path = self.unique(output / pdf.book_filename(options["year"], organisation))
+            path = self.unique(output / printable.book_filename(options["year"], organisation))
             path.write_bytes(content)
             written.append(path)
         return written

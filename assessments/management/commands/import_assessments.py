@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments import interchange, services
+from assessments.services import importing
 
 from ._progress import terminal_progress
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 self.stderr.write(problem)
             raise CommandError(f"未导入任何数据：发现 {len(problems)} 个问题。")
         try:
-            stored = services.import_records(
+            stored = importing.import_records(
                 records,
                 replace=replace,
                 source=Path(file).name,

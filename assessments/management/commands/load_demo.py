@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments import interchange, services
+from assessments import interchange
 from assessments.demo import DEMO_DEPARTMENT, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNIT
 from assessments.models import Assessment, Membership, Organisation, ReportingYear
+from assessments.services import importing
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
                 project__name=record["project"],
             ).exists()
         ]
-        services.import_records(missing, source=DEMO_FILE.name)
+        importing.import_records(missing, source=DEMO_FILE.name)
         return len(missing)
 
     def create_people(self, organisations):

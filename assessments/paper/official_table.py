@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from . import rules
+from .. import rules
+from ..models import AssessmentEvent
 
 # A row is kept whole on one page unless one of its texts is this long: such a row may be
 # taller than a page and has to continue on the next one.
@@ -85,12 +86,8 @@ def signature_block(assessment, signature=None):
     For a signed version the submission before the signing counts, so that a later
     reopening does not change what the signed copy says.
     """
-    from .models import Assessment, AssessmentEvent
-
-    if signature is None and assessment.status == Assessment.Status.SIGNED_OFF:
-        signature = (
-            assessment.signatures.filter(voided_at__isnull=True).select_related("signed_by").first()
-        )
+    if signature is None:
+        signature = assessment.valid_signature()
     submissions = AssessmentEvent.objects.filter(
         assessment_id=assessment.pk, action=AssessmentEvent.Action.SUBMIT
     ).select_related("actor")

@@ -11,9 +11,9 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
 
-from . import charts, rules
-from .models import Assessment, Indicator, Organisation
-from .querysets import in_yuan
+from .. import rules
+from ..models import Assessment, Indicator, Organisation, in_yuan
+from . import charts
 
 GRADES = [grade for _, grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors] + [
     rules.RULE_SETS[rules.DEFAULT_RULE_SET].lowest_grade

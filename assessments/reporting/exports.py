@@ -18,9 +18,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from xlsxwriter import Workbook
 
-from . import rules
-from .models import Assessment
-from .querysets import in_yuan
+from .. import rules
+from ..models import Assessment, in_yuan
 
 CHUNK_ROWS = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

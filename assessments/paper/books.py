@@ -1,15 +1,19 @@
-"""Books (合订本): requesting one, building it in the background, naming the file."""
+"""Books (合订本): requesting one, building it in the background, its front matter."""
 
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import pdf
-from .models import Assessment, Book
-from .querysets import visible_organisations
+from .. import rules
+from ..models import Assessment, Book, visible_organisations
+from .official_table import chinese_date, convert_amount
+from .printable import Printable, book_filename
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +47,13 @@ def book_assessments(organisation, year, *, user, signed_only=False):
     return queryset
 
 
-def book_filename(book):
-    return pdf.book_filename(book.year.year, book.organisation.name)
+def filename_of(book):
+    return book_filename(book.year.year, book.organisation.name)
 
 
 def request_book(organisation, year, *, by, signed_only=False):
     """Record the request and hand the building to the background worker."""
-    from .tasks import build_book
+    from ..tasks import build_book
 
     if not visible_organisations(by).filter(pk=organisation.pk).exists():
         raise BookError("您无权为该单位生成合订本。")
@@ -75,6 +79,8 @@ def request_book(organisation, year, *, by, signed_only=False):
 
 def build(book_id):
     """Lay out every table, reporting progress on the Book row, then store the PDF."""
+    from . import pdf  # WeasyPrint: loaded by the worker that builds, not by the web pages
+
     book = Book.objects.select_related("organisation", "year", "requested_by").get(pk=book_id)
     if book.status == Book.Status.DONE:
         return book.pdf.name
@@ -97,7 +103,7 @@ def build(book_id):
             year=book.year.year,
             progress=progress,
         )
-        book.pdf.save(book_filename(book), ContentFile(content), save=False)
+        book.pdf.save(filename_of(book), ContentFile(content), save=False)
     except Exception:
         logger.exception("Building book %s failed", book.pk)
         Book.objects.filter(pk=book.pk).update(
@@ -113,3 +119,61 @@ def build(book_id):
         finished_at=timezone.now(),
     )
     return book.pdf.name
+
+
+# ---------------------------------------------------------------------------
+# Front matter: contents and the summary of the bound tables
+
+
+@dataclass
+class BookEntry:
+    item: Printable
+    first_page: int = 0
+
+    @property
+    def assessment(self):
+        return self.item.assessment
+
+    @property
+    def evaluation(self):
+        return self.item.table.evaluation
+
+    @property
+    def status_label(self):
+        return "已签发" if not self.item.watermark else self.item.watermark
+
+
+@dataclass
+class BookSummary:
+    budget: Decimal
+    executed: Decimal
+    execution_rate: Decimal | None
+    grade_counts: list
+
+
+def book_summary(entries):
+    """Totals in 元 (tables in 万元 are converted), money-weighted rate and counts by grade."""
+    budget = executed = Decimal("0")
+    for entry in entries:
+        a = entry.assessment
+        budget += convert_amount(a.total_full_year_budget or Decimal("0"), a.money_unit, "元")
+        executed += convert_amount(a.total_executed or Decimal("0"), a.money_unit, "元")
+    grades = rules.default_rule_set().grades
+    counts = [(grade, sum(1 for e in entries if e.evaluation.grade == grade)) for grade in grades]
+    return BookSummary(budget, executed, rules.execution_rate(budget, executed), counts)
+
+
+def front_html(entries, *, title, organisation, year, generated_at, summary_page):
+    return render_to_string(
+        "assessments/pdf/book_front.html",
+        {
+            "entries": entries,
+            "summary_page": summary_page,
+            "title": title,
+            "organisation": organisation,
+            "year": year,
+            "generated_on": chinese_date(generated_at),
+            "summary": book_summary(entries),
+            "mixed_units": len({e.assessment.money_unit for e in entries}) > 1,
+        },
+    )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from itertools import pairwise
 
-from . import rules
+from .. import rules
 
 
 @dataclass

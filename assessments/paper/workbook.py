@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from . import pdf, rules
+from .. import rules
+from . import printable
 
 FONT_NAME = "宋体"
 # Column widths in Excel's units (about one Latin digit each), in the PDF's proportions.
@@ -30,8 +31,8 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
 WATERMARK_NOTES = {
-    pdf.DRAFT: "草稿 · 未经审核签发，不作正式文件",
-    pdf.UNSIGNED: "未签发 · 仅供核对，不作正式文件",
+    printable.DRAFT: "草稿 · 未经审核签发，不作正式文件",
+    printable.UNSIGNED: "未签发 · 仅供核对，不作正式文件",
 }
 
 
@@ -97,7 +98,7 @@ def _rate(value):
 
 
 def official_workbook(item):
-    """The workbook of a pdf.Printable: the table, its status and its signature details."""
+    """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
     book = Workbook()

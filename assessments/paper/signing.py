@@ -5,8 +5,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .interchange import assessment_record
-from .models import Signature
+from ..interchange import assessment_record
+from ..models import Signature
 
 
 def canonical_snapshot(assessment, indicators=None):
@@ -64,7 +64,7 @@ INDICATOR_LABELS = {
 
 def _header_cells(snapshot):
     """(label, value) of the header and funds cells of a snapshot, keyed by where they are."""
-    from .rules import FUND_COLUMN_LABELS, FUND_COLUMNS, FUND_LINE_LABELS, FUND_LINES
+    from ..rules import FUND_COLUMN_LABELS, FUND_COLUMNS, FUND_LINE_LABELS, FUND_LINES
 
     cells = {}
     for key, label in FIELD_LABELS.items():

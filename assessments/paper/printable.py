@@ -1,0 +1,148 @@
+"""A table ready for paper, whatever prints it: the official table, its watermark or signature.
+
+Anything not signed off prints with a 草稿 / 未签发 watermark. A signed version prints from
+its signature's snapshot, with the content hash and a QR code of the verification page.
+Nothing here needs the PDF engine: the print page, the workbook and the PDF share it.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+
+from .. import interchange
+from ..models import Assessment, Organisation, Project, ReportingYear, Signature
+from . import signing
+from .official_table import (
+    OfficialTable,
+    PrintOptions,
+    build_official_table,
+    chinese_date,
+    display_name,
+    signature_block,
+)
+
+DRAFT = "草稿"
+UNSIGNED = "未签发"
+
+
+class SignedCopyError(Exception):
+    """A signed copy cannot be produced; the message is for the user."""
+
+
+@dataclass
+class Printable:
+    """One official table ready for paper: its cells, watermark and signature details."""
+
+    table: OfficialTable
+    watermark: str = ""  # blank: a signed version
+    signature: Signature | None = None
+    verify_url: str = ""
+    qr: str = ""
+
+    @property
+    def assessment(self):
+        return self.table.assessment
+
+    @property
+    def hash_groups(self):
+        digest = self.signature.content_hash if self.signature else ""
+        return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
+
+    @property
+    def sheet_class(self):
+        if not self.watermark:
+            return "sheet-signed"
+        return "sheet-draft" if self.watermark == DRAFT else "sheet-unsigned"
+
+    @property
+    def verify_home(self):
+        return settings.SITE_URL.rstrip("/") + reverse("verify:form")
+
+    @property
+    def signer(self):
+        return display_name(self.signature.signed_by) if self.signature else ""
+
+    @property
+    def signed_on(self):
+        return chinese_date(self.signature.signed_at) if self.signature else ""
+
+
+def watermark_for(assessment):
+    if assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
+        return DRAFT
+    return UNSIGNED
+
+
+def verify_url(content_hash):
+    return settings.SITE_URL.rstrip("/") + reverse("verify:hash", args=[content_hash])
+
+
+def qr_data_uri(url):
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
+
+
+def assessment_from_snapshot(signature):
+    """The signed version as unsaved model instances, read back through the interchange checks."""
+    snapshot = signature.snapshot
+    if signing.content_hash(snapshot) != signature.content_hash:
+        raise SignedCopyError("签发内容与其摘要不符，不能生成签发版 PDF。")
+    document = {
+        "format": interchange.FORMAT,
+        "version": interchange.VERSION,
+        "assessments": [{**snapshot, "status": Assessment.Status.SIGNED_OFF}],
+    }
+    records, problems = interchange.parse_document(json.dumps(document, ensure_ascii=False))
+    if problems:
+        raise SignedCopyError("签发内容无法读取：" + "；".join(problems))
+    record = records[0]
+    fields, indicators = interchange.record_fields(record)
+    unit = Organisation(name=record["unit"], kind=Organisation.Kind.UNIT)
+    assessment = Assessment(
+        project=Project(name=record["project"], unit=unit),
+        year=ReportingYear(year=record["year"], rule_set=record["rule_set"]),
+        **fields,
+    )
+    return assessment, indicators
+
+
+def signed_printable(signature):
+    assessment, indicators = assessment_from_snapshot(signature)
+    table = build_official_table(
+        assessment,
+        indicators,
+        options=PrintOptions.defaults(),
+        signatures=signature_block(signature.assessment, signature),
+    )
+    url = verify_url(signature.content_hash)
+    return Printable(table, "", signature, url, qr_data_uri(url))
+
+
+def printable(assessment, *, options=None):
+    """The signed version while the table is signed off, else the current data, watermarked."""
+    signature = assessment.valid_signature()
+    if signature is not None:
+        return signed_printable(signature)
+    return Printable(build_official_table(assessment, options=options), watermark_for(assessment))
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def pdf_filename(year, name, *, suffix="", kind="绩效自评表", extension="pdf"):
+    """`2022-宣传费-绩效自评表.pdf`: what the file is called on the user's disk."""
+    clean = _UNSAFE_IN_NAME.sub("_", name).strip(" .") or "自评表"
+    return f"{year}-{clean}-{kind}{suffix}.{extension}"
+
+
+def book_filename(year, organisation):
+    return pdf_filename(year, organisation, kind="绩效自评表合订本")
+
+
+def filename_for(item, extension="pdf"):
+    a = item.assessment
+    suffix = f"（{item.watermark}）" if item.watermark else ""
+    return pdf_filename(a.year.year, a.project.name, suffix=suffix, extension=extension)

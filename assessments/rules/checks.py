@@ -1,0 +1,300 @@
+"""Findings: what the rules say about one table, as errors (block submission) and warnings."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .numbers import HUNDRED, ZERO, round_half_up
+from .parsing import normalize_text
+from .rule_sets import (
+    COMPLETION_COMPARATORS,
+    FUND_COLUMN_LABELS,
+    FUND_COLUMNS,
+    FUND_LINE_LABELS,
+    FUND_LINES,
+    QUALITATIVE_GRADE_LABELS,
+)
+from .scoring import execution_rate, execution_ratio
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    where: str
+
+    def as_dict(self):
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "where": self.where,
+        }
+
+
+_RATE_QUOTE_RE = re.compile(r"执行率\s*(?:为|是|达到|达|:)?\s*(\d+(?:\.\d+)?)\s*%")
+PLACEHOLDER_RES = (
+    re.compile(r"\(\s*\d+\s*字以内\s*\)"),
+    re.compile(r"^\s*指标\s*\d+\s*[:.、]?\s*$"),
+    re.compile(r"^\s*(?:请填写|请输入|在此填写)"),
+)
+
+
+def _amount(value):
+    return format(value, ",f")
+
+
+def funds_findings(data, rule_set):
+    findings = []
+    for line in FUND_LINES:
+        values = data.fund(line)
+        for column in FUND_COLUMNS:
+            value = getattr(values, column)
+            if value is not None and value < 0:
+                findings.append(
+                    Finding(
+                        "FUNDS_NEGATIVE",
+                        ERROR,
+                        f"{FUND_LINE_LABELS[line]}的{FUND_COLUMN_LABELS[column]}"
+                        f"为负数（{_amount(value)}）。",
+                        f"funds.{line}.{column}",
+                    )
+                )
+    total = data.fund("total")
+    if not total.full_year_budget:
+        findings.append(
+            Finding(
+                "FUNDS_NO_BUDGET",
+                ERROR,
+                "年度资金总额的全年预算数未填写或为 0，无法计算执行率。",
+                "funds.total.full_year_budget",
+            )
+        )
+    for column in FUND_COLUMNS:
+        stated = getattr(total, column)
+        parts = [getattr(data.fund(line), column) for line in FUND_LINES[1:]]
+        reported = sum((p for p in parts if p is not None), ZERO)
+        if stated is None and all(p is None for p in parts):
+            continue
+        if stated is not None and stated == reported:
+            continue
+        blank_lines = [
+            line for line, part in zip(FUND_LINES[1:], parts, strict=True) if part is None
+        ]
+        # Point at a blank line only when nothing reported explains any of the total.
+        where = (
+            f"funds.{blank_lines[0]}.{column}"
+            if blank_lines and reported == 0
+            else f"funds.total.{column}"
+        )
+        stated_text = "未填写" if stated is None else _amount(stated)
+        findings.append(
+            Finding(
+                "FUNDS_LINES_MISMATCH",
+                WARNING,
+                f"{FUND_COLUMN_LABELS[column]}：年度资金总额（{stated_text}）不等于"
+                f"当年财政拨款、上年结转资金与其他资金之和（{_amount(reported)}"
+                + ("，其中有未填写的单元格" if blank_lines else "")
+                + "）。",
+                where,
+            )
+        )
+    ratio = execution_ratio(total.full_year_budget, total.executed)
+    rate = execution_rate(total.full_year_budget, total.executed)
+    if (
+        total.executed is not None
+        and total.full_year_budget is not None
+        and total.executed > total.full_year_budget
+    ):
+        findings.append(
+            Finding(
+                "EXECUTION_OVER_BUDGET",
+                WARNING,
+                f"全年执行数（{_amount(total.executed)}）超过全年预算数"
+                f"（{_amount(total.full_year_budget)}）；执行率按实际显示，得分按 100% 计。",
+                "funds.total.executed",
+            )
+        )
+    if rate is not None and rate < rule_set.execution_low_percent:
+        findings.append(
+            Finding(
+                "EXECUTION_LOW",
+                WARNING,
+                f"执行率 {rate}% 低于 "
+                f"{rule_set.execution_low_percent}%，请在实际完成情况中说明原因。",
+                "outcome",
+            )
+        )
+    if ratio is not None:
+        for quoted in _RATE_QUOTE_RE.findall(normalize_text(data.outcome)):
+            written = Decimal(quoted)
+            precision = Decimal(1).scaleb(written.as_tuple().exponent)
+            computed = round_half_up(ratio * HUNDRED, precision)
+            if computed != written:
+                findings.append(
+                    Finding(
+                        "RATE_TEXT_MISMATCH",
+                        WARNING,
+                        f"实际完成情况写明执行率 {quoted}%，按表中数据计算为 {computed}%。",
+                        "outcome",
+                    )
+                )
+    return findings
+
+
+def weight_findings(data, rule_set, weight_total, level1_weights):
+    findings = []
+    expected = HUNDRED - data.budget_weight
+    if weight_total != expected:
+        findings.append(
+            Finding(
+                "WEIGHTS_SUM",
+                ERROR,
+                f"绩效指标分值合计为 {weight_total}，应为 {expected}。",
+                "indicators",
+            )
+        )
+    differing = []
+    for level1s, weight in rule_set.level1_split:
+        actual = sum((level1_weights.get(name, ZERO) for name in level1s), ZERO)
+        if actual != weight:
+            differing.append(f"{'与'.join(level1s)} {actual}（原则上 {weight}）")
+    if differing:
+        findings.append(
+            Finding(
+                "LEVEL1_SPLIT",
+                WARNING,
+                "一级指标分值分配与原则不同：" + "；".join(differing) + "。",
+                "indicators",
+            )
+        )
+    return findings
+
+
+def indicator_findings(index, row, result, rule_set):
+    where = f"indicators[{index}]"
+    label = f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
+    findings = []
+    if row.level1 not in rule_set.taxonomy:
+        findings.append(
+            Finding(
+                "TAXONOMY",
+                ERROR,
+                f"{label}的一级指标“{row.level1}”不属于{rule_set.title}的指标体系。",
+                f"{where}.level1",
+            )
+        )
+    elif row.level2 not in rule_set.level2_choices(row.level1):
+        findings.append(
+            Finding(
+                "TAXONOMY",
+                ERROR,
+                f"{label}的二级指标“{row.level2}”不属于一级指标“{row.level1}”。",
+                f"{where}.level2",
+            )
+        )
+    for attribute, title in (("target", "年度指标值"), ("actual", "实际完成值")):
+        if not (getattr(row, attribute) or "").strip():
+            findings.append(
+                Finding("VALUE_MISSING", ERROR, f"{label}的{title}未填写。", f"{where}.{attribute}")
+            )
+    for attribute, title in (("weight", "分值"), ("score", "得分")):
+        if getattr(row, attribute) is None:
+            findings.append(
+                Finding("VALUE_MISSING", ERROR, f"{label}的{title}未填写。", f"{where}.{attribute}")
+            )
+    for attribute in ("name", "target", "actual", "reason"):
+        text = normalize_text(getattr(row, attribute))
+        if any(pattern.search(text) for pattern in PLACEHOLDER_RES):
+            findings.append(
+                Finding(
+                    "PLACEHOLDER_TEXT",
+                    ERROR,
+                    f"{label}中留有模板说明文字：“{getattr(row, attribute)}”。",
+                    f"{where}.{attribute}",
+                )
+            )
+    weight, score = row.weight, row.score
+    if weight is None or score is None:
+        return findings
+    if score < 0 or score > weight:
+        findings.append(
+            Finding(
+                "SCORE_RANGE",
+                ERROR,
+                f"{label}的得分 {score} 超出 0 至分值 {weight} 的范围。",
+                f"{where}.score",
+            )
+        )
+    if result.band and not result.band[0] <= score <= result.band[1]:
+        findings.append(
+            Finding(
+                "QUALITATIVE_BAND",
+                ERROR,
+                f"{label}评为“{QUALITATIVE_GRADE_LABELS[row.grade]}”，得分应在 "
+                f"{result.band[0]} 至 {result.band[1]} 之间，现为 {score}。",
+                f"{where}.score",
+            )
+        )
+    if score < weight and not (row.reason or "").strip():
+        findings.append(
+            Finding(
+                "REASON_MISSING",
+                ERROR,
+                f"{label}得分低于分值，须填写偏差原因分析及改进措施。",
+                f"{where}.reason",
+            )
+        )
+    if result.met is True and score < weight:
+        findings.append(
+            Finding(
+                "SCORE_INCONSISTENT",
+                WARNING,
+                f"{label}已完成年度指标值，但得分 {score} 低于分值 {weight}。",
+                f"{where}.score",
+            )
+        )
+    elif result.met is False and score == weight and result.suggested_score != weight:
+        findings.append(
+            Finding(
+                "SCORE_INCONSISTENT",
+                WARNING,
+                f"{label}未完成年度指标值，却得满分 {weight}。",
+                f"{where}.score",
+            )
+        )
+    target, actual = result.target, result.actual
+    if (
+        result.met
+        and target.comparator in COMPLETION_COMPARATORS
+        and target.number > 0
+        and actual.number > target.number * rule_set.over_achieved_ratio
+        and not (row.reason or "").strip()
+    ):
+        findings.append(
+            Finding(
+                "OVER_ACHIEVED",
+                WARNING,
+                f"{label}实际完成值超过年度指标值的 "
+                f"{round_half_up(rule_set.over_achieved_ratio * HUNDRED, Decimal(1))}%，"
+                "请说明原因（指标值是否设置偏低）。",
+                f"{where}.actual",
+            )
+        )
+    return findings
+
+
+def text_findings(data):
+    """Template instructions left in 预期目标 or 实际完成情况."""
+    findings = []
+    for attribute, title in (("goal", "预期目标"), ("outcome", "实际完成情况")):
+        text = normalize_text(getattr(data, attribute))
+        if any(pattern.search(text) for pattern in PLACEHOLDER_RES):
+            findings.append(
+                Finding("PLACEHOLDER_TEXT", ERROR, f"{title}中留有模板说明文字。", attribute)
+            )
+    return findings

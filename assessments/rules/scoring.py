@@ -1,0 +1,156 @@
+"""The arithmetic of one table: execution rate, budget score, indicator scores, grade."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .numbers import CENT, HUNDRED, ZERO, round_half_up
+from .parsing import ParsedValue, parse_value
+from .rule_sets import (
+    COMPLETION_COMPARATORS,
+    DEFAULT_RULE_SET,
+    GRADE_ACHIEVED,
+    GRADE_NOT_ACHIEVED,
+    GRADE_PARTIAL,
+    RULE_SETS,
+)
+
+
+@dataclass
+class FundsLine:
+    initial_budget: Decimal | None = None
+    full_year_budget: Decimal | None = None
+    executed: Decimal | None = None
+
+
+@dataclass
+class IndicatorInput:
+    level1: str
+    level2: str
+    name: str
+    target: str = ""
+    actual: str = ""
+    grade: str | None = None
+    weight: Decimal | None = None
+    score: Decimal | None = None
+    reason: str = ""
+
+
+@dataclass
+class AssessmentInput:
+    rule_set: str = DEFAULT_RULE_SET
+    funds: dict = field(default_factory=dict)
+    budget_weight: Decimal = Decimal("10")
+    goal: str = ""
+    outcome: str = ""
+    indicators: list = field(default_factory=list)
+
+    def fund(self, line):
+        return self.funds.get(line) or FundsLine()
+
+
+@dataclass
+class IndicatorResult:
+    target: ParsedValue | None
+    actual: ParsedValue | None
+    met: bool | None
+    suggested_score: Decimal | None
+    band: tuple | None = None
+
+
+def execution_ratio(full_year_budget, executed):
+    """The exact ratio 全年执行数 ÷ 全年预算数, or None when there is nothing to divide by."""
+    if not full_year_budget or executed is None:
+        return None
+    return executed / full_year_budget
+
+
+def execution_rate(full_year_budget, executed):
+    """执行率 in percent, two decimals, rounded half up from the exact ratio."""
+    ratio = execution_ratio(full_year_budget, executed)
+    if ratio is None:
+        return None
+    return round_half_up(ratio * HUNDRED)
+
+
+def budget_score(full_year_budget, executed, weight=Decimal("10")):
+    """min(执行率, 100%) × 分值, two decimals, rounded half up from the exact ratio."""
+    ratio = execution_ratio(full_year_budget, executed)
+    if ratio is None:
+        return ZERO.quantize(CENT)
+    ratio = min(max(ratio, ZERO), Decimal(1))
+    return round_half_up(ratio * weight)
+
+
+def grade_for(total, rule_set=None):
+    rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
+    for floor, grade in rule_set.grade_floors:
+        if total >= floor:
+            return grade
+    return rule_set.lowest_grade
+
+
+def qualitative_band(grade, weight, rule_set=None):
+    """The (lowest, highest) score a qualitative grade allows for this 分值."""
+    rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
+    if grade not in rule_set.qualitative_bands or weight is None:
+        return None
+    low, high = rule_set.qualitative_bands[grade]
+    return round_half_up(low * weight), round_half_up(high * weight)
+
+
+def target_met(target, actual):
+    """Whether the actual value meets the target; None when the two cannot be compared."""
+    if target is None or actual is None or target.is_qualitative or actual.is_qualitative:
+        return None
+    if target.unit and actual.unit and target.unit != actual.unit:
+        return None
+    goal, value = target.number, actual.number
+    if goal == 0 and target.comparator in ("=", "<=", "<"):
+        return value <= 0
+    return {
+        "=": value >= goal,
+        ">=": value >= goal,
+        ">": value > goal,
+        "<=": value <= goal,
+        "<": value < goal,
+    }[target.comparator]
+
+
+def suggested_indicator_score(target, actual, weight, grade=None, rule_set=None):
+    """The rule's score for one indicator; the preparer may lower it, never raise it."""
+    rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
+    if weight is None:
+        return None
+    if target is not None and target.is_qualitative:
+        band = qualitative_band(grade, weight, rule_set)
+        return band[1] if band else None
+    met = target_met(target, actual)
+    if met is None:
+        return None
+    if met:
+        return round_half_up(weight)
+    goal, value = target.number, actual.number
+    if goal == 0:
+        return ZERO.quantize(CENT)
+    if target.comparator in COMPLETION_COMPARATORS:
+        share = value / goal
+    elif rule_set.reverse_formula == "ratio":
+        share = goal / value if value > 0 else Decimal(1)
+    else:
+        share = Decimal(1) - (value - goal) / goal
+    share = min(max(share, ZERO), Decimal(1))
+    return round_half_up(share * weight)
+
+
+def evaluate_indicator(row, rule_set):
+    target = parse_value(row.target)
+    actual = parse_value(row.actual)
+    qualitative = target is not None and target.is_qualitative
+    if qualitative:
+        met = {GRADE_ACHIEVED: True, GRADE_PARTIAL: False, GRADE_NOT_ACHIEVED: False}.get(row.grade)
+        band = qualitative_band(row.grade, row.weight, rule_set)
+    else:
+        met = target_met(target, actual)
+        band = None
+    suggested = suggested_indicator_score(target, actual, row.weight, row.grade, rule_set)
+    return IndicatorResult(target, actual, met, suggested, band)

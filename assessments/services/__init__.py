@@ -1,0 +1,77 @@
+"""Every change of stored state goes through here, inside one transaction, with its log entry.
+
+- drafts: creating, copying and saving a table step by step
+- workflow: submit, return, sign off, reopen
+- comments: remarks pinned to cells, and their answers
+- importing: tables read from interchange files
+
+Each step re-reads its row with select_for_update() inside transaction.atomic(), checks
+permission and status, changes, writes one AssessmentEvent, and schedules side effects with
+transaction.on_commit. What the modules share is here.
+"""
+
+from django.utils import timezone
+
+from ..models import Assessment, AssessmentEvent
+
+
+class AssessmentError(Exception):
+    """A change the rules do not allow; the message is for the user."""
+
+
+class EditConflict(AssessmentError):
+    """The draft changed since the form was opened; nothing was saved."""
+
+
+def check(allowed_reason: tuple[bool, str]) -> None:
+    """Raise the permission's reason when it refuses."""
+    allowed, reason = allowed_reason
+    if not allowed:
+        raise AssessmentError(reason)
+
+
+def locked(assessment_id: int) -> Assessment:
+    """The assessment, locked for the rest of the transaction."""
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("project__unit__parent", "year", "updated_by")
+        .get(pk=assessment_id)
+    )
+
+
+def refresh_computed(assessment, evaluation=None):
+    """Store the figures rules.evaluate() derives, so lists can sort and filter on them."""
+    evaluation = evaluation or assessment.evaluate()
+    assessment.execution_rate = evaluation.execution_rate
+    assessment.total_score = evaluation.total_score
+    assessment.grade = evaluation.grade
+    assessment.error_count = len(evaluation.errors)
+    assessment.warning_count = len(evaluation.warnings)
+    return evaluation
+
+
+def log_event(
+    assessment,
+    action,
+    *,
+    by=None,
+    from_status="",
+    to_status="",
+    comment="",
+    changes=None,
+    snapshot=None,
+):
+    return AssessmentEvent.objects.create(
+        assessment=assessment,
+        actor=by,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        changes=changes or {},
+        snapshot=snapshot,
+    )
+
+
+def void_signatures(assessment, *, by, reason):
+    assessment.signatures.valid().update(voided_at=timezone.now(), voided_by=by, void_reason=reason)

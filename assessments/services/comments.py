@@ -1,0 +1,92 @@
+"""Comments pinned to cells of the table: the reviewer's remarks and the preparer's answers."""
+
+from django.db import transaction
+
+from .. import permissions, rules
+from ..models import AssessmentEvent, Comment, Indicator
+from . import AssessmentError, check, locked, log_event
+
+
+def unanswered_comments(assessment):
+    """Comments of the latest return that the preparer has not answered yet."""
+    last_return = assessment.events.filter(action=AssessmentEvent.Action.RETURN).last()
+    if last_return is None:
+        return Comment.objects.none()
+    return Comment.objects.filter(
+        return_event=last_return, parent__isnull=True, answered_at__isnull=True
+    )
+
+
+def comment_targets(assessment, indicators=None):
+    """Every cell a comment may be pinned to, as (key, label), in the order of the table."""
+    if indicators is None:
+        indicators = list(assessment.indicators.all())
+    targets = [("goal", "预期目标"), ("outcome", "实际完成情况")]
+    for line in rules.FUND_LINES:
+        for column in rules.FUND_COLUMNS:
+            targets.append(
+                (
+                    f"funds.{line}.{column}",
+                    f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}",
+                )
+            )
+    for row in indicators:
+        targets.append((f"indicator:{row.pk}", f"指标“{row.name}”（整行）"))
+        for field_name in ("target", "actual", "weight", "score", "reason"):
+            label = Indicator._meta.get_field(field_name).verbose_name
+            targets.append((f"indicator:{row.pk}.{field_name}", f"指标“{row.name}” · {label}"))
+    return targets
+
+
+@transaction.atomic
+def add_comment(assessment_id, *, by, target, text):
+    assessment = locked(assessment_id)
+    check(permissions.can_comment(by, assessment))
+    text = (text or "").strip()
+    if not text:
+        raise AssessmentError("批注内容不能为空。")
+    labels = dict(comment_targets(assessment))
+    if target not in labels:
+        raise AssessmentError("请选择批注所针对的栏目。")
+    comment = Comment.objects.create(
+        assessment=assessment, target=target, target_label=labels[target], author=by, text=text
+    )
+    log_event(
+        assessment,
+        AssessmentEvent.Action.COMMENT,
+        by=by,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        comment=f"{labels[target]}：{text}",
+    )
+    return comment
+
+
+@transaction.atomic
+def answer_comment(comment_id, *, by, text):
+    comment = Comment.objects.select_related("assessment").get(pk=comment_id, parent__isnull=True)
+    assessment = locked(comment.assessment_id)
+    check(permissions.can_answer(by, assessment))
+    text = (text or "").strip()
+    if not text:
+        raise AssessmentError("答复内容不能为空。")
+    reply = Comment.objects.create(
+        assessment=assessment,
+        target=comment.target,
+        target_label=comment.target_label,
+        parent=comment,
+        author=by,
+        text=text,
+    )
+    Comment.objects.filter(pk=comment.pk, answered_at__isnull=True).update(
+        answered_at=reply.created_at
+    )
+    log_event(
+        assessment,
+        AssessmentEvent.Action.ANSWER,
+        by=by,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        comment=f"{comment.target_label}：{text}",
+    )
+    return reply

@@ -1,0 +1,262 @@
+"""Drafts: creating, copying and saving the wizard's steps."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import permissions, rules
+from ..models import Assessment, AssessmentEvent, Indicator, Project
+from . import AssessmentError, EditConflict, check, log_event, refresh_computed
+
+# The wizard's steps in order, with their titles; the log names a saved step by its title.
+STEPS = (
+    ("basic", "基本信息"),
+    ("funds", "项目资金"),
+    ("goal", "年度总体目标"),
+    ("targets", "绩效指标与年度指标值"),
+    ("actuals", "实际完成"),
+    ("review", "核对"),
+)
+STEP_TITLES = dict(STEPS)
+
+
+def _refuse_duplicate(project, year):
+    if Assessment.objects.filter(project=project, year=year).exists():
+        raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的自评表。")
+
+
+@transaction.atomic
+def create_assessment(*, unit, year, by, project=None, project_name=""):
+    """A new draft for an existing project of the unit, or for a project created with it."""
+    check(permissions.can_create_in(by, unit))
+    if not year.is_open:
+        raise AssessmentError(f"{year.year} 年度已关闭填报。")
+    if project is None:
+        project_name = project_name.strip()
+        if not project_name:
+            raise AssessmentError("请选择项目或填写新项目名称。")
+        project, _ = Project.objects.get_or_create(unit=unit, name=project_name)
+    elif project.unit_id != unit.pk:
+        raise AssessmentError("只能为本单位的项目新建自评表。")
+    _refuse_duplicate(project, year)
+    assessment = Assessment(
+        project=project,
+        year=year,
+        department_name=unit.parent.name,
+        budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
+        updated_by=by,
+    )
+    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=[])))
+    assessment.save()
+    log_event(assessment, AssessmentEvent.Action.CREATE, by=by, to_status=assessment.status)
+    return assessment
+
+
+@transaction.atomic
+def copy_assessment(source, *, year, by):
+    """Next year's draft from this one: structure, goal, indicators, targets and weights.
+
+    Funds, actuals, scores, grades, reasons and the outcome text start empty.
+    """
+    unit = source.project.unit
+    check(permissions.can_create_in(by, unit))
+    if not year.is_open:
+        raise AssessmentError(f"{year.year} 年度已关闭填报。")
+    if year.year <= source.year.year:
+        raise AssessmentError("只能复制到以后的年度。")
+    _refuse_duplicate(source.project, year)
+    assessment = Assessment(
+        project=source.project,
+        year=year,
+        department_name=unit.parent.name,
+        money_unit=source.money_unit,
+        budget_weight=source.budget_weight,
+        goal=source.goal,
+        updated_by=by,
+    )
+    rows = [
+        Indicator(
+            position=row.position,
+            level1=row.level1,
+            level2=row.level2,
+            name=row.name,
+            target=row.target,
+            weight=row.weight,
+        )
+        for row in source.indicators.all()
+    ]
+    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=rows)))
+    assessment.save()
+    for row in rows:
+        row.assessment = assessment
+        row.set_parsed_values()
+    Indicator.objects.bulk_create(rows)
+    log_event(
+        assessment,
+        AssessmentEvent.Action.CREATE,
+        by=by,
+        to_status=assessment.status,
+        comment=f"复制自 {source.year.year} 年度",
+    )
+    return assessment
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+ROW_FIELDS_TARGETS = ("level1", "level2", "name", "target", "weight")
+ROW_FIELDS_ACTUALS = ("actual", "grade", "score", "reason")
+
+
+def _same(old, new):
+    """Unchanged, also where a text stored before texts were cleaned differs only in its
+    line breaks: it stays as stored, so the signed content and the log do not change."""
+    if old == new:
+        return True
+    return isinstance(old, str) and isinstance(new, str) and rules.clean_text(old) == new
+
+
+@transaction.atomic
+def save_draft(
+    assessment_id, *, by, base_version, step, fields=None, rows=None, row_fields=(), resume_at=None
+):
+    """Save one wizard step: all of it or nothing.
+
+    `fields` are assessment fields; `rows` are indicator rows as dicts. With row_fields of the
+    targets step, `rows` is the whole list in its new order (rows left out are removed, rows
+    without an id are added); otherwise each dict updates the row with its id. `resume_at` is
+    the step the preparer goes on to, where she comes back after a break.
+    """
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("project__unit", "year", "updated_by")
+        .get(pk=assessment_id)
+    )
+    allowed, reason = permissions.can_edit(by, assessment)
+    if not allowed:
+        raise AssessmentError(reason)
+    if assessment.version != base_version:
+        who = assessment.updated_by
+        name = (who.get_full_name() or who.username) if who else "他人"
+        when = timezone.localtime(assessment.updated_at).strftime("%Y-%m-%d %H:%M")
+        raise EditConflict(
+            f"保存失败：{name} 已于 {when} 修改了这张自评表，您看到的是修改前的内容。"
+            "您的修改没有保存；请重新打开此步骤，核对后再填写。"
+        )
+    changes = {}
+    for name, value in (fields or {}).items():
+        old = getattr(assessment, name)
+        if not _same(old, value):
+            changes[_field_label(name)] = [_plain(old), _plain(value)]
+            setattr(assessment, name, value)
+    indicators = list(assessment.indicators.all())
+    if rows is not None:
+        if row_fields == ROW_FIELDS_TARGETS:
+            indicators = _replace_rows(assessment, indicators, rows, changes)
+        else:
+            _update_rows(indicators, rows, row_fields, changes)
+    assessment.version += 1
+    assessment.updated_by = by
+    assessment.last_step = resume_at or step
+    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
+    assessment.save()
+    if changes:
+        log_event(
+            assessment,
+            AssessmentEvent.Action.EDIT,
+            by=by,
+            from_status=assessment.status,
+            to_status=assessment.status,
+            comment=STEP_TITLES.get(step, step),
+            changes=changes,
+        )
+    return assessment
+
+
+def _field_label(name):
+    """The Chinese name of an assessment field, as the log shows it."""
+    line, _, column = name.partition("_")
+    if line in rules.FUND_LINE_LABELS and column in rules.FUND_COLUMN_LABELS:
+        return f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
+    return str(Assessment._meta.get_field(name).verbose_name)
+
+
+def _row_label(row, name=None):
+    label = f"指标“{row.name}”"
+    if name:
+        label += f" · {Indicator._meta.get_field(name).verbose_name}"
+    return label
+
+
+def _replace_rows(assessment, indicators, rows, changes):
+    existing = {row.pk: row for row in indicators}
+    kept, added = [], []
+    for data in rows:
+        row_id = data.get("id")
+        if row_id:
+            row = existing.pop(row_id, None)
+            if row is None:
+                raise EditConflict("保存失败：有指标行已被他人删除。请重新打开此步骤。")
+            kept.append(row)
+        else:
+            row = Indicator(assessment=assessment)
+            added.append(row)
+        for name in ROW_FIELDS_TARGETS:
+            old, new = getattr(row, name), data[name]
+            if row.pk and _same(old, new):
+                continue
+            if row.pk:
+                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+            setattr(row, name, new)
+        row.set_parsed_values()
+    for row in existing.values():
+        changes[_row_label(row)] = ["（删除）", None]
+    for row in added:
+        changes[_row_label(row)] = [None, "（新增）"]
+    Indicator.objects.filter(pk__in=list(existing)).delete()
+    ordered = [row for row in _in_new_order(rows, kept, added)]
+    # Positions are unique per assessment: move the kept rows out of the way first.
+    for row in kept:
+        row.position += POSITION_OFFSET
+    Indicator.objects.bulk_update(kept, ["position"])
+    for position, row in enumerate(ordered, start=1):
+        row.position = position
+    Indicator.objects.bulk_update(kept, [*ROW_FIELDS_TARGETS, "position", *PARSED_FIELDS])
+    Indicator.objects.bulk_create(added)
+    return ordered
+
+
+POSITION_OFFSET = 10_000
+PARSED_FIELDS = [
+    f"{prefix}_{part}"
+    for prefix in ("target", "actual")
+    for part in ("comparator", "number", "unit")
+]
+
+
+def _in_new_order(rows, kept, added):
+    kept_iter, added_iter = iter(kept), iter(added)
+    for data in rows:
+        yield next(kept_iter) if data.get("id") else next(added_iter)
+
+
+def _update_rows(indicators, rows, row_fields, changes):
+    by_id = {row.pk: row for row in indicators}
+    changed = []
+    for data in rows:
+        row = by_id.get(data["id"])
+        if row is None:
+            raise EditConflict("保存失败：指标行已被他人修改或删除。请重新打开此步骤。")
+        for name in row_fields:
+            old, new = getattr(row, name), data[name]
+            if not _same(old, new):
+                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+                setattr(row, name, new)
+        row.set_parsed_values()
+        changed.append(row)
+    if changed:
+        Indicator.objects.bulk_update(changed, [*row_fields, *PARSED_FIELDS])

@@ -1,0 +1,110 @@
+"""The workflow: submit, return, sign off, reopen."""
+
+from django.db import transaction
+
+from .. import notifications, permissions
+from ..models import Assessment, AssessmentEvent
+from ..paper.signing import canonical_snapshot, record_signature
+from . import AssessmentError, check, locked, log_event, void_signatures
+from .comments import unanswered_comments
+
+
+def _move(assessment, to_status, action, *, by, comment="", snapshot=None):
+    from_status = assessment.status
+    assessment.status = to_status
+    assessment.version += 1
+    assessment.save(update_fields=["status", "version", "updated_at"])
+    event = log_event(
+        assessment,
+        action,
+        by=by,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        snapshot=snapshot,
+    )
+    transaction.on_commit(lambda: notifications.notify(assessment, event))
+    return event
+
+
+@transaction.atomic
+def submit_assessment(assessment_id, *, by):
+    assessment = locked(assessment_id)
+    check(permissions.can_submit(by, assessment))
+    evaluation = assessment.evaluate()
+    if evaluation.errors:
+        raise AssessmentError(
+            f"还有 {len(evaluation.errors)} 个错误，修改后才能提交："
+            + "；".join(f.message for f in evaluation.errors[:3])
+        )
+    open_comments = unanswered_comments(assessment).count()
+    if open_comments:
+        raise AssessmentError(f"退回时的 {open_comments} 条批注还没有答复，答复后才能再次提交。")
+    return _move(
+        assessment,
+        Assessment.Status.SUBMITTED,
+        AssessmentEvent.Action.SUBMIT,
+        by=by,
+        snapshot=canonical_snapshot(assessment),
+    )
+
+
+@transaction.atomic
+def return_assessment(assessment_id, *, by, reason):
+    assessment = locked(assessment_id)
+    check(permissions.can_return(by, assessment))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("退回时必须填写退回原因。")
+    event = _move(
+        assessment,
+        Assessment.Status.RETURNED,
+        AssessmentEvent.Action.RETURN,
+        by=by,
+        comment=reason,
+        snapshot=canonical_snapshot(assessment),
+    )
+    assessment.comments.filter(parent__isnull=True, return_event__isnull=True).update(
+        return_event=event
+    )
+    return event
+
+
+@transaction.atomic
+def sign_off_assessment(assessment_id, *, by, comment=""):
+    assessment = locked(assessment_id)
+    check(permissions.can_sign_off(by, assessment))
+    evaluation = assessment.evaluate()
+    if evaluation.errors:
+        raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
+    signature = record_signature(assessment, by=by, comment=comment)
+    event = _move(
+        assessment,
+        Assessment.Status.SIGNED_OFF,
+        AssessmentEvent.Action.SIGN_OFF,
+        by=by,
+        comment=comment,
+        snapshot=signature.snapshot,
+    )
+    transaction.on_commit(lambda: store_signed_document(signature))
+    return event
+
+
+def store_signed_document(signature):
+    """Render and store the signed PDF once, right after the sign-off commits."""
+    from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed, not at start-up
+
+    pdf.store_signed_pdf(signature)
+
+
+@transaction.atomic
+def reopen_assessment(assessment_id, *, by, reason):
+    assessment = locked(assessment_id)
+    check(permissions.can_reopen(by, assessment))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("重新打开时必须填写原因。")
+    void_signatures(assessment, by=by, reason=reason)
+    return _move(
+        assessment, Assessment.Status.DRAFT, AssessmentEvent.Action.REOPEN, by=by, comment=reason
+    )
