@@ -13,8 +13,7 @@ from .models import Assessment, Organisation, ReportingYear, visible_organisatio
 from .reporting.summary import Scope
 
 ANY = "全部"
-GRADES = [floor_grade for _, floor_grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors]
-GRADES.append(rules.RULE_SETS[rules.DEFAULT_RULE_SET].lowest_grade)
+GRADES = rules.default_rule_set().grades
 PRESENCE = [("yes", "有"), ("no", "无")]
 
 

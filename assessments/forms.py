@@ -150,17 +150,27 @@ class FundsForm(StepForm):
             for column in rules.FUND_COLUMNS
         }
 
-    def assessment_fields(self):
-        fields = {name: self.cleaned_data[name] for name in self.initial_for_names()}
-        for column in rules.FUND_COLUMNS:
-            parts = [fields[f"{line}_{column}"] for line in FUNDS_INPUT_LINES]
-            reported = [part for part in parts if part is not None]
-            fields[f"total_{column}"] = sum(reported, Decimal(0)) if reported else None
-        return fields
+    def funds(self):
+        """The lines as the rules take them, and their total; after is_valid(), a cell that
+        does not read as an amount counts as blank."""
+        data = getattr(self, "cleaned_data", {})
+        lines = {
+            line: rules.FundsLine(
+                *(
+                    None if name in self.errors else data.get(name)
+                    for name in (f"{line}_{column}" for column in rules.FUND_COLUMNS)
+                )
+            )
+            for line in FUNDS_INPUT_LINES
+        }
+        return {**lines, "total": rules.funds_total(lines)}
 
-    @staticmethod
-    def initial_for_names():
-        return [f"{line}_{column}" for line in FUNDS_INPUT_LINES for column in rules.FUND_COLUMNS]
+    def assessment_fields(self):
+        return {
+            f"{line}_{column}": getattr(values, column)
+            for line, values in self.funds().items()
+            for column in rules.FUND_COLUMNS
+        }
 
     def rows(self):
         """Bound fields arranged as the table: one row per line, one cell per column."""

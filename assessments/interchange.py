@@ -2,7 +2,6 @@
 
 import json
 import re
-from decimal import Decimal
 
 from . import rules
 from .models import Assessment, Indicator, Organisation, ReportingYear
@@ -234,18 +233,8 @@ def _check_funds(funds, path, problems):
         )
     if "total" not in result and len(result) == 3:
         # A file may leave the total row out: it is then the sum of the three lines.
-        result["total"] = rules.FundsLine(
-            *(
-                _sum_or_blank(getattr(result[line], column) for line in rules.FUND_LINES[1:])
-                for column in rules.FUND_COLUMNS
-            )
-        )
+        result["total"] = rules.funds_total(result)
     return result
-
-
-def _sum_or_blank(values):
-    values = [value for value in values if value is not None]
-    return sum(values, Decimal(0)) if values else None
 
 
 def _check_indicator(row, path, problems, rule_set):

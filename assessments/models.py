@@ -24,7 +24,10 @@ def memberships_of(user):
 def in_yuan(field):
     """An amount column in 元, whichever unit its table is kept in (万元 × 10,000)."""
     return Case(
-        When(money_unit=Assessment.MoneyUnit.WAN_YUAN, then=F(field) * Value(Decimal(10000))),
+        When(
+            money_unit=Assessment.MoneyUnit.WAN_YUAN,
+            then=F(field) * Value(Assessment.MoneyUnit.WAN_YUAN.in_yuan),
+        ),
         default=F(field),
         output_field=YUAN_AMOUNT,
     )
@@ -213,6 +216,11 @@ class Assessment(models.Model):
         YUAN = "元", _("元")
         WAN_YUAN = "万元", _("万元")
 
+        @property
+        def in_yuan(self):
+            """What one of this unit is worth in 元."""
+            return Decimal(10000) if self == "万元" else Decimal(1)
+
     project = models.ForeignKey(
         Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
     )
@@ -307,6 +315,10 @@ class Assessment(models.Model):
     @property
     def unit(self):
         return self.project.unit
+
+    @property
+    def kept_in_wan_yuan(self):
+        return self.money_unit == self.MoneyUnit.WAN_YUAN
 
     def fund(self, line):
         return rules.FundsLine(
@@ -497,6 +509,16 @@ class AssessmentEvent(models.Model):
         raise ValueError("操作记录只能追加，不能删除。")
 
 
+class CommentQuerySet(models.QuerySet):
+    def threads_of(self, assessment):
+        """The remarks on a table with their authors, answers and the return that sent them."""
+        return (
+            self.filter(assessment=assessment, parent__isnull=True)
+            .select_related("author", "return_event")
+            .prefetch_related("replies__author")
+        )
+
+
 class Comment(models.Model):
     """A reviewer's remark pinned to one cell of the table, with the preparer's answers below it."""
 
@@ -517,6 +539,8 @@ class Comment(models.Model):
         AssessmentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
     )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("批注")

@@ -7,20 +7,20 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from .models import Membership
+from .models import AssessmentEvent, Membership
 
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
-    "submit": "【绩效自评】{year} 年度“{project}”已提交，请审核",
-    "return": "【绩效自评】{year} 年度“{project}”已退回，请修改",
-    "sign_off": "【绩效自评】{year} 年度“{project}”已签发",
+    AssessmentEvent.Action.SUBMIT: "【绩效自评】{year} 年度“{project}”已提交，请审核",
+    AssessmentEvent.Action.RETURN: "【绩效自评】{year} 年度“{project}”已退回，请修改",
+    AssessmentEvent.Action.SIGN_OFF: "【绩效自评】{year} 年度“{project}”已签发",
 }
 
 
 def recipients(assessment, event):
     unit = assessment.project.unit
-    if event.action == "submit":
+    if event.action == AssessmentEvent.Action.SUBMIT:
         organisations, role = [unit.pk, unit.parent_id], Membership.Role.REVIEWER
     else:
         organisations, role = [unit.pk], Membership.Role.PREPARER

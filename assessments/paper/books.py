@@ -151,13 +151,16 @@ class BookSummary:
     grade_counts: list
 
 
+YUAN = Assessment.MoneyUnit.YUAN
+
+
 def book_summary(entries):
     """Totals in 元 (tables in 万元 are converted), money-weighted rate and counts by grade."""
     budget = executed = Decimal("0")
     for entry in entries:
         a = entry.assessment
-        budget += convert_amount(a.total_full_year_budget or Decimal("0"), a.money_unit, "元")
-        executed += convert_amount(a.total_executed or Decimal("0"), a.money_unit, "元")
+        budget += convert_amount(a.total_full_year_budget or Decimal("0"), a.money_unit, YUAN)
+        executed += convert_amount(a.total_executed or Decimal("0"), a.money_unit, YUAN)
     grades = rules.default_rule_set().grades
     counts = [(grade, sum(1 for e in entries if e.evaluation.grade == grade)) for grade in grades]
     return BookSummary(budget, executed, rules.execution_rate(budget, executed), counts)

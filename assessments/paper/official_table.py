@@ -7,14 +7,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import rules
-from ..models import AssessmentEvent
+from ..models import Assessment, AssessmentEvent
 
 # A row is kept whole on one page unless one of its texts is this long: such a row may be
 # taller than a page and has to continue on the next one.
 LONG_TEXT = 500
-
-# What one unit is worth in 元; the official table prints 元 in Shanghai, 万元 nationally.
-MONEY_UNIT_FACTORS = {"元": Decimal("1"), "万元": Decimal("10000")}
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,9 @@ def convert_amount(value, from_unit, to_unit):
     """An amount in another money unit, two decimals rounded half up; blank stays blank."""
     if value is None or from_unit == to_unit:
         return value
-    return rules.round_half_up(value * MONEY_UNIT_FACTORS[from_unit] / MONEY_UNIT_FACTORS[to_unit])
+    # The official table prints 元 in Shanghai, 万元 nationally.
+    MoneyUnit = Assessment.MoneyUnit
+    return rules.round_half_up(value * MoneyUnit(from_unit).in_yuan / MoneyUnit(to_unit).in_yuan)
 
 
 @dataclass(frozen=True)
@@ -143,12 +142,27 @@ class OfficialTable:
     lines: list
     findings_by_where: dict
     options: PrintOptions = field(default_factory=PrintOptions)
-    money_unit: str = "元"
+    money_unit: str = Assessment.MoneyUnit.YUAN
     signatures: SignatureBlock | None = None
+    # The indicator rows in their stored order, as the table was built from them.
+    indicators: list = field(default_factory=list)
 
     @property
     def findings(self):
         return self.evaluation.findings
+
+    @property
+    def key_figures(self):
+        """The figures the detail page shows above the table, as (label, value)."""
+        a, evaluation = self.assessment, self.evaluation
+        return [
+            ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
+            ("全年执行数", rules.format_amount(a.total_executed, grouped=True) or "—"),
+            ("执行率", rules.format_percent(evaluation.execution_rate)),
+            ("预算执行得分", f"{evaluation.budget_score} / {rules.format_points(a.budget_weight)}"),
+            ("总分", evaluation.total_score),
+            ("等级", evaluation.grade),
+        ]
 
     @property
     def goal_may_split(self):
@@ -253,4 +267,5 @@ def build_official_table(assessment, indicators=None, *, options=None, signature
         options=options,
         money_unit=money_unit,
         signatures=signatures if options.signature_block else None,
+        indicators=indicators,
     )

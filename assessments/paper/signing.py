@@ -3,10 +3,10 @@
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..interchange import assessment_record
-from ..models import Signature
+from ..models import Assessment, AssessmentEvent, Signature
 
 
 def canonical_snapshot(assessment, indicators=None):
@@ -154,3 +154,45 @@ def diff_snapshots(before, after):
                     )
                 )
     return changes
+
+
+@dataclass
+class History:
+    """What the detail page tells of a table's past: its log, its signatures, and what changed
+    since the last signing or return."""
+
+    events: list
+    signature: Signature | None
+    signature_matches: bool
+    voided: list
+    comparisons: list = field(default_factory=list)  # (title, since, changes)
+
+
+def history_of(assessment, indicators=None):
+    current = canonical_snapshot(assessment, indicators)
+    events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
+    signatures = list(assessment.signatures.select_related("signed_by", "voided_by"))
+    valid = next((s for s in signatures if s.is_valid), None)
+    voided = [s for s in signatures if not s.is_valid]
+    history = History(
+        events=events,
+        signature=valid,
+        signature_matches=valid is not None and valid.content_hash == content_hash(current),
+        voided=voided,
+    )
+    if valid:
+        history.comparisons.append(
+            ("与签发版本相比", valid, diff_snapshots(valid.snapshot, current))
+        )
+    elif voided:
+        history.comparisons.append(
+            ("自上次签发以来的修改", voided[-1], diff_snapshots(voided[-1].snapshot, current))
+        )
+    last_return = next(
+        (e for e in reversed(events) if e.action == AssessmentEvent.Action.RETURN), None
+    )
+    if last_return and assessment.status != Assessment.Status.SIGNED_OFF:
+        history.comparisons.append(
+            ("自退回以来的修改", last_return, diff_snapshots(last_return.snapshot, current))
+        )
+    return history

@@ -15,9 +15,7 @@ from .. import rules
 from ..models import Assessment, Indicator, Organisation, in_yuan
 from . import charts
 
-GRADES = [grade for _, grade in rules.RULE_SETS[rules.DEFAULT_RULE_SET].grade_floors] + [
-    rules.RULE_SETS[rules.DEFAULT_RULE_SET].lowest_grade
-]
+GRADES = rules.default_rule_set().grades
 # Tables entering the money-weighted execution rate: a budget to divide by and a spend.
 RATED = Q(total_full_year_budget__gt=0, total_executed__isnull=False)
 BUDGETED = Q(total_full_year_budget__gt=0)

@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .numbers import CENT, HUNDRED, ZERO, round_half_up
+from .numbers import CENT, HUNDRED, ZERO, round_half_up, sum_or_blank
 from .parsing import ParsedValue, parse_value
 from .rule_sets import (
     COMPLETION_COMPARATORS,
     DEFAULT_RULE_SET,
+    FUND_COLUMNS,
+    FUND_LINES,
     GRADE_ACHIEVED,
     GRADE_NOT_ACHIEVED,
     GRADE_PARTIAL,
@@ -46,6 +48,17 @@ class AssessmentInput:
 
     def fund(self, line):
         return self.funds.get(line) or FundsLine()
+
+
+def funds_total(lines):
+    """年度资金总额 as the sum of 当年财政拨款, 上年结转资金 and 其他资金, column by column;
+    blank where none of the three is filled in (blank is not zero)."""
+    return FundsLine(
+        *(
+            sum_or_blank(getattr(lines.get(line) or FundsLine(), column) for line in FUND_LINES[1:])
+            for column in FUND_COLUMNS
+        )
+    )
 
 
 @dataclass

@@ -11,20 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import forms, permissions, rules, services
-from ..models import Assessment
+from ..models import Assessment, AssessmentEvent
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import drafts
 
-STEPS = [
-    ("basic", "基本信息"),
-    ("funds", "项目资金"),
-    ("goal", "年度总体目标"),
-    ("targets", "绩效指标与年度指标值"),
-    ("actuals", "实际完成"),
-    ("review", "核对"),
-]
-STEP_NAMES = [name for name, _ in STEPS]
+STEP_NAMES = [name for name, _ in drafts.STEPS]
 ROWS_PREFIX = "rows"
 
 
@@ -236,7 +228,11 @@ def comment_step(target):
 
 def step_comments(assessment, step):
     """The reviewer's comments of the latest return that concern this step."""
-    last_return = assessment.events.filter(action="return").order_by("created_at", "pk").last()
+    last_return = (
+        assessment.events.filter(action=AssessmentEvent.Action.RETURN)
+        .order_by("created_at", "pk")
+        .last()
+    )
     if last_return is None:
         return []
     comments = last_return.comments.filter(parent__isnull=True).select_related("author")
@@ -247,9 +243,9 @@ def step_context(assessment, step):
     return {
         "comments": step_comments(assessment, step),
         "assessment": assessment,
-        "steps": STEPS,
+        "steps": drafts.STEPS,
         "step": step,
-        "step_title": dict(STEPS)[step],
+        "step_title": drafts.STEP_TITLES[step],
         "step_index": STEP_NAMES.index(step) + 1,
         "is_last": step == STEP_NAMES[-1],
     }
@@ -339,20 +335,7 @@ def live(request, pk, step):
         form = forms.FundsForm(request.POST)
         form.is_valid()
         errors = {name: " ".join(e) for name, e in form.errors.items() if name != "version"}
-        values = {
-            name: form.cleaned_data.get(name) if name not in form.errors else None
-            for name in forms.FundsForm.initial_for_names()
-        }
-        for line in forms.FUNDS_INPUT_LINES:
-            data.funds[line] = rules.FundsLine(
-                *(values[f"{line}_{column}"] for column in rules.FUND_COLUMNS)
-            )
-        totals = {}
-        for column in rules.FUND_COLUMNS:
-            parts = [values[f"{line}_{column}"] for line in forms.FUNDS_INPUT_LINES]
-            reported = [p for p in parts if p is not None]
-            totals[column] = sum(reported, rules.ZERO) if reported else None
-        data.funds["total"] = rules.FundsLine(*(totals[c] for c in rules.FUND_COLUMNS))
+        data.funds.update(form.funds())
     elif step == "targets":
         data.indicators = live_target_rows(request.POST, errors)
     elif step == "actuals":
