@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,17 @@ class AssessmentQuerySet(models.QuerySet):
         """Everything the official table needs: header, funds and indicator rows."""
         return self.for_table().prefetch_related(
             Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
+        )
+
+    def progress_by_unit(self):
+        """One row per unit: how many tables it has, in all and in each status."""
+        statuses = {
+            status: Count("pk", filter=Q(status=status)) for status in Assessment.Status.values
+        }
+        return (
+            self.values("project__unit__name")
+            .annotate(total=Count("pk"), **statuses)
+            .order_by("project__unit__name")
         )
 
     def visible_to(self, user):
@@ -418,6 +429,19 @@ class SignatureQuerySet(models.QuerySet):
     def valid(self):
         """Signatures not voided by a reopening or an import."""
         return self.filter(voided_at__isnull=True)
+
+    def with_number(self):
+        """Each signature's place among its table's signatures (1 for the first signing)."""
+        earlier = (
+            Signature.objects.filter(
+                assessment_id=OuterRef("assessment_id"), signed_at__lte=OuterRef("signed_at")
+            )
+            .order_by()
+            .values("assessment_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(number=Subquery(earlier))
 
 
 class Signature(models.Model):

@@ -1,83 +1,11 @@
-"""The page after sign-in: what waits for this person, and the open year's progress."""
+"""The page after sign-in."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
-from django.utils import timezone
 
-from .. import permissions
-from ..models import Assessment, Membership, Organisation, ReportingYear, memberships_of
+from ..reporting.dashboard import dashboard_for
 
 
 @login_required
 def dashboard(request):
-    user = request.user
-    visible = Assessment.objects.for_table().visible_to(user)
-    memberships = memberships_of(user)
-    reviewer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.REVIEWER]
-    preparer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.PREPARER]
-    reviewer_scope = Q(project__unit_id__in=reviewer_of) | Q(
-        project__unit__parent_id__in=reviewer_of
-    )
-    if user.is_superuser:
-        reviewer_scope = Q()
-    to_review = (
-        visible.filter(reviewer_scope, status=Assessment.Status.SUBMITTED)
-        if reviewer_of or user.is_superuser
-        else visible.none()
-    )
-    mine = visible.filter(
-        project__unit_id__in=preparer_of,
-        status__in=[Assessment.Status.DRAFT, Assessment.Status.RETURNED],
-    )
-    year = ReportingYear.objects.filter(is_open=True).order_by("-year").first()
-    departments = [
-        m.organisation
-        for m in memberships
-        if m.role == Membership.Role.REVIEWER
-        and m.organisation.kind == Organisation.Kind.DEPARTMENT
-    ]
-    overview = []
-    if year and departments:
-        counts = (
-            Assessment.objects.filter(year=year, project__unit__parent__in=departments)
-            .values("project__unit__name")
-            .annotate(
-                total=Count("pk"),
-                **{
-                    status: Count("pk", filter=Q(status=status))
-                    for status in Assessment.Status.values
-                },
-            )
-            .order_by("project__unit__name")
-        )
-        overview = list(counts)
-    # A new year starts from the last one: its projects that have no table yet this year.
-    to_start = []
-    if year and preparer_of:
-        started = Assessment.objects.filter(year=year).values("project_id")
-        to_start = list(
-            Assessment.objects.for_table()
-            .filter(year__year=year.year - 1, project__unit_id__in=preparer_of)
-            .exclude(project_id__in=started)
-            .order_by("project__unit__name", "project__name")[:100]
-        )
-    days_left = (year.deadline - timezone.localdate()).days if year and year.deadline else None
-    return render(
-        request,
-        "assessments/dashboard.html",
-        {
-            "to_start": to_start,
-            "is_preparer": bool(preparer_of),
-            "days_left": days_left,
-            "to_review": to_review.order_by("updated_at")[:50],
-            "drafts": mine.filter(status=Assessment.Status.DRAFT).order_by("-updated_at")[:50],
-            "returned": mine.filter(status=Assessment.Status.RETURNED).order_by("-updated_at")[:50],
-            "year": year,
-            "overview": overview,
-            "statuses": Assessment.Status.choices,
-            "can_create": permissions.prepares_anywhere(user),
-            "is_reviewer": bool(reviewer_of) or user.is_superuser,
-            "recent": visible.order_by("-updated_at")[:10],
-        },
-    )
+    return render(request, "assessments/dashboard.html", dashboard_for(request.user))

@@ -26,13 +26,10 @@ def verify_hash(request, content_hash):
     if HASH_RE.match(content_hash):
         signatures = list(
             Signature.objects.filter(content_hash=content_hash)
+            .with_number()
             .select_related("assessment__project__unit", "assessment__year", "signed_by")
             .order_by("signed_at", "pk")
         )
-    for signature in signatures:
-        signature.number = Signature.objects.filter(
-            assessment_id=signature.assessment_id, signed_at__lte=signature.signed_at
-        ).count()
     context = {
         "form": VerifyForm(initial={"content_hash": content_hash}),
         "content_hash": content_hash,
