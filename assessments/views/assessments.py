@@ -8,6 +8,7 @@ from django_tables2 import SingleTableMixin
 
 from .. import permissions
 from ..filters import AssessmentFilter
+from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm
 from ..models import Assessment, Comment
 from ..paper import signing
 from ..paper.official_table import build_official_table
@@ -59,8 +60,15 @@ def assessment_detail(request, pk):
             "actions": actions,
             "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
             "comments": Comment.objects.threads_of(assessment),
-            "comment_targets": (
-                comment_targets(assessment, table.indicators) if actions["comment"] else []
-            ),
+            "forms": {
+                "return_form": ReturnForm(auto_id=False),
+                "reopen_form": ReopenForm(auto_id=False),
+                "answer_form": AnswerForm(auto_id=False),
+                "comment_form": (
+                    CommentForm(targets=comment_targets(assessment, table.indicators))
+                    if actions["comment"]
+                    else None
+                ),
+            },
         },
     )

@@ -242,6 +242,7 @@ def step_comments(assessment, step):
 def step_context(assessment, step):
     return {
         "comments": step_comments(assessment, step),
+        "answer_form": forms.AnswerForm(auto_id=False),
         "assessment": assessment,
         "steps": drafts.STEPS,
         "step": step,

@@ -1,62 +1,21 @@
 """Forms of the wizard: they read what people type and check its shape; services check rules."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 
-from . import rules
-from .models import Assessment, Indicator, Project, ReportingYear, visible_organisations
-from .paper.official_table import PrintOptions
-
-MAX_POINTS = Decimal("100")
-
-
-class TextField(forms.CharField):
-    """A text as typed or pasted from Word or Excel: line breaks as \\n, no control characters."""
-
-    def to_python(self, value):
-        return rules.clean_text(super().to_python(value))
-
-
-class DecimalTextField(forms.CharField):
-    """A number typed or pasted the way people do: full-width digits, separators, spaces."""
-
-    def __init__(self, *, what, places=2, max_digits=rules.MAX_AMOUNT_DIGITS, maximum=None, **kw):
-        kw.setdefault("required", False)
-        # The length limit guards the text typed; the value itself is a Decimal.
-        max_length = kw.pop("max_length", 40)
-        super().__init__(**kw)
-        self.what, self.places, self.max_digits, self.maximum = what, places, max_digits, maximum
-        self.max_text = max_length
-        self.widget.attrs.update(
-            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(max_length)}
-        )
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if len(text) > self.max_text:
-            raise forms.ValidationError(f"{self.what}过长。", code="too_long")
-        try:
-            number = rules.parse_decimal(
-                text, places=self.places, max_digits=self.max_digits, what=self.what
-            )
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
-        if number is not None and number < 0:
-            raise forms.ValidationError(f"{self.what}不能为负数。", code="negative")
-        if number is not None and self.maximum is not None and number > self.maximum:
-            raise forms.ValidationError(f"{self.what}不能超过 {self.maximum}。", code="too_big")
-        return number
-
-
-def amount_to_text(value):
-    return "" if value is None else rules.format_amount(value)
-
-
-def points_to_text(value):
-    return rules.format_points(value)
-
+from .. import rules
+from ..models import Assessment, Indicator, Project, ReportingYear
+from .fields import (
+    MAX_POINTS,
+    SMALL_SELECT,
+    DecimalTextField,
+    MarkedBoundField,
+    TextField,
+    amount_to_text,
+    control,
+    points_to_text,
+)
 
 # ---------------------------------------------------------------------------
 # Starting a table
@@ -108,6 +67,8 @@ class CopyForm(forms.Form):
 class StepForm(forms.Form):
     """Every step carries the version it was based on, so that a late save cannot overwrite."""
 
+    bound_field_class = MarkedBoundField
+
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -136,10 +97,12 @@ class FundsForm(StepForm):
         super().__init__(*args, **kwargs)
         for line in FUNDS_INPUT_LINES:
             for column in rules.FUND_COLUMNS:
+                label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
                 self.fields[f"{line}_{column}"] = DecimalTextField(
-                    label=f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}",
+                    label=label,
                     what=rules.FUND_COLUMN_LABELS[column],
                     max_length=40,
+                    widget=forms.TextInput(attrs=control(label, number=True)),
                 )
 
     @staticmethod
@@ -188,7 +151,7 @@ class GoalForm(StepForm):
         label="预期目标",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
         help_text="项目年度总体目标，按预算批复时的内容填写。",
     )
 
@@ -201,13 +164,48 @@ class GoalForm(StepForm):
 
 
 class TargetRowForm(forms.Form):
+    bound_field_class = MarkedBoundField
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    level1 = forms.ChoiceField(label="一级指标")
-    level2 = forms.ChoiceField(label="二级指标")
-    name = TextField(label="三级指标", max_length=200)
-    target = TextField(label="年度指标值", max_length=200, required=False)
+    level1 = forms.ChoiceField(
+        label="一级指标",
+        widget=forms.Select(
+            attrs={"class": SMALL_SELECT, "aria-label": "一级指标", "data-level1": True}
+        ),
+    )
+    level2 = forms.ChoiceField(
+        label="二级指标",
+        widget=forms.Select(
+            attrs={"class": SMALL_SELECT, "aria-label": "二级指标", "data-level2": True}
+        ),
+    )
+    name = TextField(
+        label="三级指标",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs=control("三级指标", size="sm", placeholder="如：告知单制作数量")
+        ),
+    )
+    target = TextField(
+        label="年度指标值",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs=control(
+                "年度指标值",
+                size="sm",
+                placeholder="如：≥95%、=35000件、及时",
+                **{"data-parsed-target": True},
+            )
+        ),
+    )
     weight = DecimalTextField(
-        label="分值", what="分值", max_digits=3, maximum=MAX_POINTS, max_length=20
+        label="分值",
+        what="分值",
+        max_digits=3,
+        maximum=MAX_POINTS,
+        max_length=20,
+        widget=forms.TextInput(attrs=control("分值", size="sm", number=True)),
     )
 
     def __init__(self, *args, rule_set, **kwargs):
@@ -217,8 +215,8 @@ class TargetRowForm(forms.Form):
         self.fields["level2"].choices = [
             (level2, level2) for level2s in rule_set.taxonomy.values() for level2 in level2s
         ]
-        self.fields["name"].widget.attrs["placeholder"] = "如：告知单制作数量"
-        self.fields["target"].widget.attrs["placeholder"] = "如：≥95%、=35000件、及时"
+        # The page fills the 二级 choices of the chosen 一级, then selects this one.
+        self.fields["level2"].widget.attrs["data-selected"] = self["level2"].value() or ""
 
     def clean(self):
         data = super().clean()
@@ -235,6 +233,14 @@ class BaseTargetFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"rule_set": self.rule_set}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Rows are moved and removed on the page; the order and the removal travel hidden.
+        form.fields["ORDER"].widget = forms.HiddenInput(attrs={"data-order": True})
+        form.fields["DELETE"].widget = forms.CheckboxInput(
+            attrs={"class": "d-none", "data-delete": True}
+        )
 
     @property
     def empty_form(self):
@@ -320,19 +326,34 @@ def target_initial(indicators):
 class ActualRowForm(forms.Form):
     """One indicator's result. The row itself (weight, target) comes from the stored draft."""
 
+    bound_field_class = MarkedBoundField
+
     id = forms.IntegerField(widget=forms.HiddenInput)
-    actual = TextField(label="实际完成值", max_length=200, required=False)
+    actual = TextField(
+        label="实际完成值",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=control("实际完成值", size="sm")),
+    )
     grade = forms.ChoiceField(
-        label="完成等级", required=False, choices=[("", "—"), *Indicator.Grade.choices]
+        label="完成等级",
+        required=False,
+        choices=[("", "—"), *Indicator.Grade.choices],
+        widget=forms.Select(attrs={"class": f"{SMALL_SELECT} mt-1", "aria-label": "完成等级"}),
     )
     score = DecimalTextField(
-        label="得分", what="得分", max_digits=3, maximum=MAX_POINTS, max_length=20
+        label="得分",
+        what="得分",
+        max_digits=3,
+        maximum=MAX_POINTS,
+        max_length=20,
+        widget=forms.TextInput(attrs=control("得分", size="sm", number=True)),
     )
     reason = TextField(
         label="偏差原因分析及改进措施",
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, **control("偏差原因分析及改进措施", size="sm")}),
     )
 
     def __init__(self, *args, indicator, rule_set, **kwargs):
@@ -415,7 +436,7 @@ class OutcomeForm(StepForm):
         label="实际完成情况",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         help_text="年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。",
     )
 
@@ -425,101 +446,3 @@ class OutcomeForm(StepForm):
 
     def assessment_fields(self):
         return {"outcome": self.cleaned_data["outcome"]}
-
-
-# ---------------------------------------------------------------------------
-# Printing, binding and verifying
-
-
-class PrintOptionsForm(forms.Form):
-    """The print settings, as query parameters of the print page and the PDF link."""
-
-    options = forms.CharField(widget=forms.HiddenInput, initial="1")
-    show_empty_level2 = forms.BooleanField(
-        label="列出规则集中未使用的二级指标",
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-    money_unit = forms.ChoiceField(
-        label="金额单位",
-        required=False,
-        choices=[("", "按自评表填报的单位"), *Assessment.MoneyUnit.choices],
-        widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
-    )
-    signature_block = forms.BooleanField(
-        label="打印填报人、审核人签字栏",
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-    @classmethod
-    def for_request(cls, request):
-        """Bound to the query when the user chose settings; else showing the defaults."""
-        if "options" in request.GET:
-            return cls(request.GET)
-        defaults = PrintOptions.defaults()
-        return cls(
-            initial={
-                "show_empty_level2": defaults.show_empty_level2,
-                "money_unit": defaults.money_unit,
-                "signature_block": defaults.signature_block,
-            }
-        )
-
-    def print_options(self):
-        if not self.is_bound:
-            return PrintOptions.defaults()
-        if not self.is_valid():
-            return None
-        return PrintOptions(
-            show_empty_level2=self.cleaned_data["show_empty_level2"],
-            money_unit=self.cleaned_data["money_unit"],
-            signature_block=self.cleaned_data["signature_block"],
-        )
-
-
-class BookForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="单位", queryset=None, widget=forms.Select(attrs={"class": "form-select"})
-    )
-    year = forms.ModelChoiceField(
-        label="年度",
-        queryset=ReportingYear.objects.all(),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    signed_only = forms.BooleanField(
-        label="仅装订已签发的自评表",
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = visible_organisations(user).order_by("kind", "name")
-        self.fields["organisation"].empty_label = None
-        self.fields["year"].empty_label = None
-        # The latest year that has tables, not an open year nobody has filled in yet.
-        self.fields["year"].initial = (
-            ReportingYear.objects.filter(assessments__isnull=False).order_by("-year").first()
-        )
-
-
-HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class VerifyForm(forms.Form):
-    content_hash = forms.CharField(
-        label="内容摘要（SHA-256）",
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={"class": "form-control font-monospace", "autocomplete": "off"}
-        ),
-    )
-
-    def clean_content_hash(self):
-        value = re.sub(r"\s+", "", self.cleaned_data["content_hash"]).lower()
-        if not HASH_RE.match(value):
-            raise forms.ValidationError(
-                "内容摘要应为 64 位十六进制字符（0–9、a–f），可带空格，请对照签发版 PDF 检查。"
-            )
-        return value

@@ -1,0 +1,43 @@
+"""Forms: they read what people type and check its shape; services check the rules.
+
+Widgets carry their attributes (classes, labels, placeholders, rows) here, so that templates
+render fields as they are: `{{ form.field }}`.
+"""
+
+from .paper import HASH_RE, BookForm, PrintOptionsForm, VerifyForm
+from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm
+from .wizard import (
+    FUNDS_INPUT_LINES,
+    ActualFormSet,
+    BasicForm,
+    CopyForm,
+    FundsForm,
+    GoalForm,
+    OutcomeForm,
+    StartForm,
+    StepForm,
+    TargetFormSet,
+    target_initial,
+)
+
+__all__ = [
+    "FUNDS_INPUT_LINES",
+    "HASH_RE",
+    "ActualFormSet",
+    "AnswerForm",
+    "BasicForm",
+    "BookForm",
+    "CommentForm",
+    "CopyForm",
+    "FundsForm",
+    "GoalForm",
+    "OutcomeForm",
+    "PrintOptionsForm",
+    "ReopenForm",
+    "ReturnForm",
+    "StartForm",
+    "StepForm",
+    "TargetFormSet",
+    "VerifyForm",
+    "target_initial",
+]
