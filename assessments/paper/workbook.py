@@ -47,7 +47,7 @@ def line_count(text, width):
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
 
 
-class Sheet:
+class TableSheet:
     """Writes cells row by row, with the official table's borders and fonts."""
 
     def __init__(self, worksheet):
@@ -104,7 +104,7 @@ def official_workbook(item):
     book = Workbook()
     worksheet = book.active
     worksheet.title = "绩效自评表"
-    sheet = Sheet(worksheet)
+    sheet = TableSheet(worksheet)
 
     for text, size in (("财政项目支出绩效自评表", 16), (f"（{a.year.year} 年度）", 10)):
         sheet.next_row()

@@ -82,24 +82,48 @@ def _local(moment):
     return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
 
 
-def _csv_row(row):
+def _list_cells(row):
+    """One list row as (value, kind) cells in the order of LIST_COLUMNS; the CSV and the
+    workbook each write a kind in their own way."""
     year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
     errors, warnings, updated_at = rest
     return [
-        year,
-        _text(project),
-        _text(department),
-        _text(unit),
-        rules.format_amount(budget),
-        rules.format_amount(executed),
-        "" if rate is None else f"{rate}%",
-        format(score, "f"),
-        grade,
-        STATUS_LABELS.get(status, status),
-        errors,
-        warnings,
-        _local(updated_at).strftime("%Y-%m-%d %H:%M"),
+        (year, None),
+        (project, "text"),
+        (department or "", "text"),
+        (unit, "text"),
+        (budget, "money"),
+        (executed, "money"),
+        (rate, "rate"),
+        (score, "points"),
+        (grade, None),
+        (STATUS_LABELS.get(status, status), None),
+        (errors, None),
+        (warnings, None),
+        (_local(updated_at), "datetime"),
     ]
+
+
+def _csv_cell(value, kind):
+    if kind == "text":
+        return _text(value)
+    if kind == "money":
+        return rules.format_amount(value)
+    if kind == "rate":
+        return "" if value is None else f"{value}%"
+    if kind == "points":
+        return format(value, "f")
+    if kind == "datetime":
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def _xlsx_cell(value, kind):
+    if kind == "rate":
+        return (_percent(value), "percent")
+    if kind in ("money", "points", "datetime"):
+        return (value, kind)
+    return value
 
 
 class _Lines(list):
@@ -117,7 +141,7 @@ def stream_csv(rows, *, lines_per_chunk=500):
     writer.writerow([heading for heading, _ in LIST_COLUMNS])
     lines.insert(0, "\ufeff")
     for row in rows:
-        writer.writerow(_csv_row(row))
+        writer.writerow([_csv_cell(value, kind) for value, kind in _list_cells(row)])
         if len(lines) >= lines_per_chunk:
             yield "".join(lines).encode("utf-8")
             lines.clear()
@@ -138,7 +162,7 @@ def _text(value):
     return f"'{value}" if value[:1] in FORMULA_STARTS else value
 
 
-class Sheet:
+class StreamedSheet:
     """One worksheet, written row after row; a value with a format is a (value, format) pair."""
 
     def __init__(self, book, name, columns=()):
@@ -172,7 +196,7 @@ class Sheet:
             sheet.write_number(row, column, float(value), style)
 
 
-class Book:
+class StreamedWorkbook:
     """A workbook in constant-memory mode with the number formats of the tables."""
 
     def __init__(self, target):
@@ -186,7 +210,7 @@ class Book:
         }
 
     def sheet(self, name, columns=()):
-        return Sheet(self, name, columns)
+        return StreamedSheet(self, name, columns)
 
     def close(self):
         self.workbook.close()
@@ -197,31 +221,11 @@ def _percent(rate):
     return None if rate is None else rate / Decimal(100)
 
 
-def _xlsx_row(row):
-    year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
-    errors, warnings, updated_at = rest
-    return [
-        year,
-        project,
-        department or "",
-        unit,
-        (budget, "money"),
-        (executed, "money"),
-        (_percent(rate), "percent"),
-        (score, "points"),
-        grade,
-        STATUS_LABELS.get(status, status),
-        errors,
-        warnings,
-        (_local(updated_at), "datetime"),
-    ]
-
-
 def write_list_workbook(rows, target):
-    book = Book(target)
+    book = StreamedWorkbook(target)
     sheet = book.sheet("自评表", LIST_COLUMNS)
     for row in rows:
-        sheet.append(_xlsx_row(row))
+        sheet.append([_xlsx_cell(value, kind) for value, kind in _list_cells(row)])
     book.close()
 
 
@@ -304,7 +308,7 @@ def _project_cells(row):
 
 
 def write_summary_workbook(report, target):
-    book = Book(target)
+    book = StreamedWorkbook(target)
     figures = report.figures
 
     sheet = book.sheet("汇总")

@@ -7,13 +7,13 @@ from .. import rules
 
 
 @dataclass
-class FigureLine:
+class FigureAcrossYears:
     label: str
     cells: list  # per year: (the printed value, the change from the year before or "")
 
 
 @dataclass
-class IndicatorLine:
+class IndicatorAcrossYears:
     level1: str
     level2: str
     name: str
@@ -34,7 +34,7 @@ def _line(label, values, formatter, *, compare=True, change_formatter=None):
     changes = [""]
     for before, after in pairwise(values):
         changes.append(_change(before, after, change_formatter or formatter) if compare else "")
-    return FigureLine(
+    return FigureAcrossYears(
         label, [(formatter(value), change) for value, change in zip(values, changes, strict=True)]
     )
 
@@ -95,5 +95,5 @@ def compare_years(assessments):
     for level1, _, _ in keys:
         level1_order.setdefault(level1, len(level1_order))
     keys.sort(key=lambda key: level1_order[key[0]])
-    indicators = [IndicatorLine(*key, rows[key]) for key in keys]
+    indicators = [IndicatorAcrossYears(*key, rows[key]) for key in keys]
     return assessments, figures, indicators
