@@ -14,6 +14,19 @@ from .models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the application writes and nobody edits: readable here, never changed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
@@ -48,39 +61,21 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssessmentEvent)
-class AssessmentEventAdmin(admin.ModelAdmin):
+class AssessmentEventAdmin(ReadOnlyAdmin):
     """The history can be read here, never changed."""
 
     list_display = ["created_at", "assessment", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
+class LoginFailureAdmin(ReadOnlyAdmin):
     """Failed sign-ins, kept as security records; unlocking marks them, it deletes nothing."""
 
     list_display = ["created_at", "username", "address", "cleared_at"]
     list_filter = ["cleared_at"]
     search_fields = ["username", "address"]
     actions = ["unlock_accounts"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="解除所选账号的登录锁定")
     def unlock_accounts(self, request, queryset):
@@ -105,14 +100,5 @@ admin.site.register(User, UserAdmin)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "assessment", "target_label", "author", "answered_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -319,8 +320,6 @@ class Assessment(models.Model):
         return f"{self.year.year} {self.project.name}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("assessments:detail", args=[self.pk])
 
     @property
@@ -641,8 +640,6 @@ class Book(models.Model):
         return f"{self.year.year} {self.organisation.name} 合订本"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("assessments:book", args=[self.pk])
 
     @property

@@ -68,8 +68,17 @@ class StepForm(forms.Form):
     """Every step carries the version it was based on, so that a late save cannot overwrite."""
 
     bound_field_class = MarkedBoundField
+    # The assessment fields a step edits as they are stored; FundsForm adds its sums.
+    edits = ()
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, assessment):
+        return {name: getattr(assessment, name) for name in cls.edits}
+
+    def assessment_fields(self):
+        return {name: self.cleaned_data[name] for name in self.edits}
 
 
 class BasicForm(StepForm):
@@ -78,13 +87,7 @@ class BasicForm(StepForm):
         choices=Assessment.MoneyUnit.choices,
         widget=forms.Select(attrs={"class": "form-select w-auto"}),
     )
-
-    @staticmethod
-    def initial_for(assessment):
-        return {"money_unit": assessment.money_unit}
-
-    def assessment_fields(self):
-        return {"money_unit": self.cleaned_data["money_unit"]}
+    edits = ("money_unit",)
 
 
 FUNDS_INPUT_LINES = rules.FUND_LINES[1:]
@@ -154,17 +157,13 @@ class GoalForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
         help_text="项目年度总体目标，按预算批复时的内容填写。",
     )
-
-    @staticmethod
-    def initial_for(assessment):
-        return {"goal": assessment.goal}
-
-    def assessment_fields(self):
-        return {"goal": self.cleaned_data["goal"]}
+    edits = ("goal",)
 
 
 class TargetRowForm(forms.Form):
     bound_field_class = MarkedBoundField
+    # The assessment fields a step edits as they are stored; FundsForm adds its sums.
+    edits = ()
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     level1 = forms.ChoiceField(
@@ -327,6 +326,8 @@ class ActualRowForm(forms.Form):
     """One indicator's result. The row itself (weight, target) comes from the stored draft."""
 
     bound_field_class = MarkedBoundField
+    # The assessment fields a step edits as they are stored; FundsForm adds its sums.
+    edits = ()
 
     id = forms.IntegerField(widget=forms.HiddenInput)
     actual = TextField(
@@ -439,10 +440,4 @@ class OutcomeForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         help_text="年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。",
     )
-
-    @staticmethod
-    def initial_for(assessment):
-        return {"outcome": assessment.outcome}
-
-    def assessment_fields(self):
-        return {"outcome": self.cleaned_data["outcome"]}
+    edits = ("outcome",)

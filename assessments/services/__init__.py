@@ -73,5 +73,18 @@ def log_event(
     )
 
 
+def log_in_place(assessment, action, *, by, comment="", changes=None):
+    """Log a step that leaves the status as it is: an edit, a comment, an answer."""
+    return log_event(
+        assessment,
+        action,
+        by=by,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        comment=comment,
+        changes=changes,
+    )
+
+
 def void_signatures(assessment, *, by, reason):
     assessment.signatures.valid().update(voided_at=timezone.now(), voided_by=by, void_reason=reason)

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from .. import permissions, rules
 from ..models import AssessmentEvent, Comment, Indicator
-from . import AssessmentError, check, locked, log_event
+from . import AssessmentError, check, locked, log_in_place
 
 
 def unanswered_comments(assessment):
@@ -51,13 +51,8 @@ def add_comment(assessment_id, *, by, target, text):
     comment = Comment.objects.create(
         assessment=assessment, target=target, target_label=labels[target], author=by, text=text
     )
-    log_event(
-        assessment,
-        AssessmentEvent.Action.COMMENT,
-        by=by,
-        from_status=assessment.status,
-        to_status=assessment.status,
-        comment=f"{labels[target]}：{text}",
+    log_in_place(
+        assessment, AssessmentEvent.Action.COMMENT, by=by, comment=f"{labels[target]}：{text}"
     )
     return comment
 
@@ -81,12 +76,10 @@ def answer_comment(comment_id, *, by, text):
     Comment.objects.filter(pk=comment.pk, answered_at__isnull=True).update(
         answered_at=reply.created_at
     )
-    log_event(
+    log_in_place(
         assessment,
         AssessmentEvent.Action.ANSWER,
         by=by,
-        from_status=assessment.status,
-        to_status=assessment.status,
         comment=f"{comment.target_label}：{text}",
     )
     return reply

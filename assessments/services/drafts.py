@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Project
-from . import AssessmentError, EditConflict, check, log_event, refresh_computed
+from . import AssessmentError, EditConflict, check, log_event, log_in_place, refresh_computed
 
 # The wizard's steps in order, with their titles; the log names a saved step by its title.
 STEPS = (
@@ -165,12 +165,10 @@ def save_draft(
     refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
     assessment.save()
     if changes:
-        log_event(
+        log_in_place(
             assessment,
             AssessmentEvent.Action.EDIT,
             by=by,
-            from_status=assessment.status,
-            to_status=assessment.status,
             comment=STEP_TITLES.get(step, step),
             changes=changes,
         )

@@ -150,9 +150,7 @@ class Step:
         return (self.formset.is_valid() if self.formset is not None else True) and valid
 
     def save(self, resume_at):
-        fields, rows, row_fields = {}, None, ()
-        if hasattr(self.form, "assessment_fields"):
-            fields = self.form.assessment_fields()
+        fields, rows, row_fields = self.form.assessment_fields(), None, ()
         if self.name == "targets":
             rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
         elif self.name == "actuals":
