@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, books, paper, reporting, review, wizard
+from .views import assessments, books, paper, reporting, review, uploads, wizard
 
 app_name = "assessments"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("<int:pk>/print/", paper.print_page, name="print"),
     path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
     path("<int:pk>/xlsx/", paper.download_xlsx, name="xlsx"),
+    path("<int:pk>/fillable/", uploads.download_fillable, name="fillable"),
+    path("<int:pk>/upload/", uploads.upload, name="upload"),
+    path("<int:pk>/upload/<str:token>/", uploads.upload_preview, name="upload_preview"),
     path("books/", books.book_list, name="books"),
     path("books/<int:pk>/", books.book_detail, name="book"),
     path("books/<int:pk>/progress/", books.book_progress, name="book_progress"),

@@ -4,7 +4,7 @@ Widgets carry their attributes (classes, labels, placeholders, rows) here, so th
 render fields as they are: `{{ form.field }}`.
 """
 
-from .paper import HASH_RE, BookForm, PrintOptionsForm, VerifyForm
+from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
 from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm
 from .wizard import (
     FUNDS_INPUT_LINES,
@@ -38,6 +38,7 @@ __all__ = [
     "StartForm",
     "StepForm",
     "TargetFormSet",
+    "UploadForm",
     "VerifyForm",
     "target_initial",
 ]

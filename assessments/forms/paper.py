@@ -100,3 +100,15 @@ class VerifyForm(forms.Form):
                 "内容摘要应为 64 位十六进制字符（0–9、a–f），可带空格，请对照签发版 PDF 检查。"
             )
         return value
+
+
+class UploadForm(forms.Form):
+    """A fillable workbook coming back; its content is read and checked by services.uploads."""
+
+    file = forms.FileField(
+        label="填好的填报表",
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control", "accept": ".xlsx,.xlsm,.xls"}
+        ),
+        error_messages={"required": "请选择要上传的填报表文件。", "empty": "上传的文件是空的。"},
+    )

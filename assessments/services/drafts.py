@@ -149,13 +149,15 @@ def save_draft(
     rows: Sequence[Mapping[str, Any]] | None = None,
     row_fields: tuple[str, ...] = (),
     resume_at: str | None = None,
+    comment: str = "",
 ) -> Assessment:
     """Save one wizard step: all of it or nothing.
 
     `fields` are assessment fields; `rows` are indicator rows as dicts. With row_fields of the
     targets step, `rows` is the whole list in its new order (rows left out are removed, rows
     without an id are added); otherwise each dict updates the row with its id. `resume_at` is
-    the step the preparer goes on to, where she comes back after a break.
+    the step the preparer goes on to, where she comes back after a break. `comment` says
+    where the values came from (an uploaded file) in the log; by default the step's title.
     """
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
@@ -195,7 +197,7 @@ def save_draft(
             assessment,
             AssessmentEvent.Action.EDIT,
             by=by,
-            comment=STEP_TITLES.get(step, step),
+            comment=comment or STEP_TITLES.get(step, step),
             changes=changes,
         )
     return assessment

@@ -1,0 +1,353 @@
+"""The fillable workbook: the official table to fill offline in Excel, WPS or LibreOffice.
+
+The cells the preparer fills are open (yellow): 全年执行数 of each funds line, 实际完成情况,
+and each indicator's 实际完成值, 完成等级 (a drop-down list), 得分 and 偏差原因. Everything
+else is locked by sheet protection. 执行率, the budget score and 总分 are formulas, so the
+figures move as she types.
+
+A very hidden sheet carries, for each table sheet, the table's identity and version, the
+key and downloaded value of every open cell, and the value of every locked cell: reading the
+file back (services.uploads) knows which table it belongs to, what changed since the
+download, and whether a locked cell was altered.
+"""
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import rules
+from ..models import Assessment
+from .official_table import OfficialTable, PrintOptions, build_official_table
+from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet
+
+META_SHEET = "_标识"
+META_TITLE = "绩效自评填报表"
+META_FORMAT = 1
+OPEN, LOCKED, FORMULA, TABLE = "open", "locked", "formula", "table"
+GRADE_COLUMN = 10  # J: 完成等级, beside the official columns
+OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
+UNLOCKED = Protection(locked=False)
+AMOUNT_FORMAT = "0.00"
+TEXT_FORMAT = "@"
+MAX_AMOUNT = "9999999999999.99"
+NOTE = (
+    "填写说明：黄色单元格可以填写（各资金来源的全年执行数、实际完成情况、实际完成值、"
+    "完成等级、得分、偏差原因分析及改进措施），其余单元格已锁定。执行率、得分和总分由公式计算。"
+    "填好后保存，在系统中打开本表，点“上传填报表”，核对预览列出的每一处修改后确认保存。"
+)
+
+
+@dataclass(frozen=True)
+class OpenField:
+    """What an open cell holds: its key in the upload, how it reads, its limits."""
+
+    label: str
+    kind: str  # "amount", "points", "text" or "grade"
+    max_length: int = 0
+
+
+def funds_key(line: str) -> str:
+    return f"funds.{line}.executed"
+
+
+def indicator_key(indicator_id: int, name: str) -> str:
+    return f"indicators.{indicator_id}.{name}"
+
+
+INDICATOR_FIELDS = {
+    "actual": OpenField("实际完成值", "text", 200),
+    "grade": OpenField("完成等级", "grade"),
+    "score": OpenField("得分", "points"),
+    "reason": OpenField("偏差原因分析及改进措施", "text", 2000),
+}
+OUTCOME = OpenField("实际完成情况", "text", 5000)
+
+
+def open_field(key: str) -> OpenField:
+    """The field of an open cell's key; KeyError for a key this format does not have."""
+    if key == "outcome":
+        return OUTCOME
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "funds" and parts[1] in rules.FUND_LINES[1:]:
+        return OpenField(rules.FUND_COLUMN_LABELS["executed"], "amount")
+    if len(parts) == 3 and parts[0] == "indicators" and parts[1].isdigit():
+        return INDICATOR_FIELDS[parts[2]]
+    raise KeyError(key)
+
+
+def stored_text(value: object) -> str:
+    """A value as the hidden sheet keeps it and as uploads compare it: numbers without
+    trailing zeros, texts as cleaned, blank as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value)).normalize()
+        return format(number, "f")
+    return rules.clean_text(str(value)).rstrip()
+
+
+class FillableSheet(TableSheet):
+    """A table sheet that remembers its open cells and their keys."""
+
+    def __init__(self, worksheet: Worksheet) -> None:
+        super().__init__(worksheet)
+        self.open_cells: list[tuple[str, str, object]] = []  # (address, key, value)
+
+    def put_open(
+        self, column: int, key: str, value: object, *, span: int = 1, align: Alignment = CENTER
+    ) -> None:
+        kind = open_field(key).kind
+        number_format = AMOUNT_FORMAT if kind == "amount" else None
+        if kind in ("text", "grade"):
+            number_format = TEXT_FORMAT  # what is typed stays text: "98%" is not 0.98
+        cell = self.put(column, value, align=align, number_format=number_format, span=span)
+        for col in range(column, column + span):
+            self.worksheet.cell(row=self.row, column=col).protection = UNLOCKED
+        cell.fill = OPEN_FILL
+        self.open_cells.append((cell.coordinate, key, value))
+
+    def formula(self, column: int, formula: str, number_format: str | None = None) -> None:
+        cell = self.put(column, None, number_format=number_format)
+        cell.value = formula
+
+
+def _validation(worksheet: Worksheet, addresses: list[str], **kwargs: object) -> None:
+    if not addresses:
+        return
+    validation = DataValidation(allow_blank=True, showErrorMessage=True, **kwargs)
+    worksheet.add_data_validation(validation)
+    for address in addresses:
+        validation.add(address)
+
+
+def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
+    """The official table with its open cells, formulas and validations on one sheet."""
+    a = table.assessment
+    sheet = FillableSheet(worksheet)
+    columns = len(WIDTHS)
+    for text, size in (("财政项目支出绩效自评表（填报用）", 16), (f"（{a.year.year} 年度）", 10)):
+        sheet.next_row()
+        cell = worksheet.cell(row=sheet.row, column=1, value=text)
+        cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)
+        cell.alignment = CENTER
+        worksheet.merge_cells(
+            start_row=sheet.row, start_column=1, end_row=sheet.row, end_column=columns
+        )
+        worksheet.row_dimensions[sheet.row].height = size * 1.8
+
+    sheet.next_row()
+    sheet.put(1, "项目名称", bold=True)
+    sheet.put(2, a.project.name, align=LEFT, span=8)
+    sheet.next_row()
+    sheet.put(1, "主管部门", bold=True)
+    sheet.put(2, a.department_name, align=LEFT, span=3)
+    sheet.put(5, "实施单位", bold=True)
+    sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+
+    sheet.next_row()
+    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(2, "", span=2)
+    for column, heading in enumerate(
+        ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=4
+    ):
+        sheet.put(column, heading, bold=True)
+    total_row = sheet.row + 1
+    first_line, last_line = total_row + 1, total_row + len(table.funds) - 1
+    for number, row in enumerate(table.funds):
+        sheet.next_row()
+        sheet.put(2, ("其中：" if number == 1 else "") + row.label, align=LEFT, span=2)
+        for column, name in enumerate(rules.FUND_COLUMNS[:2], start=4):
+            sheet.put(column, getattr(row.values, name), align=RIGHT, number_format=AMOUNT_FORMAT)
+        if row.is_total:
+            stored = row.values.executed
+            fallback = '""' if stored is None else format(stored, "f")
+            lines = f"F{first_line}:F{last_line}"
+            sheet.formula(6, f"=IF(COUNT({lines})=0,{fallback},SUM({lines}))", AMOUNT_FORMAT)
+            sheet.put(7, a.budget_weight)
+            sheet.formula(
+                8,
+                f"=IF(AND(ISNUMBER(E{total_row}),N(E{total_row})>0,ISNUMBER(F{total_row})),"
+                f'F{total_row}/E{total_row},"—")',
+                "0.00%",
+            )
+            sheet.formula(
+                9, f"=IF(ISNUMBER(H{total_row}),ROUND(MIN(H{total_row},1)*G{total_row},2),0)"
+            )
+        else:
+            sheet.put_open(6, funds_key(row.line), row.values.executed, align=RIGHT)
+            sheet.put(7, "—")
+            sheet.put(8, None)
+            sheet.put(9, "—")
+
+    sheet.next_row()
+    sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
+    sheet.put(2, "预期目标", bold=True, span=4)
+    sheet.put(6, "实际完成情况", bold=True, span=4)
+    sheet.next_row()
+    sheet.put(2, a.goal, align=LEFT, span=4)
+    sheet.put_open(6, "outcome", a.outcome, span=4, align=LEFT)
+
+    sheet.next_row()
+    sheet.put(1, "绩效\n指标", bold=True, down=1 + len(table.lines))
+    headings = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    headings += ["偏差原因分析及改进措施", "完成等级（定性指标）"]
+    for column, heading in enumerate(headings, start=2):
+        sheet.put(column, heading, bold=True)
+    first_indicator = sheet.row + 1
+    grade_cells: list[str] = []
+    for line in table.lines:
+        sheet.next_row()
+        i = line.indicator
+        if line.level1_rowspan:
+            sheet.put(2, i.level1, down=line.level1_rowspan)
+        if line.level2_rowspan:
+            sheet.put(3, i.level2, down=line.level2_rowspan)
+        row_id = getattr(i, "pk", None)
+        if row_id is None:  # an empty 二级 of the rule set: nothing to fill
+            for column in range(4, GRADE_COLUMN + 1):
+                sheet.put(column, None)
+            continue
+        sheet.put(4, i.name, align=LEFT)
+        sheet.put(5, i.target)
+        sheet.put_open(6, indicator_key(row_id, "actual"), i.actual)
+        sheet.put(7, i.weight)
+        sheet.put_open(8, indicator_key(row_id, "score"), i.score)
+        sheet.put_open(9, indicator_key(row_id, "reason"), i.reason, align=LEFT)
+        if line.result is not None and line.result.target and line.result.target.is_qualitative:
+            label = rules.QUALITATIVE_GRADE_LABELS.get(getattr(i, "grade", "") or "", "")
+            sheet.put_open(GRADE_COLUMN, indicator_key(row_id, "grade"), label)
+            grade_cells.append(sheet.open_cells[-1][0])
+        else:
+            sheet.put(GRADE_COLUMN, "—")
+    last_indicator = sheet.row
+
+    sheet.next_row()
+    sheet.put(1, "总分", bold=True, span=6)
+    sheet.put(7, 100)
+    scores = f"H{first_indicator}:H{last_indicator}" if table.lines else "0"
+    sheet.formula(8, f"=ROUND(I{total_row}+SUM({scores}),2)")
+    worksheet.cell(row=sheet.row, column=8).font = Font(name=FONT_NAME, size=10, bold=True)
+    sheet.put(9, None)
+
+    sheet.next_row()
+    sheet.next_row()
+    note = worksheet.cell(row=sheet.row, column=1, value=NOTE)
+    note.font = Font(name=FONT_NAME, size=9)
+    note.alignment = LEFT
+    worksheet.merge_cells(start_row=sheet.row, start_column=1, end_row=sheet.row, end_column=10)
+    worksheet.row_dimensions[sheet.row].height = 40
+
+    by_kind: dict[str, list[str]] = {}
+    for address, key, _ in sheet.open_cells:
+        by_kind.setdefault(open_field(key).kind, []).append(address)
+    _validation(
+        worksheet,
+        by_kind.get("amount", []),
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=MAX_AMOUNT,
+        errorTitle="全年执行数",
+        error="请填写不小于 0 的金额，最多两位小数。",
+    )
+    _validation(
+        worksheet,
+        by_kind.get("points", []),
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="100",
+        errorTitle="得分",
+        error="请填写 0 至 100 之间的得分（不高于该指标的分值）。",
+    )
+    _validation(
+        worksheet,
+        grade_cells,
+        type="list",
+        formula1='"' + ",".join(rules.QUALITATIVE_GRADE_LABELS.values()) + '"',
+        errorTitle="完成等级",
+        error="请从下拉列表中选择完成等级。",
+    )
+
+    sheet.fit_rows()
+    for column, width in enumerate([*WIDTHS, 14], start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    setup = worksheet.page_setup
+    setup.paperSize = worksheet.PAPERSIZE_A4
+    setup.orientation = "landscape"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    protection = worksheet.protection
+    protection.sheet = True
+    # Row heights and column widths may be changed, for long texts; nothing else.
+    protection.formatRows = False
+    protection.formatColumns = False
+    return sheet
+
+
+def _meta_rows(title: str, assessment: Assessment, sheet: FillableSheet) -> Iterable[list[object]]:
+    yield [title, TABLE, assessment.pk, assessment.year.year, assessment.version]
+    yield [title, "name", assessment.project.name, assessment.project.unit.name]
+    open_addresses = set()
+    for address, key, value in sheet.open_cells:
+        open_addresses.add(address)
+        yield [title, OPEN, address, key, stored_text(value)]
+    for row in sheet.worksheet.iter_rows():
+        for cell in row:
+            if cell.coordinate in open_addresses or cell.value is None:
+                continue
+            if cell.data_type == "f":
+                yield [title, FORMULA, cell.coordinate, "", str(cell.value)]
+            else:
+                yield [title, LOCKED, cell.coordinate, "", stored_text(cell.value)]
+
+
+def sheet_title(number: int, name: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return f"{number}.{re.sub(r'[\[\]:*?/\\]', '', name)}"[:31]
+
+
+def fillable_workbook(assessments: list[Assessment]) -> Workbook:
+    """One sheet per table (a single table's sheet is named 绩效自评表), and the hidden sheet."""
+    book = Workbook()
+    book.remove(book.active)
+    meta = book.create_sheet(META_SHEET)
+    meta.append([META_TITLE, META_FORMAT])
+    options = PrintOptions(show_empty_level2=False, money_unit="", signature_block=False)
+    for number, assessment in enumerate(assessments, start=1):
+        title = (
+            "绩效自评表" if len(assessments) == 1 else sheet_title(number, assessment.project.name)
+        )
+        worksheet = book.create_sheet(title, index=number - 1)
+        sheet = write_table(worksheet, build_official_table(assessment, options=options))
+        for values in _meta_rows(title, assessment, sheet):
+            row = meta.max_row + 1
+            for column, value in enumerate(values, start=1):
+                cell = meta.cell(row=row, column=column, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # a target "=100件" or a formula kept as text
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    book.active = 0
+    return book
+
+
+def fillable_bytes(assessments: list[Assessment]) -> bytes:
+    output = io.BytesIO()
+    fillable_workbook(assessments).save(output)
+    return output.getvalue()
+
+
+def fillable_filename(assessment: Assessment) -> str:
+    return f"{assessment.year.year}-{assessment.project.name}-填报表.xlsx"

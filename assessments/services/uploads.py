@@ -1,0 +1,525 @@
+"""Fillable workbooks coming back: read, check, preview, and on confirmation save as a draft.
+
+A file is read once, when it is uploaded: what the preparer typed into the open cells is kept
+as a plan (plain JSON, in her session), never the file itself and never values sent back by
+the browser. The preview and the confirmation both compare the plan with the tables as they
+are stored at that moment. Values that cannot be stored refuse the whole file, naming the
+cell; values that can be stored but break a rule are shown as the findings they raise.
+"""
+
+import hashlib
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import xlrd
+from django.contrib.auth.models import User
+from django.db import transaction
+from openpyxl.utils.cell import coordinate_from_string, get_column_letter
+
+from .. import permissions, rules
+from ..models import Assessment, Indicator
+from ..paper import fillable
+from . import AssessmentError, EditConflict, drafts
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+NOT_A_WORKBOOK = "这个文件不是 Excel 工作簿（.xlsx、.xlsm 或 .xls），无法读取。"
+NOT_FILLABLE = (
+    "这不是本系统下载的填报表（找不到表格标识）。请在自评表页面点“下载填报表”，"
+    "在下载的文件中填写后再上传。"
+)
+GRADE_CODES = {label: code for code, label in rules.QUALITATIVE_GRADE_LABELS.items()}
+_WAN = re.compile(r"^(.*?)(万元|万)$")
+_NOT_A_NUMBER = "不是有效的数字"
+
+
+class UploadRefused(AssessmentError):
+    """The file cannot be taken as it is; `problems` name the cells."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------
+# Reading the file: every sheet as its cells, whichever format it came in
+
+
+@dataclass
+class Grid:
+    cells: dict[str, object] = field(default_factory=dict)  # address: value (cached, for formulas)
+    formulas: dict[str, str] = field(default_factory=dict)  # address: formula (xlsx only)
+    uncached: set[str] = field(default_factory=set)  # formulas saved without their result
+
+    def rows(self) -> list[list[object]]:
+        by_row: dict[int, dict[int, object]] = {}
+        for address, value in self.cells.items():
+            letters, row = coordinate_from_string(address)
+            by_row.setdefault(row, {})[openpyxl.utils.column_index_from_string(letters)] = value
+        return [
+            [by_row[row].get(column) for column in range(1, max(by_row[row]) + 1)]
+            for row in sorted(by_row)
+        ]
+
+
+def _read_xlsx(data: bytes) -> dict[str, Grid]:
+    # Macros (.xlsm) are never kept: openpyxl leaves the VBA part out unless asked.
+    formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    grids: dict[str, Grid] = {}
+    for worksheet in formulas.worksheets:
+        grid = grids[worksheet.title] = Grid()
+        cached = values[worksheet.title]
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                if cell.data_type == "f":
+                    grid.formulas[cell.coordinate] = str(cell.value)
+                    result = cached[cell.coordinate].value
+                    if result is None:
+                        grid.uncached.add(cell.coordinate)
+                    else:
+                        grid.cells[cell.coordinate] = result
+                else:
+                    grid.cells[cell.coordinate] = cell.value
+    return grids
+
+
+def _read_xls(data: bytes) -> dict[str, Grid]:
+    book = xlrd.open_workbook(file_contents=data)
+    grids: dict[str, Grid] = {}
+    for sheet in book.sheets():
+        grid = grids[sheet.name] = Grid()
+        for row in range(sheet.nrows):
+            for column in range(sheet.ncols):
+                cell = sheet.cell(row, column)
+                if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    continue
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_ERROR:
+                    value = xlrd.error_text_from_code.get(int(value), "#ERR")
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(value)
+                grid.cells[f"{get_column_letter(column + 1)}{row + 1}"] = value
+    return grids
+
+
+def read_workbook(data: bytes) -> dict[str, Grid]:
+    """The sheets of an .xlsx / .xlsm (a zip) or a legacy .xls (an OLE2 file), by content."""
+    if len(data) > MAX_BYTES:
+        raise UploadRefused([f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，无法上传。"])
+    try:
+        if data[:4] == b"PK\x03\x04":
+            return _read_xlsx(data)
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            return _read_xls(data)
+    except (zipfile.BadZipFile, xlrd.biffh.XLRDError) as error:
+        logger.info("unreadable workbook: %s", error)
+    except Exception:  # a damaged file must end in a message, whatever the library raises
+        logger.warning("unreadable workbook", exc_info=True)
+    raise UploadRefused([NOT_A_WORKBOOK])
+
+
+# ---------------------------------------------------------------------------
+# The hidden sheet: which table each sheet is, and what its cells held at the download
+
+
+@dataclass
+class SheetMap:
+    title: str
+    assessment_id: int
+    year: int
+    version: int
+    project: str = ""
+    unit: str = ""
+    open: dict[str, tuple[str, str]] = field(default_factory=dict)  # address: (key, value)
+    locked: dict[str, str] = field(default_factory=dict)
+    formulas: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.year} 年度“{self.project}”"
+
+
+def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
+    meta = grids.get(fillable.META_SHEET)
+    rows = meta.rows() if meta else []
+    if not rows or rows[0][:1] != [fillable.META_TITLE]:
+        raise UploadRefused([NOT_FILLABLE])
+    maps: dict[str, SheetMap] = {}
+    try:
+        for row in rows[1:]:
+            title, kind, *rest = [*row, None, None, None, None][:5]
+            title = str(title)
+            if kind == fillable.TABLE:
+                number, year, version = (int(Decimal(str(value))) for value in rest[:3])
+                maps[title] = SheetMap(title, number, year, version)
+            elif kind == "name":
+                maps[title].project, maps[title].unit = str(rest[0] or ""), str(rest[1] or "")
+            elif kind == fillable.OPEN:
+                maps[title].open[str(rest[0])] = (str(rest[1]), fillable.stored_text(rest[2]))
+            elif kind == fillable.LOCKED:
+                maps[title].locked[str(rest[0])] = fillable.stored_text(rest[2])
+            elif kind == fillable.FORMULA:
+                maps[title].formulas[str(rest[0])] = str(rest[2])
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        raise UploadRefused([NOT_FILLABLE]) from None
+    if not maps:
+        raise UploadRefused([NOT_FILLABLE])
+    return list(maps.values())
+
+
+# ---------------------------------------------------------------------------
+# Reading the cells people typed into
+
+
+def _number(value: object) -> str:
+    """A cell as text to read as a number: numbers stored as numbers or as text."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        return format(Decimal(str(value)), "f")
+    return rules.normalize_text(str(value)).strip()
+
+
+def read_amount(value: object, label: str, money_unit: str) -> Decimal | None:
+    """An amount as people type it: full-width digits, separators, 元, or 万元 written out
+    (converted into the table's unit)."""
+    text = _number(value)
+    factor = Decimal(1)
+    match = _WAN.match(text)
+    if match:
+        text = match.group(1).strip()
+        if money_unit == Assessment.MoneyUnit.YUAN:
+            factor = Decimal(10000)
+    number = rules.parse_decimal(text, what=label, places=6)
+    if number is None:
+        return None
+    return rules.parse_decimal(number * factor, what=label)
+
+
+def read_points(value: object, label: str) -> Decimal | None:
+    number = rules.parse_decimal(_number(value), what=label, max_digits=3)
+    if number is not None and number > rules.HUNDRED:
+        raise ValueError(f"{label}不能超过 100。")
+    return number
+
+
+def read_cell(value: object, key: str, money_unit: str) -> str:
+    """What an open cell says, as the plan keeps it (numbers as text, grades as codes)."""
+    spec = fillable.open_field(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if spec.kind in ("amount", "points"):
+        try:
+            if spec.kind == "amount":
+                number = read_amount(value, spec.label, money_unit)
+            else:
+                number = read_points(value, spec.label)
+        except ValueError as error:
+            message = str(error)
+            if _NOT_A_NUMBER in message:
+                message = f"{spec.label}不是数字（填写的是“{str(value).strip()}”）"
+            raise ValueError(message) from None
+        if number is not None and number < 0:
+            raise ValueError(f"{spec.label}不能为负数")
+        return "" if number is None else format(number, "f")
+    text = fillable.stored_text(value)
+    if spec.kind == "grade":
+        if text not in GRADE_CODES:
+            raise ValueError(f"{spec.label}只能从下拉列表中选择（填写的是“{text}”）")
+        return GRADE_CODES[text]
+    if len(text) > spec.max_length:
+        raise ValueError(f"{spec.label}过长：最多 {spec.max_length} 字，现有 {len(text)} 字")
+    return text
+
+
+def _downloaded(key: str, text: str) -> str:
+    """The downloaded value in the plan's form (the hidden sheet keeps grades as labels)."""
+    if fillable.open_field(key).kind == "grade":
+        return GRADE_CODES.get(text, "")
+    return text
+
+
+def _cell_order(address: str) -> tuple[int, int]:
+    letters, row = coordinate_from_string(address)
+    return row, openpyxl.utils.column_index_from_string(letters)
+
+
+def read_sheet(grid: Grid, sheet: SheetMap, money_unit: str) -> tuple[list[list[str]], list[str]]:
+    """The cells the preparer changed, as [address, key, downloaded, new], and the problems."""
+    problems: list[str] = []
+    for address, expected in sheet.formulas.items():
+        if grid.formulas and grid.formulas.get(address) != expected:
+            problems.append(f"{address}：计算公式被改动，请在新下载的填报表中填写")
+    covered = set(sheet.open) | set(sheet.locked) | set(sheet.formulas)
+    last_row = max((_cell_order(a)[0] for a in covered), default=0)
+    present = sorted({*grid.cells, *grid.formulas, *sheet.locked}, key=_cell_order)
+    for address in present:
+        if address in sheet.open or address in sheet.formulas:
+            continue
+        now = fillable.stored_text(grid.formulas.get(address, grid.cells.get(address)))
+        before = sheet.locked.get(address, "")
+        if now != before and _cell_order(address)[0] <= last_row:
+            problems.append(
+                f"{address}：锁定的单元格被改动（下载时为“{before}”，现在为“{now}”），"
+                "请在新下载的填报表中填写"
+            )
+    edits: list[list[str]] = []
+    for address, (key, downloaded_text) in sorted(
+        sheet.open.items(), key=lambda item: _cell_order(item[0])
+    ):
+        if address in grid.uncached:
+            problems.append(f"{address}：公式没有计算结果，请在 Excel 中保存后再上传")
+            continue
+        try:
+            new = read_cell(grid.cells.get(address), key, money_unit)
+        except ValueError as error:
+            problems.append(f"{address}：{error}")
+            continue
+        downloaded = _downloaded(key, downloaded_text)
+        if not _equal(key, downloaded, new):
+            edits.append([address, key, downloaded, new])
+    return edits, problems
+
+
+# ---------------------------------------------------------------------------
+# The plan: what an upload would change, kept between the preview and the confirmation
+
+
+def plan_upload(
+    data: bytes, filename: str, *, user: User, assessments: Iterable[Assessment]
+) -> dict[str, Any]:
+    """Read and check a file for the given tables; refuse it whole or return the plan."""
+    grids = read_workbook(data)
+    maps = sheet_maps(grids)
+    expected = {a.pk: a for a in assessments}
+    problems: list[str] = []
+    sheets: list[dict[str, Any]] = []
+    for sheet in maps:
+        assessment = expected.get(sheet.assessment_id)
+        if assessment is None:
+            names = "、".join(f"{a.year.year} 年度“{a.project.name}”" for a in expected.values())
+            problems.append(f"这份填报表是{sheet.name}的，不是{names}的，不能上传到这里")
+            continue
+        allowed, reason = permissions.can_edit(user, assessment)
+        if not allowed:
+            problems.append(f"{sheet.name}：{reason}")
+            continue
+        grid = grids.get(sheet.title)
+        if grid is None:
+            problems.append(f"工作表“{sheet.title}”不见了，请在新下载的填报表中填写")
+            continue
+        edits, sheet_problems = read_sheet(grid, sheet, assessment.money_unit)
+        prefix = f"工作表“{sheet.title}” " if len(maps) > 1 else ""
+        problems += [prefix + problem for problem in sheet_problems]
+        sheets.append(
+            {
+                "title": sheet.title,
+                "assessment": assessment.pk,
+                "downloaded_version": sheet.version,
+                "edits": edits,
+            }
+        )
+    if problems:
+        raise UploadRefused(problems)
+    return {
+        "filename": filename,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "sheets": sheets,
+    }
+
+
+def _value(key: str, text: str) -> object:
+    kind = fillable.open_field(key).kind
+    if kind in ("amount", "points"):
+        return Decimal(text) if text else None
+    return text
+
+
+def _equal(key: str, a: str, b: str) -> bool:
+    return _value(key, a) == _value(key, b)
+
+
+def _current(assessment: Assessment, rows: dict[int, Indicator], key: str) -> str | None:
+    """The stored value of an open cell's key as the plan writes values; None: row deleted."""
+    parts = key.split(".")
+    if parts[0] == "funds":
+        value: object = getattr(assessment, f"{parts[1]}_executed")
+    elif key == "outcome":
+        value = assessment.outcome
+    else:
+        row = rows.get(int(parts[1]))
+        if row is None:
+            return None
+        value = getattr(row, parts[2])
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return fillable.stored_text(value)
+
+
+@dataclass
+class CellChange:
+    address: str
+    key: str
+    label: str
+    old: str
+    new: str
+    by_others: bool  # the stored value changed since the download: this cell is left alone
+    value: object = None  # the new value as it would be stored
+
+
+@dataclass
+class TablePreview:
+    title: str
+    assessment: Assessment
+    stale: bool
+    changes: list[CellChange]
+    before: rules.Evaluation
+    after: rules.Evaluation
+    fields: dict[str, object]
+    rows: list[dict[str, object]]
+
+    @property
+    def applied(self) -> list[CellChange]:
+        return [change for change in self.changes if not change.by_others]
+
+    @property
+    def new_findings(self) -> list[rules.Finding]:
+        seen = {(f.code, f.where) for f in self.before.findings}
+        return [f for f in self.after.findings if (f.code, f.where) not in seen]
+
+
+def _label(key: str, rows: dict[int, Indicator]) -> str:
+    spec = fillable.open_field(key)
+    parts = key.split(".")
+    if parts[0] == "funds":
+        return f"{rules.FUND_LINE_LABELS[parts[1]]} · {spec.label}"
+    if parts[0] == "indicators":
+        row = rows.get(int(parts[1]))
+        return f"指标“{row.name if row else '（已删除）'}” · {spec.label}"
+    return spec.label
+
+
+def _shown(key: str, text: str | None) -> str:
+    if text is None:
+        return "（已删除）"
+    kind = fillable.open_field(key).kind
+    if kind == "grade":
+        return rules.QUALITATIVE_GRADE_LABELS.get(text, "")
+    if kind == "amount" and text:
+        return rules.format_amount(Decimal(text))
+    if kind == "points" and text:
+        return rules.format_points(Decimal(text))
+    return text
+
+
+def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview:
+    """What confirming would change in one table, against what is stored now."""
+    indicators = list(assessment.indicators.all())
+    rows = {row.pk: row for row in indicators}
+    stale = assessment.version != sheet["downloaded_version"]
+    changes: list[CellChange] = []
+    for address, key, downloaded, new in sheet["edits"]:
+        current = _current(assessment, rows, key)
+        if current is not None and _equal(key, current, new):
+            continue
+        by_others = current is None or not _equal(key, current, downloaded)
+        changes.append(
+            CellChange(
+                address,
+                key,
+                _label(key, rows),
+                _shown(key, current),
+                _shown(key, new),
+                by_others,
+                _value(key, new),
+            )
+        )
+    before = rules.evaluate(assessment.rules_input(indicators))
+    fields: dict[str, object] = {}
+    changed_rows: dict[int, dict[str, object]] = {}
+    for change in changes:
+        if change.by_others:
+            continue
+        value, parts = change.value, change.key.split(".")
+        if parts[0] == "funds":
+            fields[f"{parts[1]}_executed"] = value
+            setattr(assessment, f"{parts[1]}_executed", value)
+        elif change.key == "outcome":
+            fields["outcome"] = value
+            assessment.outcome = str(value)
+        else:
+            row = rows[int(parts[1])]
+            setattr(row, parts[2], value)
+            changed_rows[row.pk] = {name: getattr(row, name) for name in drafts.ROW_FIELDS_ACTUALS}
+    if any(name.endswith("_executed") for name in fields):
+        lines = {line: assessment.fund(line) for line in rules.FUND_LINES[1:]}
+        fields["total_executed"] = assessment.total_executed = rules.funds_total(lines).executed
+    after = rules.evaluate(assessment.rules_input(indicators))
+    return TablePreview(
+        sheet["title"],
+        assessment,
+        stale,
+        changes,
+        before,
+        after,
+        fields,
+        [{"id": pk, **values} for pk, values in changed_rows.items()],
+    )
+
+
+def preview(plan: dict[str, Any], assessments: dict[int, Assessment]) -> list[TablePreview]:
+    """Each table's preview; the plan notes the version each table was shown at, which the
+    confirmation saves against."""
+    previews = []
+    for sheet in plan["sheets"]:
+        assessment = assessments[sheet["assessment"]]
+        sheet["seen_version"] = assessment.version
+        previews.append(preview_sheet(sheet, assessment))
+    return previews
+
+
+@transaction.atomic
+def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
+    """Save every table's cells that nobody else changed, all tables or none.
+
+    Each table is saved through drafts.save_draft against the version the preview was
+    shown for (`seen_version`), so a change made after the preview refuses the whole upload.
+    """
+    saved: list[Assessment] = []
+    for sheet in plan["sheets"]:
+        assessment = Assessment.objects.with_tree().get(pk=sheet["assessment"])
+        if assessment.version != sheet["seen_version"]:
+            raise EditConflict(
+                f"“{assessment.project.name}”在预览之后又被修改过，没有保存任何内容。"
+                "请重新上传文件，核对新的预览。"
+            )
+        item = preview_sheet(sheet, assessment)
+        if not item.fields and not item.rows:
+            continue
+        saved.append(
+            drafts.save_draft(
+                assessment.pk,
+                by=by,
+                base_version=sheet["seen_version"],
+                step="actuals",
+                fields=item.fields,
+                rows=item.rows,
+                row_fields=drafts.ROW_FIELDS_ACTUALS,
+                resume_at=assessment.last_step or "actuals",
+                comment=f"上传填报表“{plan['filename']}”",
+            )
+        )
+    if not saved:
+        raise AssessmentError("上传的文件与当前内容相同，没有需要保存的修改。")
+    return saved
