@@ -7,9 +7,10 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# What WeasyPrint, the PDF checks and the browser tests need from Debian (docs/operations.md).
+# What WeasyPrint, the PDF checks, the browser tests and the fillable workbook's LibreOffice
+# tests need from Debian (docs/operations.md).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
-	poppler-utils chromium docker-compose
+	poppler-utils chromium docker-compose libreoffice-calc-nogui
 
 .PHONY: help system-packages install fonts run demo test lint format clean bench-pdf
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -26,13 +27,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import rules
 from ..models import Assessment
 from .official_table import OfficialTable, PrintOptions, build_official_table
-from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet
+
+from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet, line_count
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
 
 META_SHEET = "_标识"
 META_TITLE = "绩效自评填报表"
 META_FORMAT = 1
 OPEN, LOCKED, FORMULA, TABLE = "open", "locked", "formula", "table"
 GRADE_COLUMN = 10  # J: 完成等级, beside the official columns
+GRADE_WIDTH = 16
 OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 AMOUNT_FORMAT = "0.00"
@@ -102,6 +108,14 @@ class FillableSheet(TableSheet):
     def __init__(self, worksheet: Worksheet) -> None:
         super().__init__(worksheet)
         self.open_cells: list[tuple[str, str, object]] = []  # (address, key, value)
+
+    def put(self, column: int, value: object, **options: Any) -> "Cell":
+        before = self.lines.get(self.row, 1)
+        cell = super().put(column, value, **options)
+        if column == GRADE_COLUMN:  # beyond the official widths the row height is counted here
+            needed = line_count(value, GRADE_WIDTH) if isinstance(value, str) else 1
+            self.lines[self.row] = max(before, needed)
+        return cell
 
     def put_open(
         self, column: int, key: str, value: object, *, span: int = 1, align: Alignment = CENTER
@@ -196,6 +210,8 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     sheet.next_row()
     sheet.put(2, a.goal, align=LEFT, span=4)
     sheet.put_open(6, "outcome", a.outcome, span=4, align=LEFT)
+    # Room for the three lines of 年度总体目标 beside, and for the outcome to be typed.
+    sheet.lines[sheet.row] = max(sheet.lines.get(sheet.row, 1), 3)
 
     sheet.next_row()
     sheet.put(1, "绩效\n指标", bold=True, down=1 + len(table.lines))
@@ -280,7 +296,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     )
 
     sheet.fit_rows()
-    for column, width in enumerate([*WIDTHS, 14], start=1):
+    for column, width in enumerate([*WIDTHS, GRADE_WIDTH], start=1):
         worksheet.column_dimensions[get_column_letter(column)].width = width
     setup = worksheet.page_setup
     setup.paperSize = worksheet.PAPERSIZE_A4

@@ -250,6 +250,15 @@ def _downloaded(key: str, text: str) -> str:
     return text
 
 
+_NUMBER_IN_FORMULA = re.compile(r"\d+\.\d+")
+
+
+def _formula(text: str | None) -> str:
+    """A formula as spreadsheets may rewrite it on saving: spacing, case, 10000.00 as 10000."""
+    text = re.sub(r"\s+", "", (text or "").lstrip("=")).upper().replace("$", "")
+    return _NUMBER_IN_FORMULA.sub(lambda m: format(Decimal(m.group()).normalize(), "f"), text)
+
+
 def _cell_order(address: str) -> tuple[int, int]:
     letters, row = coordinate_from_string(address)
     return row, openpyxl.utils.column_index_from_string(letters)
@@ -259,7 +268,7 @@ def read_sheet(grid: Grid, sheet: SheetMap, money_unit: str) -> tuple[list[list[
     """The cells the preparer changed, as [address, key, downloaded, new], and the problems."""
     problems: list[str] = []
     for address, expected in sheet.formulas.items():
-        if grid.formulas and grid.formulas.get(address) != expected:
+        if grid.formulas and _formula(grid.formulas.get(address)) != _formula(expected):
             problems.append(f"{address}：计算公式被改动，请在新下载的填报表中填写")
     covered = set(sheet.open) | set(sheet.locked) | set(sheet.formulas)
     last_row = max((_cell_order(a)[0] for a in covered), default=0)
