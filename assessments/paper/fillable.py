@@ -27,7 +27,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import rules
 from ..models import Assessment
 from .official_table import OfficialTable, PrintOptions, build_official_table
-
 from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet, line_count
 
 if TYPE_CHECKING:

@@ -403,9 +403,10 @@ class TablePreview:
         return [change for change in self.changes if not change.by_others]
 
     @property
-    def new_findings(self) -> list[rules.Finding]:
+    def findings(self) -> list[tuple[rules.Finding, bool]]:
+        """The findings after saving, each with whether the upload raises it."""
         seen = {(f.code, f.where) for f in self.before.findings}
-        return [f for f in self.after.findings if (f.code, f.where) not in seen]
+        return [(f, (f.code, f.where) not in seen) for f in self.after.findings]
 
 
 def _label(key: str, rows: dict[int, Indicator]) -> str:
