@@ -399,6 +399,105 @@ def test_someone_elses_upload_token_is_not_found(client_in, draft, client, prepa
 
 
 # ---------------------------------------------------------------------------
+# A whole unit at once
+
+
+@pytest.fixture
+def unit_tables(draft, unit):
+    second = AssessmentFactory(project__unit=unit, project__name="技能培训", year=draft.year)
+    submitted = AssessmentFactory(
+        project__unit=unit,
+        project__name="已提交的项目",
+        year=draft.year,
+        status=Assessment.Status.SUBMITTED,
+    )
+    AssessmentFactory(project__name="别的单位的项目", year=draft.year)
+    return draft, second, submitted
+
+
+def unit_upload(client, data, name="本单位.xlsx"):
+    file = io.BytesIO(data if isinstance(data, bytes) else saved(data))
+    file.name = name
+    return client.post(reverse("assessments:unit_upload"), {"file": file})
+
+
+def download_unit(client, year):
+    response = client.get(reverse("assessments:unit_fillable", args=[year]))
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def test_the_unit_workbook_has_a_sheet_per_table_the_preparer_may_still_fill(
+    client_in, unit_tables
+):
+    book = download_unit(client_in, 2023)
+    assert book.sheetnames == ["1.就业援助", "2.技能培训", fillable.META_SHEET]
+    assert client_in.get(reverse("assessments:unit_fillable", args=[2030])).status_code == 404
+
+
+def test_the_unit_upload_previews_every_table_and_saves_them_all(client_in, unit_tables):
+    first, second, _ = unit_tables
+    book = download_unit(client_in, 2023)
+    book["1.就业援助"]["F7"] = 8000
+    book["2.技能培训"]["F7"] = "７０００"
+    response = unit_upload(client_in, book)
+    location, page = preview_page(client_in, response)
+    assert "2023 年度 就业援助" in page and "2023 年度 技能培训" in page
+    assert page.count("当年财政拨款 · 全年执行数") == 2
+    client_in.post(location)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.current_executed, second.current_executed) == (Decimal(8000), Decimal(7000))
+
+
+def test_the_unit_upload_saves_none_when_one_table_changed_after_the_preview(
+    client_in, unit_tables, preparer
+):
+    first, second, _ = unit_tables
+    book = download_unit(client_in, 2023)
+    book["1.就业援助"]["F7"] = 8000
+    book["2.技能培训"]["F7"] = 7000
+    location, _ = preview_page(client_in, unit_upload(client_in, book))
+    drafts.save_draft(
+        second.pk, by=preparer, base_version=second.version, step="goal", fields={"goal": "改"}
+    )
+    before = stored(first), stored(second)
+    response = client_in.post(location, follow=True)
+    assert "在预览之后又被修改过" in response.content.decode()
+    assert (stored(first), stored(second)) == before
+
+
+def test_a_refusal_in_one_sheet_of_the_unit_workbook_names_sheet_and_cell(client_in, unit_tables):
+    first, second, _ = unit_tables
+    book = download_unit(client_in, 2023)
+    book["1.就业援助"]["F7"] = 8000
+    book["2.技能培训"]["H13"] = "满分"
+    before = stored(first), stored(second)
+    response = unit_upload(client_in, book)
+    assert response.context["problems"] == [
+        "工作表“2.技能培训”：H13：得分不是数字（填写的是“满分”）"
+    ]
+    assert (stored(first), stored(second)) == before
+
+
+def test_a_table_submitted_since_the_unit_download_is_refused(client_in, unit_tables):
+    first, second, _ = unit_tables
+    book = download_unit(client_in, 2023)
+    Assessment.objects.filter(pk=second.pk).update(status=Assessment.Status.SUBMITTED)
+    problems = refused_unit(client_in, book, first)
+    assert len(problems) == 1
+    assert problems[0].startswith("工作表“2.技能培训”：2023 年度“技能培训”：")
+
+
+def refused_unit(client, book, assessment):
+    before = stored(assessment)
+    response = unit_upload(client, book)
+    assert response.status_code == 200
+    assert stored(assessment) == before
+    return response.context["problems"]
+
+
+# ---------------------------------------------------------------------------
 # LibreOffice, headless: the workbook prints, and comes back as a legacy .xls
 
 

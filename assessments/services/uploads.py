@@ -12,7 +12,6 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -306,35 +305,50 @@ def read_sheet(grid: Grid, sheet: SheetMap, money_unit: str) -> tuple[list[list[
 
 
 def plan_upload(
-    data: bytes, filename: str, *, user: User, assessments: Iterable[Assessment]
+    data: bytes, filename: str, *, user: User, assessment: Assessment | None = None
 ) -> dict[str, Any]:
-    """Read and check a file for the given tables; refuse it whole or return the plan."""
+    """Read and check a file; refuse it whole or return the plan.
+
+    With `assessment`, the file must be that table's; without, it may hold any tables the
+    user may edit (the workbook of a whole unit).
+    """
     grids = read_workbook(data)
     maps = sheet_maps(grids)
-    expected = {a.pk: a for a in assessments}
+    if assessment is not None:
+        expected = {assessment.pk: assessment}
+    else:
+        ids = [sheet.assessment_id for sheet in maps]
+        expected = {
+            a.pk: a for a in Assessment.objects.with_tree().visible_to(user).filter(pk__in=ids)
+        }
     problems: list[str] = []
     sheets: list[dict[str, Any]] = []
     for sheet in maps:
-        assessment = expected.get(sheet.assessment_id)
-        if assessment is None:
-            names = "、".join(f"{a.year.year} 年度“{a.project.name}”" for a in expected.values())
-            problems.append(f"这份填报表是{sheet.name}的，不是{names}的，不能上传到这里")
+        prefix = f"工作表“{sheet.title}”：" if len(maps) > 1 else ""
+        found = expected.get(sheet.assessment_id)
+        if found is None and assessment is not None:
+            problems.append(
+                f"这份填报表是{sheet.name}的，不是{assessment.year.year} 年度"
+                f"“{assessment.project.name}”的，不能上传到这里"
+            )
             continue
-        allowed, reason = permissions.can_edit(user, assessment)
+        if found is None:
+            problems.append(f"{prefix}{sheet.name}不存在，或您无权查看")
+            continue
+        allowed, reason = permissions.can_edit(user, found)
         if not allowed:
-            problems.append(f"{sheet.name}：{reason}")
+            problems.append(f"{prefix}{sheet.name}：{reason}")
             continue
         grid = grids.get(sheet.title)
         if grid is None:
             problems.append(f"工作表“{sheet.title}”不见了，请在新下载的填报表中填写")
             continue
-        edits, sheet_problems = read_sheet(grid, sheet, assessment.money_unit)
-        prefix = f"工作表“{sheet.title}” " if len(maps) > 1 else ""
+        edits, sheet_problems = read_sheet(grid, sheet, found.money_unit)
         problems += [prefix + problem for problem in sheet_problems]
         sheets.append(
             {
                 "title": sheet.title,
-                "assessment": assessment.pk,
+                "assessment": found.pk,
                 "downloaded_version": sheet.version,
                 "edits": edits,
             }

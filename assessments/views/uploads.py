@@ -1,4 +1,8 @@
-"""Filling offline: the fillable workbook, its upload, the preview and the confirmation."""
+"""Filling offline: the fillable workbook, its upload, the preview and the confirmation.
+
+One table (from its page or the wizard) or all the tables a preparer may still fill in one
+year (from the dashboard): the same workbook format, the same checks, the same preview.
+"""
 
 import secrets
 
@@ -10,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import services
+from .. import permissions, services
 from ..forms import UploadForm
 from ..models import Assessment
 from ..paper import fillable
@@ -19,29 +23,56 @@ from ..reporting.exports import XLSX_TYPE
 from ..services import uploads
 
 SESSION_KEY = "workbook_uploads"
+EDITABLE = [Assessment.Status.DRAFT, Assessment.Status.RETURNED]
+
+
+def _workbook(assessments, filename):
+    response = HttpResponse(fillable.fillable_bytes(assessments), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @login_required
 @require_GET
 def download_fillable(request, pk):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    response = HttpResponse(fillable.fillable_bytes([assessment]), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        True, fillable.fillable_filename(assessment)
+    return _workbook([assessment], fillable.fillable_filename(assessment))
+
+
+def unit_tables(user, year):
+    """The tables of one year the user may still fill in, in the units she prepares for."""
+    return (
+        Assessment.objects.with_tree()
+        .visible_to(user)
+        .filter(
+            year__year=year,
+            status__in=EDITABLE,
+            project__unit__in=permissions.preparer_units(user),
+        )
+        .order_by("project__unit__name", "project__name")
     )
-    return response
+
+
+@login_required
+@require_GET
+def download_unit_fillable(request, year):
+    tables = list(unit_tables(request.user, year))
+    if not tables:
+        raise Http404(f"{year} 年度没有您可以填写的自评表。")
+    return _workbook(tables, f"{year}-本单位填报表.xlsx")
 
 
 def _plans(request):
     return request.session.setdefault(SESSION_KEY, {})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload(request, pk):
-    assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.with_tree()
-    )
+def _preview_url(assessment, token):
+    if assessment is None:
+        return reverse("assessments:unit_upload_preview", args=[token])
+    return reverse("assessments:upload_preview", args=[assessment.pk, token])
+
+
+def _upload(request, assessment):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     problems = []
     if request.method == "POST" and form.is_valid():
@@ -50,18 +81,20 @@ def upload(request, pk):
             if file.size > uploads.MAX_BYTES:
                 raise uploads.UploadRefused(["文件超过 5 MB，无法上传。"])
             plan = uploads.plan_upload(
-                file.read(), file.name, user=request.user, assessments=[assessment]
+                file.read(), file.name, user=request.user, assessment=assessment
             )
         except uploads.UploadRefused as refusal:
             problems = refusal.problems
         else:
-            plan["assessment"] = assessment.pk
+            plan["assessment"] = assessment.pk if assessment else None
             token = secrets.token_urlsafe(16)
-            # One pending upload per table and person: a newer file replaces the older one.
-            plans = {k: v for k, v in _plans(request).items() if v["assessment"] != assessment.pk}
+            # One pending upload per page: a newer file replaces the older one.
+            plans = {
+                k: v for k, v in _plans(request).items() if v["assessment"] != plan["assessment"]
+            }
             plans[token] = plan
             request.session[SESSION_KEY] = plans
-            return redirect("assessments:upload_preview", pk=assessment.pk, token=token)
+            return redirect(_preview_url(assessment, token))
     return render(
         request,
         "assessments/upload.html",
@@ -69,28 +102,30 @@ def upload(request, pk):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload_preview(request, pk, token):
-    assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.with_tree()
-    )
+def _preview(request, assessment, token):
     plans = _plans(request)
     plan = plans.get(token)
-    if plan is None or plan["assessment"] != assessment.pk:
+    if plan is None or plan["assessment"] != (assessment.pk if assessment else None):
         raise Http404("这次上传已过期或不存在，请重新上传文件。")
     if request.method == "POST":
         try:
-            uploads.apply_upload(plan, by=request.user)
+            saved = uploads.apply_upload(plan, by=request.user)
         except services.AssessmentError as error:
             messages.error(request, str(error))
-        else:
-            plans.pop(token)
-            request.session[SESSION_KEY] = plans
-            messages.success(request, f"已按上传的填报表“{plan['filename']}”保存。")
-            return redirect(assessment)
-        return redirect("assessments:upload", pk=assessment.pk)
-    previews = uploads.preview(plan, {assessment.pk: assessment})
+            return redirect(request.path)
+        plans.pop(token)
+        request.session[SESSION_KEY] = plans
+        messages.success(
+            request, f"已按上传的填报表“{plan['filename']}”保存 {len(saved)} 张自评表。"
+        )
+        return redirect(assessment or "home")
+    ids = [sheet["assessment"] for sheet in plan["sheets"]]
+    tables = {
+        a.pk: a for a in Assessment.objects.with_tree().visible_to(request.user).filter(pk__in=ids)
+    }
+    if set(ids) - set(tables):
+        raise Http404("上传的自评表已不存在。")
+    previews = uploads.preview(plan, tables)
     request.session[SESSION_KEY] = plans  # the versions the preview was shown at
     return render(
         request,
@@ -99,6 +134,37 @@ def upload_preview(request, pk, token):
             "assessment": assessment,
             "plan": plan,
             "previews": previews,
-            "download_url": reverse("assessments:fillable", args=[assessment.pk]),
+            "can_save": any(item.applied for item in previews),
+            "stale": any(item.stale for item in previews),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, pk):
+    assessment = get_assessment_for_user(
+        request, pk, write=True, queryset=Assessment.objects.with_tree()
+    )
+    return _upload(request, assessment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload_preview(request, pk, token):
+    assessment = get_assessment_for_user(
+        request, pk, write=True, queryset=Assessment.objects.with_tree()
+    )
+    return _preview(request, assessment, token)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_upload(request):
+    return _upload(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_upload_preview(request, token):
+    return _preview(request, None, token)
