@@ -14,6 +14,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import xlrd
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assessments.interchange import assessment_record
@@ -495,6 +496,55 @@ def refused_unit(client, book, assessment):
     assert response.status_code == 200
     assert stored(assessment) == before
     return response.context["problems"]
+
+
+# ---------------------------------------------------------------------------
+# The command line
+
+
+def run_import(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_workbook", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_the_command_prints_the_preview_and_saves_only_with_apply(
+    client_in, draft, preparer, tmp_path
+):
+    book = download(client_in, draft)
+    book["绩效自评表"]["F7"] = "９０００"
+    book["绩效自评表"][address(book, row_key(draft, 2, "score"))] = 35
+    path = tmp_path / "填报表.xlsx"
+    path.write_bytes(saved(book))
+    before = stored(draft)
+    output = run_import(path, "--user", "preparer")
+    assert "F7 当年财政拨款 · 全年执行数：10000.00 → 9000.00" in output
+    assert "H14 指标“覆盖率” · 得分：30 → 35" in output
+    assert "新的错误：第 2 行指标“覆盖率”的得分 35 超出 0 至分值 30.00 的范围。" in output
+    assert "以上修改尚未保存" in output
+    assert stored(draft) == before
+    output = run_import(path, "--user", "preparer", "--apply")
+    assert "已保存 1 张自评表。" in output
+    draft.refresh_from_db()
+    assert draft.current_executed == Decimal("9000.00")
+    assert draft.events.latest("created_at").comment == "上传填报表“填报表.xlsx”"
+
+
+def test_the_command_refuses_as_the_page_does(client_in, draft, preparer, tmp_path):
+    book = download(client_in, draft)
+    book["绩效自评表"]["F7"] = "约九千"
+    path = tmp_path / "填报表.xlsx"
+    path.write_bytes(saved(book))
+    before = stored(draft)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="没有任何改动"):
+        call_command("import_workbook", str(path), "--user", "preparer", "--apply", stderr=err)
+    assert "F7：全年执行数不是数字（填写的是“约九千”）" in err.getvalue()
+    assert stored(draft) == before
+    outsider = UserFactory(username="outsider")
+    with pytest.raises(CommandError):
+        call_command("import_workbook", str(path), "--user", outsider.username, stderr=err)
+    assert "不存在，或您无权查看" in err.getvalue()
 
 
 # ---------------------------------------------------------------------------
