@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .numbers import HUNDRED, ZERO, round_half_up
+from .numbers import HUNDRED, ZERO, format_points, round_half_up
 from .parsing import normalize_text
 from .rule_sets import (
     COMPLETION_COMPARATORS,
@@ -154,7 +154,8 @@ def weight_findings(data, rule_set, weight_total, level1_weights):
             Finding(
                 "WEIGHTS_SUM",
                 ERROR,
-                f"绩效指标分值合计为 {weight_total}，应为 {expected}。",
+                f"绩效指标分值合计为 {format_points(weight_total)}，"
+                f"应为 {format_points(expected)}。",
                 "indicators",
             )
         )
@@ -162,7 +163,9 @@ def weight_findings(data, rule_set, weight_total, level1_weights):
     for level1s, weight in rule_set.level1_split:
         actual = sum((level1_weights.get(name, ZERO) for name in level1s), ZERO)
         if actual != weight:
-            differing.append(f"{'与'.join(level1s)} {actual}（原则上 {weight}）")
+            differing.append(
+                f"{'与'.join(level1s)} {format_points(actual)}（原则上 {format_points(weight)}）"
+            )
     if differing:
         findings.append(
             Finding(
@@ -197,7 +200,11 @@ def indicator_findings(index, row, result, rule_set):
                 f"{where}.level2",
             )
         )
-    for attribute, title in (("target", "年度指标值"), ("actual", "实际完成值")):
+    for attribute, title in (
+        ("name", "三级指标"),
+        ("target", "年度指标值"),
+        ("actual", "实际完成值"),
+    ):
         if not (getattr(row, attribute) or "").strip():
             findings.append(
                 Finding("VALUE_MISSING", ERROR, f"{label}的{title}未填写。", f"{where}.{attribute}")
@@ -226,7 +233,8 @@ def indicator_findings(index, row, result, rule_set):
             Finding(
                 "SCORE_RANGE",
                 ERROR,
-                f"{label}的得分 {score} 超出 0 至分值 {weight} 的范围。",
+                f"{label}的得分 {format_points(score)} "
+                f"超出 0 至分值 {format_points(weight)} 的范围。",
                 f"{where}.score",
             )
         )
@@ -236,7 +244,8 @@ def indicator_findings(index, row, result, rule_set):
                 "QUALITATIVE_BAND",
                 ERROR,
                 f"{label}评为“{QUALITATIVE_GRADE_LABELS[row.grade]}”，得分应在 "
-                f"{result.band[0]} 至 {result.band[1]} 之间，现为 {score}。",
+                f"{format_points(result.band[0])} 至 {format_points(result.band[1])} 之间，"
+                f"现为 {format_points(score)}。",
                 f"{where}.score",
             )
         )
@@ -254,7 +263,8 @@ def indicator_findings(index, row, result, rule_set):
             Finding(
                 "SCORE_INCONSISTENT",
                 WARNING,
-                f"{label}已完成年度指标值，但得分 {score} 低于分值 {weight}。",
+                f"{label}已完成年度指标值，但得分 {format_points(score)} "
+                f"低于分值 {format_points(weight)}。",
                 f"{where}.score",
             )
         )
@@ -263,7 +273,7 @@ def indicator_findings(index, row, result, rule_set):
             Finding(
                 "SCORE_INCONSISTENT",
                 WARNING,
-                f"{label}未完成年度指标值，却得满分 {weight}。",
+                f"{label}未完成年度指标值，却得满分 {format_points(weight)}。",
                 f"{where}.score",
             )
         )
