@@ -281,28 +281,33 @@
     return `${form.dataset.loginUrl}?next=${next}`;
   }
 
-  async function autosave() {
+  function autosave() {
     clearTimeout(saveTimer);
-    if (!dirty || submitting) return;
+    if (!dirty || submitting) return saving;
     if (saving) {
       saveTimer = setTimeout(autosave, 500);
-      return;
+      return saving;
     }
+    saving = send().finally(() => {
+      saving = null;
+    });
+    return saving;
+  }
+
+  async function send() {
     dirty = false;
     setState("正在保存…", "secondary");
     const body = new FormData(form);
     body.append("autosave", "1");
     const sent = JSON.stringify(values());
-    saving = fetch(form.action || window.location.href, { method: "POST", body, headers: { "X-Requested-With": "fetch" } });
     try {
-      const response = await saving;
+      const response = await fetch(form.action || window.location.href, { method: "POST", body, headers: { "X-Requested-With": "fetch" } });
       const type = response.headers.get("Content-Type") || "";
       if (response.redirected || !type.includes("json")) {
         // The session ended: the sign-in page answered instead of the step.
         dirty = true;
-        state.innerHTML = "";
+        state.replaceChildren("登录已过期，修改已暂存在本机浏览器中。");
         state.className = "small text-danger";
-        state.append("登录已过期，修改已暂存在本机浏览器中。");
         const link = document.createElement("a");
         link.href = loginLink();
         link.textContent = "重新登录";
@@ -330,20 +335,30 @@
     } catch (error) {
       dirty = true;
       setState("网络中断：修改已暂存在本机浏览器中，网络恢复后自动保存。", "danger");
-    } finally {
-      saving = null;
     }
   }
 
-  form.addEventListener("focusout", () => {
+  form.addEventListener("focusout", (event) => {
+    // Leaving a field saves, unless it is for one of the buttons that save anyway.
+    const next = event.relatedTarget;
+    if (next && next.type === "submit") return;
     if (dirty) autosave();
   });
   window.addEventListener("online", () => {
     if (dirty) autosave();
   });
-  form.addEventListener("submit", () => {
-    submitting = true;
+  form.addEventListener("submit", async (event) => {
     clearTimeout(saveTimer);
+    if (saving && !submitting) {
+      // An automatic save is on its way: send the buttons' save after it, with its version.
+      event.preventDefault();
+      const submitter = event.submitter;
+      await saving;
+      submitting = true;
+      form.requestSubmit(submitter);
+      return;
+    }
+    submitting = true;
   });
   window.addEventListener("beforeunload", (event) => {
     if (dirty && !submitting) {
