@@ -237,6 +237,7 @@
   let saving = null;
   let saveTimer = null;
   let submitting = false;
+  let expired = false; // the session ended: saving waits for a new sign-in
 
   function values() {
     const entries = [];
@@ -271,6 +272,7 @@
     if (!version) return;
     dirty = true;
     remember();
+    if (expired) return;
     setState("有未保存的修改", "secondary");
     clearTimeout(saveTimer);
     saveTimer = setTimeout(autosave, AUTOSAVE_DELAY);
@@ -283,7 +285,7 @@
 
   function autosave() {
     clearTimeout(saveTimer);
-    if (!dirty || submitting) return saving;
+    if (!dirty || submitting || expired) return saving;
     if (saving) {
       saveTimer = setTimeout(autosave, 500);
       return saving;
@@ -306,11 +308,16 @@
       if (response.redirected || !type.includes("json")) {
         // The session ended: the sign-in page answered instead of the step.
         dirty = true;
+        expired = true;
         state.replaceChildren("登录已过期，修改已暂存在本机浏览器中。");
         state.className = "small text-danger";
         const link = document.createElement("a");
         link.href = loginLink();
         link.textContent = "重新登录";
+        // What she typed is in the browser's storage: going to sign in needs no warning.
+        link.addEventListener("click", () => {
+          submitting = true;
+        });
         state.append(link, "后回到此页，内容会自动恢复。");
         return;
       }
@@ -361,7 +368,7 @@
     submitting = true;
   });
   window.addEventListener("beforeunload", (event) => {
-    if (dirty && !submitting) {
+    if ((dirty || saving) && !submitting) {
       event.preventDefault();
       event.returnValue = "";
     }
