@@ -194,6 +194,12 @@ class ReportingYear(models.Model):
     def __str__(self):
         return str(self.year)
 
+    @property
+    def rule_set_title(self):
+        """规则集 as people know it: by its document number, 财预〔2020〕10号."""
+        rule_set = rules.RULE_SETS.get(self.rule_set)
+        return rule_set.title if rule_set else self.rule_set
+
 
 class Project(models.Model):
     unit = models.ForeignKey(
@@ -346,6 +352,7 @@ class Assessment(models.Model):
             goal=self.goal,
             outcome=self.outcome,
             indicators=[row.rules_input() for row in indicators],
+            money_unit=self.money_unit,
         )
 
     def evaluate(self):
@@ -499,6 +506,7 @@ class AssessmentEvent(models.Model):
         RETURN = "return", _("退回")
         SIGN_OFF = "sign_off", _("签发")
         REOPEN = "reopen", _("重新打开")
+        WITHDRAW = "withdraw", _("撤回")
         COMMENT = "comment", _("批注")
         ANSWER = "answer", _("答复批注")
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/return/", review.return_for_revision, name="return"),
     path("<int:pk>/sign-off/", review.sign_off, name="sign_off"),
     path("<int:pk>/reopen/", review.reopen, name="reopen"),
+    path("<int:pk>/withdraw/", review.withdraw, name="withdraw"),
     path("<int:pk>/comments/", review.add_comment, name="add_comment"),
     path("<int:pk>/comments/<int:comment_pk>/answer/", review.answer_comment, name="answer"),
     path("export.csv", reporting.export_csv, name="export_csv"),

@@ -541,10 +541,10 @@ def test_comparison_pairs_indicator_rows_by_name_so_an_insertion_changes_only_it
     changes = signing.diff_snapshots(before, after)
     labels = [change.label for change in changes]
     # The new first row, then 乙's score; 甲 moved down a row but did not change.
-    assert "第 1 行指标（新增） · 三级指标" in labels
-    assert "第 1 行指标（新增） · 偏差原因分析及改进措施" not in labels  # blank either way
+    assert "第 1 行指标“新”（新增） · 三级指标" in labels
+    assert "第 1 行指标“新”（新增） · 偏差原因分析及改进措施" not in labels  # blank either way
     assert not any("第 2 行" in label for label in labels)
-    score = next(change for change in changes if change.label == "第 3 行指标 · 得分")
+    score = next(change for change in changes if change.label == "第 3 行指标“乙” · 得分")
     assert (score.before, score.after) == ("10", "8")
 
 
@@ -555,7 +555,7 @@ def test_comparison_names_a_deleted_row_and_pairs_renamed_rows_by_position():
         change.label: (change.before, change.after)
         for change in signing.diff_snapshots(before, after)
     }
-    assert changes["第 2 行指标 · 三级指标"] == ("乙", "乙（更名）")
-    assert changes["原第 3 行指标（已删除） · 三级指标"] == ("丙", None)
+    assert changes["第 2 行指标“乙（更名）” · 三级指标"] == ("乙", "乙（更名）")
+    assert changes["原第 3 行指标“丙”（已删除） · 三级指标"] == ("丙", None)
     assert not any(label.startswith("第 1 行") for label in changes)
     assert signing.diff_snapshots(before, before) == []

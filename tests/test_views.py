@@ -66,12 +66,24 @@ def test_detail_shows_figures_scores_and_findings(client, demo):
         "33.74%",
         "3.37",
         "93.37",
-        "RATE_TEXT_MISMATCH",
+        "实际完成情况写明执行率 33.73%，按表中数据计算为 33.74%",
         "受疫情影响，执行率33.73%",
         "案件当事人满意度",
         "偏差原因分析及改进措施",
     ]:
         assert expected in text
+
+
+def test_finding_codes_are_for_administrators_not_for_preparers(client, demo):
+    """Preparers and reviewers read the message; the code is kept for admins and exports."""
+    assert (
+        "RATE_TEXT_MISMATCH"
+        not in login(client, "tianbao").get(detail_url("外省市差旅费")).content.decode()
+    )
+    assert (
+        "RATE_TEXT_MISMATCH"
+        in login(client, "admin").get(detail_url("外省市差旅费")).content.decode()
+    )
 
 
 def test_detail_merges_level1_and_level2_cells(client, demo):

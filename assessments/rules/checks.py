@@ -103,6 +103,18 @@ def funds_findings(data, rule_set):
                 where,
             )
         )
+    largest = max((getattr(total, column) or ZERO for column in FUND_COLUMNS), default=ZERO)
+    if data.money_unit == "万元" and largest >= rule_set.wan_yuan_suspect_from:
+        findings.append(
+            Finding(
+                "MONEY_UNIT_SUSPECT",
+                WARNING,
+                f"金额单位为万元，年度资金总额达 {_amount(largest)} 万元"
+                f"（{_amount(round_half_up(largest / 10000))} 亿元）；请核对金额是否按元填写、"
+                "金额单位是否应为“元”。",
+                "funds.total.full_year_budget",
+            )
+        )
     ratio = execution_ratio(total.full_year_budget, total.executed)
     rate = execution_rate(total.full_year_budget, total.executed)
     if (

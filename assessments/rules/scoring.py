@@ -45,6 +45,7 @@ class AssessmentInput:
     goal: str = ""
     outcome: str = ""
     indicators: list = field(default_factory=list)
+    money_unit: str = "元"
 
     def fund(self, line):
         return self.funds.get(line) or FundsLine()

@@ -102,9 +102,12 @@ def copy_assessment(source, *, year, by):
     return assessment
 
 
-def _plain(value):
+def _plain(value, name=""):
+    """A value as the log keeps it: amounts as text, a grade in the words of the table."""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if name == "grade" and value:
+        return rules.QUALITATIVE_GRADE_LABELS.get(value, value)
     return value
 
 
@@ -208,7 +211,7 @@ def _replace_rows(assessment, indicators, rows, changes):
             if row.pk and _same(old, new):
                 continue
             if row.pk:
-                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
             setattr(row, name, new)
         row.set_parsed_values()
     for row in existing.values():
@@ -252,7 +255,7 @@ def _update_rows(indicators, rows, row_fields, changes):
         for name in row_fields:
             old, new = getattr(row, name), data[name]
             if not _same(old, new):
-                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
                 setattr(row, name, new)
         row.set_parsed_values()
         changed.append(row)
