@@ -73,6 +73,18 @@ class AssessmentQuerySet(models.QuerySet):
             Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
         )
 
+    def with_last_return(self):
+        """Each table's latest return: its reason and who returned it, in the same query."""
+        latest = AssessmentEvent.objects.filter(
+            assessment=OuterRef("pk"), action=AssessmentEvent.Action.RETURN
+        ).order_by("-created_at", "-pk")
+        return self.annotate(
+            return_reason=Subquery(latest.values("comment")[:1]),
+            returned_by_name=Subquery(latest.values("actor__first_name")[:1]),
+            returned_by_username=Subquery(latest.values("actor__username")[:1]),
+            returned_at=Subquery(latest.values("created_at")[:1]),
+        )
+
     def progress_by_unit(self):
         """One row per unit: how many tables it has, in all and in each status."""
         statuses = {

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import lockout, services
+from assessments import lockout, rules, services
 from assessments.models import Assessment, AssessmentEvent, Comment, LoginFailure, Signature
 from assessments.paper import signing
 from assessments.services import comments, drafts, workflow
@@ -131,6 +131,56 @@ def test_reviewer_cannot_sign_off_an_assessment_she_edited(people):
     assert not Signature.objects.filter(assessment=assessment).exists()
 
 
+def test_a_preparer_withdraws_a_submission_with_a_reason_until_a_reviewer_comments(people):
+    assessment = make(people, SUBMITTED)
+    with pytest.raises(services.AssessmentError, match="撤回时必须填写原因"):
+        workflow.withdraw_assessment(assessment.pk, by=people["preparer"], reason=" ")
+    event = workflow.withdraw_assessment(
+        assessment.pk, by=people["preparer"], reason="执行数填错了"
+    )
+    assert (event.action, event.from_status, event.to_status, event.comment) == (
+        AssessmentEvent.Action.WITHDRAW,
+        SUBMITTED,
+        DRAFT,
+        "执行数填错了",
+    )
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
+    comments.add_comment(assessment.pk, by=people["reviewer"], target="goal", text="请补充")
+    with pytest.raises(services.AssessmentError, match="审核人已开始审核"):
+        workflow.withdraw_assessment(assessment.pk, by=people["preparer"], reason="再改一处")
+    assert Assessment.objects.get(pk=assessment.pk).status == SUBMITTED
+
+
+def test_sign_off_asks_for_confirmation_with_the_total_grade_and_findings(client, people):
+    assessment = make(people, SUBMITTED)
+    client.force_login(people["reviewer"])
+    page = client.get(reverse("assessments:sign_off", args=[assessment.pk])).content.decode()
+    evaluation = Assessment.objects.get(pk=assessment.pk).evaluate()
+    assert "确认签发" in page
+    assert f"总分 {rules.format_points(evaluation.total_score)}，{evaluation.grade}" in page
+    assert Assessment.objects.get(pk=assessment.pk).status == SUBMITTED  # asking signs nothing
+    client.post(reverse("assessments:sign_off", args=[assessment.pk]))
+    assert Assessment.objects.get(pk=assessment.pk).status == SIGNED_OFF
+
+
+def test_sign_off_confirmation_is_refused_to_those_who_may_not_sign(client, people):
+    assessment = make(people, SUBMITTED)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:sign_off", args=[assessment.pk]), follow=True)
+    assert "确认签发" not in response.content.decode()
+    assert "只有审核人可以签发" in response.content.decode()
+
+
+def test_a_returned_table_leads_with_the_reason_and_who_returned_it(client, people):
+    assessment = make(people, SUBMITTED)
+    workflow.return_assessment(assessment.pk, by=people["reviewer"], reason="执行数与决算不符")
+    client.force_login(people["preparer"])
+    page = client.get(reverse("assessments:detail", args=[assessment.pk])).content.decode()
+    assert 'id="returned-reason"' in page and "执行数与决算不符" in page
+    dashboard = client.get(reverse("home")).content.decode()
+    assert "执行数与决算不符" in dashboard
+
+
 def test_reopen_needs_a_department_reviewer_and_a_reason_and_voids_the_signature(people):
     assessment = make(people, SIGNED_OFF)
     with pytest.raises(services.AssessmentError, match="主管部门"):
@@ -204,7 +254,17 @@ def test_mail_goes_to_preparers_on_return(people, django_capture_on_commit_callb
 # The permission matrix: every role × every action × every state
 
 ROLES = ["preparer", "outsider", "reviewer", "department", "admin", "anonymous"]
-ACTIONS = ["view", "edit", "submit", "return", "comment", "sign_off", "reopen", "download_pdf"]
+ACTIONS = [
+    "view",
+    "edit",
+    "submit",
+    "withdraw",
+    "return",
+    "comment",
+    "sign_off",
+    "reopen",
+    "download_pdf",
+]
 STAFF = {"preparer", "reviewer", "department", "admin"}
 REVIEWERS = {"reviewer", "department", "admin"}
 ALLOWED = {
@@ -216,6 +276,7 @@ ALLOWED = {
     "comment": {SUBMITTED: REVIEWERS},
     "sign_off": {SUBMITTED: REVIEWERS},
     "reopen": {SIGNED_OFF: {"department", "admin"}},
+    "withdraw": {SUBMITTED: {"preparer", "admin"}},
 }
 
 
@@ -237,6 +298,7 @@ def attempt(client, assessment, action):
         "comment": ("assessments:add_comment", {"target": "goal", "text": "请补充"}),
         "sign_off": ("assessments:sign_off", {}),
         "reopen": ("assessments:reopen", {"reason": "需更正"}),
+        "withdraw": ("assessments:withdraw", {"reason": "执行数填错了"}),
     }
     name, data = posts[action]
     return client.post(reverse(name, args=[pk]), data)

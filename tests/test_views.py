@@ -122,3 +122,19 @@ def test_the_browser_icon_is_served_from_the_static_files(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug mode", "production mode"])
+def test_error_pages_speak_chinese_in_every_mode(client, demo, settings, debug):
+    settings.DEBUG = debug
+    login(client, "shenhe")
+    missing = client.get("/assessments/99999/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    refused = client.get(reverse("assessments:start"))
+    assert refused.status_code == 403
+    assert "只有实施单位的填报人可以新建自评表" in refused.content.decode()
+
+
+def test_an_empty_filter_result_says_that_nothing_matches(client, demo):
+    text = login(client, "tianbao").get(LIST, {"q": "没有这样的项目"}).content.decode()
+    assert "没有符合筛选条件的自评表" in text

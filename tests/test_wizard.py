@@ -113,7 +113,7 @@ def actuals_post(assessment, changes=None, outcome="执行率90%"):
                 prefix + "id": row.pk,
                 prefix + "actual": row.actual,
                 prefix + "grade": row.grade,
-                prefix + "score": format(row.score, "f"),
+                prefix + "score": "" if row.score is None else format(row.score, "f"),
                 prefix + "reason": row.reason,
             }
         )
@@ -522,3 +522,70 @@ def test_a_text_that_differs_only_in_its_stored_line_breaks_is_not_an_edit(clien
     draft.refresh_from_db()
     assert draft.goal == "第一段\r\n第二段"
     assert not AssessmentEvent.objects.filter(assessment=draft, action="edit").exists()
+
+
+def test_every_step_keeps_incomplete_and_inconsistent_values_and_submission_lists_them(
+    client, preparer, draft
+):
+    """A clerk who types half of each step today finds all of it tomorrow."""
+    client.force_login(preparer)
+
+    def save(step, data):
+        fresh = Assessment.objects.get(pk=draft.pk)
+        response = client.post(step_url(fresh, step), {**data, "version": fresh.version})
+        assert response.status_code == 302, step
+
+    save("funds", funds_post(draft, current_full_year_budget="", current_executed="12000"))
+    save("goal", {"goal": "（200字以内）"})
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (rows[0][0], "产出指标", "社会效益指标", "", "", "5")
+    rows.append((None, "效益指标", "社会效益指标", "新增但未填指标值", "", ""))
+    save("targets", targets_post(draft, rows))
+    fresh = Assessment.objects.get(pk=draft.pk)
+    save("actuals", actuals_post(fresh, {"0-score": "9", "1-score": "1", "1-reason": ""}, ""))
+
+    pages = {
+        step: client.get(step_url(draft, step)).content.decode() for step in drafts.STEP_TITLES
+    }
+    assert 'value="12000.00"' in pages["funds"]
+    assert "（200字以内）" in pages["goal"]
+    assert "新增但未填指标值" in pages["targets"] and "社会效益指标" in pages["targets"]
+    assert 'name="rows-0-score" value="9"' in pages["actuals"]
+
+    refused = submit_refusal(client, draft)
+    assert "个错误，修改后才能提交" in refused
+    findings = [
+        finding.message for finding in Assessment.objects.get(pk=draft.pk).evaluate().errors
+    ]
+    detail = client.get(reverse("assessments:detail", args=[draft.pk])).content.decode()
+    for expected in [
+        "全年预算数未填写或为 0",
+        "预期目标中留有模板说明文字",
+        "绩效指标分值合计为",
+        "不属于一级指标“产出指标”",
+        "的三级指标未填写",
+        "的年度指标值未填写",
+        "超出 0 至分值 5 的范围",
+        "须填写偏差原因分析及改进措施",
+    ]:
+        assert any(expected in message for message in findings), expected
+        assert expected in detail, expected
+
+
+def test_a_name_longer_than_its_column_is_refused_with_a_message_not_cut(client, preparer, draft):
+    client.force_login(preparer)
+    before = stored(draft)
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (*rows[0][:3], "长" * 201, *rows[0][4:])
+    response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "长" * 201 in page  # still on the page, whole
+    assert "200" in page and "is-invalid" in page
+    assert stored(draft) == before

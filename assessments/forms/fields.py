@@ -36,10 +36,9 @@ class TextField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        # A long text pasted into a text area is refused with a message, not cut short by
-        # the browser without a word.
-        if isinstance(widget, forms.Textarea):
-            attrs.pop("maxlength", None)
+        # A long text typed or pasted is refused with a message at its field, not cut short
+        # by the browser without a word (which a maxlength attribute would do).
+        attrs.pop("maxlength", None)
         return attrs
 
 
