@@ -1,9 +1,8 @@
+from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
-
-from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
-from axes.models import AccessFailureLog, AccessLog
 
 from . import signin
 from .models import (

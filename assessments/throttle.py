@@ -21,7 +21,9 @@ def allow(scope: str, key: str, limit: tuple[int, int]) -> bool:
     now = timezone.now()
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
     with transaction.atomic():
-        ThrottleHit.objects.filter(scope=scope, created_at__lt=now - timedelta(seconds=seconds)).delete()
+        ThrottleHit.objects.filter(
+            scope=scope, created_at__lt=now - timedelta(seconds=seconds)
+        ).delete()
         if ThrottleHit.objects.filter(scope=scope, key=digest).count() >= most:
             return False
         ThrottleHit.objects.create(scope=scope, key=digest, created_at=now)

@@ -3,13 +3,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
-
-from axes.models import AccessAttempt, AccessFailureLog
 
 from assessments import services, signin
 from assessments.models import Assessment, AssessmentEvent, Comment, Signature
@@ -493,7 +492,10 @@ def test_failures_from_many_addresses_together_lock_the_account_everywhere(
 def test_one_address_locks_the_account_only_there_below_the_account_limit(client, people, settings):
     for _ in range(settings.LOGIN_LOCK_FAILURES):
         sign_in_from(client, "10.0.0.1", "preparer", "wrong")
-    assert "账号已暂时锁定" in sign_in_from(client, "10.0.0.1", "preparer", "pass-word-123").content.decode()
+    assert (
+        "账号已暂时锁定"
+        in sign_in_from(client, "10.0.0.1", "preparer", "pass-word-123").content.decode()
+    )
     assert sign_in_from(client, "10.0.0.2", "preparer", "pass-word-123").status_code == 302
 
 

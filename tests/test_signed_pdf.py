@@ -171,14 +171,19 @@ def test_verification_of_a_reopened_table_shows_neither_the_reason_nor_the_signe
     shenhe = get_user_model().objects.get(username="shenhe")
     Signature.objects.filter(pk=signature.pk).update(signed_by=shenhe)
     juzhang = get_user_model().objects.get(username="juzhang")
-    workflow.reopen_assessment(signature.assessment_id, by=juzhang, reason="内部原因：预算科要求改数")
+    workflow.reopen_assessment(
+        signature.assessment_id, by=juzhang, reason="内部原因：预算科要求改数"
+    )
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     assert "已作废" in text
     assert "内部原因" not in text and "预算科" not in text
     for name in (shenhe.username, shenhe.get_full_name(), juzhang.get_full_name(), "tianbao"):
         assert name not in text
     assert "宣传费" in text and "2022 年度" in text and "上海市闵行区社会保障服务中心" in text
-    assert signature.signed_at.astimezone(timezone.get_current_timezone()).strftime("%Y年%-m月%-d日") in text
+    assert (
+        signature.signed_at.astimezone(timezone.get_current_timezone()).strftime("%Y年%-m月%-d日")
+        in text
+    )
 
 
 def test_verification_shows_what_the_paper_shows_not_what_the_table_is_called_now(client, demo):

@@ -29,8 +29,12 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
     def post(self, request, *args, **kwargs):
         email = request.POST.get("email", "").strip().lower()
         if not throttle.allow(
-            "password-reset-address", client_address(request) or "", settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
-        ) or not throttle.allow("password-reset-account", email, settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT):
+            "password-reset-address",
+            client_address(request) or "",
+            settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+        ) or not throttle.allow(
+            "password-reset-account", email, settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
+        ):
             return throttle.too_many_requests(
                 request, retry_after=settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT[1]
             )
@@ -60,7 +64,7 @@ def two_factor(request):
     if device is None:
         pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
         if pending is None:
-            pending = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+            pending = TOTPDevice.objects.create(user=user, name="验证器", confirmed=False)
         error = ""
         if action == "confirm":
             token = "".join(request.POST.get("token", "").split())

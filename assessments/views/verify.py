@@ -59,7 +59,9 @@ def public_signing(signature: Signature) -> Signing:
 
 
 def _limited(request):
-    if throttle.allow("verify-address", client_address(request) or "", settings.VERIFY_LIMIT_PER_ADDRESS):
+    if throttle.allow(
+        "verify-address", client_address(request) or "", settings.VERIFY_LIMIT_PER_ADDRESS
+    ):
         return None
     return throttle.too_many_requests(request, retry_after=settings.VERIFY_LIMIT_PER_ADDRESS[1])
 
