@@ -1,5 +1,4 @@
 import os
-import re
 import secrets
 import shutil
 import subprocess

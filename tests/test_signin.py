@@ -230,3 +230,53 @@ def test_recovery_codes_can_be_renewed(client, reviewer):
     client.post(reverse("two_factor"), {"action": "regenerate"})
     new = set(StaticToken.objects.values_list("token", flat=True))
     assert len(new) == 10 and not new & old
+
+
+def test_password_reset_is_limited_per_address_too(client, people, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = (3, 3600)
+    statuses = [
+        client.post(reverse("password_reset"), {"email": f"x{n}@example.gov.cn"}).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    response = client.post(reverse("password_reset"), {"email": "p@example.gov.cn"})
+    assert "请求过于频繁" in response.content.decode() and not mail.outbox
+    other = client.post(
+        reverse("password_reset"), {"email": "p@example.gov.cn"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_the_sign_in_records_cannot_be_changed_or_deleted_in_the_admin(client, people):
+    from axes.models import AccessFailureLog
+
+    app_sign_in(client, "preparer", "wrong")
+    record = AccessFailureLog.objects.get(username="preparer")
+    client.force_login(people["admin"])
+    for view in ("change", "delete"):
+        url = reverse(f"admin:axes_accessfailurelog_{view}", args=[record.pk])
+        client.post(url, {"post": "yes", "username": "someone-else"})
+    assert AccessFailureLog.objects.get(pk=record.pk).username == "preparer"
+    changelist = reverse("admin:axes_accessfailurelog_changelist")
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"}
+    )
+    assert AccessFailureLog.objects.filter(pk=record.pk).exists()
+
+
+def test_a_preparer_who_set_up_a_device_needs_the_code_too(client, people, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    device = set_up_device(client, people["preparer"])
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 200
+    assert not signed_in(client)
+    data = {"username": "preparer", "password": PASSWORD, "otp_token": code(device, 1)}
+    assert client.post(reverse("login"), data).status_code == 302
+
+
+def test_sign_ins_and_sign_outs_are_logged(client, people):
+    from axes.models import AccessLog
+
+    app_sign_in(client, "preparer", PASSWORD)
+    client.post(reverse("logout"))
+    entry = AccessLog.objects.get(username="preparer")
+    assert entry.ip_address == "127.0.0.1" and entry.attempt_time and entry.logout_time
