@@ -280,3 +280,16 @@ def test_sign_ins_and_sign_outs_are_logged(client, people):
     client.post(reverse("logout"))
     entry = AccessLog.objects.get(username="preparer")
     assert entry.ip_address == "127.0.0.1" and entry.attempt_time and entry.logout_time
+
+
+def test_a_session_without_the_second_factor_ends_once_the_account_has_one(
+    client, reviewer, settings
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.TWO_FACTOR_REQUIRED = True
+    app_sign_in(client, "reviewer", PASSWORD)
+    TOTPDevice.objects.create(user=reviewer, name="验证器", confirmed=True)
+    response = client.get(reverse("assessments:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not signed_in(client)

@@ -73,10 +73,13 @@ def test_failures_at_the_admin_login_lock_the_application_login(
     UserFactory(username="admin2", is_staff=True, is_superuser=True)
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.screenshot(path=artifacts / "admin-sign-in.png")
     for _ in range(3):
         page.goto(f"{live_server.url}/admin/login/")
         page.locator("#id_username").fill("admin2")
         page.locator("#id_password").fill("wrong")
+        expect(page.get_by_label("动态验证码")).to_be_visible()
         page.locator("#login-form [type=submit]").click()
     expect(page.locator("#locked")).to_contain_text("账号已暂时锁定")
 
