@@ -28,13 +28,13 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         email = request.POST.get("email", "").strip().lower()
-        if not throttle.allow(
-            "password-reset-address",
-            client_address(request) or "",
-            settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
-        ) or not throttle.allow(
+        address = client_address(request) or ""
+        allowed = throttle.allow(
+            "password-reset-address", address, settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+        ) and throttle.allow(
             "password-reset-account", email, settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
-        ):
+        )
+        if not allowed:
             return throttle.too_many_requests(
                 request, retry_after=settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT[1]
             )
