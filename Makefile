@@ -51,6 +51,7 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
 
@@ -58,9 +59,10 @@ bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
-lint: .venv/.synced ## Lint and check formatting
+lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 format: .venv/.synced ## Format the code
 	$(UV) run --frozen ruff check --fix .
