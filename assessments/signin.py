@@ -157,7 +157,7 @@ class TwoFactorRequiredMiddleware:
         if (
             settings.TWO_FACTOR_REQUIRED
             and user.is_authenticated
-            and not user.is_verified()
+            and not user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware adds it
             and needs_second_factor(user)
             and request.path not in {reverse("two_factor"), reverse("logout")}
         ):
