@@ -109,6 +109,7 @@ def test_docker_compose_file_is_valid():
     assert "postgres:15" in result.stdout
 
 
+@pytest.mark.slow
 def test_compose_puts_a_proxy_in_front_that_passes_the_client_address():
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"

@@ -172,7 +172,7 @@ def test_verification_of_a_reopened_table_shows_neither_the_reason_nor_the_signe
     signature = Signature.objects.get(assessment__project__name="宣传费")
     shenhe = user("shenhe")
     Signature.objects.filter(pk=signature.pk).update(signed_by=shenhe)
-    juzhang = get_user_model().objects.get(username="juzhang")
+    juzhang = user("juzhang")
     workflow.reopen_assessment(
         signature.assessment_id, by=juzhang, reason="内部原因：预算科要求改数"
     )

@@ -152,6 +152,7 @@ def test_in_the_demo_a_reviewer_needs_no_second_factor(client, reviewer, setting
     assert client.get(reverse("assessments:list")).status_code == 200
 
 
+@pytest.mark.slow
 def test_two_factor_is_required_in_production_mode_by_default():
     with tempfile.TemporaryDirectory() as var:
         result = run_manage(
