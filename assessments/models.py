@@ -594,22 +594,22 @@ class Comment(models.Model):
         return f"{self.target_label}：{self.text[:20]}"
 
 
-class LoginFailure(models.Model):
-    """A failed sign-in; enough of them within the window lock the account or the address."""
+class ThrottleHit(models.Model):
+    """One request counted against a limit (assessments.throttle); kept for the window only."""
 
-    username = models.CharField(_("用户名"), max_length=150, db_index=True)
-    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    # Set when an administrator unlocks the account; the record itself stays.
-    cleared_at = models.DateTimeField(_("解锁时间"), null=True, blank=True)
+    scope = models.CharField(max_length=40)
+    # SHA-256 of what is counted (an address, an e-mail address): counted, not kept readable.
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["scope", "key", "created_at"], name="throttle_scope_key_time"),
+            models.Index(fields=["scope", "created_at"], name="throttle_scope_time"),
+        ]
 
     def __str__(self):
-        return f"{self.username} @ {self.address}"
+        return f"{self.scope} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Book(models.Model):
