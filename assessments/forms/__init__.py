@@ -5,7 +5,7 @@ render fields as they are: `{{ form.field }}`.
 """
 
 from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
-from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm
+from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from .wizard import (
     FUNDS_INPUT_LINES,
     ActualFormSet,
@@ -40,5 +40,6 @@ __all__ = [
     "TargetFormSet",
     "UploadForm",
     "VerifyForm",
+    "WithdrawForm",
     "target_initial",
 ]

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment
 from assessments.paper import fillable
+from tests.e2e.pages import log_in_to_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,14 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def server(live_server):
     call_command("load_demo", stdout=StringIO())
     return live_server
-
-
-def log_in(page, server, username="tianbao"):
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo2022")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def open_cell(book, key):
@@ -35,7 +28,7 @@ def open_cell(book, key):
 def test_preparer_fills_the_table_offline_and_uploads_it_back(browser, server, artifacts, tmp_path):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.get_by_role("link", name="自评表", exact=True).click()
     page.get_by_role("link", name="宣传费").click()
     page.get_by_role("link", name="复制到新年度").click()

@@ -103,7 +103,7 @@ def test_a_value_that_breaks_a_rule_is_kept_and_shown_as_a_finding(client_in, dr
     sheet = book["绩效自评表"]
     sheet[address(book, row_key(draft, 2, "score"))] = 35  # above its 分值 of 30
     location, page = preview_page(client_in, upload(client_in, draft, book))
-    assert "指标“覆盖率”的得分 35 超出 0 至分值 30.00 的范围。" in page
+    assert "指标“覆盖率”的得分 35 超出 0 至分值 30 的范围。" in page
     client_in.post(location)
     draft.refresh_from_db()
     assert draft.indicators.get(position=2).score == Decimal("35")
@@ -219,7 +219,7 @@ def test_the_command_prints_the_preview_and_saves_only_with_apply(
     output = run_import(path, "--user", "preparer")
     assert "F7 当年财政拨款 · 全年执行数：10000.00 → 9000.00" in output
     assert "H14 指标“覆盖率” · 得分：30 → 35" in output
-    assert "新的错误：第 2 行指标“覆盖率”的得分 35 超出 0 至分值 30.00 的范围。" in output
+    assert "新的错误：第 2 行指标“覆盖率”的得分 35 超出 0 至分值 30 的范围。" in output
     assert "以上修改尚未保存" in output
     assert stored(draft) == before
     output = run_import(path, "--user", "preparer", "--apply")
