@@ -127,3 +127,19 @@ def test_error_pages_speak_chinese_in_every_mode(client, demo, settings, debug):
 def test_an_empty_filter_result_says_that_nothing_matches(client, demo):
     text = login(client, "tianbao").get(LIST, {"q": "没有这样的项目"}).content.decode()
     assert "没有符合筛选条件的自评表" in text
+
+
+def test_a_server_error_in_debug_mode_shows_the_chinese_page_and_is_logged(rf, settings, caplog):
+    from django.contrib.auth.models import AnonymousUser
+
+    from assessments.middleware import ChineseErrorPagesMiddleware
+
+    settings.DEBUG = True
+    request = rf.get("/assessments/1/")
+    request.user = AnonymousUser()
+    middleware = ChineseErrorPagesMiddleware(lambda request: None)
+    response = middleware.process_exception(request, ZeroDivisionError("boom"))
+    assert response.status_code == 500 and "系统出错" in response.content.decode()
+    assert "Internal Server Error: /assessments/1/" in caplog.text
+    settings.DEBUG = False
+    assert middleware.process_exception(request, ZeroDivisionError("boom")) is None

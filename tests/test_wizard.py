@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments import services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, ReportingYear
-from assessments.services import drafts
+from assessments.services import comments, drafts, workflow
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member
 
@@ -386,6 +386,43 @@ def test_resume_goes_to_the_last_saved_step(client, preparer, draft):
     client.force_login(preparer)
     response = client.get(reverse("assessments:wizard", args=[draft.pk]))
     assert response.url == step_url(draft, "actuals")
+
+
+def test_a_returned_table_resumes_at_the_first_step_with_an_open_comment(
+    client, preparer, reviewer, draft
+):
+    Assessment.objects.filter(pk=draft.pk).update(last_step="review")
+    draft.refresh_from_db()
+    workflow.submit_assessment(draft.pk, by=preparer)
+    comments.add_comment(draft.pk, by=reviewer, target="outcome", text="请说明执行率")
+    comments.add_comment(
+        draft.pk, by=reviewer, target="funds.total.executed", text="执行数与决算不符"
+    )
+    workflow.return_assessment(draft.pk, by=reviewer, reason="请按批注修改")
+    client.force_login(preparer)
+    response = client.get(reverse("assessments:wizard", args=[draft.pk]))
+    assert response.url == step_url(draft, "funds")
+    page = client.get(step_url(draft, "goal")).content.decode()
+    # the step bar counts the open comments of each step: one on 项目资金, one on 实际完成
+    assert page.count("1 条批注待答复") == 2
+
+
+def test_the_log_writes_a_grade_in_the_words_of_the_table(client, preparer, unit):
+    assessment = AssessmentFactory(
+        project__unit=unit,
+        indicators=[
+            ("产出指标", "时效指标", "及时性", "及时", "及时", "50", "50"),
+            ("效益指标", "社会效益指标", "覆盖率", ">=95%", "=98%", "30", "30"),
+            ("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "=95%", "10", "10"),
+        ],
+    )
+    client.force_login(preparer)
+    changes = {"0-grade": "partial", "0-score": "38", "0-reason": "部分延迟"}
+    client.post(step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"})
+    edit = AssessmentEvent.objects.filter(
+        assessment=assessment, action=AssessmentEvent.Action.EDIT
+    ).last()
+    assert edit.changes["指标“及时性” · 完成等级"] == ["", "部分达成年度指标并具有一定效果"]
 
 
 # ---------------------------------------------------------------------------

@@ -147,14 +147,19 @@ class FundsForm(StepForm):
         ]
 
 
-class GoalForm(StepForm):
-    goal = TextField(
-        label="预期目标",
+def table_text(label: str, rows: int, help_text: str) -> TextField:
+    """One of the table's long texts (预期目标, 实际完成情况): optional in a draft."""
+    return TextField(
+        label=label,
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
-        help_text="项目年度总体目标，按预算批复时的内容填写。",
+        widget=forms.Textarea(attrs={"rows": rows, "class": "form-control"}),
+        help_text=help_text,
     )
+
+
+class GoalForm(StepForm):
+    goal = table_text("预期目标", 8, "项目年度总体目标，按预算批复时的内容填写。")
     edits = ("goal",)
 
 
@@ -421,11 +426,7 @@ ActualFormSet = forms.formset_factory(ActualRowForm, formset=BaseActualFormSet, 
 
 
 class OutcomeForm(StepForm):
-    outcome = TextField(
-        label="实际完成情况",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        help_text="年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。",
+    outcome = table_text(
+        "实际完成情况", 3, "年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。"
     )
     edits = ("outcome",)
