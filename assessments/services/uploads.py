@@ -206,11 +206,13 @@ def read_amount(value: object, label: str, money_unit: str) -> Decimal | None:
     return rules.parse_decimal(number * factor, what=label)
 
 
+# 分值 and 得分 are stored with three integer digits, as the wizard takes them: a score above
+# its 分值 is stored and reported as a finding.
+POINTS_DIGITS = 3
+
+
 def read_points(value: object, label: str) -> Decimal | None:
-    number = rules.parse_decimal(_number(value), what=label, max_digits=3)
-    if number is not None and number > rules.HUNDRED:
-        raise ValueError(f"{label}不能超过 100。")
-    return number
+    return rules.parse_decimal(_number(value), what=label, max_digits=POINTS_DIGITS)
 
 
 def read_cell(value: object, key: str, money_unit: str) -> str:
