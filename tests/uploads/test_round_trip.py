@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from assessments.models import AssessmentEvent
+from assessments.models import Assessment, AssessmentEvent
 from assessments.paper import fillable
 from assessments.services import drafts
 
@@ -117,6 +117,21 @@ def test_amounts_written_in_wan_yuan_are_converted_to_the_tables_unit(client_in,
     client_in.post(location)
     draft.refresh_from_db()
     assert draft.current_executed == Decimal("9500.00")
+
+
+def test_a_table_kept_in_wan_yuan_is_filled_in_wan_yuan(client_in, draft):
+    Assessment.objects.filter(pk=draft.pk).update(
+        money_unit="万元", current_full_year_budget=Decimal("1.5"), current_executed=None
+    )
+    book = download(client_in, draft)
+    assert book["绩效自评表"]["A5"].value == "项目资金\n（万元）"
+    assert book["绩效自评表"]["E7"].value == Decimal("1.5")
+    book["绩效自评表"]["F7"] = "1.2万元"  # the unit written out: already the table's
+    location, page = preview_page(client_in, upload(client_in, draft, book))
+    assert "1.20" in page
+    client_in.post(location)
+    draft.refresh_from_db()
+    assert draft.current_executed == Decimal("1.20")
 
 
 def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in, draft, preparer):
