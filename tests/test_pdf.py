@@ -13,7 +13,12 @@ from django.utils import timezone
 from assessments import rules
 from assessments.models import Assessment, Indicator
 from assessments.paper import fonts, pdf, printable
-from assessments.paper.official_table import PrintOptions, build_official_table, convert_amount
+from assessments.paper.official_table import (
+    HEAD_COLUMNS,
+    PrintOptions,
+    build_official_table,
+    convert_amount,
+)
 
 from .factories import AssessmentFactory
 from .pdftools import Layout, compact, page_count, pdf_text, with_file
@@ -332,8 +337,9 @@ def test_long_table_paginates_with_the_header_repeated_no_row_split_and_no_text_
 
     # The goal may be taller than a page: read its column alone, page after page.
     page_width, margin = 595.28, 13 / 25.4 * 72
-    column_left = margin + (page_width - 2 * margin) * Decimal("0.085").__float__()
-    column_width = (page_width - 2 * margin) * 0.48
+    head = HEAD_COLUMNS
+    column_left = margin + (page_width - 2 * margin) * head[0] / 100
+    column_width = (page_width - 2 * margin) * sum(head[1:4]) / 100
     column = "".join(
         pdf_text(content, page=page, crop=(int(column_left) + 2, 48, int(column_width) - 4, 740))
         for page in range(1, pages + 1)

@@ -116,6 +116,7 @@ def signed_printable(signature):
         indicators,
         options=PrintOptions.defaults(),
         signatures=signature_block(signature.assessment, signature),
+        paper=True,
     )
     url = verify_url(signature.content_hash)
     return Printable(table, "", signature, url, qr_data_uri(url))
@@ -126,7 +127,8 @@ def printable(assessment, *, options=None):
     signature = assessment.valid_signature()
     if signature is not None:
         return signed_printable(signature)
-    return Printable(build_official_table(assessment, options=options), watermark_for(assessment))
+    table = build_official_table(assessment, options=options, paper=True)
+    return Printable(table, watermark_for(assessment))
 
 
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

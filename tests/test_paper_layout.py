@@ -1,0 +1,187 @@
+"""The official table survives real content: amounts on one line, labels without an orphaned
+character, long reasons as notes, and page counts that stay short. Geometry read with pdfplumber."""
+
+import io
+from decimal import Decimal
+
+import pdfplumber
+import pytest
+
+from assessments import rules
+from assessments.models import Assessment
+from assessments.paper import pdf, printable
+from assessments.paper.official_table import INDICATOR_COLUMNS, column_capacity, label_lines
+
+from .factories import AssessmentFactory
+
+PAGE_WIDTH = 595.28
+MARGIN = 13 / 25.4 * 72
+TABLE_WIDTH = PAGE_WIDTH - 2 * MARGIN
+LARGEST = Decimal("9999999999999.99")  # 13 integer digits: the largest amount the model takes
+
+LEVEL_LABELS = [
+    "产出指标",
+    "效益指标",
+    "满意度指标",
+    "成本指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+    "经济成本指标",
+    "社会成本指标",
+    "生态环境成本指标",
+]
+
+
+def pdf_lines(content):
+    """Every printed line of every page, as text."""
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        return [line["text"] for page in document.pages for line in page.extract_text_lines()]
+
+
+def body_text(content):
+    """The text inside the page margins, pages joined, without the watermark or blanks."""
+    top, bottom = 16 / 25.4 * 72, 18 / 25.4 * 72
+    parts = []
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        for page in document.pages:
+            body = page.crop((0, top, page.width, page.height - bottom))
+            body = body.filter(lambda obj: obj.get("size", 0) < 30)
+            parts.append(body.extract_text())
+    return "".join("".join(parts).split())
+
+
+def column_lines(content, column):
+    """The lines printed inside one indicator column, page by page."""
+    left = MARGIN
+    for name, width in INDICATOR_COLUMNS.items():
+        if name == column:
+            break
+        left += TABLE_WIDTH * width / 100
+    right = left + TABLE_WIDTH * INDICATOR_COLUMNS[column] / 100
+    lines = []
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        for page in document.pages:
+            # Below the indicator header and above the 总分 row.
+            top = max(match["bottom"] for match in page.search("三级指标"))
+            totals = page.search("总分")
+            bottom = totals[0]["top"] if totals else page.height
+            inside = page.crop((left + 1, top + 1, right - 1, bottom - 1), strict=False)
+            lines += [line["text"] for line in inside.extract_text_lines()]
+    return lines
+
+
+def render(assessment):
+    return pdf.render_pdf(printable.printable(assessment))
+
+
+def amounts_of(assessment, grouped=False):
+    return [
+        rules.format_amount(getattr(assessment, f"{line}_{column}"), grouped=grouped)
+        for line in rules.FUND_LINES
+        for column in rules.FUND_COLUMNS
+        if getattr(assessment, f"{line}_{column}") is not None
+    ]
+
+
+def assert_on_one_line(amounts, lines):
+    for amount in amounts:
+        assert any(amount in line for line in lines), f"{amount} is not on one line"
+
+
+def test_every_amount_of_the_demo_tables_prints_on_one_line(demo):
+    for assessment in Assessment.objects.with_tree().filter(year__year=2022):
+        assert_on_one_line(amounts_of(assessment), pdf_lines(render(assessment)))
+
+
+def largest_amounts():
+    values = {}
+    for line in rules.FUND_LINES:
+        for column in rules.FUND_COLUMNS:
+            values[f"{line}_{column}"] = LARGEST
+    return AssessmentFactory(**values)
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["plain", "thousands-separators"])
+def test_thirteen_digit_amounts_print_on_one_line(db, monkeypatch, grouped):
+    assessment = Assessment.objects.with_tree().get(pk=largest_amounts().pk)
+    plain = rules.format_amount
+    monkeypatch.setattr(
+        rules, "format_amount", lambda value, grouped_=grouped, **kw: plain(value, grouped=grouped_)
+    )
+    expected = "9,999,999,999,999.99" if grouped else "9999999999999.99"
+    lines = pdf_lines(render(assessment))
+    assert_on_one_line([expected], lines)
+    # Twelve amounts, each whole: none is cut and continued on the next line.
+    assert sum(line.count(expected) for line in lines) == 12
+
+
+@pytest.mark.parametrize("label", LEVEL_LABELS)
+@pytest.mark.parametrize("column", ["level1", "level2"])
+def test_a_standard_label_is_never_left_with_one_character_on_a_line(label, column):
+    lines = label_lines(label, column_capacity(INDICATOR_COLUMNS[column]))
+    assert "".join(lines) == label
+    assert all(len(part) >= 2 for part in lines), lines
+    assert len(lines) <= 2
+    if len(lines) == 2:
+        assert abs(len(lines[0]) - len(lines[1])) <= 2, lines
+
+
+def test_balanced_breaks_prefer_a_word_boundary():
+    assert label_lines("服务对象满意度指标", 7) == ["服务对象", "满意度指标"]
+    assert label_lines("可持续影响指标", 6) == ["可持续", "影响指标"]
+    assert label_lines("满意度指标", 5) == ["满意度指标"]
+
+
+def every_label_table():
+    groups = [
+        ("产出指标", "数量指标"),
+        ("产出指标", "质量指标"),
+        ("效益指标", "可持续影响指标"),
+        ("效益指标", "经济效益指标"),
+        ("满意度指标", "服务对象满意度指标"),
+        ("成本指标", "生态环境成本指标"),
+    ]
+    rows = [(*group, f"指标{n}", "=1件", "=1件", "15", "15") for n, group in enumerate(groups)]
+    return Assessment.objects.with_tree().get(pk=AssessmentFactory(indicators=rows).pk)
+
+
+def test_printed_labels_have_no_orphaned_character_and_the_reason_header_is_one_line(db):
+    content = render(every_label_table())
+    for column in ("level1", "level2"):
+        lines = [line.replace(" ", "") for line in column_lines(content, column)]
+        assert lines, column
+        assert all(len(line) >= 2 for line in lines), (column, lines)
+    assert any("偏差原因分析及改进措施" in line.replace(" ", "") for line in pdf_lines(content))
+
+
+def reasons_table(count=30, length=600):
+    """`count` indicators, each with a `length`-character 偏差原因分析及改进措施."""
+    rows = [
+        ("产出指标", "数量指标", f"指标{n:02d}：宣传资料发放数量", ">=100件", "=90件", "3", "2.7")
+        for n in range(1, count + 1)
+    ]
+    assessment = AssessmentFactory(indicators=rows)
+    for row in assessment.indicators.all():
+        sentence = f"原因{row.position:02d}：受疫情影响部分宣传活动延期举办，下一年度将提前安排。"
+        row.reason = (sentence * (length // len(sentence) + 1))[:length]
+        row.save(update_fields=["reason"])
+    return Assessment.objects.with_tree().get(pk=assessment.pk)
+
+
+def test_thirty_long_reasons_print_as_notes_in_a_third_of_the_pages(db, tmp_path):
+    from .pdftools import page_count
+
+    assessment = reasons_table()
+    content = render(assessment)
+    # One row a page, as the reason column once printed them, made 32 pages.
+    assert page_count(content, tmp_path) <= 32 // 3
+    text = body_text(content)
+    for row in assessment.indicators.all():
+        assert f"注{row.position}：" in text
+        assert row.reason in text, f"reason {row.position} lost"
