@@ -13,6 +13,7 @@ from assessments.paper import pdf, printable
 from assessments.paper.official_table import INDICATOR_COLUMNS, column_capacity, label_lines
 
 from .factories import AssessmentFactory
+from .pdftools import body_text, page_count
 
 PAGE_WIDTH = 595.28
 MARGIN = 13 / 25.4 * 72
@@ -44,20 +45,13 @@ def pdf_lines(content):
         return [line["text"] for page in document.pages for line in page.extract_text_lines()]
 
 
-def body_text(content):
-    """The text inside the page margins, pages joined, without the watermark or blanks."""
-    top, bottom = 16 / 25.4 * 72, 18 / 25.4 * 72
-    parts = []
-    with pdfplumber.open(io.BytesIO(content)) as document:
-        for page in document.pages:
-            body = page.crop((0, top, page.width, page.height - bottom))
-            body = body.filter(lambda obj: obj.get("size", 0) < 30)
-            parts.append(body.extract_text())
-    return "".join("".join(parts).split())
-
-
 def column_lines(content, column):
-    """The lines printed inside one indicator column, page by page."""
+    """The lines printed inside one indicator column, all pages."""
+    return [line for page in column_pages(content, column) for line in page]
+
+
+def column_pages(content, column):
+    """The lines printed inside one indicator column, a list for each page."""
     left = MARGIN
     for name, width in INDICATOR_COLUMNS.items():
         if name == column:
@@ -68,11 +62,15 @@ def column_lines(content, column):
     with pdfplumber.open(io.BytesIO(content)) as document:
         for page in document.pages:
             # Below the indicator header and above the 总分 row.
-            top = max(match["bottom"] for match in page.search("三级指标"))
+            headers = page.search("三级指标")
+            if not headers:  # a page of notes
+                lines.append([])
+                continue
+            top = headers[0]["bottom"]
             totals = page.search("总分")
             bottom = totals[0]["top"] if totals else page.height
             inside = page.crop((left + 1, top + 1, right - 1, bottom - 1), strict=False)
-            lines += [line["text"] for line in inside.extract_text_lines()]
+            lines.append([line["text"].replace(" ", "") for line in inside.extract_text_lines()])
     return lines
 
 
@@ -154,7 +152,7 @@ def every_label_table():
 def test_printed_labels_have_no_orphaned_character_and_the_reason_header_is_one_line(db):
     content = render(every_label_table())
     for column in ("level1", "level2"):
-        lines = [line.replace(" ", "") for line in column_lines(content, column)]
+        lines = column_lines(content, column)
         assert lines, column
         assert all(len(line) >= 2 for line in lines), (column, lines)
     assert any("偏差原因分析及改进措施" in line.replace(" ", "") for line in pdf_lines(content))
@@ -175,13 +173,80 @@ def reasons_table(count=30, length=600):
 
 
 def test_thirty_long_reasons_print_as_notes_in_a_third_of_the_pages(db, tmp_path):
-    from .pdftools import page_count
-
     assessment = reasons_table()
     content = render(assessment)
     # One row a page, as the reason column once printed them, made 32 pages.
     assert page_count(content, tmp_path) <= 32 // 3
     text = body_text(content)
     for row in assessment.indicators.all():
-        assert f"注{row.position}：" in text
-        assert row.reason in text, f"reason {row.position} lost"
+        assert f"注{row.position}（数量指标·{row.name}·偏差原因分析及改进措施）：{row.reason}" in text
+
+
+def page_texts(content):
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        return ["".join((page.extract_text() or "").split()) for page in document.pages]
+
+
+def assert_breaks_read_well(content, assessment):
+    """Every page after a break inside a group repeats the group's labels with （续）; the
+    signature lines stand on the page of the 总分 row, beside at least one indicator row;
+    every page's table is closed by a rule across its whole width."""
+    indicators = list(assessment.indicators.order_by("position"))
+    names = column_pages(content, "name")
+    level1, level2 = column_pages(content, "level1"), column_pages(content, "level2")
+    texts = page_texts(content)
+    previous = None
+    for page, lines in enumerate(names):
+        numbers = [int(line[2:4]) for line in lines if line.startswith("指标")]
+        if numbers and previous is not None:
+            first, last = indicators[numbers[0] - 1], indicators[previous - 1]
+            if first.level1 == last.level1:
+                assert f"{first.level1}（续）" in "".join(level1[page]), (page, level1[page])
+            if (first.level1, first.level2) == (last.level1, last.level2):
+                assert f"{first.level2}（续）" in "".join(level2[page]), (page, level2[page])
+        if numbers:
+            previous = numbers[-1]
+        if "填报人" in texts[page]:
+            assert "总分" in texts[page], f"page {page + 1}: signatures without the 总分 row"
+        if "总分" in texts[page]:
+            assert numbers, f"page {page + 1}: the 总分 row without an indicator row"
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        for page in document.pages:
+            rules_ = [e for e in page.lines if abs(e["top"] - e["bottom"]) < 1]
+            verticals = [e for e in page.lines if abs(e["x0"] - e["x1"]) < 1]
+            if not verticals:
+                continue
+            foot = max(e["bottom"] for e in verticals)
+            closing = [e for e in rules_ if abs(e["top"] - foot) < 1.5]
+            assert closing, f"page {page.page_number}: the table is left open at its foot"
+            assert min(e["x0"] for e in closing) <= MARGIN + 1
+            assert max(e["x1"] for e in closing) >= MARGIN + TABLE_WIDTH - 1
+
+
+def test_thirty_long_reasons_break_between_groups_that_say_they_go_on(db):
+    assessment = reasons_table()
+    content = render(assessment)
+    assert len(page_texts(content)) > 1
+    assert_breaks_read_well(content, assessment)
+
+
+def long_goal_table():
+    from .test_pdf import long_assessment
+
+    return long_assessment()
+
+
+def test_forty_indicators_and_a_long_goal_break_well_and_keep_the_goal(db):
+    assessment = long_goal_table()
+    content = render(assessment)
+    assert len(page_texts(content)) >= 3
+    assert_breaks_read_well(content, assessment)
+    assert "（预期目标）：" + assessment.goal in body_text(content)
+
+
+def test_a_signed_table_never_leaves_its_signature_lines_or_signed_block_alone(demo):
+    for assessment in Assessment.objects.with_tree().filter(year__year=2022):
+        texts = page_texts(render(assessment))
+        for number, text in enumerate(texts, start=1):
+            if "填报人" in text or "签发版" in text:
+                assert "总分" in text, f"{assessment}: page {number} without the 总分 row"

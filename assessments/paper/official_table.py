@@ -10,13 +10,21 @@ from django.utils import timezone
 from .. import rules
 from ..models import Assessment, AssessmentEvent
 
-# A row is kept whole on one page unless one of its texts is this long: such a row may be
-# taller than a page and has to continue on the next one.
+# On paper a text longer than this prints after the table as a numbered note (注1, 注2 …),
+# full width, and its cell refers to it: in its column it would make the row pages tall, and
+# a row split over a page break leaves its cells open. So no row is taller than a page and
+# every break falls between rows.
 LONG_TEXT = 500
-
-# A 偏差原因 longer than this prints after the table as a numbered note (注1, 注2 …), full
-# width, and its cell refers to it: in the reason column it would make the row a page tall.
+# The reason column is narrow: a 偏差原因 this long would make its row a third of a page.
 NOTE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    label: str
+    text: str
+
 
 # Column widths in percent of the table's width. The funds block has its own grid: each
 # amount column holds 13 integer digits, two decimals and thousands separators on one line
@@ -39,6 +47,8 @@ INDICATOR_COLUMNS = {
 PAGE_WIDTH_MM = 184
 CELL_PADDING_MM = 1.6
 EM_MM = 9 * 25.4 / 72
+
+CONTINUED = "（续）"
 
 # A label that needs two lines breaks before one of these words where it can.
 BREAK_BEFORE = ("满意度", "指标", "影响", "效益", "成本", "对象")
@@ -194,6 +204,7 @@ class IndicatorLine:
     level1_continued: bool = False
     level2_continued: bool = False
     note: int | None = None  # the number of the note that holds the reason
+    name_note: int | None = None  # the number of the note that holds the 三级指标
     # A page break is forced before this row, to keep it with the 总分 row.
     break_before: bool = False
     findings: list = field(default_factory=list)
@@ -201,11 +212,6 @@ class IndicatorLine:
     @property
     def is_empty_level2(self):
         return self.index is None
-
-    @property
-    def may_split(self):
-        reason = 0 if self.note else len(self.indicator.reason)
-        return reason > LONG_TEXT or len(self.indicator.name) > LONG_TEXT
 
     @property
     def where(self):
@@ -228,9 +234,12 @@ class IndicatorLine:
         return self._label(self.indicator.level2, "level2", self.level2_continued)
 
     def _label(self, text, column, continued):
-        if continued:
-            text = f"{text}（续）"
-        return label_lines(text, column_capacity(INDICATOR_COLUMNS[column]))
+        capacity = column_capacity(INDICATOR_COLUMNS[column])
+        if not continued:
+            return label_lines(text, capacity)
+        if len(text) + len(CONTINUED) <= capacity:
+            return [text + CONTINUED]
+        return [*label_lines(text, capacity), CONTINUED]
 
 
 @dataclass
@@ -268,10 +277,10 @@ class OfficialTable:
     def indicator_columns(self):
         return list(INDICATOR_COLUMNS.values())
 
-    @property
-    def notes(self):
-        """The long reasons printed after the table, as (number, line)."""
-        return [(line.note, line) for line in self.lines if line.note]
+    # Long texts printed after the table (paper only), and the notes of the goal row.
+    notes: list = field(default_factory=list)
+    goal_note: int | None = None
+    outcome_note: int | None = None
 
     def paginate(self, page_starts, break_before=None):
         """Lay the groups out again for pages that start at these rows (indexes into lines).
@@ -301,10 +310,6 @@ class OfficialTable:
             ("总分", evaluation.total_score),
             ("等级", evaluation.grade),
         ]
-
-    @property
-    def goal_may_split(self):
-        return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
 
     def severity_at(self, where):
         found = self.findings_by_where.get(where, [])
@@ -398,12 +403,8 @@ def build_official_table(
     if options.show_empty_level2:
         lines = with_empty_level2(lines, rules.get_rule_set(assessment.year.rule_set))
     group_spans(lines)
-    notes = 0
     for line in lines:
         line.findings = findings_by_where.get(line.where, [])
-        if paper and not line.is_empty_level2 and len(line.indicator.reason) > NOTE_LENGTH:
-            notes += 1
-            line.note = notes
     money_unit = options.money_unit or assessment.money_unit
     funds = [
         FundsRow(
@@ -423,7 +424,7 @@ def build_official_table(
     ]
     if options.signature_block and signatures is None:
         signatures = signature_block(assessment)
-    return OfficialTable(
+    table = OfficialTable(
         assessment,
         evaluation,
         funds,
@@ -434,3 +435,27 @@ def build_official_table(
         signatures=signatures if options.signature_block else None,
         indicators=indicators,
     )
+    if paper:
+        add_notes(table)
+    return table
+
+
+def add_notes(table: OfficialTable) -> None:
+    """Move the long texts of the table into numbered notes after it."""
+
+    def note(label, text, limit):
+        if len(text) <= limit:
+            return None
+        table.notes.append(Note(len(table.notes) + 1, label, text))
+        return len(table.notes)
+
+    a = table.assessment
+    table.goal_note = note("预期目标", a.goal, LONG_TEXT)
+    table.outcome_note = note("实际完成情况", a.outcome, LONG_TEXT)
+    for line in table.lines:
+        if line.is_empty_level2:
+            continue
+        row = line.indicator
+        line.name_note = note(f"{row.level2} · 三级指标", row.name, LONG_TEXT)
+        name = row.name if line.name_note is None else f"注{line.name_note}所列指标"
+        line.note = note(f"{row.level2} · {name} · 偏差原因分析及改进措施", row.reason, NOTE_LENGTH)

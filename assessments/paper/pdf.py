@@ -9,7 +9,9 @@ import logging
 import mimetypes
 import re
 import ssl
+from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -142,8 +144,78 @@ def sheet_html(item, *, first_page=1):
     return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
+@dataclass
+class PageContent:
+    """What a laid-out page holds: the indicator rows (indexes into the table's lines) and
+    the closing parts (total, signatures, notes, signed)."""
+
+    lines: list = field(default_factory=list)
+    parts: set = field(default_factory=set)
+
+
+def page_contents(document) -> list[PageContent]:
+    pages = []
+    for page in document.pages:
+        content = PageContent()
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or not hasattr(element, "get"):
+                continue
+            line = element.get("data-line") if box.element_tag == "tr" else None
+            if line is not None and int(line) not in content.lines:
+                content.lines.append(int(line))
+            if part := element.get("data-part"):
+                content.parts.add(part)
+        pages.append(content)
+    return pages
+
+
+def page_plan(pages: list[PageContent], table) -> tuple[frozenset, int | None]:
+    """Where the pages start in the indicator rows, and the row to break before, if any.
+
+    A page that starts with a new row (not the rest of a row split over the break) starts
+    its groups again. The 总分 row, the signature lines and (before any notes) the signed
+    block stand on one page with at least one indicator row: when they do not, the break
+    moves up one row.
+    """
+    starts = set()
+    for previous, page in pairwise(pages):
+        if page.lines and page.lines[0] not in previous.lines:
+            starts.add(page.lines[0])
+    closing = {"total"}
+    if table.signatures is not None:
+        closing.add("signatures")
+    if not table.notes:
+        closing.add("signed")
+    total_page = next((page for page in pages if "total" in page.parts), None)
+    present = set().union(*(page.parts for page in pages)) & closing
+    kept = total_page is not None and total_page.lines and present <= total_page.parts
+    if kept or not table.lines:
+        return frozenset(starts), table.break_before
+    last = len(table.lines) - 1
+    break_before = last if table.break_before is None else table.break_before - 1
+    return frozenset(starts), max(break_before, 0)
+
+
+# A table whose breaks move lays out again; after this many layouts the last one stands.
+LAYOUTS = 4
+
+
+def lay_out(item, *, first_page=1):
+    """The table's document, laid out again until its groups and closing rows suit the breaks."""
+    table = item.table
+    document = render_document(sheet_html(item, first_page=first_page))
+    for _ in range(LAYOUTS - 1):
+        starts, break_before = page_plan(page_contents(document), table)
+        if starts == table.page_starts and break_before == table.break_before:
+            break
+        table.paginate(starts, break_before)
+        document = render_document(sheet_html(item, first_page=first_page))
+    return document
+
+
 def render_pdf(item):
-    return render_document(sheet_html(item)).write_pdf()
+    return lay_out(item).write_pdf()
 
 
 def store_signed_pdf(signature):
@@ -222,7 +294,7 @@ def render_book(assessments, *, organisation, year, progress=None, generated_at=
     try:
         for done, entry in enumerate(entries, start=1):
             entry.first_page = page
-            document = render_document(sheet_html(entry.item, first_page=page))
+            document = lay_out(entry.item, first_page=page)
             documents.append(document)
             page += len(document.pages)
             # The laid-out pages are kept to the end: out of the garbage collector's sight,
