@@ -1,7 +1,7 @@
 """The official table as rows and cells, shared by the detail page, the preview and the PDF."""
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -115,13 +115,22 @@ class PrintOptions:
     signature_block: bool = True
 
     @classmethod
-    def defaults(cls):
+    def defaults(cls) -> "PrintOptions":
         configured = getattr(settings, "OFFICIAL_TABLE_PRINT", {})
         return cls(
             show_empty_level2=configured.get("SHOW_EMPTY_LEVEL2", cls.show_empty_level2),
             money_unit=configured.get("MONEY_UNIT", cls.money_unit),
             signature_block=configured.get("SIGNATURE_BLOCK", cls.signature_block),
         )
+
+    @classmethod
+    def of(cls, chosen: dict | None) -> "PrintOptions":
+        """A table's settings (Assessment.print_options); what it leaves out is the default."""
+        names = {f.name for f in fields(cls)}
+        return replace(cls.defaults(), **{k: v for k, v in (chosen or {}).items() if k in names})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def convert_amount(value, from_unit, to_unit):

@@ -114,7 +114,8 @@ def signed_printable(signature):
     table = build_official_table(
         assessment,
         indicators,
-        options=PrintOptions.defaults(),
+        # A snapshot signed before tables kept their own settings has none: the defaults.
+        options=PrintOptions.of(assessment.print_options),
         signatures=signature_block(signature.assessment, signature),
         paper=True,
     )
@@ -127,6 +128,7 @@ def printable(assessment, *, options=None):
     signature = assessment.valid_signature()
     if signature is not None:
         return signed_printable(signature)
+    options = options or PrintOptions.of(assessment.print_options)
     table = build_official_table(assessment, options=options, paper=True)
     return Printable(table, watermark_for(assessment))
 
