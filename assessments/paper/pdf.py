@@ -4,7 +4,6 @@ A signed version is rendered once, right after the sign-off: later downloads ser
 file byte for byte. WeasyPrint is heavy to import; only what renders imports this module.
 """
 
-import gc
 import logging
 import mimetypes
 import re
@@ -26,7 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Signature
-from . import fonts
+from . import binding, fonts, pool
 from .books import BookEntry, front_html
 from .printable import pdf_filename, printable, signed_printable
 
@@ -254,17 +253,72 @@ def stored_signed_pdf(signature):
     return signature.pdf
 
 
+def table_pdfs(assessments, *, progress=None) -> list[bytes]:
+    """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
+    others laid out several at a time (paper.pool); `progress(done, total)` as they come."""
+    total = len(assessments)
+    contents = [None] * total
+    waiting = []
+    done = 0
+    for index, assessment in enumerate(assessments):
+        signature = assessment.valid_signature()
+        if signature is None:
+            waiting.append(index)
+            continue
+        with stored_signed_pdf(signature).open("rb") as stored:
+            contents[index] = stored.read()
+        done += 1
+        if progress:
+            progress(done, total)
+    signed = done
+
+    def laid_out(count, _):
+        if progress:
+            progress(signed + count, total)
+
+    items = [printable(assessments[index]) for index in waiting]
+    for index, content in zip(waiting, pool.lay_out_many(items, progress=laid_out), strict=True):
+        contents[index] = content
+    return contents
+
+
+STAMP_CSS = """
+@page { size: A4 portrait; margin: 16mm 13mm 18mm;
+  @bottom-left { content: "合订本第 " counter(page) " 页";
+    font-family: "Noto Serif CJK SC GB2312", "Noto Serif CJK SC", serif; font-size: 8pt; } }
+section { break-after: page; }
+"""
+
+
+@cache
+def stamp_stylesheet():
+    return CSS(
+        string=fonts.font_face_rules() + STAMP_CSS,
+        base_url=BASE_URL,
+        url_fetcher=StaticFilesURLFetcher(),
+        font_config=font_config(),
+    )
+
+
+def page_stamps(count: int) -> bytes:
+    """`count` blank pages, each with its book page number only."""
+    html = "<section></section>" * (count - 1) + "<div></div>"
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).write_pdf(
+        font_config=font_config(), stylesheets=[stamp_stylesheet()]
+    )
+
+
 def render_book(assessments, *, organisation, year, progress=None, generated_at=None):
     """One PDF: cover, contents, summary, then every table, each on its own pages.
 
-    Each table is laid out as a document of its own (so progress can be reported table by
-    table and each keeps its own watermark); the pages are then written as one PDF, which
-    subsets the fonts once.
+    A signed table is bound from its stored signed copy, page for page; the others are laid
+    out, several at a time. The book's page numbers, which the contents list, are laid over
+    every page but the cover.
     """
     generated_at = generated_at or timezone.now()
     title = f"{year} 年度财政项目支出绩效自评表"
+    contents = table_pdfs(assessments, progress=progress)
     entries = [BookEntry(printable(assessment)) for assessment in assessments]
-    total = len(entries)
 
     def front(summary_page):
         return render_document(
@@ -289,24 +343,12 @@ def render_book(assessments, *, organisation, year, progress=None, generated_at=
         for number, page in enumerate(provisional.pages, start=1)
         if any(label == "汇总表" for _, label, _, _ in page.bookmarks)
     )
-    documents = []
     page = front_pages + 1
-    try:
-        for done, entry in enumerate(entries, start=1):
-            entry.first_page = page
-            document = lay_out(entry.item, first_page=page)
-            documents.append(document)
-            page += len(document.pages)
-            # The laid-out pages are kept to the end: out of the garbage collector's sight,
-            # they are not walked again by every collection while the next tables are laid
-            # out (a quarter of a large book's time).
-            gc.freeze()
-            if progress:
-                progress(done, total)
-    finally:
-        gc.unfreeze()
+    for entry, content in zip(entries, contents, strict=True):
+        entry.first_page = page
+        page += binding.page_count(content)
     front_document = front(summary_page)
     if len(front_document.pages) != front_pages:
         raise RuntimeError("目录页数在填入页码后发生变化。")
-    pages = [*front_document.pages, *(p for document in documents for p in document.pages)]
-    return front_document.copy(pages).write_pdf()
+    titles = [f"{a.year.year} {a.project.name}" for a in assessments]
+    return binding.bind(front_document.write_pdf(), contents, titles, page_stamps(page - 1))
