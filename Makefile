@@ -14,7 +14,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # What only the benchmark needs (not CI): LibreOffice as the yardstick.
 BENCH_PACKAGES := libreoffice-calc-nogui
 
-.PHONY: help system-packages bench-packages install fonts run demo test lint format clean bench-pdf
+.PHONY: help system-packages bench-packages install fonts run demo test test-fast lint format clean bench-pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,16 +58,21 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
+
+test-fast: .venv/.synced ## Run the tests not marked slow (about a minute)
+	$(UV) run --frozen pytest -m "not slow"
 
 bench-pdf: install bench-packages ## Time PDF paths side by side with LibreOffice (one process) and Chromium
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
-lint: .venv/.synced ## Lint and check formatting
+lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 format: .venv/.synced ## Format the code
 	$(UV) run --frozen ruff check --fix .

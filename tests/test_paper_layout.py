@@ -179,7 +179,8 @@ def test_thirty_long_reasons_print_as_notes_in_a_third_of_the_pages(db, tmp_path
     assert page_count(content, tmp_path) <= 32 // 3
     text = body_text(content)
     for row in assessment.indicators.all():
-        assert f"注{row.position}（数量指标·{row.name}·偏差原因分析及改进措施）：{row.reason}" in text
+        label = f"数量指标·{row.name}·偏差原因分析及改进措施"
+        assert f"注{row.position}（{label}）：{row.reason}" in text
 
 
 def page_texts(content):

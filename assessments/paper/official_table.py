@@ -1,14 +1,18 @@
 """The official table as rows and cells, shared by the detail page, the preview and the PDF."""
 
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
 from decimal import Decimal
+from typing import Self, overload
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .. import rules
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Indicator, Signature
 
 # On paper a text longer than this prints after the table as a numbered note (注1, 注2 …),
 # full width, and its cell refers to it: in its column it would make the row pages tall, and
@@ -74,7 +78,7 @@ def label_lines(text: str, capacity: int) -> list[str]:
     if not candidates:
         return [text]
 
-    def badness(cut):
+    def badness(cut: int) -> tuple[bool, bool, int]:
         at_word = any(text.startswith(word, cut) for word in BREAK_BEFORE)
         return (abs(len(text) - 2 * cut) > 2, not at_word, abs(len(text) - 2 * cut))
 
@@ -115,7 +119,7 @@ class PrintOptions:
     signature_block: bool = True
 
     @classmethod
-    def defaults(cls) -> "PrintOptions":
+    def defaults(cls) -> Self:
         configured = getattr(settings, "OFFICIAL_TABLE_PRINT", {})
         return cls(
             show_empty_level2=configured.get("SHOW_EMPTY_LEVEL2", cls.show_empty_level2),
@@ -124,7 +128,7 @@ class PrintOptions:
         )
 
     @classmethod
-    def of(cls, chosen: dict | None) -> "PrintOptions":
+    def of(cls, chosen: dict | None) -> Self:
         """A table's settings (Assessment.print_options); what it leaves out is the default."""
         names = {f.name for f in fields(cls)}
         return replace(cls.defaults(), **{k: v for k, v in (chosen or {}).items() if k in names})
@@ -133,7 +137,13 @@ class PrintOptions:
         return asdict(self)
 
 
-def convert_amount(value, from_unit, to_unit):
+@overload
+def convert_amount(value: Decimal, from_unit: str, to_unit: str) -> Decimal: ...
+@overload
+def convert_amount(value: None, from_unit: str, to_unit: str) -> None: ...
+@overload
+def convert_amount(value: Decimal | None, from_unit: str, to_unit: str) -> Decimal | None: ...
+def convert_amount(value: Decimal | None, from_unit: str, to_unit: str) -> Decimal | None:
     """An amount in another money unit, two decimals rounded half up; blank stays blank."""
     if value is None or from_unit == to_unit:
         return value
@@ -170,16 +180,16 @@ class SignatureBlock:
     reviewer: Person | None = None
 
 
-def chinese_date(moment):
+def chinese_date(moment: datetime) -> str:
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def display_name(user):
+def display_name(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def signature_block(assessment, signature=None):
+def signature_block(assessment: Assessment, signature: Signature | None = None) -> SignatureBlock:
     """The 填报人 who last submitted the table and the 审核人 of its valid signature.
 
     For a signed version the submission before the signing counts, so that a later
@@ -203,9 +213,9 @@ def signature_block(assessment, signature=None):
 
 @dataclass
 class IndicatorLine:
-    index: int
-    indicator: object
-    result: rules.IndicatorResult
+    index: int | None  # None: an empty 二级 row
+    indicator: Indicator | EmptyLevel2
+    result: rules.IndicatorResult | None
     level1_rowspan: int = 0  # 0: the cell is covered by the one above
     level2_rowspan: int = 0
     block_rowspan: int = 0
@@ -216,33 +226,33 @@ class IndicatorLine:
     name_note: int | None = None  # the number of the note that holds the 三级指标
     # A page break is forced before this row, to keep it with the 总分 row.
     break_before: bool = False
-    findings: list = field(default_factory=list)
+    findings: list[rules.Finding] = field(default_factory=list)
 
     @property
-    def is_empty_level2(self):
+    def is_empty_level2(self) -> bool:
         return self.index is None
 
     @property
-    def where(self):
+    def where(self) -> str:
         return "" if self.index is None else f"indicators[{self.index}]"
 
     @property
-    def target(self):
+    def target(self) -> str:
         return printed_value(self.indicator.target)
 
     @property
-    def actual(self):
+    def actual(self) -> str:
         return printed_value(self.indicator.actual)
 
     @property
-    def level1_label(self):
+    def level1_label(self) -> list[str]:
         return self._label(self.indicator.level1, "level1", self.level1_continued)
 
     @property
-    def level2_label(self):
+    def level2_label(self) -> list[str]:
         return self._label(self.indicator.level2, "level2", self.level2_continued)
 
-    def _label(self, text, column, continued):
+    def _label(self, text: str, column: str, continued: bool) -> list[str]:
         capacity = column_capacity(INDICATOR_COLUMNS[column])
         if not continued:
             return label_lines(text, capacity)
@@ -258,32 +268,32 @@ class FundsRow:
     values: rules.FundsLine
     is_total: bool
 
-    def cell(self, column):
+    def cell(self, column: str) -> str:
         return rules.format_amount(getattr(self.values, column))
 
 
 @dataclass
 class OfficialTable:
-    assessment: object
+    assessment: Assessment
     evaluation: rules.Evaluation
-    funds: list
-    lines: list
-    findings_by_where: dict
+    funds: list[FundsRow]
+    lines: list[IndicatorLine]
+    findings_by_where: dict[str, list[rules.Finding]]
     options: PrintOptions = field(default_factory=PrintOptions)
     money_unit: str = Assessment.MoneyUnit.YUAN
     signatures: SignatureBlock | None = None
     # The indicator rows in their stored order, as the table was built from them.
-    indicators: list = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
     # Where the pages of the last layout started and where a break is forced: see paginate().
     page_starts: frozenset = frozenset()
     break_before: int | None = None
 
     @property
-    def head_columns(self):
+    def head_columns(self) -> tuple[float, ...]:
         return HEAD_COLUMNS
 
     @property
-    def indicator_columns(self):
+    def indicator_columns(self) -> list[float]:
         return list(INDICATOR_COLUMNS.values())
 
     # Long texts printed after the table (paper only), and the notes of the goal row.
@@ -291,7 +301,7 @@ class OfficialTable:
     goal_note: int | None = None
     outcome_note: int | None = None
 
-    def paginate(self, page_starts, break_before=None):
+    def paginate(self, page_starts: Iterable[int], break_before: int | None = None) -> None:
         """Lay the groups out again for pages that start at these rows (indexes into lines).
 
         Every merged cell ends at a page's foot, so its border closes there, and a group
@@ -304,11 +314,11 @@ class OfficialTable:
             line.break_before = number == break_before
 
     @property
-    def findings(self):
+    def findings(self) -> list[rules.Finding]:
         return self.evaluation.findings
 
     @property
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, str | Decimal]]:
         """The figures the detail page shows above the table, as (label, value)."""
         a, evaluation = self.assessment, self.evaluation
         return [
@@ -320,14 +330,18 @@ class OfficialTable:
             ("等级", evaluation.grade),
         ]
 
-    def severity_at(self, where):
+    def severity_at(self, where: str) -> str:
         found = self.findings_by_where.get(where, [])
         if any(f.severity == rules.ERROR for f in found):
             return rules.ERROR
         return rules.WARNING if found else ""
 
 
-def _runs(lines, same, page_starts):
+def _runs(
+    lines: list["IndicatorLine"],
+    same: Callable[["IndicatorLine", "IndicatorLine"], bool],
+    page_starts: frozenset,
+) -> Iterator[tuple[int, int]]:
     """(start, stop) of the runs of rows that `same` groups, cut where a page starts."""
     start = 0
     while start < len(lines):
@@ -338,17 +352,19 @@ def _runs(lines, same, page_starts):
         start = stop
 
 
-def group_spans(lines, page_starts=frozenset()):
+def group_spans(
+    lines: list[IndicatorLine], page_starts: frozenset = frozenset()
+) -> list[IndicatorLine]:
     """Merge 一级 cells over consecutive rows, and 二级 cells within each 一级 run.
 
     A run is cut where a page starts (`page_starts`: indexes into lines); the part on the
     next page repeats the label, marked as continued.
     """
 
-    def level1(a, b):
+    def level1(a: IndicatorLine, b: IndicatorLine) -> bool:
         return a.indicator.level1 == b.indicator.level1
 
-    def level2(a, b):
+    def level2(a: IndicatorLine, b: IndicatorLine) -> bool:
         return level1(a, b) and a.indicator.level2 == b.indicator.level2
 
     for line in lines:
@@ -366,18 +382,18 @@ def group_spans(lines, page_starts=frozenset()):
     return lines
 
 
-def with_empty_level2(lines, rule_set):
+def with_empty_level2(lines: list[IndicatorLine], rule_set: rules.RuleSet) -> list[IndicatorLine]:
     """Every 二级 of the rule set in its order, the empty ones as rows of their own.
 
     Indicators keep their order within a 二级; 一级 and 二级 outside the rule set follow
     in the order they were entered, so nothing entered is ever left out.
     """
-    groups = {}
+    groups: dict[str, dict[str, list[IndicatorLine]]] = {}
     for line in lines:
         groups.setdefault(line.indicator.level1, {}).setdefault(line.indicator.level2, []).append(
             line
         )
-    ordered = []
+    ordered: list[IndicatorLine] = []
     level1s = list(rule_set.taxonomy) + [key for key in groups if key not in rule_set.taxonomy]
     for level1 in level1s:
         entered = groups.get(level1, {})
@@ -389,8 +405,13 @@ def with_empty_level2(lines, rule_set):
 
 
 def build_official_table(
-    assessment, indicators=None, *, options=None, signatures=None, paper=False
-):
+    assessment: Assessment,
+    indicators: list[Indicator] | None = None,
+    *,
+    options: PrintOptions | None = None,
+    signatures: SignatureBlock | None = None,
+    paper: bool = False,
+) -> OfficialTable:
     """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log.
 
     On `paper`, long reasons print as notes after the table; a screen shows them in place.
@@ -399,7 +420,7 @@ def build_official_table(
     if indicators is None:
         indicators = list(assessment.indicators.all())
     evaluation = rules.evaluate(assessment.rules_input(indicators))
-    findings_by_where = {}
+    findings_by_where: dict[str, list[rules.Finding]] = {}
     for finding in evaluation.findings:
         findings_by_where.setdefault(finding.where, []).append(finding)
         # A finding on one cell of an indicator row also marks the row.
@@ -452,7 +473,7 @@ def build_official_table(
 def add_notes(table: OfficialTable) -> None:
     """Move the long texts of the table into numbered notes after it."""
 
-    def note(label, text, limit):
+    def note(label: str, text: str, limit: int) -> int | None:
         if len(text) <= limit:
             return None
         table.notes.append(Note(len(table.notes) + 1, label, text))

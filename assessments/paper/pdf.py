@@ -8,26 +8,34 @@ import logging
 import mimetypes
 import re
 import ssl
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..models import Signature
+from ..models import Assessment, Signature
 from . import binding, fonts, pool
 from .books import BookEntry, front_html
-from .printable import pdf_filename, printable, signed_printable
+from .official_table import OfficialTable
+from .printable import Printable, pdf_filename, printable, signed_printable
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +54,7 @@ class StaticFilesURLFetcher(URLFetcher):
     second wall: file://, http(s):// and any other address fetch nothing.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         # No address it allows goes over the network: a bare TLS context saves loading the
         # system's certificates on every render.
         super().__init__(
@@ -56,7 +64,7 @@ class StaticFilesURLFetcher(URLFetcher):
             ssl_context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
         )
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         path = static_file_for(url) or fonts.allowed_file(url)
@@ -67,14 +75,14 @@ class StaticFilesURLFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def _inside(path, root):
+def _inside(path: str | Path, root: str | Path) -> bool:
     try:
         return Path(path).resolve().is_relative_to(Path(root).resolve())
     except (OSError, ValueError):
         return False
 
 
-def static_file_for(url):
+def static_file_for(url: str) -> Path | None:
     """The file a /static/ address names, if it is one of the project's static files."""
     parts = urlsplit(url)
     prefix = "/" + settings.STATIC_URL.strip("/") + "/"
@@ -104,7 +112,7 @@ def static_file_for(url):
 
 
 @cache
-def font_config():
+def font_config() -> FontConfiguration:
     """One font configuration for every render: fonts are looked up once per process."""
     return FontConfiguration()
 
@@ -117,9 +125,10 @@ STYLESHEET = "css/official-print.css"
 
 
 @cache
-def official_stylesheet():
+def official_stylesheet() -> CSS:
     """The paper stylesheet with the print fonts, parsed once (selectors compile on parsing)."""
-    path = static_file_for(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}")
+    # The project's own stylesheet: always among its static files.
+    path = cast(Path, static_file_for(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}"))
     return CSS(
         string=fonts.font_face_rules() + path.read_text(encoding="utf-8"),
         base_url=BASE_URL,
@@ -132,14 +141,14 @@ def official_stylesheet():
 _BETWEEN_TAGS = re.compile(r">[ \t\r\n]+<")
 
 
-def render_document(html):
+def render_document(html: str) -> "Document":
     html = _BETWEEN_TAGS.sub("><", html)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).render(
         font_config=font_config(), stylesheets=[official_stylesheet()]
     )
 
 
-def sheet_html(item, *, first_page=1):
+def sheet_html(item: Printable, *, first_page: int = 1) -> str:
     return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
@@ -152,7 +161,7 @@ class PageContent:
     parts: set = field(default_factory=set)
 
 
-def page_contents(document) -> list[PageContent]:
+def page_contents(document: "Document") -> list[PageContent]:
     pages = []
     for page in document.pages:
         content = PageContent()
@@ -169,7 +178,7 @@ def page_contents(document) -> list[PageContent]:
     return pages
 
 
-def page_plan(pages: list[PageContent], table) -> tuple[frozenset, int | None]:
+def page_plan(pages: list[PageContent], table: OfficialTable) -> tuple[frozenset, int | None]:
     """Where the pages start in the indicator rows, and the row to break before, if any.
 
     A page that starts with a new row (not the rest of a row split over the break) starts
@@ -200,7 +209,7 @@ def page_plan(pages: list[PageContent], table) -> tuple[frozenset, int | None]:
 LAYOUTS = 4
 
 
-def lay_out(item, *, first_page=1):
+def lay_out(item: Printable, *, first_page: int = 1) -> "Document":
     """The table's document, laid out again until its groups and closing rows suit the breaks."""
     table = item.table
     document = render_document(sheet_html(item, first_page=first_page))
@@ -213,11 +222,11 @@ def lay_out(item, *, first_page=1):
     return document
 
 
-def render_pdf(item):
+def render_pdf(item: Printable) -> bytes:
     return lay_out(item).write_pdf()
 
 
-def store_signed_pdf(signature):
+def store_signed_pdf(signature: Signature) -> FieldFile:
     """Render the signed version once and keep it in signature.pdf (Django's storage)."""
     item = signed_printable(signature)
     content = render_pdf(item)
@@ -231,11 +240,12 @@ def store_signed_pdf(signature):
     return signature.pdf
 
 
-def _is_stored(field):
-    return bool(field) and field.storage.exists(field.name)
+def _is_stored(field: FieldFile) -> bool:
+    # A field that holds a file has its name.
+    return bool(field) and field.storage.exists(cast(str, field.name))
 
 
-def stored_signed_pdf(signature):
+def stored_signed_pdf(signature: Signature) -> FieldFile:
     """The stored signed PDF, storing it first when an older signature has none yet.
 
     A file lost from the storage is rendered again from the signed snapshot (same content)
@@ -253,11 +263,13 @@ def stored_signed_pdf(signature):
     return signature.pdf
 
 
-def table_pdfs(assessments, *, progress=None) -> list[bytes]:
+def table_pdfs(
+    assessments: Sequence[Assessment], *, progress: Callable[[int, int], object] | None = None
+) -> list[bytes]:
     """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
     others laid out several at a time (paper.pool); `progress(done, total)` as they come."""
     total = len(assessments)
-    contents = [None] * total
+    contents: list[bytes] = [b""] * total
     waiting = []
     done = 0
     for index, assessment in enumerate(assessments):
@@ -272,7 +284,7 @@ def table_pdfs(assessments, *, progress=None) -> list[bytes]:
             progress(done, total)
     signed = done
 
-    def laid_out(count, _):
+    def laid_out(count: int, _: int) -> None:
         if progress:
             progress(signed + count, total)
 
@@ -291,7 +303,7 @@ section { break-after: page; }
 
 
 @cache
-def stamp_stylesheet():
+def stamp_stylesheet() -> CSS:
     return CSS(
         string=fonts.font_face_rules() + STAMP_CSS,
         base_url=BASE_URL,
@@ -308,7 +320,14 @@ def page_stamps(count: int) -> bytes:
     )
 
 
-def render_book(assessments, *, organisation, year, progress=None, generated_at=None):
+def render_book(
+    assessments: Sequence[Assessment],
+    *,
+    organisation: str,
+    year: int,
+    progress: Callable[[int, int], object] | None = None,
+    generated_at: datetime | None = None,
+) -> bytes:
     """One PDF: cover, contents, summary, then every table, each on its own pages.
 
     A signed table is bound from its stored signed copy, page for page; the others are laid
@@ -320,7 +339,7 @@ def render_book(assessments, *, organisation, year, progress=None, generated_at=
     contents = table_pdfs(assessments, progress=progress)
     entries = [BookEntry(printable(assessment)) for assessment in assessments]
 
-    def front(summary_page):
+    def front(summary_page: int) -> "Document":
         return render_document(
             front_html(
                 entries,

@@ -11,12 +11,16 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .printable import Printable
 
 # Below this many tables starting workers costs more than it saves.
 POOL_FROM = 3
 
 
-def _refuse_queries(execute, sql, params, many, context):
+def _refuse_queries(execute: object, sql: str, params: object, many: bool, context: object) -> None:
     raise RuntimeError("排版进程不读写数据库：表格内容由主进程读好后交给它。")
 
 
@@ -30,7 +34,7 @@ def _start_worker() -> None:
         connection.execute_wrappers.append(_refuse_queries)
 
 
-def _lay_out(item) -> bytes:
+def _lay_out(item: "Printable") -> bytes:
     from . import pdf
 
     return pdf.render_pdf(item)
@@ -41,7 +45,7 @@ def workers() -> int:
 
 
 def lay_out_many(
-    items: Sequence, *, progress: Callable[[int, int], None] | None = None
+    items: Sequence["Printable"], *, progress: Callable[[int, int], object] | None = None
 ) -> list[bytes]:
     """The PDF of each Printable, in order; `progress(done, total)` after each one."""
     total = len(items)
