@@ -369,6 +369,7 @@ def content_streams(page):
     return [stream.read_bytes() for stream in streams]
 
 
+@pytest.mark.slow
 def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
     assessments = unit_assessments()
     content = pdf.render_book(assessments, organisation=UNIT, year=2022)
@@ -395,6 +396,7 @@ def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
     ]
 
 
+@pytest.mark.slow
 def test_unsigned_tables_are_laid_out_in_worker_processes_with_progress(demo):
     Signature.objects.all().delete()
     Assessment.objects.update(status=Assessment.Status.SUBMITTED)

@@ -92,6 +92,7 @@ def assert_on_one_line(amounts, lines):
         assert any(amount in line for line in lines), f"{amount} is not on one line"
 
 
+@pytest.mark.slow
 def test_every_amount_of_the_demo_tables_prints_on_one_line(demo):
     for assessment in Assessment.objects.with_tree().filter(year__year=2022):
         assert_on_one_line(amounts_of(assessment), pdf_lines(render(assessment)))
@@ -105,6 +106,7 @@ def largest_amounts():
     return AssessmentFactory(**values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("grouped", [False, True], ids=["plain", "thousands-separators"])
 def test_thirteen_digit_amounts_print_on_one_line(db, monkeypatch, grouped):
     assessment = Assessment.objects.with_tree().get(pk=largest_amounts().pk)
@@ -149,6 +151,7 @@ def every_label_table():
     return Assessment.objects.with_tree().get(pk=AssessmentFactory(indicators=rows).pk)
 
 
+@pytest.mark.slow
 def test_printed_labels_have_no_orphaned_character_and_the_reason_header_is_one_line(db):
     content = render(every_label_table())
     for column in ("level1", "level2"):
@@ -172,6 +175,7 @@ def reasons_table(count=30, length=600):
     return Assessment.objects.with_tree().get(pk=assessment.pk)
 
 
+@pytest.mark.slow
 def test_thirty_long_reasons_print_as_notes_in_a_third_of_the_pages(db, tmp_path):
     assessment = reasons_table()
     content = render(assessment)
@@ -224,6 +228,7 @@ def assert_breaks_read_well(content, assessment):
             assert max(e["x1"] for e in closing) >= MARGIN + TABLE_WIDTH - 1
 
 
+@pytest.mark.slow
 def test_thirty_long_reasons_break_between_groups_that_say_they_go_on(db):
     assessment = reasons_table()
     content = render(assessment)
@@ -237,6 +242,7 @@ def long_goal_table():
     return long_assessment()
 
 
+@pytest.mark.slow
 def test_forty_indicators_and_a_long_goal_break_well_and_keep_the_goal(db):
     assessment = long_goal_table()
     content = render(assessment)
@@ -245,9 +251,28 @@ def test_forty_indicators_and_a_long_goal_break_well_and_keep_the_goal(db):
     assert "（预期目标）：" + assessment.goal in body_text(content)
 
 
+@pytest.mark.slow
 def test_a_signed_table_never_leaves_its_signature_lines_or_signed_block_alone(demo):
     for assessment in Assessment.objects.with_tree().filter(year__year=2022):
         texts = page_texts(render(assessment))
         for number, text in enumerate(texts, start=1):
             if "填报人" in text or "签发版" in text:
                 assert "总分" in text, f"{assessment}: page {number} without the 总分 row"
+
+
+@pytest.mark.parametrize("stylesheet", ["official-print.css", "app.css"])
+def test_the_stylesheets_give_the_columns_the_widths_the_labels_are_broken_for(stylesheet):
+    import re
+    from pathlib import Path
+
+    from assessments.paper.official_table import HEAD_COLUMNS
+
+    css = (Path(__file__).resolve().parent.parent / "static" / "css" / stylesheet).read_text()
+    for table, widths in (
+        ("official-head", HEAD_COLUMNS),
+        ("official-indicators", tuple(INDICATOR_COLUMNS.values())),
+    ):
+        found = re.findall(rf"\.{table} col:nth-child\((\d+)\) {{ width: ([\d.]+)%; }}", css)
+        assert [(int(n), float(w)) for n, w in found] == [
+            (n, float(w)) for n, w in enumerate(widths, start=1)
+        ]

@@ -58,6 +58,7 @@ def test_a_signed_table_keeps_the_options_it_was_signed_with(people):
         drafts.set_print_options(assessment.pk, by=people["preparer"], options=EMPTY_ROWS)
 
 
+@pytest.mark.slow
 def test_sign_off_signs_the_print_options_and_the_signed_copy_prints_with_them(people, settings):
     assessment = make(people)
     drafts.set_print_options(
@@ -88,6 +89,7 @@ def test_a_snapshot_signed_before_tables_had_print_options_still_verifies(people
     assert item.table.options == PrintOptions.defaults()
 
 
+@pytest.mark.slow
 def test_the_published_鉴定认定费_prints_its_empty_level2_rows(demo):
     assessment = Assessment.objects.with_tree().get(project__name="鉴定、认定费")
     signature = assessment.valid_signature()
@@ -157,6 +159,7 @@ def test_interchange_carries_the_print_options(db):
     assert fields["print_options"] == {"show_empty_level2": True}
 
 
+@pytest.mark.slow
 def test_full_width_digits_and_signs_in_values_print_as_ordinary_ones(db):
     assessment = AssessmentFactory(
         indicators=[
