@@ -149,7 +149,7 @@ def test_a_long_table_prints_one_page_wide_with_the_indicator_header_on_every_pa
     client.force_login(preparer)
     sheet = sheet_of(client.get(reverse("assessments:xlsx", args=[assessment.pk])))
     header = row_of(sheet, "一级指标")[0].row
-    assert sheet.print_title_rows == f"{header}:{header}"
+    assert sheet.print_title_rows == f"${header}:${header}"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
     # Full-width digits and signs print as ordinary ones, as on the PDF.

@@ -337,7 +337,7 @@ def render_book(
     generated_at = generated_at or timezone.now()
     title = f"{year} 年度财政项目支出绩效自评表"
     contents = table_pdfs(assessments, progress=progress)
-    entries = [BookEntry(printable(assessment)) for assessment in assessments]
+    entries = [BookEntry.of(assessment) for assessment in assessments]
 
     def front(summary_page: int) -> "Document":
         return render_document(
