@@ -29,6 +29,12 @@ ASSESSMENT_KEYS = {
     "outcome",
     "indicators",
     "computed",
+    "print",
+}
+PRINT_CHOICES = {
+    "show_empty_level2": (True, False),
+    "signature_block": (True, False),
+    "money_unit": ("", *MONEY_UNITS),
 }
 INDICATOR_KEYS = {
     "level1",
@@ -197,6 +203,7 @@ def _check_assessment(item, path, problems):
     for key in ("goal", "outcome"):
         record[key] = _text(item, key, path, problems)
     record["funds"] = _check_funds(item.get("funds"), f"{path}.funds", problems)
+    record["print"] = _check_print(item.get("print", {}), f"{path}.print", problems)
     indicators = item.get("indicators")
     if not isinstance(indicators, list):
         problems.add(f"{path}.indicators", "缺少此项或不是列表。")
@@ -207,6 +214,20 @@ def _check_assessment(item, path, problems):
         for index, row in enumerate(indicators)
     ]
     return record if len(problems) == before else None
+
+
+def _check_print(options, path, problems):
+    """The table's print settings: only the keys chosen, each with one of its values."""
+    if not isinstance(options, dict):
+        problems.add(path, "应为对象。")
+        return {}
+    for key, value in options.items():
+        choices = PRINT_CHOICES.get(key)
+        if choices is None:
+            problems.add(f"{path}.{key}", "未知的打印设置。")
+        elif value not in choices or type(value) is not type(choices[0]):
+            problems.add(f"{path}.{key}", "取值无效。")
+    return dict(options)
 
 
 def _check_funds(funds, path, problems):
@@ -287,6 +308,7 @@ def record_fields(record):
         "budget_weight": record["budget_weight"],
         "goal": record["goal"],
         "outcome": record["outcome"],
+        "print_options": record.get("print") or {},
     }
     for line in rules.FUND_LINES:
         values = record["funds"][line]
@@ -316,7 +338,7 @@ def assessment_record(assessment, indicators=None):
     """Every stored figure and text of one assessment, in interchange form, without `computed`."""
     if indicators is None:
         indicators = list(assessment.indicators.all())
-    return {
+    record = {
         "year": assessment.year.year,
         "project": assessment.project.name,
         "department": assessment.department_name,
@@ -349,6 +371,11 @@ def assessment_record(assessment, indicators=None):
             for row in indicators
         ],
     }
+    # Only a table whose print settings were chosen has the key: the snapshots signed before
+    # tables had settings keep their content hash.
+    if assessment.print_options:
+        record["print"] = dict(assessment.print_options)
+    return record
 
 
 def export_assessment(assessment):

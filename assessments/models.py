@@ -267,6 +267,10 @@ class Assessment(models.Model):
         _("金额单位"), max_length=4, choices=MoneyUnit.choices, default=MoneyUnit.YUAN
     )
     budget_weight = models.DecimalField(_("预算执行分值"), default=Decimal("10"), **POINTS)
+    # The print settings chosen for this table (paper.official_table.PrintOptions): keys left
+    # out follow the site's defaults. A signature covers them, so a signed table prints as
+    # it was signed.
+    print_options = models.JSONField(_("打印设置"), default=dict, blank=True)
     goal = models.TextField(_("预期目标"), blank=True)
     outcome = models.TextField(_("实际完成情况"), blank=True)
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("summary.xlsx", reporting.summary_xlsx, name="summary_xlsx"),
     path("projects/<int:pk>/", reporting.project_years, name="project_years"),
     path("<int:pk>/print/", paper.print_page, name="print"),
+    path("<int:pk>/print/keep/", paper.keep_print_options, name="keep_print_options"),
     path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
     path("<int:pk>/xlsx/", paper.download_xlsx, name="xlsx"),
     path("<int:pk>/fillable/", uploads.download_fillable, name="fillable"),

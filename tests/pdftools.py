@@ -1,9 +1,11 @@
 """Reading PDFs in tests with poppler (pdftotext, pdffonts, pdfdetach, pdfinfo)."""
 
+import io
 import shutil
 import subprocess
 from dataclasses import dataclass
 
+import pdfplumber
 import pytest
 
 
@@ -135,3 +137,15 @@ class Layout:
             matches.append(found)
             column = found.column
         return matches
+
+
+def body_text(content):
+    """The text inside the page margins, pages joined, without the watermark or blanks."""
+    top, bottom = 16 / 25.4 * 72, 18 / 25.4 * 72
+    parts = []
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        for page in document.pages:
+            body = page.crop((0, top, page.width, page.height - bottom))
+            body = body.filter(lambda obj: obj.get("size", 0) < 30)
+            parts.append(body.extract_text())
+    return "".join("".join(parts).split())

@@ -1,10 +1,12 @@
 """Books (合订本): requested on a page, built by the background worker, then downloaded."""
 
+import io
 import re
 from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import quote
 
+import pikepdf
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -157,7 +159,7 @@ def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
         text = pdf_text(content, page=int(page))
         assert Layout(text).find_row(["项目名称", name], start=0), name
         assert "财政项目支出绩效自评表" in text
-        assert f"-{page}-" in text
+        assert f"合订本第{page}页" in compact(text)
     summary_page = int(re.search(r"汇总表\s+(\d+)", contents).group(1))
     summary = pdf_text(content, page=summary_page)
     Layout(summary).find_row(
@@ -165,7 +167,7 @@ def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
     )
     assert "等级分布：优11个，良0个，中0个，差0个" in compact(summary)
     last = pdf_text(content, page=pages)
-    assert f"-{pages}-" in last
+    assert f"合订本第{pages}页" in compact(last)
 
 
 @pytest.mark.slow
@@ -349,3 +351,69 @@ def test_a_book_whose_requester_was_deleted_is_still_built(demo):
     book.refresh_from_db()
     assert (book.status, book.done) == (Book.Status.DONE, 11)
     assert book_content(book).startswith(b"%PDF")
+
+
+def unit_assessments():
+    return list(
+        books.book_assessments(
+            Organisation.objects.get(name=UNIT),
+            ReportingYear.objects.get(year=2022),
+            user=user("tianbao"),
+        )
+    )
+
+
+def content_streams(page):
+    contents = page.obj.Contents
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+    return [stream.read_bytes() for stream in streams]
+
+
+@pytest.mark.slow
+def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
+    assessments = unit_assessments()
+    content = pdf.render_book(assessments, organisation=UNIT, year=2022)
+    book = pikepdf.open(io.BytesIO(content))
+    stored = []
+    for assessment in assessments:
+        with pdf.stored_signed_pdf(assessment.valid_signature()).open("rb") as handle:
+            stored.append(pikepdf.open(io.BytesIO(handle.read())))
+    table_pages = [page for document in stored for page in document.pages]
+    front = len(book.pages) - len(table_pages)
+    assert front >= 3  # cover, contents, summary
+    for number, (original, bound) in enumerate(
+        zip(table_pages, book.pages[front:], strict=True), start=front + 1
+    ):
+        # The signed page's own drawing, byte for byte, then the book's page number over it.
+        originals = content_streams(original)
+        assert content_streams(bound)[1 : 1 + len(originals)] == originals, number
+        assert original.MediaBox == bound.MediaBox
+        text = compact(pdf_text(content, page=number))
+        assert text.endswith(f"合订本第{number}页") or f"合订本第{number}页" in text
+    titles = [item.title for item in book.open_outline().root]
+    assert [t for t in titles if t not in ("目　录", "汇总表")] == [
+        f"2022 {a.project.name}" for a in assessments
+    ]
+
+
+@pytest.mark.slow
+def test_unsigned_tables_are_laid_out_in_worker_processes_with_progress(demo):
+    Signature.objects.all().delete()
+    Assessment.objects.update(status=Assessment.Status.SUBMITTED)
+    assessments = unit_assessments()
+    reports = []
+    content = pdf.render_book(
+        assessments, organisation=UNIT, year=2022, progress=lambda *p: reports.append(p)
+    )
+    assert reports == [(done, 11) for done in range(1, 12)]
+    text = pdf_text(content)
+    assert text.count("未签发 · 仅供核对") >= 11
+    for assessment in assessments:
+        assert compact(assessment.project.name) in compact(text)
+
+
+def test_a_worker_process_refuses_to_query_the_database():
+    from assessments.paper import pool
+
+    with pytest.raises(RuntimeError, match="排版进程不读写数据库"):
+        pool._refuse_queries(None, "SELECT 1", None, False, None)

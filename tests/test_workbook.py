@@ -136,3 +136,21 @@ def test_texts_stored_with_control_characters_still_download(client, db):
     client.force_login(preparer)
     sheet = sheet_of(client.get(reverse("assessments:xlsx", args=[assessment.pk])))
     assert sheet["B11"].value == "第一行\n第二行"
+
+
+def test_a_long_table_prints_one_page_wide_with_the_indicator_header_on_every_page(client, db):
+    unit = UnitFactory()
+    preparer = member(UserFactory(username="preparer"), unit, "preparer")
+    rows = [
+        ("产出指标", "数量指标", f"指标{n:02d}", "＞＝１００件", "=100件", "2.25", "2.25")
+        for n in range(40)
+    ]
+    assessment = AssessmentFactory(project__unit=unit, indicators=rows)
+    client.force_login(preparer)
+    sheet = sheet_of(client.get(reverse("assessments:xlsx", args=[assessment.pk])))
+    header = row_of(sheet, "一级指标")[0].row
+    assert sheet.print_title_rows == f"${header}:${header}"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    # Full-width digits and signs print as ordinary ones, as on the PDF.
+    assert row_of(sheet, "指标00")[4].value == ">=100件"

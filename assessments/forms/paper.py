@@ -29,23 +29,21 @@ class PrintOptionsForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
+    def __init__(self, *args, table_options=None, **kwargs):
+        self.table_options = table_options or PrintOptions.defaults()
+        super().__init__(*args, **kwargs)
+
     @classmethod
-    def for_request(cls, request):
-        """Bound to the query when the user chose settings; else showing the defaults."""
+    def for_request(cls, request, assessment=None):
+        """Bound to the query when the user chose settings; else showing the table's own."""
+        table_options = PrintOptions.of(assessment.print_options if assessment else None)
         if "options" in request.GET:
-            return cls(request.GET)
-        defaults = PrintOptions.defaults()
-        return cls(
-            initial={
-                "show_empty_level2": defaults.show_empty_level2,
-                "money_unit": defaults.money_unit,
-                "signature_block": defaults.signature_block,
-            }
-        )
+            return cls(request.GET, table_options=table_options)
+        return cls(initial=table_options.as_dict(), table_options=table_options)
 
     def print_options(self):
         if not self.is_bound:
-            return PrintOptions.defaults()
+            return self.table_options
         if not self.is_valid():
             return None
         return PrintOptions(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from .. import rules
 from ..models import Assessment, Book, Organisation, ReportingYear, visible_organisations
 from .official_table import chinese_date, convert_amount
-from .printable import Printable, book_filename
+from .printable import assessment_from_snapshot, book_filename, watermark_for
 
 logger = logging.getLogger(__name__)
 
@@ -138,20 +138,24 @@ def build(book_id: int) -> str | None:
 
 @dataclass
 class BookEntry:
-    item: Printable
+    """A table as the contents and the summary list it: the signed version of a signed one."""
+
+    assessment: Assessment
+    evaluation: rules.Evaluation
+    watermark: str = ""  # blank: signed
     first_page: int = 0
 
-    @property
-    def assessment(self) -> Assessment:
-        return self.item.assessment
-
-    @property
-    def evaluation(self) -> rules.Evaluation:
-        return self.item.table.evaluation
+    @classmethod
+    def of(cls, assessment: Assessment) -> "BookEntry":
+        signature = assessment.valid_signature()
+        if signature is None:
+            return cls(assessment, assessment.evaluate(), watermark_for(assessment))
+        signed, indicators = assessment_from_snapshot(signature)
+        return cls(signed, rules.evaluate(signed.rules_input(indicators)))
 
     @property
     def status_label(self) -> str:
-        return "已签发" if not self.item.watermark else self.item.watermark
+        return self.watermark or "已签发"
 
 
 @dataclass

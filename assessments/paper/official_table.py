@@ -1,6 +1,8 @@
 """The official table as rows and cells, shared by the detail page, the preview and the PDF."""
 
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Self, overload
@@ -12,9 +14,99 @@ from django.utils import timezone
 from .. import rules
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
 
-# A row is kept whole on one page unless one of its texts is this long: such a row may be
-# taller than a page and has to continue on the next one.
+# On paper a text longer than this prints after the table as a numbered note (注1, 注2 …),
+# full width, and its cell refers to it: in its column it would make the row pages tall, and
+# a row split over a page break leaves its cells open. So no row is taller than a page and
+# every break falls between rows.
 LONG_TEXT = 500
+# The reason column is narrow: a 偏差原因 this long would make its row a third of a page.
+NOTE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    label: str
+    text: str
+
+
+# Column widths in percent of the table's width. The funds block has its own grid: each
+# amount column holds 13 integer digits, two decimals and thousands separators on one line
+# (32 mm at 9 pt); the middle amount spans two columns so that 预期目标 and 实际完成情况
+# share the width equally.
+HEAD_COLUMNS = (8, 17, 18.5, 10.5, 8, 18.5, 5, 8.5, 6)
+INDICATOR_COLUMNS = {
+    "block": 6,
+    "level1": 10,
+    "level2": 12,
+    "name": 17,
+    "target": 10.5,
+    "actual": 10.5,
+    "weight": 5,
+    "score": 6,
+    "reason": 23,
+}
+# The printable width of A4 with the stylesheet's margins, the cell padding and the body
+# size: how many CJK characters a column holds on one line.
+PAGE_WIDTH_MM = 184
+CELL_PADDING_MM = 1.6
+EM_MM = 9 * 25.4 / 72
+
+CONTINUED = "（续）"
+
+# A label that needs two lines breaks before one of these words where it can.
+BREAK_BEFORE = ("满意度", "指标", "影响", "效益", "成本", "对象")
+
+
+def column_capacity(percent: float) -> int:
+    """The CJK characters one line of a column holds."""
+    return int((PAGE_WIDTH_MM * percent / 100 - CELL_PADDING_MM) / EM_MM)
+
+
+def label_lines(text: str, capacity: int) -> list[str]:
+    """A label on one line if it fits, else on two lines of about equal length.
+
+    No line is left with a single character ("满意度指 / 标"); among the even splits one
+    before a word of BREAK_BEFORE wins ("服务对象 / 满意度指标"). A label too long for
+    two lines is left to the browser's wrapping.
+    """
+    if len(text) <= capacity or len(text) > 2 * capacity:
+        return [text]
+    candidates = [
+        cut for cut in range(2, len(text) - 1) if cut <= capacity and len(text) - cut <= capacity
+    ]
+    if not candidates:
+        return [text]
+
+    def badness(cut: int) -> tuple[bool, bool, int]:
+        at_word = any(text.startswith(word, cut) for word in BREAK_BEFORE)
+        return (abs(len(text) - 2 * cut) > 2, not at_word, abs(len(text) - 2 * cut))
+
+    cut = min(candidates, key=badness)
+    return [text[:cut], text[cut:]]
+
+
+# Full-width digits and the signs of a value (％ ＋ － ． ＜ ＝ ＞ ／), as NFKC reads them; the
+# full-width punctuation of Chinese text (，（）：) stays as typed.
+_HALF_WIDTH = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for code in [
+        *range(0xFF10, 0xFF1A),
+        0xFF05,
+        0xFF0B,
+        0xFF0D,
+        0xFF0E,
+        0xFF0F,
+        0xFF1C,
+        0xFF1D,
+        0xFF1E,
+    ]
+}
+
+
+def printed_value(text: str) -> str:
+    """A target or actual as printed: full-width digits and signs as ordinary ones."""
+    return (text or "").translate(_HALF_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -34,6 +126,15 @@ class PrintOptions:
             money_unit=configured.get("MONEY_UNIT", cls.money_unit),
             signature_block=configured.get("SIGNATURE_BLOCK", cls.signature_block),
         )
+
+    @classmethod
+    def of(cls, chosen: dict | None) -> Self:
+        """A table's settings (Assessment.print_options); what it leaves out is the default."""
+        names = {f.name for f in fields(cls)}
+        return replace(cls.defaults(), **{k: v for k, v in (chosen or {}).items() if k in names})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 @overload
@@ -117,6 +218,14 @@ class IndicatorLine:
     result: rules.IndicatorResult | None
     level1_rowspan: int = 0  # 0: the cell is covered by the one above
     level2_rowspan: int = 0
+    block_rowspan: int = 0
+    # The row starts a page in the middle of its group: the group's label is repeated (续).
+    level1_continued: bool = False
+    level2_continued: bool = False
+    note: int | None = None  # the number of the note that holds the reason
+    name_note: int | None = None  # the number of the note that holds the 三级指标
+    # A page break is forced before this row, to keep it with the 总分 row.
+    break_before: bool = False
     findings: list[rules.Finding] = field(default_factory=list)
 
     @property
@@ -124,12 +233,32 @@ class IndicatorLine:
         return self.index is None
 
     @property
-    def may_split(self) -> bool:
-        return len(self.indicator.reason) > LONG_TEXT or len(self.indicator.name) > LONG_TEXT
-
-    @property
     def where(self) -> str:
         return "" if self.index is None else f"indicators[{self.index}]"
+
+    @property
+    def target(self) -> str:
+        return printed_value(self.indicator.target)
+
+    @property
+    def actual(self) -> str:
+        return printed_value(self.indicator.actual)
+
+    @property
+    def level1_label(self) -> list[str]:
+        return self._label(self.indicator.level1, "level1", self.level1_continued)
+
+    @property
+    def level2_label(self) -> list[str]:
+        return self._label(self.indicator.level2, "level2", self.level2_continued)
+
+    def _label(self, text: str, column: str, continued: bool) -> list[str]:
+        capacity = column_capacity(INDICATOR_COLUMNS[column])
+        if not continued:
+            return label_lines(text, capacity)
+        if len(text) + len(CONTINUED) <= capacity:
+            return [text + CONTINUED]
+        return [*label_lines(text, capacity), CONTINUED]
 
 
 @dataclass
@@ -155,6 +284,34 @@ class OfficialTable:
     signatures: SignatureBlock | None = None
     # The indicator rows in their stored order, as the table was built from them.
     indicators: list[Indicator] = field(default_factory=list)
+    # Where the pages of the last layout started and where a break is forced: see paginate().
+    page_starts: frozenset = frozenset()
+    break_before: int | None = None
+
+    @property
+    def head_columns(self) -> tuple[float, ...]:
+        return HEAD_COLUMNS
+
+    @property
+    def indicator_columns(self) -> list[float]:
+        return list(INDICATOR_COLUMNS.values())
+
+    # Long texts printed after the table (paper only), and the notes of the goal row.
+    notes: list = field(default_factory=list)
+    goal_note: int | None = None
+    outcome_note: int | None = None
+
+    def paginate(self, page_starts: Iterable[int], break_before: int | None = None) -> None:
+        """Lay the groups out again for pages that start at these rows (indexes into lines).
+
+        Every merged cell ends at a page's foot, so its border closes there, and a group
+        that goes on at the top of a page repeats its label with （续）.
+        """
+        self.page_starts = frozenset(page_starts)
+        self.break_before = break_before
+        group_spans(self.lines, self.page_starts)
+        for number, line in enumerate(self.lines):
+            line.break_before = number == break_before
 
     @property
     def findings(self) -> list[rules.Finding]:
@@ -173,10 +330,6 @@ class OfficialTable:
             ("等级", evaluation.grade),
         ]
 
-    @property
-    def goal_may_split(self) -> bool:
-        return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
-
     def severity_at(self, where: str) -> str:
         found = self.findings_by_where.get(where, [])
         if any(f.severity == rules.ERROR for f in found):
@@ -184,24 +337,48 @@ class OfficialTable:
         return rules.WARNING if found else ""
 
 
-def group_spans(lines: list[IndicatorLine]) -> list[IndicatorLine]:
-    """Merge 一级 cells over consecutive rows, and 二级 cells within each 一级 run."""
+def _runs(
+    lines: list["IndicatorLine"],
+    same: Callable[["IndicatorLine", "IndicatorLine"], bool],
+    page_starts: frozenset,
+) -> Iterator[tuple[int, int]]:
+    """(start, stop) of the runs of rows that `same` groups, cut where a page starts."""
     start = 0
     while start < len(lines):
-        end = start
-        level1 = lines[start].indicator.level1
-        while end < len(lines) and lines[end].indicator.level1 == level1:
-            end += 1
-        lines[start].level1_rowspan = end - start
-        inner = start
-        while inner < end:
-            stop = inner
-            level2 = lines[inner].indicator.level2
-            while stop < end and lines[stop].indicator.level2 == level2:
-                stop += 1
-            lines[inner].level2_rowspan = stop - inner
-            inner = stop
-        start = end
+        stop = start + 1
+        while stop < len(lines) and same(lines[start], lines[stop]) and stop not in page_starts:
+            stop += 1
+        yield start, stop
+        start = stop
+
+
+def group_spans(
+    lines: list[IndicatorLine], page_starts: frozenset = frozenset()
+) -> list[IndicatorLine]:
+    """Merge 一级 cells over consecutive rows, and 二级 cells within each 一级 run.
+
+    A run is cut where a page starts (`page_starts`: indexes into lines); the part on the
+    next page repeats the label, marked as continued.
+    """
+
+    def level1(a: IndicatorLine, b: IndicatorLine) -> bool:
+        return a.indicator.level1 == b.indicator.level1
+
+    def level2(a: IndicatorLine, b: IndicatorLine) -> bool:
+        return level1(a, b) and a.indicator.level2 == b.indicator.level2
+
+    for line in lines:
+        line.level1_rowspan = line.level2_rowspan = line.block_rowspan = 0
+        line.level1_continued = line.level2_continued = False
+    for start, stop in _runs(lines, lambda a, b: True, page_starts):
+        lines[start].block_rowspan = stop - start
+    for same, span, continued in (
+        (level1, "level1_rowspan", "level1_continued"),
+        (level2, "level2_rowspan", "level2_continued"),
+    ):
+        for start, stop in _runs(lines, same, page_starts):
+            setattr(lines[start], span, stop - start)
+            setattr(lines[start], continued, start > 0 and same(lines[start - 1], lines[start]))
     return lines
 
 
@@ -233,8 +410,12 @@ def build_official_table(
     *,
     options: PrintOptions | None = None,
     signatures: SignatureBlock | None = None,
+    paper: bool = False,
 ) -> OfficialTable:
-    """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log."""
+    """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log.
+
+    On `paper`, long reasons print as notes after the table; a screen shows them in place.
+    """
     options = options or PrintOptions.defaults()
     if indicators is None:
         indicators = list(assessment.indicators.all())
@@ -273,7 +454,7 @@ def build_official_table(
     ]
     if options.signature_block and signatures is None:
         signatures = signature_block(assessment)
-    return OfficialTable(
+    table = OfficialTable(
         assessment,
         evaluation,
         funds,
@@ -284,3 +465,27 @@ def build_official_table(
         signatures=signatures if options.signature_block else None,
         indicators=indicators,
     )
+    if paper:
+        add_notes(table)
+    return table
+
+
+def add_notes(table: OfficialTable) -> None:
+    """Move the long texts of the table into numbered notes after it."""
+
+    def note(label: str, text: str, limit: int) -> int | None:
+        if len(text) <= limit:
+            return None
+        table.notes.append(Note(len(table.notes) + 1, label, text))
+        return len(table.notes)
+
+    a = table.assessment
+    table.goal_note = note("预期目标", a.goal, LONG_TEXT)
+    table.outcome_note = note("实际完成情况", a.outcome, LONG_TEXT)
+    for line in table.lines:
+        if line.is_empty_level2:
+            continue
+        row = line.indicator
+        line.name_note = note(f"{row.level2} · 三级指标", row.name, LONG_TEXT)
+        name = row.name if line.name_note is None else f"注{line.name_note}所列指标"
+        line.note = note(f"{row.level2} · {name} · 偏差原因分析及改进措施", row.reason, NOTE_LENGTH)

@@ -4,14 +4,15 @@ A signed version is rendered once, right after the sign-off: later downloads ser
 file byte for byte. WeasyPrint is heavy to import; only what renders imports this module.
 """
 
-import gc
 import logging
 import mimetypes
 import re
 import ssl
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
@@ -28,8 +29,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Assessment, Signature
-from . import fonts
+from . import binding, fonts, pool
 from .books import BookEntry, front_html
+from .official_table import OfficialTable
 from .printable import Printable, pdf_filename, printable, signed_printable
 
 if TYPE_CHECKING:
@@ -150,8 +152,78 @@ def sheet_html(item: Printable, *, first_page: int = 1) -> str:
     return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
+@dataclass
+class PageContent:
+    """What a laid-out page holds: the indicator rows (indexes into the table's lines) and
+    the closing parts (total, signatures, notes, signed)."""
+
+    lines: list = field(default_factory=list)
+    parts: set = field(default_factory=set)
+
+
+def page_contents(document: "Document") -> list[PageContent]:
+    pages = []
+    for page in document.pages:
+        content = PageContent()
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or not hasattr(element, "get"):
+                continue
+            line = element.get("data-line") if box.element_tag == "tr" else None
+            if line is not None and int(line) not in content.lines:
+                content.lines.append(int(line))
+            if part := element.get("data-part"):
+                content.parts.add(part)
+        pages.append(content)
+    return pages
+
+
+def page_plan(pages: list[PageContent], table: OfficialTable) -> tuple[frozenset, int | None]:
+    """Where the pages start in the indicator rows, and the row to break before, if any.
+
+    A page that starts with a new row (not the rest of a row split over the break) starts
+    its groups again. The 总分 row, the signature lines and (before any notes) the signed
+    block stand on one page with at least one indicator row: when they do not, the break
+    moves up one row.
+    """
+    starts = set()
+    for previous, page in pairwise(pages):
+        if page.lines and page.lines[0] not in previous.lines:
+            starts.add(page.lines[0])
+    closing = {"total"}
+    if table.signatures is not None:
+        closing.add("signatures")
+    if not table.notes:
+        closing.add("signed")
+    total_page = next((page for page in pages if "total" in page.parts), None)
+    present = set().union(*(page.parts for page in pages)) & closing
+    kept = total_page is not None and total_page.lines and present <= total_page.parts
+    if kept or not table.lines:
+        return frozenset(starts), table.break_before
+    last = len(table.lines) - 1
+    break_before = last if table.break_before is None else table.break_before - 1
+    return frozenset(starts), max(break_before, 0)
+
+
+# A table whose breaks move lays out again; after this many layouts the last one stands.
+LAYOUTS = 4
+
+
+def lay_out(item: Printable, *, first_page: int = 1) -> "Document":
+    """The table's document, laid out again until its groups and closing rows suit the breaks."""
+    table = item.table
+    document = render_document(sheet_html(item, first_page=first_page))
+    for _ in range(LAYOUTS - 1):
+        starts, break_before = page_plan(page_contents(document), table)
+        if starts == table.page_starts and break_before == table.break_before:
+            break
+        table.paginate(starts, break_before)
+        document = render_document(sheet_html(item, first_page=first_page))
+    return document
+
+
 def render_pdf(item: Printable) -> bytes:
-    return render_document(sheet_html(item)).write_pdf()
+    return lay_out(item).write_pdf()
 
 
 def store_signed_pdf(signature: Signature) -> FieldFile:
@@ -191,6 +263,63 @@ def stored_signed_pdf(signature: Signature) -> FieldFile:
     return signature.pdf
 
 
+def table_pdfs(
+    assessments: Sequence[Assessment], *, progress: Callable[[int, int], object] | None = None
+) -> list[bytes]:
+    """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
+    others laid out several at a time (paper.pool); `progress(done, total)` as they come."""
+    total = len(assessments)
+    contents: list[bytes] = [b""] * total
+    waiting = []
+    done = 0
+    for index, assessment in enumerate(assessments):
+        signature = assessment.valid_signature()
+        if signature is None:
+            waiting.append(index)
+            continue
+        with stored_signed_pdf(signature).open("rb") as stored:
+            contents[index] = stored.read()
+        done += 1
+        if progress:
+            progress(done, total)
+    signed = done
+
+    def laid_out(count: int, _: int) -> None:
+        if progress:
+            progress(signed + count, total)
+
+    items = [printable(assessments[index]) for index in waiting]
+    for index, content in zip(waiting, pool.lay_out_many(items, progress=laid_out), strict=True):
+        contents[index] = content
+    return contents
+
+
+STAMP_CSS = """
+@page { size: A4 portrait; margin: 16mm 13mm 18mm;
+  @bottom-left { content: "合订本第 " counter(page) " 页";
+    font-family: "Noto Serif CJK SC GB2312", "Noto Serif CJK SC", serif; font-size: 8pt; } }
+section { break-after: page; }
+"""
+
+
+@cache
+def stamp_stylesheet() -> CSS:
+    return CSS(
+        string=fonts.font_face_rules() + STAMP_CSS,
+        base_url=BASE_URL,
+        url_fetcher=StaticFilesURLFetcher(),
+        font_config=font_config(),
+    )
+
+
+def page_stamps(count: int) -> bytes:
+    """`count` blank pages, each with its book page number only."""
+    html = "<section></section>" * (count - 1) + "<div></div>"
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).write_pdf(
+        font_config=font_config(), stylesheets=[stamp_stylesheet()]
+    )
+
+
 def render_book(
     assessments: Sequence[Assessment],
     *,
@@ -201,14 +330,14 @@ def render_book(
 ) -> bytes:
     """One PDF: cover, contents, summary, then every table, each on its own pages.
 
-    Each table is laid out as a document of its own (so progress can be reported table by
-    table and each keeps its own watermark); the pages are then written as one PDF, which
-    subsets the fonts once.
+    A signed table is bound from its stored signed copy, page for page; the others are laid
+    out, several at a time. The book's page numbers, which the contents list, are laid over
+    every page but the cover.
     """
     generated_at = generated_at or timezone.now()
     title = f"{year} 年度财政项目支出绩效自评表"
-    entries = [BookEntry(printable(assessment)) for assessment in assessments]
-    total = len(entries)
+    contents = table_pdfs(assessments, progress=progress)
+    entries = [BookEntry.of(assessment) for assessment in assessments]
 
     def front(summary_page: int) -> "Document":
         return render_document(
@@ -233,24 +362,12 @@ def render_book(
         for number, page in enumerate(provisional.pages, start=1)
         if any(label == "汇总表" for _, label, _, _ in page.bookmarks)
     )
-    documents: list[Document] = []
     page = front_pages + 1
-    try:
-        for done, entry in enumerate(entries, start=1):
-            entry.first_page = page
-            document = render_document(sheet_html(entry.item, first_page=page))
-            documents.append(document)
-            page += len(document.pages)
-            # The laid-out pages are kept to the end: out of the garbage collector's sight,
-            # they are not walked again by every collection while the next tables are laid
-            # out (a quarter of a large book's time).
-            gc.freeze()
-            if progress:
-                progress(done, total)
-    finally:
-        gc.unfreeze()
+    for entry, content in zip(entries, contents, strict=True):
+        entry.first_page = page
+        page += binding.page_count(content)
     front_document = front(summary_page)
     if len(front_document.pages) != front_pages:
         raise RuntimeError("目录页数在填入页码后发生变化。")
-    pages = [*front_document.pages, *(p for document in documents for p in document.pages)]
-    return front_document.copy(pages).write_pdf()
+    titles = [f"{a.year.year} {a.project.name}" for a in assessments]
+    return binding.bind(front_document.write_pdf(), contents, titles, page_stamps(page - 1))

@@ -114,8 +114,10 @@ def signed_printable(signature: Signature) -> Printable:
     table = build_official_table(
         assessment,
         indicators,
-        options=PrintOptions.defaults(),
+        # A snapshot signed before tables kept their own settings has none: the defaults.
+        options=PrintOptions.of(assessment.print_options),
         signatures=signature_block(signature.assessment, signature),
+        paper=True,
     )
     url = verify_url(signature.content_hash)
     return Printable(table, "", signature, url, qr_data_uri(url))
@@ -126,7 +128,9 @@ def printable(assessment: Assessment, *, options: PrintOptions | None = None) ->
     signature = assessment.valid_signature()
     if signature is not None:
         return signed_printable(signature)
-    return Printable(build_official_table(assessment, options=options), watermark_for(assessment))
+    options = options or PrintOptions.of(assessment.print_options)
+    table = build_official_table(assessment, options=options, paper=True)
+    return Printable(table, watermark_for(assessment))
 
 
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

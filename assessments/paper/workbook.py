@@ -171,6 +171,7 @@ def official_workbook(item: printable.Printable) -> Workbook:
     sheet.put(6, a.outcome, align=LEFT, span=4)
 
     sheet.next_row()
+    indicator_header = sheet.row
     sheet.put(1, "绩效\n指标", bold=True, down=1 + len(table.lines))
     for column, heading in enumerate(
         [
@@ -198,8 +199,8 @@ def official_workbook(item: printable.Printable) -> Workbook:
                 sheet.put(column, None)
             continue
         sheet.put(4, i.name, align=LEFT)
-        sheet.put(5, i.target)
-        sheet.put(6, i.actual)
+        sheet.put(5, line.target)
+        sheet.put(6, line.actual)
         sheet.put(7, i.weight)
         sheet.put(8, i.score)
         sheet.put(9, i.reason, align=LEFT)
@@ -260,6 +261,8 @@ def official_workbook(item: printable.Printable) -> Workbook:
     setup.fitToHeight = 0
     worksheet.sheet_properties.pageSetUpPr.fitToPage = True
     worksheet.print_options.horizontalCentered = True
+    # A long table repeats the indicator header on every printed page, as the PDF does.
+    worksheet.print_title_rows = f"{indicator_header}:{indicator_header}"
     worksheet.oddFooter.center.text = "-&P-"
     if item.watermark:
         worksheet.oddHeader.right.text = WATERMARK_NOTES[item.watermark]

@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from .. import permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
+from ..paper.official_table import PrintOptions
 from . import (
     AssessmentError,
     Changes,
     EditConflict,
     check,
+    locked,
     log_event,
     log_in_place,
     refresh_computed,
@@ -302,3 +304,34 @@ def _update_rows(
         changed.append(row)
     if changed:
         Indicator.objects.bulk_update(changed, [*row_fields, *PARSED_FIELDS])
+
+
+PRINT_LABELS = {
+    "show_empty_level2": "列出未使用的二级指标",
+    "money_unit": "打印金额单位",
+    "signature_block": "打印签字栏",
+}
+
+
+@transaction.atomic
+def set_print_options(assessment_id: int, *, by: User, options: PrintOptions) -> Assessment:
+    """Keep the print settings (a PrintOptions) as the table's own, before it is signed."""
+    assessment = locked(assessment_id)
+    check(permissions.can_edit(by, assessment))
+    chosen = options.as_dict()
+    before = assessment.print_options or {}
+    changes = {
+        PRINT_LABELS[key]: [before.get(key), value]
+        for key, value in chosen.items()
+        if before.get(key) != value
+    }
+    if not changes:
+        return assessment
+    assessment.print_options = chosen
+    assessment.version += 1
+    assessment.updated_by = by
+    assessment.save(update_fields=["print_options", "version", "updated_by", "updated_at"])
+    log_in_place(
+        assessment, AssessmentEvent.Action.EDIT, by=by, comment="打印设置", changes=changes
+    )
+    return assessment

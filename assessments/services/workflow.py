@@ -7,6 +7,7 @@ from django.db import transaction
 
 from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent, Signature
+from ..paper.official_table import PrintOptions
 from ..paper.signing import canonical_snapshot, record_signature
 from . import AssessmentError, check, locked, log_event, void_signatures
 from .comments import unanswered_comments
@@ -88,6 +89,10 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
     evaluation = assessment.evaluate()
     if evaluation.errors:
         raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
+    # The settings in force now become the table's own: its signed copy prints with them
+    # whatever the site's defaults later become.
+    assessment.print_options = PrintOptions.of(assessment.print_options).as_dict()
+    assessment.save(update_fields=["print_options"])
     signature = record_signature(assessment, by=by, comment=comment)
     event = _move(
         assessment,

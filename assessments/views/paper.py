@@ -1,17 +1,21 @@
 """The official table on paper: the print page, the PDF and the Excel downloads."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from .. import permissions
 from ..forms import PrintOptionsForm
 from ..models import Assessment
 from ..paper import printable, workbook
-from ..paper.official_table import PrintOptions
 from ..permissions import get_assessment_for_user
 from ..reporting.exports import XLSX_TYPE
+from ..services import AssessmentError
+from ..services.drafts import set_print_options
 
 BAD_OPTIONS = "打印设置无效，请回到打印页面重新选择。"
 
@@ -25,8 +29,8 @@ def plain_text(message, status):
 @require_GET
 def print_page(request, pk):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    form = PrintOptionsForm.for_request(request)
-    options = form.print_options() or PrintOptions.defaults()
+    form = PrintOptionsForm.for_request(request, assessment)
+    options = form.print_options() or form.table_options
     item = printable.printable(assessment, options=options)
     return render(
         request,
@@ -36,6 +40,8 @@ def print_page(request, pk):
             "item": item,
             "form": form,
             "query": request.GET.urlencode() if form.is_bound and form.is_valid() else "",
+            "may_keep": permissions.can_edit(request.user, assessment)[0],
+            "keeps": options == form.table_options,
         },
     )
 
@@ -63,7 +69,7 @@ def download_pdf(request, pk):
         )
         response.block_size = 256 * 1024
         return response
-    options = PrintOptionsForm.for_request(request).print_options()
+    options = PrintOptionsForm.for_request(request, assessment).print_options()
     if options is None:
         return plain_text(BAD_OPTIONS, 400)
     item = printable.printable(assessment, options=options)
@@ -77,7 +83,7 @@ def download_pdf(request, pk):
 def download_xlsx(request, pk):
     """The table the PDF prints, as an Excel workbook: the signed version of a signed table."""
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    options = PrintOptionsForm.for_request(request).print_options()
+    options = PrintOptionsForm.for_request(request, assessment).print_options()
     if options is None:
         return plain_text(BAD_OPTIONS, 400)
     try:
@@ -89,3 +95,21 @@ def download_xlsx(request, pk):
         True, printable.filename_for(item, extension="xlsx")
     )
     return response
+
+
+@login_required
+@require_POST
+def keep_print_options(request, pk):
+    """The settings shown on the print page become the table's own (before it is signed)."""
+    assessment = get_assessment_for_user(request, pk, write=True)
+    form = PrintOptionsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, BAD_OPTIONS)
+        return redirect("assessments:print", pk=assessment.pk)
+    try:
+        set_print_options(assessment.pk, by=request.user, options=form.print_options())
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已保存为本表的打印设置，PDF、Excel 和签发版都按此打印。")
+    return redirect(reverse("assessments:print", args=[assessment.pk]))

@@ -57,24 +57,18 @@ class Command(BaseCommand):
         return assessments
 
     def write_tables(self, assessments, output):
+        """Signed tables as stored; the others laid out several at a time (paper.pool)."""
+        contents = pdf.table_pdfs(assessments, progress=terminal_progress("导出"))
         written = []
-        progress = terminal_progress("导出")
-        for done, assessment in enumerate(assessments, start=1):
-            signature = assessment.valid_signature()
-            if signature is not None:
-                stored = pdf.stored_signed_pdf(signature)
-                with stored.open("rb") as source:
-                    content = source.read()
-                name = printable.pdf_filename(assessment.year.year, assessment.project.name)
-            else:
-                item = printable.printable(assessment)
-                content = pdf.render_pdf(item)
-                name = printable.filename_for(item)
+        for assessment, content in zip(assessments, contents, strict=True):
+            signed = assessment.valid_signature() is not None
+            suffix = "" if signed else f"（{printable.watermark_for(assessment)}）"
+            name = printable.pdf_filename(
+                assessment.year.year, assessment.project.name, suffix=suffix
+            )
             path = self.unique(output / self.prefixed(assessment, assessments, name))
             path.write_bytes(content)
             written.append(path)
-            if progress:
-                progress(done, len(assessments))
         return written
 
     def prefixed(self, assessment, assessments, name):

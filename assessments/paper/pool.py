@@ -1,0 +1,68 @@
+"""Laying out many tables at once: one WeasyPrint process per core.
+
+The main process reads every table (cells, signatures, findings) and hands the finished
+Printable to a worker, which only lays it out: the workers never touch the database (the
+tests' data lives in a transaction they could not see), and a query there fails loudly.
+Workers come from a fork server that has WeasyPrint imported already, and set up Django
+once each.
+"""
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .printable import Printable
+
+# Below this many tables starting workers costs more than it saves.
+POOL_FROM = 3
+
+
+def _refuse_queries(execute: object, sql: str, params: object, many: bool, context: object) -> None:
+    raise RuntimeError("排版进程不读写数据库：表格内容由主进程读好后交给它。")
+
+
+def _start_worker() -> None:
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    for connection in connections.all():
+        connection.execute_wrappers.append(_refuse_queries)
+
+
+def _lay_out(item: "Printable") -> bytes:
+    from . import pdf
+
+    return pdf.render_pdf(item)
+
+
+def workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def lay_out_many(
+    items: Sequence["Printable"], *, progress: Callable[[int, int], object] | None = None
+) -> list[bytes]:
+    """The PDF of each Printable, in order; `progress(done, total)` after each one."""
+    total = len(items)
+    count = min(workers(), total)
+    if total < POOL_FROM or count < 2:
+        results = []
+        for done, item in enumerate(items, start=1):
+            results.append(_lay_out(item))
+            if progress:
+                progress(done, total)
+        return results
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint"])
+    results = []
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker) as pool:
+        for done, content in enumerate(pool.map(_lay_out, items), start=1):
+            results.append(content)
+            if progress:
+                progress(done, total)
+    return results
