@@ -15,6 +15,7 @@ from assessments.models import Assessment, Indicator
 from assessments.paper import fonts, pdf, printable
 from assessments.paper.official_table import PrintOptions, build_official_table, convert_amount
 
+from .database import resign
 from .factories import AssessmentFactory
 from .pdftools import Layout, compact, page_count, pdf_text, with_file
 
@@ -493,7 +494,7 @@ def test_amounts_convert_half_up_between_units():
 
 
 def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
-    from assessments.models import AssessmentEvent, Signature
+    from assessments.models import AssessmentEvent
 
     assessment = demo_assessment("宣传费")
     tianbao = get_user_model().objects.get(username="tianbao")
@@ -501,9 +502,7 @@ def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     AssessmentEvent.objects.create(
         assessment=assessment, actor=tianbao, action=AssessmentEvent.Action.SUBMIT
     )
-    Signature.objects.filter(assessment=assessment).update(
-        signed_by=shenhe, signed_at=timezone.now()
-    )
+    resign(assessment.valid_signature().pk, signed_by=shenhe, signed_at=timezone.now())
     text = pdf_text(pdf.render_pdf(printable.printable(demo_assessment("宣传费"))))
     assert re.search(r"填报人：\s*张丽", text)
     assert re.search(r"审核人：\s*王强", text)

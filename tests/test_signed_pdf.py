@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Project, Signature
 from assessments.paper import pdf, printable, signing
 
+from .database import change_signature, resign
 from .factories import AssessmentFactory, UnitFactory, UserFactory, member
 from .pdftools import pdf_text
 
@@ -102,8 +103,8 @@ def test_reopened_table_renders_current_data_with_the_watermark(client, demo):
     login(client, "tianbao")
     _, signed = download(client, "宣传费")
     assessment = Assessment.objects.get(project__name="宣传费")
-    Signature.objects.filter(assessment=assessment).update(
-        voided_at=timezone.now(), void_reason="重新打开修改"
+    change_signature(
+        assessment.valid_signature().pk, voided_at=timezone.now(), void_reason="重新打开修改"
     )
     Assessment.objects.filter(pk=assessment.pk).update(
         status=Assessment.Status.DRAFT, goal="重新打开后修改的目标"
@@ -135,7 +136,7 @@ def test_store_signed_pdf_saves_through_the_storage_api_and_prints_the_hash(demo
 def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     tampered = {**signature.snapshot, "goal": "篡改"}
-    Signature.objects.filter(pk=signature.pk).update(snapshot=tampered)
+    change_signature(signature.pk, snapshot=tampered)
     with pytest.raises(printable.SignedCopyError):
         pdf.store_signed_pdf(Signature.objects.get(pk=signature.pk))
     response = login(client, "tianbao").get(pdf_url("宣传费"))
@@ -168,9 +169,7 @@ def test_verification_rejects_a_changed_hash(client, demo):
 
 def test_verification_says_when_a_signature_was_voided(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
-    Signature.objects.filter(pk=signature.pk).update(
-        voided_at=timezone.now(), void_reason="数据有误，重新打开"
-    )
+    change_signature(signature.pk, voided_at=timezone.now(), void_reason="数据有误，重新打开")
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     assert "已作废" in text and "数据有误，重新打开" in text
 
@@ -178,7 +177,7 @@ def test_verification_says_when_a_signature_was_voided(client, demo):
 def test_verification_names_the_signer(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     shenhe = get_user_model().objects.get(username="shenhe")
-    Signature.objects.filter(pk=signature.pk).update(signed_by=shenhe)
+    resign(signature.pk, signed_by=shenhe)
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     assert "王强" in text
 

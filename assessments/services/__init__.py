@@ -13,6 +13,7 @@ transaction.on_commit. What the modules share is here.
 from django.utils import timezone
 
 from ..models import Assessment, AssessmentEvent
+from ..paper import keys, signing
 
 
 class AssessmentError(Exception):
@@ -84,6 +85,14 @@ def log_in_place(assessment, action, *, by, comment="", changes=None):
         comment=comment,
         changes=changes,
     )
+
+
+def sign(assessment, *, by, comment=""):
+    """Record the signature of the table as it is now; refused without a signing key."""
+    try:
+        return signing.record_signature(assessment, by=by, comment=comment)
+    except keys.SigningKeyMissing as error:
+        raise AssessmentError(str(error)) from None
 
 
 def void_signatures(assessment, *, by, reason):

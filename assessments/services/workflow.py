@@ -4,8 +4,8 @@ from django.db import transaction
 
 from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent
-from ..paper.signing import canonical_snapshot, record_signature
-from . import AssessmentError, check, locked, log_event, void_signatures
+from ..paper.signing import canonical_snapshot
+from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
 
 
@@ -77,7 +77,7 @@ def sign_off_assessment(assessment_id, *, by, comment=""):
     evaluation = assessment.evaluate()
     if evaluation.errors:
         raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
-    signature = record_signature(assessment, by=by, comment=comment)
+    signature = sign(assessment, by=by, comment=comment)
     event = _move(
         assessment,
         Assessment.Status.SIGNED_OFF,

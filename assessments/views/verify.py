@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
+from ..paper.signing import SignatureState, check_signature
 
 
 @require_GET
@@ -27,13 +28,18 @@ def verify_hash(request, content_hash):
         signatures = list(
             Signature.objects.filter(content_hash=content_hash)
             .with_number()
-            .select_related("assessment__project__unit", "assessment__year", "signed_by")
+            .select_related("assessment__project__unit", "assessment__year", "signed_by", "key")
             .order_by("signed_at", "pk")
         )
+    for signature in signatures:
+        signature.state = check_signature(signature)
+        signature.genuine = signature.state in (SignatureState.VALID, SignatureState.HASH_ONLY)
     context = {
         "form": VerifyForm(initial={"content_hash": content_hash}),
         "content_hash": content_hash,
         "signatures": signatures,
-        "is_valid": any(signature.is_valid for signature in signatures),
+        "is_valid": any(s.is_valid and s.genuine for s in signatures),
+        "is_forged": any(s.state == SignatureState.FORGED for s in signatures),
+        "is_unchecked": any(s.state == SignatureState.UNCHECKED for s in signatures),
     }
     return render(request, "assessments/verify.html", context, status=200 if signatures else 404)
