@@ -18,14 +18,18 @@ def as_table_owner():
         yield
         return
     with connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred foreign-key checks of this transaction: run them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in APPEND_ONLY:
             cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
     try:
         yield
     finally:
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in APPEND_ONLY:
                 cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def change_signature(pk, **changes):
