@@ -46,13 +46,20 @@ _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 class Problems(list):
+    """What is wrong with a file, each with its JSON path; and how strictly names are read."""
+
+    def __init__(self, *, single_line_names=True):
+        super().__init__()
+        # A signed snapshot is read back as it was signed, line breaks included.
+        self.single_line_names = single_line_names
+
     def add(self, path, message):
         self.append(f"{path}：{message}")
 
 
-def parse_document(text):
+def parse_document(text, *, single_line_names=True):
     """Check a whole file; returns (records, problems). Records are only usable without problems."""
-    problems = Problems()
+    problems = Problems(single_line_names=single_line_names)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -128,7 +135,9 @@ def _check_duplicates(records, problems):
         seen.setdefault(key, index)
 
 
-def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_blank=True):
+def _text(
+    item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_blank=True, line=False
+):
     value = item.get(key)
     if value is None and not required:
         return ""
@@ -141,7 +150,11 @@ def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_bla
     if not allow_blank and not value.strip():
         problems.add(f"{path}.{key}", "不能为空。")
         return None
-    return rules.clean_text(value)
+    value = rules.clean_text(value)
+    if line and problems.single_line_names and "\n" in value:
+        problems.add(f"{path}.{key}", "名称不能换行，请写在一行内。")
+        return None
+    return value
 
 
 def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS, negative=True):
@@ -180,7 +193,9 @@ def _check_assessment(item, path, problems):
         problems.add(f"{path}.year", "应为 2000 至 2100 之间的整数年份。")
     record["year"] = year
     for key in ("project", "department", "unit"):
-        record[key] = _text(item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+        record[key] = _text(
+            item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False, line=True
+        )
     rule_set = item.get("rule_set")
     if rule_set not in rules.RULE_SETS:
         problems.add(f"{path}.rule_set", f"应为 {' 或 '.join(rules.RULE_SETS)}。")
@@ -245,7 +260,9 @@ def _check_indicator(row, path, problems, rule_set):
         problems.add(f"{path}.{key}", "未知的字段。")
     record = {}
     for key in ("level1", "level2", "name"):
-        record[key] = _text(row, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+        record[key] = _text(
+            row, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False, line=True
+        )
     if rule_set and record["level1"] is not None and record["level1"] not in rule_set.taxonomy:
         problems.add(
             f"{path}.level1",

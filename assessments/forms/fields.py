@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 from .. import rules
@@ -42,6 +43,15 @@ class TextField(forms.CharField):
         if isinstance(widget, forms.Textarea):
             attrs.pop("maxlength", None)
         return attrs
+
+
+class LineField(TextField):
+    """A name on one line: it goes into mail subjects and file names, where a break cannot."""
+
+    def validate(self, value):
+        super().validate(value)
+        if "\n" in (value or ""):
+            raise ValidationError("不能换行，请写在一行内。", code="line_break")
 
 
 class DecimalTextField(forms.CharField):

@@ -107,7 +107,9 @@ def assessment_from_snapshot(signature):
         "version": interchange.VERSION,
         "assessments": [{**snapshot, "status": Assessment.Status.SIGNED_OFF}],
     }
-    records, problems = interchange.parse_document(json.dumps(document, ensure_ascii=False))
+    records, problems = interchange.parse_document(
+        json.dumps(document, ensure_ascii=False), single_line_names=False
+    )
     if problems:
         raise SignedCopyError("签发内容无法读取：" + "；".join(problems))
     record = records[0]

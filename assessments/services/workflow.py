@@ -1,5 +1,7 @@
 """The workflow: submit, return, sign off, reopen."""
 
+import logging
+
 from django.db import transaction
 
 from .. import notifications, permissions
@@ -7,6 +9,8 @@ from ..models import Assessment, AssessmentEvent
 from ..paper.signing import canonical_snapshot
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
+
+logger = logging.getLogger(__name__)
 
 
 def _move(assessment, to_status, action, *, by, comment="", snapshot=None):
@@ -91,10 +95,17 @@ def sign_off_assessment(assessment_id, *, by, comment=""):
 
 
 def store_signed_document(signature):
-    """Render and store the signed PDF once, right after the sign-off commits."""
-    from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed, not at start-up
+    """Render and store the signed PDF once, right after the sign-off commits.
 
-    pdf.store_signed_pdf(signature)
+    The sign-off is done whatever happens here: a failure is logged, the detail page says the
+    PDF is pending, and the first download renders it (paper.pdf.stored_signed_pdf).
+    """
+    try:
+        from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed
+
+        pdf.store_signed_pdf(signature)
+    except Exception:
+        logger.exception("签发版 PDF 生成失败，将在下载时重试：签发记录 %s", signature.pk)
 
 
 @transaction.atomic
