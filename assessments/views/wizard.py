@@ -353,10 +353,20 @@ def _lenient_decimal(text, errors, key, what):
     return value
 
 
+MAX_LIVE_ROWS = 200
+
+
+def row_count(text):
+    """The form count a page posts; anything that is not a small whole number counts as none."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 4:
+        return 0
+    return min(int(text), MAX_LIVE_ROWS)
+
+
 def live_target_rows(post, errors):
     rows = []
-    count = int(post.get(f"{ROWS_PREFIX}-TOTAL_FORMS") or 0)
-    for index in range(min(count, 200)):
+    for index in range(row_count(post.get(f"{ROWS_PREFIX}-TOTAL_FORMS"))):
         key = f"{ROWS_PREFIX}-{index}"
         if post.get(f"{key}-DELETE"):
             continue
