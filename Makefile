@@ -52,6 +52,7 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
 
@@ -61,9 +62,10 @@ bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) create_signing_key >/dev/null \
 	&& $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
-lint: .venv/.synced ## Lint and check formatting
+lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 format: .venv/.synced ## Format the code
 	$(UV) run --frozen ruff check --fix .

@@ -4,15 +4,20 @@ Each can_<action>(user, …) returns (allowed, reason); the services ask the sam
 hiding a button is never the only guard.
 """
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 
-from .models import Assessment, Membership, memberships_of
+from .models import Assessment, AssessmentQuerySet, Membership, Organisation, memberships_of
+
+# Whoever asks: a signed-in user, or nobody yet (request.user before signing in).
+AnyUser = User | AnonymousUser
 
 EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
 
-def has_role(user, organisation, role):
+def has_role(user: AnyUser, organisation: Organisation, role: str) -> bool:
     """Whether the user holds the role in the organisation itself (not through a parent)."""
     if not user.is_authenticated:
         return False
@@ -22,17 +27,15 @@ def has_role(user, organisation, role):
     )
 
 
-def prepares_anywhere(user):
+def prepares_anywhere(user: AnyUser) -> bool:
     """Whether the user may start tables in some unit (shows the 新建 button)."""
     return user.is_superuser or any(
         m.role == Membership.Role.PREPARER for m in memberships_of(user)
     )
 
 
-def preparer_units(user):
+def preparer_units(user: User) -> QuerySet[Organisation]:
     """The units in which the user may create and fill in tables."""
-    from .models import Organisation
-
     if user.is_superuser:
         return Organisation.objects.filter(kind=Organisation.Kind.UNIT)
     return Organisation.objects.filter(
@@ -42,13 +45,13 @@ def preparer_units(user):
     ).distinct()
 
 
-def can_create_in(user, unit):
+def can_create_in(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
     if user.is_superuser or has_role(user, unit, Membership.Role.PREPARER):
         return True, ""
     return False, "只有本单位的填报人可以新建自评表。"
 
 
-def can_edit(user, assessment):
+def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not (user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)):
         return False, "只有本单位的填报人可以修改这张自评表。"
     if assessment.status not in EDITABLE_STATUSES:
@@ -56,7 +59,13 @@ def can_edit(user, assessment):
     return True, ""
 
 
-def get_assessment_for_user(request, pk, *, write=False, queryset=None):
+def get_assessment_for_user(
+    request: HttpRequest,
+    pk: int,
+    *,
+    write: bool = False,
+    queryset: AssessmentQuerySet | None = None,
+) -> Assessment:
     """The assessment if the user may see it (404 otherwise, so nothing leaks);
     with write=True, 403 when she may see it but not change it."""
     queryset = queryset if queryset is not None else Assessment.objects.for_table()
@@ -74,25 +83,25 @@ def get_assessment_for_user(request, pk, *, write=False, queryset=None):
 # The workflow
 
 
-def _is_preparer(user, assessment):
+def _is_preparer(user: AnyUser, assessment: Assessment) -> bool:
     return user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)
 
 
-def _is_reviewer(user, assessment):
+def _is_reviewer(user: AnyUser, assessment: Assessment) -> bool:
     unit = assessment.project.unit
     return (
         user.is_superuser
         or has_role(user, unit, Membership.Role.REVIEWER)
-        or (unit.parent_id and has_role(user, unit.parent, Membership.Role.REVIEWER))
+        or (unit.parent is not None and has_role(user, unit.parent, Membership.Role.REVIEWER))
     )
 
 
-def _is_department_reviewer(user, assessment):
+def _is_department_reviewer(user: AnyUser, assessment: Assessment) -> bool:
     parent = assessment.project.unit.parent
     return user.is_superuser or bool(parent and has_role(user, parent, Membership.Role.REVIEWER))
 
 
-def can_submit(user, assessment):
+def can_submit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以提交。"
     if assessment.status not in EDITABLE_STATUSES:
@@ -100,7 +109,7 @@ def can_submit(user, assessment):
     return True, ""
 
 
-def can_return(user, assessment):
+def can_return(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_reviewer(user, assessment):
         return False, "只有审核人可以退回。"
     if assessment.status != Assessment.Status.SUBMITTED:
@@ -108,7 +117,7 @@ def can_return(user, assessment):
     return True, ""
 
 
-def can_comment(user, assessment):
+def can_comment(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_reviewer(user, assessment):
         return False, "只有审核人可以添加批注。"
     if assessment.status != Assessment.Status.SUBMITTED:
@@ -116,7 +125,7 @@ def can_comment(user, assessment):
     return True, ""
 
 
-def can_answer(user, assessment):
+def can_answer(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以答复批注。"
     if assessment.status not in EDITABLE_STATUSES:
@@ -124,7 +133,7 @@ def can_answer(user, assessment):
     return True, ""
 
 
-def has_prepared(user, assessment):
+def has_prepared(user: User, assessment: Assessment) -> bool:
     """Whether the user created, edited or submitted this table (then she may not sign it)."""
     from .models import AssessmentEvent
 
@@ -140,7 +149,7 @@ def has_prepared(user, assessment):
     ).exists()
 
 
-def can_sign_off(user, assessment):
+def can_sign_off(user: User, assessment: Assessment) -> tuple[bool, str]:
     if not _is_reviewer(user, assessment):
         return False, "只有审核人可以签发。"
     if assessment.status != Assessment.Status.SUBMITTED:
@@ -150,7 +159,7 @@ def can_sign_off(user, assessment):
     return True, ""
 
 
-def can_reopen(user, assessment):
+def can_reopen(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_department_reviewer(user, assessment):
         return False, "只有主管部门的审核人或管理员可以重新打开已签发的自评表。"
     if assessment.status != Assessment.Status.SIGNED_OFF:
@@ -158,7 +167,7 @@ def can_reopen(user, assessment):
     return True, ""
 
 
-def allowed_actions(user, assessment):
+def allowed_actions(user: User, assessment: Assessment) -> dict[str, bool]:
     """The workflow buttons to offer on a page (the services check again)."""
     checks = {
         "edit": can_edit,

@@ -1,17 +1,20 @@
 """Books (合订本): requesting one, building it in the background, its front matter."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
-from ..models import Assessment, Book, visible_organisations
+from ..models import Assessment, Book, Organisation, ReportingYear, visible_organisations
 from .official_table import chinese_date, convert_amount
 from .printable import Printable, book_filename
 
@@ -22,13 +25,19 @@ class BookError(Exception):
     """A book that cannot be requested; the message is for the user."""
 
 
-def visible_books(user):
+def visible_books(user: User | AnonymousUser) -> QuerySet[Book]:
     return Book.objects.filter(organisation__in=visible_organisations(user)).select_related(
         "organisation", "year", "requested_by"
     )
 
 
-def book_assessments(organisation, year, *, user, signed_only=False):
+def book_assessments(
+    organisation: Organisation,
+    year: ReportingYear,
+    *,
+    user: User | None,
+    signed_only: bool = False,
+) -> QuerySet[Assessment]:
     """The tables a book binds, in print order: unit by unit, project by project.
 
     `user` is who asked for it; None when that account has been deleted since, and then the
@@ -47,11 +56,13 @@ def book_assessments(organisation, year, *, user, signed_only=False):
     return queryset
 
 
-def filename_of(book):
+def filename_of(book: Book) -> str:
     return book_filename(book.year.year, book.organisation.name)
 
 
-def request_book(organisation, year, *, by, signed_only=False):
+def request_book(
+    organisation: Organisation, year: ReportingYear, *, by: User, signed_only: bool = False
+) -> Book:
     """Record the request and hand the building to the background worker."""
     from ..tasks import build_book
 
@@ -69,7 +80,7 @@ def request_book(organisation, year, *, by, signed_only=False):
             total=count,
         )
 
-        def enqueue():
+        def enqueue() -> None:
             result = build_book.enqueue(book.pk)
             Book.objects.filter(pk=book.pk).update(task_id=str(result.id))
 
@@ -77,7 +88,7 @@ def request_book(organisation, year, *, by, signed_only=False):
     return book
 
 
-def build(book_id):
+def build(book_id: int) -> str | None:
     """Lay out every table, reporting progress on the Book row, then store the PDF."""
     from . import pdf  # WeasyPrint: loaded by the worker that builds, not by the web pages
 
@@ -93,7 +104,7 @@ def build(book_id):
         status=Book.Status.RUNNING, done=0, total=len(assessments), error=""
     )
 
-    def progress(done, total):
+    def progress(done: int, total: int) -> None:
         Book.objects.filter(pk=book.pk).update(done=done, total=total)
 
     try:
@@ -131,15 +142,15 @@ class BookEntry:
     first_page: int = 0
 
     @property
-    def assessment(self):
+    def assessment(self) -> Assessment:
         return self.item.assessment
 
     @property
-    def evaluation(self):
+    def evaluation(self) -> rules.Evaluation:
         return self.item.table.evaluation
 
     @property
-    def status_label(self):
+    def status_label(self) -> str:
         return "已签发" if not self.item.watermark else self.item.watermark
 
 
@@ -148,13 +159,13 @@ class BookSummary:
     budget: Decimal
     executed: Decimal
     execution_rate: Decimal | None
-    grade_counts: list
+    grade_counts: list[tuple[str, int]]
 
 
 YUAN = Assessment.MoneyUnit.YUAN
 
 
-def book_summary(entries):
+def book_summary(entries: Sequence[BookEntry]) -> BookSummary:
     """Totals in 元 (tables in 万元 are converted), money-weighted rate and counts by grade."""
     budget = executed = Decimal("0")
     for entry in entries:
@@ -166,7 +177,15 @@ def book_summary(entries):
     return BookSummary(budget, executed, rules.execution_rate(budget, executed), counts)
 
 
-def front_html(entries, *, title, organisation, year, generated_at, summary_page):
+def front_html(
+    entries: Sequence[BookEntry],
+    *,
+    title: str,
+    organisation: str,
+    year: int,
+    generated_at: datetime,
+    summary_page: int,
+) -> str:
     return render_to_string(
         "assessments/pdf/book_front.html",
         {

@@ -15,10 +15,16 @@ Noto CJK is under the SIL Open Font License, which allows subsets under the same
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 FAMILY = "Noto Serif CJK SC GB2312"
 SOURCE_FAMILY = "Noto Serif CJK SC"
@@ -29,8 +35,8 @@ WEIGHTS = {400: "Regular", 700: "Bold"}
 EXTRA_RANGES = [(0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0xFF00, 0xFFEF)]
 
 
-def gb2312_characters():
-    characters = set()
+def gb2312_characters() -> set[int]:
+    characters: set[int] = set()
     for first in range(0xA1, 0xF8):
         for second in range(0xA1, 0xFF):
             try:
@@ -40,7 +46,7 @@ def gb2312_characters():
     return characters
 
 
-def characters():
+def characters() -> set[int]:
     """The code points the print fonts keep."""
     kept = gb2312_characters()
     for low, high in EXTRA_RANGES:
@@ -48,11 +54,11 @@ def characters():
     return kept
 
 
-def font_path(weight):
+def font_path(weight: int) -> Path:
     return Path(settings.PRINT_FONT_DIR) / f"NotoSerifCJKsc-GB2312-{WEIGHTS[weight]}.otf"
 
 
-def source_path(weight):
+def source_path(weight: int) -> Path | None:
     """The system's Noto Serif CJK collection of that weight (Debian's fonts-noto-cjk)."""
     name = f"NotoSerifCJK-{WEIGHTS[weight]}.ttc"
     for root in settings.PRINT_FONT_SOURCES:
@@ -62,19 +68,19 @@ def source_path(weight):
     return None
 
 
-def available():
+def available() -> dict[int, Path]:
     """{weight: path} of the print fonts that have been made."""
     return {weight: font_path(weight) for weight in WEIGHTS if font_path(weight).is_file()}
 
 
-def is_current(weight):
+def is_current(weight: int) -> bool:
     target, source = font_path(weight), source_path(weight)
     if not target.is_file():
         return False
     return source is None or target.stat().st_mtime >= source.stat().st_mtime
 
 
-def build(weight):
+def build(weight: int) -> Path:
     """Cut the system's collection of that weight down to `characters()`; returns the path.
 
     GSUB and GPOS go: WeasyPrint drops them from the embedded subset anyway, and horizontal
@@ -112,7 +118,7 @@ def build(weight):
     return save(font, font_path(weight))
 
 
-def save(font, target):
+def save(font: "TTFont", target: Path) -> Path:
     """Write the font aside and rename it into place, readable by every user (the web server
     may run as another user than the one who made it): a render never reads half a font."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +133,7 @@ def save(font, target):
     return target
 
 
-def font_face_rules():
+def font_face_rules() -> str:
     """The @font-face rules of the print fonts that have been made."""
     return "".join(
         f'@font-face {{ font-family: "{FAMILY}"; font-weight: {weight};'
@@ -136,13 +142,15 @@ def font_face_rules():
     )
 
 
-def allowed_file(url):
+def allowed_file(url: str) -> Path | None:
     """The print font a file:// address names, if it names one."""
     return next((path for path in available().values() if path.as_uri() == url), None)
 
 
 @checks.register()
-def check_print_fonts(app_configs, **kwargs):
+def check_print_fonts(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     missing = [WEIGHTS[weight] for weight in WEIGHTS if not font_path(weight).is_file()]
     if not missing:
         return []

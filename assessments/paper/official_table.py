@@ -1,13 +1,16 @@
 """The official table as rows and cells, shared by the detail page, the preview and the PDF."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Self, overload
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .. import rules
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Indicator, Signature
 
 # A row is kept whole on one page unless one of its texts is this long: such a row may be
 # taller than a page and has to continue on the next one.
@@ -24,7 +27,7 @@ class PrintOptions:
     signature_block: bool = True
 
     @classmethod
-    def defaults(cls):
+    def defaults(cls) -> Self:
         configured = getattr(settings, "OFFICIAL_TABLE_PRINT", {})
         return cls(
             show_empty_level2=configured.get("SHOW_EMPTY_LEVEL2", cls.show_empty_level2),
@@ -33,7 +36,13 @@ class PrintOptions:
         )
 
 
-def convert_amount(value, from_unit, to_unit):
+@overload
+def convert_amount(value: Decimal, from_unit: str, to_unit: str) -> Decimal: ...
+@overload
+def convert_amount(value: None, from_unit: str, to_unit: str) -> None: ...
+@overload
+def convert_amount(value: Decimal | None, from_unit: str, to_unit: str) -> Decimal | None: ...
+def convert_amount(value: Decimal | None, from_unit: str, to_unit: str) -> Decimal | None:
     """An amount in another money unit, two decimals rounded half up; blank stays blank."""
     if value is None or from_unit == to_unit:
         return value
@@ -70,16 +79,16 @@ class SignatureBlock:
     reviewer: Person | None = None
 
 
-def chinese_date(moment):
+def chinese_date(moment: datetime) -> str:
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def display_name(user):
+def display_name(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def signature_block(assessment, signature=None):
+def signature_block(assessment: Assessment, signature: Signature | None = None) -> SignatureBlock:
     """The 填报人 who last submitted the table and the 审核人 of its valid signature.
 
     For a signed version the submission before the signing counts, so that a later
@@ -103,23 +112,23 @@ def signature_block(assessment, signature=None):
 
 @dataclass
 class IndicatorLine:
-    index: int
-    indicator: object
-    result: rules.IndicatorResult
+    index: int | None  # None: an empty 二级 row
+    indicator: Indicator | EmptyLevel2
+    result: rules.IndicatorResult | None
     level1_rowspan: int = 0  # 0: the cell is covered by the one above
     level2_rowspan: int = 0
-    findings: list = field(default_factory=list)
+    findings: list[rules.Finding] = field(default_factory=list)
 
     @property
-    def is_empty_level2(self):
+    def is_empty_level2(self) -> bool:
         return self.index is None
 
     @property
-    def may_split(self):
+    def may_split(self) -> bool:
         return len(self.indicator.reason) > LONG_TEXT or len(self.indicator.name) > LONG_TEXT
 
     @property
-    def where(self):
+    def where(self) -> str:
         return "" if self.index is None else f"indicators[{self.index}]"
 
 
@@ -130,29 +139,29 @@ class FundsRow:
     values: rules.FundsLine
     is_total: bool
 
-    def cell(self, column):
+    def cell(self, column: str) -> str:
         return rules.format_amount(getattr(self.values, column))
 
 
 @dataclass
 class OfficialTable:
-    assessment: object
+    assessment: Assessment
     evaluation: rules.Evaluation
-    funds: list
-    lines: list
-    findings_by_where: dict
+    funds: list[FundsRow]
+    lines: list[IndicatorLine]
+    findings_by_where: dict[str, list[rules.Finding]]
     options: PrintOptions = field(default_factory=PrintOptions)
     money_unit: str = Assessment.MoneyUnit.YUAN
     signatures: SignatureBlock | None = None
     # The indicator rows in their stored order, as the table was built from them.
-    indicators: list = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
 
     @property
-    def findings(self):
+    def findings(self) -> list[rules.Finding]:
         return self.evaluation.findings
 
     @property
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, str | Decimal]]:
         """The figures the detail page shows above the table, as (label, value)."""
         a, evaluation = self.assessment, self.evaluation
         return [
@@ -165,17 +174,17 @@ class OfficialTable:
         ]
 
     @property
-    def goal_may_split(self):
+    def goal_may_split(self) -> bool:
         return len(self.assessment.goal) > LONG_TEXT or len(self.assessment.outcome) > LONG_TEXT
 
-    def severity_at(self, where):
+    def severity_at(self, where: str) -> str:
         found = self.findings_by_where.get(where, [])
         if any(f.severity == rules.ERROR for f in found):
             return rules.ERROR
         return rules.WARNING if found else ""
 
 
-def group_spans(lines):
+def group_spans(lines: list[IndicatorLine]) -> list[IndicatorLine]:
     """Merge 一级 cells over consecutive rows, and 二级 cells within each 一级 run."""
     start = 0
     while start < len(lines):
@@ -196,18 +205,18 @@ def group_spans(lines):
     return lines
 
 
-def with_empty_level2(lines, rule_set):
+def with_empty_level2(lines: list[IndicatorLine], rule_set: rules.RuleSet) -> list[IndicatorLine]:
     """Every 二级 of the rule set in its order, the empty ones as rows of their own.
 
     Indicators keep their order within a 二级; 一级 and 二级 outside the rule set follow
     in the order they were entered, so nothing entered is ever left out.
     """
-    groups = {}
+    groups: dict[str, dict[str, list[IndicatorLine]]] = {}
     for line in lines:
         groups.setdefault(line.indicator.level1, {}).setdefault(line.indicator.level2, []).append(
             line
         )
-    ordered = []
+    ordered: list[IndicatorLine] = []
     level1s = list(rule_set.taxonomy) + [key for key in groups if key not in rule_set.taxonomy]
     for level1 in level1s:
         entered = groups.get(level1, {})
@@ -218,13 +227,19 @@ def with_empty_level2(lines, rule_set):
     return ordered
 
 
-def build_official_table(assessment, indicators=None, *, options=None, signatures=None):
+def build_official_table(
+    assessment: Assessment,
+    indicators: list[Indicator] | None = None,
+    *,
+    options: PrintOptions | None = None,
+    signatures: SignatureBlock | None = None,
+) -> OfficialTable:
     """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log."""
     options = options or PrintOptions.defaults()
     if indicators is None:
         indicators = list(assessment.indicators.all())
     evaluation = rules.evaluate(assessment.rules_input(indicators))
-    findings_by_where = {}
+    findings_by_where: dict[str, list[rules.Finding]] = {}
     for finding in evaluation.findings:
         findings_by_where.setdefault(finding.where, []).append(finding)
         # A finding on one cell of an indicator row also marks the row.

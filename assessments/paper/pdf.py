@@ -9,24 +9,31 @@ import logging
 import mimetypes
 import re
 import ssl
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..models import Signature
+from ..models import Assessment, Signature
 from . import fonts, pdf_signature
 from .books import BookEntry, front_html
-from .printable import printable, signed_printable
+from .printable import Printable, printable, signed_printable
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +52,7 @@ class StaticFilesURLFetcher(URLFetcher):
     second wall: file://, http(s):// and any other address fetch nothing.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         # No address it allows goes over the network: a bare TLS context saves loading the
         # system's certificates on every render.
         super().__init__(
@@ -55,7 +62,7 @@ class StaticFilesURLFetcher(URLFetcher):
             ssl_context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
         )
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         path = static_file_for(url) or fonts.allowed_file(url)
@@ -66,14 +73,14 @@ class StaticFilesURLFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def _inside(path, root):
+def _inside(path: str | Path, root: str | Path) -> bool:
     try:
         return Path(path).resolve().is_relative_to(Path(root).resolve())
     except (OSError, ValueError):
         return False
 
 
-def static_file_for(url):
+def static_file_for(url: str) -> Path | None:
     """The file a /static/ address names, if it is one of the project's static files."""
     parts = urlsplit(url)
     prefix = "/" + settings.STATIC_URL.strip("/") + "/"
@@ -103,7 +110,7 @@ def static_file_for(url):
 
 
 @cache
-def font_config():
+def font_config() -> FontConfiguration:
     """One font configuration for every render: fonts are looked up once per process."""
     return FontConfiguration()
 
@@ -116,9 +123,10 @@ STYLESHEET = "css/official-print.css"
 
 
 @cache
-def official_stylesheet():
+def official_stylesheet() -> CSS:
     """The paper stylesheet with the print fonts, parsed once (selectors compile on parsing)."""
-    path = static_file_for(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}")
+    # The project's own stylesheet: always among its static files.
+    path = cast(Path, static_file_for(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{STYLESHEET}"))
     return CSS(
         string=fonts.font_face_rules() + path.read_text(encoding="utf-8"),
         base_url=BASE_URL,
@@ -131,18 +139,18 @@ def official_stylesheet():
 _BETWEEN_TAGS = re.compile(r">[ \t\r\n]+<")
 
 
-def render_document(html):
+def render_document(html: str) -> "Document":
     html = _BETWEEN_TAGS.sub("><", html)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).render(
         font_config=font_config(), stylesheets=[official_stylesheet()]
     )
 
 
-def sheet_html(item, *, first_page=1):
+def sheet_html(item: Printable, *, first_page: int = 1) -> str:
     return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
-def render_pdf(item):
+def render_pdf(item: Printable) -> bytes:
     return render_document(sheet_html(item)).write_pdf()
 
 
@@ -152,7 +160,7 @@ def stored_name(signature: Signature) -> str:
     return f"{signature.pk}-{signature.content_hash[:12]}.pdf"
 
 
-def store_signed_pdf(signature):
+def store_signed_pdf(signature: Signature) -> FieldFile:
     """Render the signed version once and keep it in signature.pdf (Django's storage)."""
     item = signed_printable(signature)
     content = pdf_signature.sign_pdf(render_pdf(item))
@@ -161,11 +169,12 @@ def store_signed_pdf(signature):
     return signature.pdf
 
 
-def _is_stored(field):
-    return bool(field) and field.storage.exists(field.name)
+def _is_stored(field: FieldFile) -> bool:
+    # A field that holds a file has its name.
+    return bool(field) and field.storage.exists(cast(str, field.name))
 
 
-def stored_signed_pdf(signature):
+def stored_signed_pdf(signature: Signature) -> FieldFile:
     """The stored signed PDF, storing it first when an older signature has none yet.
 
     A file lost from the storage is rendered again from the signed snapshot (same content)
@@ -183,7 +192,14 @@ def stored_signed_pdf(signature):
     return signature.pdf
 
 
-def render_book(assessments, *, organisation, year, progress=None, generated_at=None):
+def render_book(
+    assessments: Sequence[Assessment],
+    *,
+    organisation: str,
+    year: int,
+    progress: Callable[[int, int], object] | None = None,
+    generated_at: datetime | None = None,
+) -> bytes:
     """One PDF: cover, contents, summary, then every table, each on its own pages.
 
     Each table is laid out as a document of its own (so progress can be reported table by
@@ -195,7 +211,7 @@ def render_book(assessments, *, organisation, year, progress=None, generated_at=
     entries = [BookEntry(printable(assessment)) for assessment in assessments]
     total = len(entries)
 
-    def front(summary_page):
+    def front(summary_page: int) -> "Document":
         return render_document(
             front_html(
                 entries,
@@ -218,7 +234,7 @@ def render_book(assessments, *, organisation, year, progress=None, generated_at=
         for number, page in enumerate(provisional.pages, start=1)
         if any(label == "汇总表" for _, label, _, _ in page.bookmarks)
     )
-    documents = []
+    documents: list[Document] = []
     page = front_pages + 1
     try:
         for done, entry in enumerate(entries, start=1):

@@ -5,8 +5,12 @@ PDF readers know no SM2: the file is signed with the key file's ECDSA key and ce
 """
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from . import keys
+
+if TYPE_CHECKING:
+    from pyhanko.sign.validation.status import PdfSignatureStatus
 
 FIELD_NAME = "Signature-JixiaoZiping"
 
@@ -34,7 +38,7 @@ def sign_pdf(content: bytes, key_file: keys.KeyFile | None = None) -> bytes:
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
 
 
-def validate_pdf(content: bytes, trusted_certificate_pem: bytes):
+def validate_pdf(content: bytes, trusted_certificate_pem: bytes) -> "PdfSignatureStatus":
     """pyHanko's validation status of the file's signature against the given certificate."""
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.pdf_utils.reader import PdfFileReader

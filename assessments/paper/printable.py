@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from .. import interchange
-from ..models import Assessment, Organisation, Project, ReportingYear, Signature
+from ..models import Assessment, Indicator, Organisation, Project, ReportingYear, Signature
 from . import signing
 from .official_table import (
     OfficialTable,
@@ -44,44 +44,44 @@ class Printable:
     qr: str = ""
 
     @property
-    def assessment(self):
+    def assessment(self) -> Assessment:
         return self.table.assessment
 
     @property
-    def hash_groups(self):
+    def hash_groups(self) -> str:
         digest = self.signature.content_hash if self.signature else ""
         return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
 
     @property
-    def sheet_class(self):
+    def sheet_class(self) -> str:
         if not self.watermark:
             return "sheet-signed"
         return "sheet-draft" if self.watermark == DRAFT else "sheet-unsigned"
 
     @property
-    def verify_home(self):
+    def verify_home(self) -> str:
         return settings.SITE_URL.rstrip("/") + reverse("verify:form")
 
     @property
-    def signer(self):
+    def signer(self) -> str:
         return display_name(self.signature.signed_by) if self.signature else ""
 
     @property
-    def signed_on(self):
+    def signed_on(self) -> str:
         return chinese_date(self.signature.signed_at) if self.signature else ""
 
 
-def watermark_for(assessment):
+def watermark_for(assessment: Assessment) -> str:
     if assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
         return DRAFT
     return UNSIGNED
 
 
-def verify_url(content_hash):
+def verify_url(content_hash: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("verify:hash", args=[content_hash])
 
 
-def qr_data_uri(url):
+def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
@@ -98,7 +98,7 @@ def check_signed_copy(signature: Signature) -> None:
         raise SignedCopyError("服务器没有签名密钥文件，无法核验签名，暂不能提供签发版。")
 
 
-def assessment_from_snapshot(signature):
+def assessment_from_snapshot(signature: Signature) -> tuple[Assessment, list[Indicator]]:
     """The signed version as unsaved model instances, read back through the interchange checks."""
     check_signed_copy(signature)
     snapshot = signature.snapshot
@@ -123,7 +123,7 @@ def assessment_from_snapshot(signature):
     return assessment, indicators
 
 
-def signed_printable(signature):
+def signed_printable(signature: Signature) -> Printable:
     assessment, indicators = assessment_from_snapshot(signature)
     table = build_official_table(
         assessment,
@@ -135,7 +135,7 @@ def signed_printable(signature):
     return Printable(table, "", signature, url, qr_data_uri(url))
 
 
-def printable(assessment, *, options=None):
+def printable(assessment: Assessment, *, options: PrintOptions | None = None) -> Printable:
     """The signed version while the table is signed off, else the current data, watermarked."""
     signature = assessment.valid_signature()
     if signature is not None:
@@ -146,17 +146,19 @@ def printable(assessment, *, options=None):
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def pdf_filename(year, name, *, suffix="", kind="绩效自评表", extension="pdf"):
+def pdf_filename(
+    year: int, name: str, *, suffix: str = "", kind: str = "绩效自评表", extension: str = "pdf"
+) -> str:
     """`2022-宣传费-绩效自评表.pdf`: what the file is called on the user's disk."""
     clean = _UNSAFE_IN_NAME.sub("_", name).strip(" .") or "自评表"
     return f"{year}-{clean}-{kind}{suffix}.{extension}"
 
 
-def book_filename(year, organisation):
+def book_filename(year: int, organisation: str) -> str:
     return pdf_filename(year, organisation, kind="绩效自评表合订本")
 
 
-def filename_for(item, extension="pdf"):
+def filename_for(item: Printable, extension: str = "pdf") -> str:
     a = item.assessment
     suffix = f"（{item.watermark}）" if item.watermark else ""
     return pdf_filename(a.year.year, a.project.name, suffix=suffix, extension=extension)

@@ -7,36 +7,44 @@ signing time, so that a signature row cannot be moved to another table or backda
 import difflib
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ..interchange import assessment_record
-from ..models import Assessment, AssessmentEvent, Signature, SigningKey
+from ..models import Assessment, AssessmentEvent, Indicator, Signature, SigningKey
 from . import keys
 
+# The content a signature covers, as JSON: the interchange record without the status.
+Snapshot = dict[str, Any]
 
-def canonical_snapshot(assessment, indicators=None):
+
+def canonical_snapshot(
+    assessment: Assessment, indicators: Iterable[Indicator] | None = None
+) -> Snapshot:
     """Every stored figure and text that the signature covers (the status is not content)."""
     record = assessment_record(assessment, indicators)
     del record["status"]
     return record
 
 
-def canonical_bytes(snapshot):
+def canonical_bytes(snapshot: Snapshot) -> bytes:
     return json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
         "utf-8"
     )
 
 
-def content_hash(snapshot):
+def content_hash(snapshot: Snapshot) -> str:
     return hashlib.sha256(canonical_bytes(snapshot)).hexdigest()
 
 
 def signed_message(
-    *, assessment_id: int, signed_by_id: int | None, signed_at, snapshot: dict
+    *, assessment_id: int, signed_by_id: int | None, signed_at: datetime, snapshot: Snapshot
 ) -> bytes:
     """The bytes the SM2 signature covers."""
     place = {
@@ -62,7 +70,9 @@ def current_key() -> tuple[keys.KeyFile, SigningKey]:
     return key_file, row
 
 
-def record_signature(assessment, *, by=None, comment=""):
+def record_signature(
+    assessment: Assessment, *, by: User | None = None, comment: str = ""
+) -> Signature:
     """Store the signature of the assessment as it is now; the caller holds the transaction.
 
     Raises keys.SigningKeyMissing when the server has no key file.
@@ -109,8 +119,10 @@ def check_signature(signature: Signature) -> SignatureState:
     except keys.SigningKeyMissing:
         return SignatureState.UNCHECKED
     key = signature.key
+    if key is None:
+        return SignatureState.FORGED
     try:
-        public_key = bytes.fromhex(key.public_key) if key else b""
+        public_key = bytes.fromhex(key.public_key)
     except ValueError:
         return SignatureState.FORGED
     if public_key not in trusted or keys.fingerprint(public_key) != key.fingerprint:
@@ -150,11 +162,11 @@ INDICATOR_LABELS = {
 }
 
 
-def _header_cells(snapshot):
+def _header_cells(snapshot: Snapshot) -> dict[str, tuple[str, object]]:
     """(label, value) of the header and funds cells of a snapshot, keyed by where they are."""
     from ..rules import FUND_COLUMN_LABELS, FUND_COLUMNS, FUND_LINE_LABELS, FUND_LINES
 
-    cells = {}
+    cells: dict[str, tuple[str, object]] = {}
     for key, label in FIELD_LABELS.items():
         cells[key] = (label, snapshot.get(key))
     for line in FUND_LINES:
@@ -166,11 +178,13 @@ def _header_cells(snapshot):
     return cells
 
 
-def _indicator_key(row):
+def _indicator_key(row: Mapping[str, Any]) -> tuple[object, object, object]:
     return (row.get("level1"), row.get("level2"), row.get("name"))
 
 
-def _paired_rows(old_rows, new_rows):
+def _paired_rows(
+    old_rows: Sequence[Mapping[str, Any]], new_rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[int | None, int | None]]:
     """(old index, new index) of the indicator rows, None where a row is only on one side.
 
     Rows pair up by 一级 · 二级 · 三级 name in order, so that an inserted or deleted row does
@@ -181,7 +195,7 @@ def _paired_rows(old_rows, new_rows):
         b=[_indicator_key(row) for row in new_rows],
         autojunk=False,
     )
-    pairs = []
+    pairs: list[tuple[int | None, int | None]] = []
     for _, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         old_indexes = range(old_start, old_end)
         new_indexes = range(new_start, new_end)
@@ -195,14 +209,14 @@ def _paired_rows(old_rows, new_rows):
     return pairs
 
 
-def _value(value):
+def _value(value: object) -> object:
     """An empty text is no value: a new row's blank reason is no change."""
     return None if value == "" else value
 
 
-def _row_label(old_index, new_index, label):
-    if new_index is None:
-        return f"原第 {old_index + 1} 行指标（已删除） · {label}"
+def _row_label(old_index: int | None, new_index: int | None, label: str) -> str:
+    if new_index is None:  # a row is on at least one side
+        return f"原第 {cast(int, old_index) + 1} 行指标（已删除） · {label}"
     if old_index is None:
         return f"第 {new_index + 1} 行指标（新增） · {label}"
     return f"第 {new_index + 1} 行指标 · {label}"
@@ -216,10 +230,10 @@ class CellChange:
     after: object
 
 
-def diff_snapshots(before, after):
+def diff_snapshots(before: Snapshot | None, after: Snapshot | None) -> list[CellChange]:
     """Cell-by-cell differences between two snapshots, in the order of the printed table."""
     before, after = before or {}, after or {}
-    changes = []
+    changes: list[CellChange] = []
     old, new = _header_cells(before), _header_cells(after)
     for where, (label, before_value) in old.items():
         before_value, after_value = _value(before_value), _value(new[where][1])
@@ -249,15 +263,18 @@ class History:
     """What the detail page tells of a table's past: its log, its signatures, and what changed
     since the last signing or return."""
 
-    events: list
+    events: list[AssessmentEvent]
     signature: Signature | None
     signature_matches: bool
-    voided: list
+    voided: list[Signature]
     signature_state: SignatureState | None = None
-    comparisons: list = field(default_factory=list)  # (title, since, changes)
+    # (title, since, changes)
+    comparisons: list[tuple[str, Signature | AssessmentEvent, list[CellChange]]] = field(
+        default_factory=list
+    )
 
 
-def history_of(assessment, indicators=None):
+def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = None) -> History:
     current = canonical_snapshot(assessment, indicators)
     events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
     signatures = list(assessment.signatures.select_related("signed_by", "voided_by", "key"))

@@ -10,6 +10,7 @@ import io
 import math
 import unicodedata
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -17,6 +18,10 @@ from openpyxl.utils import get_column_letter
 
 from .. import rules
 from . import printable
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FONT_NAME = "宋体"
 # Column widths in Excel's units (about one Latin digit each), in the PDF's proportions.
@@ -36,12 +41,12 @@ WATERMARK_NOTES = {
 }
 
 
-def text_width(text):
+def text_width(text: str) -> int:
     """Width in Excel's units: a Chinese character takes about two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def line_count(text, width):
+def line_count(text: str, width: int) -> int:
     """How many lines a wrapped text takes in cells `width` units wide."""
     usable = max(1, width - 1)
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
@@ -50,23 +55,33 @@ def line_count(text, width):
 class TableSheet:
     """Writes cells row by row, with the official table's borders and fonts."""
 
-    def __init__(self, worksheet):
+    def __init__(self, worksheet: "Worksheet") -> None:
         self.worksheet = worksheet
         self.row = 0
-        self.lines = {}  # row: the most lines a text of that row needs
+        self.lines: dict[int, int] = {}  # row: the most lines a text of that row needs
 
-    def fit_rows(self):
+    def fit_rows(self) -> None:
         """Row heights for wrapped texts: Excel and LibreOffice size a row to its text only
         when no cell of the row is merged, and the official table merges many."""
         for row, lines in self.lines.items():
             if lines > 1 and self.worksheet.row_dimensions[row].height is None:
                 self.worksheet.row_dimensions[row].height = lines * LINE_HEIGHT + 4
 
-    def next_row(self):
+    def next_row(self) -> int:
         self.row += 1
         return self.row
 
-    def put(self, column, value, *, align=CENTER, bold=False, number_format=None, span=1, down=1):
+    def put(
+        self,
+        column: int,
+        value: object,
+        *,
+        align: Alignment = CENTER,
+        bold: bool = False,
+        number_format: str | None = None,
+        span: int = 1,
+        down: int = 1,
+    ) -> "Cell":
         """One cell (merged over `span` columns and `down` rows), bordered."""
         cell = self.worksheet.cell(row=self.row, column=column)
         if isinstance(value, str):
@@ -93,11 +108,11 @@ class TableSheet:
         return cell
 
 
-def _rate(value):
+def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else value / Decimal(100)
 
 
-def official_workbook(item):
+def official_workbook(item: printable.Printable) -> Workbook:
     """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
@@ -252,7 +267,7 @@ def official_workbook(item):
     return book
 
 
-def workbook_bytes(item):
+def workbook_bytes(item: printable.Printable) -> bytes:
     output = io.BytesIO()
     official_workbook(item).save(output)
     return output.getvalue()

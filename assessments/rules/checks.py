@@ -3,9 +3,10 @@
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from .numbers import HUNDRED, ZERO, round_half_up
-from .parsing import normalize_text
+from .parsing import ParsedValue, normalize_text
 from .rule_sets import (
     COMPLETION_COMPARATORS,
     FUND_COLUMN_LABELS,
@@ -13,8 +14,15 @@ from .rule_sets import (
     FUND_LINE_LABELS,
     FUND_LINES,
     QUALITATIVE_GRADE_LABELS,
+    RuleSet,
 )
-from .scoring import execution_rate, execution_ratio
+from .scoring import (
+    AssessmentInput,
+    IndicatorInput,
+    IndicatorResult,
+    execution_rate,
+    execution_ratio,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -27,7 +35,7 @@ class Finding:
     message: str
     where: str
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, str]:
         return {
             "code": self.code,
             "severity": self.severity,
@@ -44,12 +52,12 @@ PLACEHOLDER_RES = (
 )
 
 
-def _amount(value):
+def _amount(value: Decimal) -> str:
     return format(value, ",f")
 
 
-def funds_findings(data, rule_set):
-    findings = []
+def funds_findings(data: AssessmentInput, rule_set: RuleSet) -> list[Finding]:
+    findings: list[Finding] = []
     for line in FUND_LINES:
         values = data.fund(line)
         for column in FUND_COLUMNS:
@@ -132,7 +140,8 @@ def funds_findings(data, rule_set):
     if ratio is not None:
         for quoted in _RATE_QUOTE_RE.findall(normalize_text(data.outcome)):
             written = Decimal(quoted)
-            precision = Decimal(1).scaleb(written.as_tuple().exponent)
+            # Digits read from the text: a finite value, its exponent a number.
+            precision = Decimal(1).scaleb(cast(int, written.as_tuple().exponent))
             computed = round_half_up(ratio * HUNDRED, precision)
             if computed != written:
                 findings.append(
@@ -146,8 +155,13 @@ def funds_findings(data, rule_set):
     return findings
 
 
-def weight_findings(data, rule_set, weight_total, level1_weights):
-    findings = []
+def weight_findings(
+    data: AssessmentInput,
+    rule_set: RuleSet,
+    weight_total: Decimal,
+    level1_weights: dict[str, Decimal],
+) -> list[Finding]:
+    findings: list[Finding] = []
     expected = HUNDRED - data.budget_weight
     if weight_total != expected:
         findings.append(
@@ -175,10 +189,12 @@ def weight_findings(data, rule_set, weight_total, level1_weights):
     return findings
 
 
-def indicator_findings(index, row, result, rule_set):
+def indicator_findings(
+    index: int, row: IndicatorInput, result: IndicatorResult, rule_set: RuleSet
+) -> list[Finding]:
     where = f"indicators[{index}]"
     label = f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
-    findings = []
+    findings: list[Finding] = []
     if row.level1 not in rule_set.taxonomy:
         findings.append(
             Finding(
@@ -235,7 +251,7 @@ def indicator_findings(index, row, result, rule_set):
             Finding(
                 "QUALITATIVE_BAND",
                 ERROR,
-                f"{label}评为“{QUALITATIVE_GRADE_LABELS[row.grade]}”，得分应在 "
+                f"{label}评为“{QUALITATIVE_GRADE_LABELS[cast(str, row.grade)]}”，得分应在 "
                 f"{result.band[0]} 至 {result.band[1]} 之间，现为 {score}。",
                 f"{where}.score",
             )
@@ -267,12 +283,15 @@ def indicator_findings(index, row, result, rule_set):
                 f"{where}.score",
             )
         )
-    target, actual = result.target, result.actual
+    # Read only where result.met: the target is set, and where it has a completion comparator
+    # target_met compared it with the actual value, so both have numbers.
+    target, actual = cast(ParsedValue, result.target), cast(ParsedValue, result.actual)
     if (
         result.met
         and target.comparator in COMPLETION_COMPARATORS
-        and target.number > 0
-        and actual.number > target.number * rule_set.over_achieved_ratio
+        and cast(Decimal, target.number) > 0
+        and cast(Decimal, actual.number)
+        > cast(Decimal, target.number) * rule_set.over_achieved_ratio
         and not (row.reason or "").strip()
     ):
         findings.append(
@@ -288,9 +307,9 @@ def indicator_findings(index, row, result, rule_set):
     return findings
 
 
-def text_findings(data):
+def text_findings(data: AssessmentInput) -> list[Finding]:
     """Template instructions left in 预期目标 or 实际完成情况."""
-    findings = []
+    findings: list[Finding] = []
     for attribute, title in (("goal", "预期目标"), ("outcome", "实际完成情况")):
         text = normalize_text(getattr(data, attribute))
         if any(pattern.search(text) for pattern in PLACEHOLDER_RES):

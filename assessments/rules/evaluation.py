@@ -6,6 +6,7 @@ from decimal import Decimal
 from .checks import (
     ERROR,
     WARNING,
+    Finding,
     funds_findings,
     indicator_findings,
     text_findings,
@@ -14,6 +15,8 @@ from .checks import (
 from .numbers import ZERO, round_half_up
 from .rule_sets import get_rule_set
 from .scoring import (
+    AssessmentInput,
+    IndicatorResult,
     budget_score,
     evaluate_indicator,
     execution_rate,
@@ -28,21 +31,21 @@ class Evaluation:
     indicator_score: Decimal
     total_score: Decimal
     grade: str
-    indicators: list
-    findings: list
+    indicators: list[IndicatorResult]
+    findings: list[Finding]
     weight_total: Decimal
-    level1_weights: dict
+    level1_weights: dict[str, Decimal]
 
     @property
-    def errors(self):
+    def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == WARNING]
 
 
-def evaluate(data):
+def evaluate(data: AssessmentInput) -> Evaluation:
     """Every computed figure and finding of one assessment."""
     rule_set = get_rule_set(data.rule_set)
     total = data.fund("total")
@@ -51,7 +54,7 @@ def evaluate(data):
 
     results = [evaluate_indicator(row, rule_set) for row in data.indicators]
     weight_total = sum((row.weight or ZERO for row in data.indicators), ZERO)
-    level1_weights = {}
+    level1_weights: dict[str, Decimal] = {}
     for row in data.indicators:
         level1_weights[row.level1] = level1_weights.get(row.level1, ZERO) + (row.weight or ZERO)
     indicator_score = round_half_up(sum((row.score or ZERO for row in data.indicators), ZERO))

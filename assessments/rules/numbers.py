@@ -12,7 +12,7 @@ CENT = Decimal("0.01")
 MAX_AMOUNT_DIGITS = 13
 
 
-def round_half_up(value, places=CENT):
+def round_half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
@@ -22,7 +22,7 @@ def sum_or_blank(parts: Iterable[Decimal | None]) -> Decimal | None:
     return sum(reported, ZERO) if reported else None
 
 
-def format_amount(value, *, grouped=False):
+def format_amount(value: Decimal | None, *, grouped: bool = False) -> str:
     """Money as the table prints it: two decimals, no separators; blank stays blank.
 
     Screens outside the official table group thousands for reading (1,058,948,800.00).
@@ -32,7 +32,7 @@ def format_amount(value, *, grouped=False):
     return format(round_half_up(value), ",f" if grouped else "f")
 
 
-def format_points(value):
+def format_points(value: Decimal | None) -> str:
     """A weight or score without trailing zeros: 15, 3.37, 8.5."""
     if value is None:
         return ""
@@ -40,18 +40,18 @@ def format_points(value):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def format_percent(value):
+def format_percent(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def average(total, count):
+def average(total: Decimal | None, count: int) -> Decimal | None:
     """Σ ÷ n, two decimals rounded half up; None when there is nothing to average."""
     if not count or total is None:
         return None
     return round_half_up(Decimal(total) / Decimal(count))
 
 
-def weighted_average(weighted_total, weights):
+def weighted_average(weighted_total: Decimal | None, weights: Decimal | None) -> Decimal | None:
     """Σ(value × weight) ÷ Σ weight, two decimals rounded half up; None without weight."""
     if not weights or weighted_total is None:
         return None

@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 from .numbers import MAX_AMOUNT_DIGITS, round_half_up
 
@@ -14,7 +15,7 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
-def clean_text(text):
+def clean_text(text: str | None) -> str:
     """A text with its line breaks as \\n and without control characters (tabs stay)."""
     return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text or ""))
 
@@ -23,7 +24,7 @@ def clean_text(text):
 # Reading numbers as people type them
 
 
-def normalize_text(text):
+def normalize_text(text: str | None) -> str:
     """Fold full-width digits, letters and punctuation (IME input) to their ASCII forms."""
     return unicodedata.normalize("NFKC", text or "")
 
@@ -31,7 +32,13 @@ def normalize_text(text):
 _AMOUNT_RE = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 
 
-def parse_decimal(text, *, places=2, max_digits=MAX_AMOUNT_DIGITS, what="金额"):
+def parse_decimal(
+    text: str | Decimal | None,
+    *,
+    places: int = 2,
+    max_digits: int = MAX_AMOUNT_DIGITS,
+    what: str = "金额",
+) -> Decimal | None:
     """Read an amount, weight or score typed or pasted by a person.
 
     Blank means not reported and gives None (which is not zero). Accepts full-width
@@ -56,7 +63,8 @@ def parse_decimal(text, *, places=2, max_digits=MAX_AMOUNT_DIGITS, what="金额"
     if not value.is_finite():
         raise ValueError(f"{what}“{text}”不是有效的数字。")
     step = Decimal(1).scaleb(-places)
-    if -value.as_tuple().exponent > places:
+    # A finite value's exponent is a number (not 'n', 'N' or 'F').
+    if -cast(int, value.as_tuple().exponent) > places:
         if value != round_half_up(value, step):
             raise ValueError(f"{what}最多保留{'两' if places == 2 else places}位小数。")
         value = round_half_up(value, step)
@@ -74,11 +82,11 @@ class ParsedValue:
     unit: str = ""
 
     @property
-    def is_qualitative(self):
+    def is_qualitative(self) -> bool:
         return self.comparator is None
 
-    def describe(self):
-        if self.is_qualitative:
+    def describe(self) -> str:
+        if self.comparator is None:  # qualitative
             return "定性"
         symbol = {">=": "≥", "<=": "≤"}.get(self.comparator, self.comparator)
         number = format(self.number.normalize(), "f") if self.number is not None else ""
@@ -147,7 +155,7 @@ _SUFFIX_COMPARATORS = {"以上": ">=", "以下": "<=", "以内": "<="}
 
 # Values repeat across rows and tables ("=100%", "≥95%"); the result is immutable.
 @lru_cache(maxsize=4096)
-def parse_value(text):
+def parse_value(text: str | None) -> ParsedValue | None:
     """Read an indicator value; None for a blank cell, QUALITATIVE for text.
 
     "≥98%", "＞＝98％", "不低于98%" → (>=, 98, %); "=0起" → (=, 0, 起); "100%(25800人)" and

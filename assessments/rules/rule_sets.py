@@ -35,9 +35,9 @@ class RuleSet:
     code: str
     title: str
     # 一级 → its 二级, in print order.
-    taxonomy: dict
+    taxonomy: dict[str, tuple[str, ...]]
     # Groups of 一级 and the weight the group should carry "in principle".
-    level1_split: tuple
+    level1_split: tuple[tuple[tuple[str, ...], Decimal], ...]
     budget_weight: Decimal = Decimal("10")
     execution_low_percent: Decimal = Decimal("90")
     over_achieved_ratio: Decimal = Decimal("1.3")
@@ -45,14 +45,14 @@ class RuleSet:
     # "ratio": target ÷ actual × 分值 (an older local rule).
     reverse_formula: str = "linear"
     # Lowest total for each grade, highest first; below the last one is 差.
-    grade_floors: tuple = (
+    grade_floors: tuple[tuple[Decimal, str], ...] = (
         (Decimal("90"), "优"),
         (Decimal("80"), "良"),
         (Decimal("60"), "中"),
     )
     lowest_grade: str = "差"
     # Share of 分值 each qualitative grade allows, inclusive at both ends.
-    qualitative_bands: dict = field(
+    qualitative_bands: dict[str, tuple[Decimal, Decimal]] = field(
         default_factory=lambda: {
             GRADE_ACHIEVED: (Decimal("0.8"), Decimal("1")),
             GRADE_PARTIAL: (Decimal("0.6"), Decimal("0.8")),
@@ -107,7 +107,7 @@ RULE_SETS = {
 DEFAULT_RULE_SET = "MOF2020"
 
 
-def get_rule_set(code):
+def get_rule_set(code: str) -> RuleSet:
     try:
         return RULE_SETS[code]
     except KeyError:

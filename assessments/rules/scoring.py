@@ -1,7 +1,9 @@
 """The arithmetic of one table: execution rate, budget score, indicator scores, grade."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from .numbers import CENT, HUNDRED, ZERO, round_half_up, sum_or_blank
 from .parsing import ParsedValue, parse_value
@@ -14,6 +16,7 @@ from .rule_sets import (
     GRADE_NOT_ACHIEVED,
     GRADE_PARTIAL,
     RULE_SETS,
+    RuleSet,
 )
 
 
@@ -40,17 +43,17 @@ class IndicatorInput:
 @dataclass
 class AssessmentInput:
     rule_set: str = DEFAULT_RULE_SET
-    funds: dict = field(default_factory=dict)
+    funds: dict[str, FundsLine] = field(default_factory=dict)
     budget_weight: Decimal = Decimal("10")
     goal: str = ""
     outcome: str = ""
-    indicators: list = field(default_factory=list)
+    indicators: list[IndicatorInput] = field(default_factory=list)
 
-    def fund(self, line):
+    def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()
 
 
-def funds_total(lines):
+def funds_total(lines: Mapping[str, FundsLine | None]) -> FundsLine:
     """年度资金总额 as the sum of 当年财政拨款, 上年结转资金 and 其他资金, column by column;
     blank where none of the three is filled in (blank is not zero)."""
     return FundsLine(
@@ -67,17 +70,17 @@ class IndicatorResult:
     actual: ParsedValue | None
     met: bool | None
     suggested_score: Decimal | None
-    band: tuple | None = None
+    band: tuple[Decimal, Decimal] | None = None
 
 
-def execution_ratio(full_year_budget, executed):
+def execution_ratio(full_year_budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
     """The exact ratio 全年执行数 ÷ 全年预算数, or None when there is nothing to divide by."""
     if not full_year_budget or executed is None:
         return None
     return executed / full_year_budget
 
 
-def execution_rate(full_year_budget, executed):
+def execution_rate(full_year_budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
     """执行率 in percent, two decimals, rounded half up from the exact ratio."""
     ratio = execution_ratio(full_year_budget, executed)
     if ratio is None:
@@ -85,7 +88,9 @@ def execution_rate(full_year_budget, executed):
     return round_half_up(ratio * HUNDRED)
 
 
-def budget_score(full_year_budget, executed, weight=Decimal("10")):
+def budget_score(
+    full_year_budget: Decimal | None, executed: Decimal | None, weight: Decimal = Decimal("10")
+) -> Decimal:
     """min(执行率, 100%) × 分值, two decimals, rounded half up from the exact ratio."""
     ratio = execution_ratio(full_year_budget, executed)
     if ratio is None:
@@ -94,7 +99,7 @@ def budget_score(full_year_budget, executed, weight=Decimal("10")):
     return round_half_up(ratio * weight)
 
 
-def grade_for(total, rule_set=None):
+def grade_for(total: Decimal, rule_set: RuleSet | None = None) -> str:
     rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
     for floor, grade in rule_set.grade_floors:
         if total >= floor:
@@ -102,7 +107,9 @@ def grade_for(total, rule_set=None):
     return rule_set.lowest_grade
 
 
-def qualitative_band(grade, weight, rule_set=None):
+def qualitative_band(
+    grade: str | None, weight: Decimal | None, rule_set: RuleSet | None = None
+) -> tuple[Decimal, Decimal] | None:
     """The (lowest, highest) score a qualitative grade allows for this 分值."""
     rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
     if grade not in rule_set.qualitative_bands or weight is None:
@@ -111,13 +118,14 @@ def qualitative_band(grade, weight, rule_set=None):
     return round_half_up(low * weight), round_half_up(high * weight)
 
 
-def target_met(target, actual):
+def target_met(target: ParsedValue | None, actual: ParsedValue | None) -> bool | None:
     """Whether the actual value meets the target; None when the two cannot be compared."""
     if target is None or actual is None or target.is_qualitative or actual.is_qualitative:
         return None
     if target.unit and actual.unit and target.unit != actual.unit:
         return None
-    goal, value = target.number, actual.number
+    # Neither is qualitative: both have a comparator and a number.
+    goal, value = cast(Decimal, target.number), cast(Decimal, actual.number)
     if goal == 0 and target.comparator in ("=", "<=", "<"):
         return value <= 0
     return {
@@ -126,10 +134,16 @@ def target_met(target, actual):
         ">": value > goal,
         "<=": value <= goal,
         "<": value < goal,
-    }[target.comparator]
+    }[cast(str, target.comparator)]
 
 
-def suggested_indicator_score(target, actual, weight, grade=None, rule_set=None):
+def suggested_indicator_score(
+    target: ParsedValue | None,
+    actual: ParsedValue | None,
+    weight: Decimal | None,
+    grade: str | None = None,
+    rule_set: RuleSet | None = None,
+) -> Decimal | None:
     """The rule's score for one indicator; the preparer may lower it, never raise it."""
     rule_set = rule_set or RULE_SETS[DEFAULT_RULE_SET]
     if weight is None:
@@ -142,7 +156,9 @@ def suggested_indicator_score(target, actual, weight, grade=None, rule_set=None)
         return None
     if met:
         return round_half_up(weight)
-    goal, value = target.number, actual.number
+    # target_met compared the two: both are set and have numbers.
+    target, actual = cast(ParsedValue, target), cast(ParsedValue, actual)
+    goal, value = cast(Decimal, target.number), cast(Decimal, actual.number)
     if goal == 0:
         return ZERO.quantize(CENT)
     if target.comparator in COMPLETION_COMPARATORS:
@@ -155,12 +171,17 @@ def suggested_indicator_score(target, actual, weight, grade=None, rule_set=None)
     return round_half_up(share * weight)
 
 
-def evaluate_indicator(row, rule_set):
+def evaluate_indicator(row: IndicatorInput, rule_set: RuleSet) -> IndicatorResult:
     target = parse_value(row.target)
     actual = parse_value(row.actual)
     qualitative = target is not None and target.is_qualitative
     if qualitative:
-        met = {GRADE_ACHIEVED: True, GRADE_PARTIAL: False, GRADE_NOT_ACHIEVED: False}.get(row.grade)
+        met_by_grade: dict[str | None, bool] = {
+            GRADE_ACHIEVED: True,
+            GRADE_PARTIAL: False,
+            GRADE_NOT_ACHIEVED: False,
+        }
+        met = met_by_grade.get(row.grade)
         band = qualitative_band(row.grade, row.weight, rule_set)
     else:
         met = target_met(target, actual)

@@ -10,10 +10,17 @@ permission and status, changes, writes one AssessmentEvent, and schedules side e
 transaction.on_commit. What the modules share is here.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Signature
 from ..paper import keys, signing
+from ..rules import Evaluation
+
+# What an edit changed, as the log keeps it: the label of a cell → [before, after].
+Changes = dict[str, list[object]]
 
 
 class AssessmentError(Exception):
@@ -40,7 +47,7 @@ def locked(assessment_id: int) -> Assessment:
     )
 
 
-def refresh_computed(assessment, evaluation=None):
+def refresh_computed(assessment: Assessment, evaluation: Evaluation | None = None) -> Evaluation:
     """Store the figures rules.evaluate() derives, so lists can sort and filter on them."""
     evaluation = evaluation or assessment.evaluate()
     assessment.execution_rate = evaluation.execution_rate
@@ -52,16 +59,16 @@ def refresh_computed(assessment, evaluation=None):
 
 
 def log_event(
-    assessment,
-    action,
+    assessment: Assessment,
+    action: str,
     *,
-    by=None,
-    from_status="",
-    to_status="",
-    comment="",
-    changes=None,
-    snapshot=None,
-):
+    by: User | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    comment: str = "",
+    changes: Changes | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> AssessmentEvent:
     return AssessmentEvent.objects.create(
         assessment=assessment,
         actor=by,
@@ -74,7 +81,14 @@ def log_event(
     )
 
 
-def log_in_place(assessment, action, *, by, comment="", changes=None):
+def log_in_place(
+    assessment: Assessment,
+    action: str,
+    *,
+    by: User,
+    comment: str = "",
+    changes: Changes | None = None,
+) -> AssessmentEvent:
     """Log a step that leaves the status as it is: an edit, a comment, an answer."""
     return log_event(
         assessment,
@@ -87,7 +101,7 @@ def log_in_place(assessment, action, *, by, comment="", changes=None):
     )
 
 
-def sign(assessment, *, by, comment=""):
+def sign(assessment: Assessment, *, by: User | None, comment: str = "") -> Signature:
     """Record the signature of the table as it is now; refused without a signing key."""
     try:
         return signing.record_signature(assessment, by=by, comment=comment)
@@ -95,5 +109,5 @@ def sign(assessment, *, by, comment=""):
         raise AssessmentError(str(error)) from None
 
 
-def void_signatures(assessment, *, by, reason):
+def void_signatures(assessment: Assessment, *, by: User | None, reason: str) -> None:
     assessment.signatures.valid().update(voided_at=timezone.now(), voided_by=by, void_reason=reason)

@@ -1,13 +1,17 @@
 """Comments pinned to cells of the table: the reviewer's remarks and the preparer's answers."""
 
-from django.db import transaction
+from collections.abc import Iterable
+from typing import cast
+
+from django.contrib.auth.models import User
+from django.db import models, transaction
 
 from .. import permissions, rules
-from ..models import AssessmentEvent, Comment, Indicator
+from ..models import Assessment, AssessmentEvent, Comment, Indicator
 from . import AssessmentError, check, locked, log_in_place
 
 
-def unanswered_comments(assessment):
+def unanswered_comments(assessment: Assessment) -> models.QuerySet[Comment]:
     """Comments of the latest return that the preparer has not answered yet."""
     last_return = assessment.events.filter(action=AssessmentEvent.Action.RETURN).last()
     if last_return is None:
@@ -17,7 +21,9 @@ def unanswered_comments(assessment):
     )
 
 
-def comment_targets(assessment, indicators=None):
+def comment_targets(
+    assessment: Assessment, indicators: Iterable[Indicator] | None = None
+) -> list[tuple[str, str]]:
     """Every cell a comment may be pinned to, as (key, label), in the order of the table."""
     if indicators is None:
         indicators = list(assessment.indicators.all())
@@ -33,13 +39,13 @@ def comment_targets(assessment, indicators=None):
     for row in indicators:
         targets.append((f"indicator:{row.pk}", f"指标“{row.name}”（整行）"))
         for field_name in ("target", "actual", "weight", "score", "reason"):
-            label = Indicator._meta.get_field(field_name).verbose_name
+            label = cast(models.Field, Indicator._meta.get_field(field_name)).verbose_name
             targets.append((f"indicator:{row.pk}.{field_name}", f"指标“{row.name}” · {label}"))
     return targets
 
 
 @transaction.atomic
-def add_comment(assessment_id, *, by, target, text):
+def add_comment(assessment_id: int, *, by: User, target: str, text: str) -> Comment:
     assessment = locked(assessment_id)
     check(permissions.can_comment(by, assessment))
     text = (text or "").strip()
@@ -58,7 +64,7 @@ def add_comment(assessment_id, *, by, target, text):
 
 
 @transaction.atomic
-def answer_comment(comment_id, *, by, text):
+def answer_comment(comment_id: int, *, by: User, text: str) -> Comment:
     comment = Comment.objects.select_related("assessment").get(pk=comment_id, parent__isnull=True)
     assessment = locked(comment.assessment_id)
     check(permissions.can_answer(by, assessment))

@@ -1,13 +1,24 @@
 """Drafts: creating, copying and saving the wizard's steps."""
 
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import models, transaction
 from django.utils import timezone
 
 from .. import permissions, rules
-from ..models import Assessment, AssessmentEvent, Indicator, Project
-from . import AssessmentError, EditConflict, check, log_event, log_in_place, refresh_computed
+from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
+from . import (
+    AssessmentError,
+    Changes,
+    EditConflict,
+    check,
+    log_event,
+    log_in_place,
+    refresh_computed,
+)
 
 # The wizard's steps in order, with their titles; the log names a saved step by its title.
 STEPS = (
@@ -21,13 +32,20 @@ STEPS = (
 STEP_TITLES = dict(STEPS)
 
 
-def _refuse_duplicate(project, year):
+def _refuse_duplicate(project: Project, year: ReportingYear) -> None:
     if Assessment.objects.filter(project=project, year=year).exists():
         raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的自评表。")
 
 
 @transaction.atomic
-def create_assessment(*, unit, year, by, project=None, project_name=""):
+def create_assessment(
+    *,
+    unit: Organisation,
+    year: ReportingYear,
+    by: User,
+    project: Project | None = None,
+    project_name: str = "",
+) -> Assessment:
     """A new draft for an existing project of the unit, or for a project created with it."""
     check(permissions.can_create_in(by, unit))
     if not year.is_open:
@@ -43,7 +61,7 @@ def create_assessment(*, unit, year, by, project=None, project_name=""):
     assessment = Assessment(
         project=project,
         year=year,
-        department_name=unit.parent.name,
+        department_name=cast(Organisation, unit.parent).name,  # units have a department
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
         updated_by=by,
     )
@@ -54,7 +72,7 @@ def create_assessment(*, unit, year, by, project=None, project_name=""):
 
 
 @transaction.atomic
-def copy_assessment(source, *, year, by):
+def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Assessment:
     """Next year's draft from this one: structure, goal, indicators, targets and weights.
 
     Funds, actuals, scores, grades, reasons and the outcome text start empty.
@@ -69,7 +87,7 @@ def copy_assessment(source, *, year, by):
     assessment = Assessment(
         project=source.project,
         year=year,
-        department_name=unit.parent.name,
+        department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=source.money_unit,
         budget_weight=source.budget_weight,
         goal=source.goal,
@@ -102,7 +120,7 @@ def copy_assessment(source, *, year, by):
     return assessment
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return format(value, "f")
     return value
@@ -112,7 +130,7 @@ ROW_FIELDS_TARGETS = ("level1", "level2", "name", "target", "weight")
 ROW_FIELDS_ACTUALS = ("actual", "grade", "score", "reason")
 
 
-def _same(old, new):
+def _same(old: object, new: object) -> bool:
     """Unchanged, also where a text stored before texts were cleaned differs only in its
     line breaks: it stays as stored, so the signed content and the log do not change."""
     if old == new:
@@ -122,8 +140,16 @@ def _same(old, new):
 
 @transaction.atomic
 def save_draft(
-    assessment_id, *, by, base_version, step, fields=None, rows=None, row_fields=(), resume_at=None
-):
+    assessment_id: int,
+    *,
+    by: User,
+    base_version: int,
+    step: str,
+    fields: Mapping[str, object] | None = None,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+    row_fields: tuple[str, ...] = (),
+    resume_at: str | None = None,
+) -> Assessment:
     """Save one wizard step: all of it or nothing.
 
     `fields` are assessment fields; `rows` are indicator rows as dicts. With row_fields of the
@@ -147,7 +173,7 @@ def save_draft(
             f"保存失败：{name} 已于 {when} 修改了这张自评表，您看到的是修改前的内容。"
             "您的修改没有保存；请重新打开此步骤，核对后再填写。"
         )
-    changes = {}
+    changes: Changes = {}
     for name, value in (fields or {}).items():
         old = getattr(assessment, name)
         if not _same(old, value):
@@ -175,24 +201,30 @@ def save_draft(
     return assessment
 
 
-def _field_label(name):
+def _field_label(name: str) -> str:
     """The Chinese name of an assessment field, as the log shows it."""
     line, _, column = name.partition("_")
     if line in rules.FUND_LINE_LABELS and column in rules.FUND_COLUMN_LABELS:
         return f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
-    return str(Assessment._meta.get_field(name).verbose_name)
+    return str(cast(models.Field, Assessment._meta.get_field(name)).verbose_name)
 
 
-def _row_label(row, name=None):
+def _row_label(row: Indicator, name: str | None = None) -> str:
     label = f"指标“{row.name}”"
     if name:
-        label += f" · {Indicator._meta.get_field(name).verbose_name}"
+        label += f" · {cast(models.Field, Indicator._meta.get_field(name)).verbose_name}"
     return label
 
 
-def _replace_rows(assessment, indicators, rows, changes):
+def _replace_rows(
+    assessment: Assessment,
+    indicators: list[Indicator],
+    rows: Sequence[Mapping[str, Any]],
+    changes: Changes,
+) -> list[Indicator]:
     existing = {row.pk: row for row in indicators}
-    kept, added = [], []
+    kept: list[Indicator] = []
+    added: list[Indicator] = []
     for data in rows:
         row_id = data.get("id")
         if row_id:
@@ -236,15 +268,22 @@ PARSED_FIELDS = [
 ]
 
 
-def _in_new_order(rows, kept, added):
+def _in_new_order(
+    rows: Sequence[Mapping[str, Any]], kept: list[Indicator], added: list[Indicator]
+) -> Iterator[Indicator]:
     kept_iter, added_iter = iter(kept), iter(added)
     for data in rows:
         yield next(kept_iter) if data.get("id") else next(added_iter)
 
 
-def _update_rows(indicators, rows, row_fields, changes):
+def _update_rows(
+    indicators: list[Indicator],
+    rows: Sequence[Mapping[str, Any]],
+    row_fields: tuple[str, ...],
+    changes: Changes,
+) -> None:
     by_id = {row.pk: row for row in indicators}
-    changed = []
+    changed: list[Indicator] = []
     for data in rows:
         row = by_id.get(data["id"])
         if row is None:

@@ -1,5 +1,9 @@
 """Tables read from interchange files: all of a file or nothing."""
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .. import rules
@@ -8,7 +12,9 @@ from ..models import Assessment, AssessmentEvent, Organisation, Project, Reporti
 from . import AssessmentError, log_event, refresh_computed, sign, void_signatures
 
 
-def store_assessment(record, *, replace, by=None, source=""):
+def store_assessment(
+    record: dict[str, Any], *, replace: bool, by: User | None = None, source: str = ""
+) -> Assessment:
     """Create or replace one assessment from a validated interchange record.
 
     The caller holds the transaction; organisations, the year and the project are created
@@ -55,7 +61,7 @@ def store_assessment(record, *, replace, by=None, source=""):
     return assessment
 
 
-def _resolve_places(record):
+def _resolve_places(record: dict[str, Any]) -> tuple[Organisation, ReportingYear, Project]:
     department, _ = Organisation.objects.get_or_create(
         name=record["department"], defaults={"kind": Organisation.Kind.DEPARTMENT}
     )
@@ -72,9 +78,16 @@ def _resolve_places(record):
 
 
 @transaction.atomic
-def import_records(records, *, replace=False, by=None, source="", progress=None):
+def import_records(
+    records: Sequence[dict[str, Any]],
+    *,
+    replace: bool = False,
+    by: User | None = None,
+    source: str = "",
+    progress: Callable[[int, int], object] | None = None,
+) -> list[Assessment]:
     """Store every record or none: any refusal rolls the whole file back."""
-    stored = []
+    stored: list[Assessment] = []
     for index, record in enumerate(records):
         try:
             stored.append(store_assessment(record, replace=replace, by=by, source=source))

@@ -1,11 +1,13 @@
 """The workflow: submit, return, sign off, reopen."""
 
 import logging
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .. import notifications, permissions
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.signing import canonical_snapshot
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
@@ -13,7 +15,15 @@ from .comments import unanswered_comments
 logger = logging.getLogger(__name__)
 
 
-def _move(assessment, to_status, action, *, by, comment="", snapshot=None):
+def _move(
+    assessment: Assessment,
+    to_status: str,
+    action: str,
+    *,
+    by: User,
+    comment: str = "",
+    snapshot: dict[str, Any] | None = None,
+) -> AssessmentEvent:
     from_status = assessment.status
     assessment.status = to_status
     assessment.version += 1
@@ -32,7 +42,7 @@ def _move(assessment, to_status, action, *, by, comment="", snapshot=None):
 
 
 @transaction.atomic
-def submit_assessment(assessment_id, *, by):
+def submit_assessment(assessment_id: int, *, by: User) -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_submit(by, assessment))
     evaluation = assessment.evaluate()
@@ -54,7 +64,7 @@ def submit_assessment(assessment_id, *, by):
 
 
 @transaction.atomic
-def return_assessment(assessment_id, *, by, reason):
+def return_assessment(assessment_id: int, *, by: User, reason: str) -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_return(by, assessment))
     reason = (reason or "").strip()
@@ -75,7 +85,7 @@ def return_assessment(assessment_id, *, by, reason):
 
 
 @transaction.atomic
-def sign_off_assessment(assessment_id, *, by, comment=""):
+def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_sign_off(by, assessment))
     evaluation = assessment.evaluate()
@@ -94,7 +104,7 @@ def sign_off_assessment(assessment_id, *, by, comment=""):
     return event
 
 
-def store_signed_document(signature):
+def store_signed_document(signature: Signature) -> None:
     """Render and store the signed PDF once, right after the sign-off commits.
 
     The sign-off is done whatever happens here: a failure is logged, the detail page says the
@@ -109,7 +119,7 @@ def store_signed_document(signature):
 
 
 @transaction.atomic
-def reopen_assessment(assessment_id, *, by, reason):
+def reopen_assessment(assessment_id: int, *, by: User, reason: str) -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_reopen(by, assessment))
     reason = (reason or "").strip()

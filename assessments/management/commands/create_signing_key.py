@@ -20,7 +20,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", default="绩效自评 签发版", help="PDF 签名证书的名称（CN）")
 
-    def handle(self, *args, if_missing, rotate, name, **options):
+    def handle(
+        self, *args: object, if_missing: bool, rotate: bool, name: str, **options: object
+    ) -> None:
         path = keys.key_path()
         retired: list[bytes] = []
         if path.exists():
