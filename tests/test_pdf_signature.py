@@ -1,6 +1,7 @@
 """The stored signed PDF carries a PAdES signature that pyHanko validates."""
 
 import re
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -56,3 +57,24 @@ def test_a_certificate_other_than_the_key_files_is_not_trusted(client, demo, tmp
     keys.write_key_file(other, retired=[], common_name="别人")
     status = pdf_signature.validate_pdf(content, keys._parse(str(other), 0, 0).pdf_cert_pem)
     assert status.intact and not status.trusted and not status.bottom_line
+
+
+def test_poppler_a_second_validator_finds_the_signature_valid_and_a_changed_byte_not(
+    client, demo, tmp_path
+):
+    _, content = signed_pdf(client)
+    (tmp_path / "signed.pdf").write_bytes(content)
+    position = content.index(b"stream", len(content) // 4) + 20
+    changed = content[:position] + bytes([content[position] ^ 0x01]) + content[position + 1 :]
+    (tmp_path / "changed.pdf").write_bytes(changed)
+
+    def pdfsig(name):
+        result = subprocess.run(
+            ["pdfsig", str(tmp_path / name)], capture_output=True, text=True, check=False
+        )
+        return result.stdout
+
+    report = pdfsig("signed.pdf")
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Total document signed" in report
+    assert "Signature is Valid." not in pdfsig("changed.pdf")
