@@ -3,7 +3,6 @@ form fields."""
 
 import itertools
 import re
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -148,7 +147,7 @@ def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp
     all_paths = sorted(set(paths(real)))
     assert len(all_paths) > 100  # every pattern, the admin's included
     client.raise_request_exception = False  # a 500 is counted, not raised
-    started, failures, requests = time.monotonic(), [], 0
+    failures, requests = [], 0
     for role, user in people.items():
         client.logout()
         if user is not None:
@@ -163,4 +162,3 @@ def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp
                     failures.append(f"{role} {method.upper()} {path} → {response.status_code}")
     assert not failures, "\n".join(failures[:40])
     assert requests == len(all_paths) * 3 * len(people)
-    assert time.monotonic() - started < 120

@@ -107,20 +107,30 @@ def sign(message: bytes, key: KeyFile) -> str:
     return (r.rjust(32, b"\0") + s.rjust(32, b"\0")).hex()
 
 
-@lru_cache(maxsize=2048)
-def _verifies(public_key: bytes, digest: bytes, message: bytes, value: str) -> bool:
+def _verifies(message: bytes, value: str, public_key: bytes) -> bool:
     try:
         raw = bytes.fromhex(value)
         if len(raw) != 64:
             return False
-        return gmalg.SM2(pk=public_key, uid=SM2_UID).verify(message, raw[:32], raw[32:])
+        return bool(gmalg.SM2(pk=public_key, uid=SM2_UID).verify(message, raw[:32], raw[32:]))
     except (ValueError, gmalg.errors.GMError):
         return False
 
 
+# Verifying takes tens of milliseconds in pure Python: results are kept per process, keyed by
+# the message's digest, so a page shown again does not verify again.
+_VERIFIED: dict[tuple[bytes, bytes, str], bool] = {}
+_VERIFIED_MAX = 4096
+
+
 def verify(message: bytes, value: str, public_key: bytes) -> bool:
-    """Whether value is an SM2 signature of message by public_key (results are cached)."""
-    return _verifies(public_key, hashlib.sha256(message).digest(), message, value)
+    """Whether value is an SM2 signature of message by public_key."""
+    key = (public_key, hashlib.sha256(message).digest(), value)
+    if key not in _VERIFIED:
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = _verifies(message, value, public_key)
+    return _VERIFIED[key]
 
 
 # ---------------------------------------------------------------------------
