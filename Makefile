@@ -11,7 +11,7 @@ PORT ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
 	poppler-utils chromium docker-compose
 
-.PHONY: help system-packages install fonts run demo test lint format clean bench-pdf
+.PHONY: help system-packages install fonts run demo test test-fast lint format clean bench-pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 	$(UV) run --frozen mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
+
+test-fast: .venv/.synced ## Run the tests not marked slow (about a minute)
+	$(UV) run --frozen pytest -m "not slow"
 
 bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \

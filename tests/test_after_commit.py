@@ -51,6 +51,7 @@ def step(client, user, name, assessment, callbacks):
     return response
 
 
+@pytest.mark.slow
 def test_a_project_name_with_a_line_break_submits_and_signs_off(
     client, people, django_capture_on_commit_callbacks
 ):
@@ -69,6 +70,7 @@ def test_a_project_name_with_a_line_break_submits_and_signs_off(
     assert "filename*=utf-8''2023-" in response["Content-Disposition"]
 
 
+@pytest.mark.slow
 def test_a_seventy_character_name_with_a_dot_signs_off_and_its_pdf_downloads(
     client, people, django_capture_on_commit_callbacks
 ):
@@ -103,6 +105,7 @@ def test_any_mail_failure_is_logged_and_the_step_stands(
     assert "通知邮件发送失败" in caplog.text
 
 
+@pytest.mark.slow
 def test_a_failed_pdf_render_leaves_the_sign_off_done_and_the_pdf_pending(
     client, people, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):

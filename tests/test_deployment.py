@@ -38,12 +38,14 @@ def production_env(tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_deploy_check_is_clean_in_production_mode(tmp_path):
     result = run_manage("check", "--deploy", **production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["DJANGO_SECRET_KEY"]
@@ -52,6 +54,7 @@ def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_mode_creates_no_demo_accounts(tmp_path):
     env = production_env(tmp_path)
     assert run_manage("migrate", "--no-input", **env).returncode == 0
@@ -81,6 +84,7 @@ def test_load_demo_runs_twice_without_duplicating(demo):
     assert "本次新载入 0 张" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_docker_compose_file_is_valid():
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"

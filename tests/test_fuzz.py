@@ -127,6 +127,7 @@ def test_an_id_too_large_for_the_database_is_not_found(client, demo):
     assert client.get("/assessments/999999999999999999/").status_code == 404
 
 
+@pytest.mark.slow
 def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     signature = Signature.objects.select_related("assessment").first()

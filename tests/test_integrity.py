@@ -68,6 +68,7 @@ def test_a_sign_off_carries_an_sm2_signature_by_the_registered_key(demo):
     assert check_signature(signature) == SignatureState.VALID
 
 
+@pytest.mark.slow
 def test_the_signature_verifies_with_openssl_as_a_standard_sm2_signature(demo, tmp_path):
     """Interoperability: OpenSSL checks the stored value with SM3 and the default SM2 id."""
     signature = signature_of("宣传费")
@@ -135,6 +136,7 @@ def test_a_signature_forged_in_the_database_shows_on_every_page(client, demo):
     assert "有效：" not in text
 
 
+@pytest.mark.slow
 def test_a_stored_pdf_is_not_served_once_its_row_is_forged(client, demo):
     login(client, "tianbao")
     assessment_id = signature_of("邮寄费").assessment_id

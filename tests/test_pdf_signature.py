@@ -10,6 +10,8 @@ from django.urls import reverse
 from assessments.models import Signature
 from assessments.paper import keys, pdf_signature
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):

@@ -253,9 +253,24 @@ def fingerprint(assessment):
     )
 
 
-@pytest.mark.parametrize("state", Assessment.Status.values)
-@pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("role", ROLES)
+# Every role × action × state; a permitted PDF download lays out a PDF, so it is slow.
+PERMISSION_CASES = [
+    pytest.param(
+        role,
+        action,
+        state,
+        id=f"{role}-{action}-{state}",
+        marks=[pytest.mark.slow]
+        if action == "download_pdf" and role in ALLOWED[action].get(state, set())
+        else [],
+    )
+    for role in ROLES
+    for action in ACTIONS
+    for state in Assessment.Status.values
+]
+
+
+@pytest.mark.parametrize(("role", "action", "state"), PERMISSION_CASES)
 def test_permission_matrix(client, people, role, action, state):
     assessment = make(people, state)
     if role != "anonymous":

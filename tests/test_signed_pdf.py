@@ -4,7 +4,6 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from assessments.models import Assessment, Project, Signature
 from assessments.paper import pdf, printable, signing
 
 from .database import change_signature, resign
-from .factories import AssessmentFactory, UnitFactory, UserFactory, member
+from .factories import AssessmentFactory, UserFactory, login, member, user
 from .pdftools import pdf_text
 
 HASH_PRINTED = re.compile(r"内容摘要（SHA-256）：\s*((?:[0-9a-f]{8} ){7}[0-9a-f]{8})")
@@ -21,11 +20,6 @@ HASH_PRINTED = re.compile(r"内容摘要（SHA-256）：\s*((?:[0-9a-f]{8} ){7}[
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
 
 
 def pdf_url(project):
@@ -47,6 +41,7 @@ def printed_hash(content):
     return match.group(1).replace(" ", "")
 
 
+@pytest.mark.slow
 def test_first_download_stores_the_signed_copy_and_later_ones_serve_it_byte_for_byte(client, demo):
     login(client, "tianbao")
     signature = Signature.objects.get(assessment__project__name="宣传费")
@@ -63,6 +58,7 @@ def test_first_download_stores_the_signed_copy_and_later_ones_serve_it_byte_for_
     assert second == first
 
 
+@pytest.mark.slow
 def test_a_signed_copy_lost_from_the_storage_is_rendered_again_from_the_snapshot(client, demo):
     login(client, "tianbao")
     download(client, "宣传费")
@@ -74,6 +70,7 @@ def test_a_signed_copy_lost_from_the_storage_is_rendered_again_from_the_snapshot
     assert signature.pdf.storage.exists(signature.pdf.name)
 
 
+@pytest.mark.slow
 def test_signed_copy_is_unchanged_after_the_data_changes(client, demo):
     login(client, "tianbao")
     _, before = download(client, "宣传费")
@@ -86,6 +83,7 @@ def test_signed_copy_is_unchanged_after_the_data_changes(client, demo):
     assert "签发后被改动的目标" not in pdf_text(after)
 
 
+@pytest.mark.slow
 def test_signed_copy_prints_the_signed_snapshot_even_if_the_data_changed_before_first_download(
     client, demo
 ):
@@ -99,6 +97,7 @@ def test_signed_copy_prints_the_signed_snapshot_even_if_the_data_changed_before_
     assert "签发后被改动的目标" not in text
 
 
+@pytest.mark.slow
 def test_reopened_table_renders_current_data_with_the_watermark(client, demo):
     login(client, "tianbao")
     _, signed = download(client, "宣传费")
@@ -122,6 +121,7 @@ def test_reopened_table_renders_current_data_with_the_watermark(client, demo):
     )
 
 
+@pytest.mark.slow
 def test_store_signed_pdf_saves_through_the_storage_api_and_prints_the_hash(demo):
     signature = Signature.objects.get(assessment__project__name="外省市差旅费")
     stored = pdf.store_signed_pdf(signature)
@@ -144,6 +144,7 @@ def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy
     assert "摘要不符" in response.content.decode()
 
 
+@pytest.mark.slow
 def test_verification_accepts_the_hash_printed_on_a_signed_pdf(client, demo):
     _, content = download(login(client, "tianbao"), "宣传费")
     digest = printed_hash(content)
@@ -156,6 +157,7 @@ def test_verification_accepts_the_hash_printed_on_a_signed_pdf(client, demo):
     assert "上海市闵行区社会保障服务中心" in text
 
 
+@pytest.mark.slow
 def test_verification_rejects_a_changed_hash(client, demo):
     _, content = download(login(client, "tianbao"), "宣传费")
     digest = printed_hash(content)
@@ -176,7 +178,7 @@ def test_verification_says_when_a_signature_was_voided(client, demo):
 
 def test_verification_names_the_signer(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
-    shenhe = get_user_model().objects.get(username="shenhe")
+    shenhe = user("shenhe")
     resign(signature.pk, signed_by=shenhe)
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     assert "王强" in text
@@ -213,10 +215,10 @@ def test_content_hash_printed_equals_the_hash_of_the_canonical_snapshot(demo):
     assert item.qr.startswith("data:image/svg+xml")
 
 
-def test_anonymous_and_outsiders_get_no_pdf(client, demo):
+def test_anonymous_and_outsiders_get_no_pdf(client, demo, outsider):
     url = pdf_url("宣传费")
     assert client.get(url).status_code == 302
-    client.force_login(member(UserFactory(username="outsider"), UnitFactory(), "preparer"))
+    client.force_login(outsider)
     assert client.get(url).status_code == 404
     assert (
         client.get(

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,21 +11,12 @@ from django.urls import reverse
 from assessments.models import Assessment, Organisation
 from assessments.reporting.summary import Scope, build_summary
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member, user
 
 SUMMARY = reverse("assessments:summary")
 SUMMARY_XLSX = reverse("assessments:summary_xlsx")
 DEPARTMENT = "闵行区人力资源和社会保障局"
 UNIT = "上海市闵行区社会保障服务中心"
-
-
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
-def login(client, username):
-    client.force_login(user(username))
-    return client
 
 
 def scope_of(name, year=2022):
@@ -337,9 +327,8 @@ def test_project_years_sets_the_years_side_by_side(client, two_years):
     assert "出差人次" in text
 
 
-def test_project_years_is_404_for_those_who_cannot_see_the_project(client, two_years):
+def test_project_years_is_404_for_those_who_cannot_see_the_project(client, two_years, outsider):
     travel, _ = two_years
-    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
     client.force_login(outsider)
     url = reverse("assessments:project_years", args=[travel.project_id])
     assert client.get(url).status_code == 404

@@ -1,27 +1,15 @@
 import re
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, member
+from .factories import AssessmentFactory, login
 
 LIST = reverse("assessments:list")
 DETAIL_LINK = re.compile(r'href="/assessments/\d+/"')
-
-
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
-@pytest.fixture
-def outsider(db):
-    return member(UserFactory(username="outsider"), UnitFactory(), "preparer")
 
 
 def detail_url(project_name):

@@ -12,7 +12,7 @@ from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, ReportingYear
 from assessments.services import drafts
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member
 
 
 @pytest.fixture
@@ -315,8 +315,7 @@ def test_reviewer_cannot_edit_a_draft_even_by_posting(client, reviewer, draft):
     assert stored(draft) == before
 
 
-def test_outsider_gets_404_for_another_units_draft(client, draft):
-    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
+def test_outsider_gets_404_for_another_units_draft(client, draft, outsider):
     client.force_login(outsider)
     assert client.get(step_url(draft, "goal")).status_code == 404
 
@@ -330,7 +329,7 @@ def test_submitted_assessment_is_not_editable_in_the_service(preparer, draft):
 
 
 def test_signed_off_demo_table_redirects_from_the_wizard_to_its_page(client, demo):
-    client.force_login(get_user_model().objects.get(username="tianbao"))
+    login(client, "tianbao")
     leaflet = Assessment.objects.get(project__name="宣传费")
     response = client.get(step_url(leaflet, "funds"))
     assert response.status_code == 302
@@ -372,7 +371,7 @@ def test_starting_a_second_table_for_the_same_project_and_year_is_refused(client
 
 
 def test_copy_brings_structure_and_targets_and_clears_results(client, demo):
-    client.force_login(get_user_model().objects.get(username="tianbao"))
+    login(client, "tianbao")
     source = Assessment.objects.get(project__name="宣传费")
     year = ReportingYear.objects.get(year=2023)
     response = client.post(reverse("assessments:copy", args=[source.pk]), {"year": year.pk})

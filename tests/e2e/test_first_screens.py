@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.e2e.pages import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -11,13 +13,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo_server(live_server):
     call_command("load_demo", stdout=StringIO())
     return live_server
-
-
-def log_in(page, server, username, password="demo2022"):
-    page.goto(f"{server.url}/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, artifacts):

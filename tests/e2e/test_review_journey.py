@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, ReportingYear
 from assessments.services import drafts
+from tests.e2e.pages import log_in_to_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,13 +58,10 @@ def draft(live_server):
 
 
 def log_in(browser, server, username):
+    """A browser window of its own, signed in as `username`."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo2022")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    log_in_to_dashboard(page, server, username)
     return context, page
 
 
