@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import assessments, books, paper, reporting, review, wizard
+from .views import assessments, books, live, paper, reporting, review, wizard
 
 app_name = "assessments"
 
@@ -27,11 +27,12 @@ urlpatterns = [
     path("<id:pk>/copy/", wizard.copy, name="copy"),
     path("<id:pk>/edit/", wizard.resume, name="wizard"),
     path("<id:pk>/edit/<str:step>/", wizard.wizard_step, name="wizard_step"),
-    path("<id:pk>/edit/<str:step>/live/", wizard.live, name="wizard_live"),
+    path("<id:pk>/edit/<str:step>/live/", live.live, name="wizard_live"),
     path("<id:pk>/submit/", review.submit, name="submit"),
     path("<id:pk>/return/", review.return_for_revision, name="return"),
     path("<id:pk>/sign-off/", review.sign_off, name="sign_off"),
     path("<id:pk>/reopen/", review.reopen, name="reopen"),
+    path("<id:pk>/withdraw/", review.withdraw, name="withdraw"),
     path("<id:pk>/comments/", review.add_comment, name="add_comment"),
     path("<id:pk>/comments/<id:comment_pk>/answer/", review.answer_comment, name="answer"),
     path("export.csv", reporting.export_csv, name="export_csv"),

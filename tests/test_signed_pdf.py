@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Project, Signature
 from assessments.paper import pdf, printable, signing
+from assessments.services import workflow
 
 from .database import change_signature, resign
 from .factories import AssessmentFactory, UserFactory, login, member, user
@@ -153,7 +154,6 @@ def test_verification_accepts_the_hash_printed_on_a_signed_pdf(client, demo):
     assert response.status_code == 200
     text = response.content.decode()
     assert "有效" in text and "宣传费" in text and "2022 年度" in text
-    assert "第 1 次签发" in text
     assert "上海市闵行区社会保障服务中心" in text
 
 
@@ -169,19 +169,49 @@ def test_verification_rejects_a_changed_hash(client, demo):
     assert "未找到" in text and "宣传费" not in text
 
 
-def test_verification_says_when_a_signature_was_voided(client, demo):
-    signature = Signature.objects.get(assessment__project__name="宣传费")
-    change_signature(signature.pk, voided_at=timezone.now(), void_reason="数据有误，重新打开")
-    text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
-    assert "已作废" in text and "数据有误，重新打开" in text
-
-
-def test_verification_names_the_signer(client, demo):
+def test_verification_of_a_reopened_table_shows_neither_the_reason_nor_the_signer(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     shenhe = user("shenhe")
     resign(signature.pk, signed_by=shenhe)
+    juzhang = user("juzhang")
+    workflow.reopen_assessment(
+        signature.assessment_id, by=juzhang, reason="内部原因：预算科要求改数"
+    )
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
-    assert "王强" in text
+    assert "已作废" in text
+    assert "内部原因" not in text and "预算科" not in text
+    for name in (shenhe.username, shenhe.get_full_name(), juzhang.get_full_name(), "tianbao"):
+        assert name not in text
+    assert "宣传费" in text and "2022 年度" in text and "上海市闵行区社会保障服务中心" in text
+    assert (
+        signature.signed_at.astimezone(timezone.get_current_timezone()).strftime("%Y年%-m月%-d日")
+        in text
+    )
+
+
+def test_verification_shows_what_the_paper_shows_not_what_the_table_is_called_now(client, demo):
+    signature = Signature.objects.get(assessment__project__name="宣传费")
+    Project.objects.filter(pk=signature.assessment.project_id).update(name="改名后的项目")
+    text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
+    assert "宣传费" in text and "改名后的项目" not in text
+
+
+def test_verification_says_when_a_stored_snapshot_no_longer_matches_its_hash(client, demo):
+    signature = Signature.objects.get(assessment__project__name="宣传费")
+    Signature.objects.filter(pk=signature.pk).update(snapshot={**signature.snapshot, "goal": "改"})
+    text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
+    result = text.split('id="verify-result"')[1]
+    assert "与签发内容不符" in result and "有效：" not in result and ">有效<" not in result
+
+
+def test_the_verify_page_is_limited_per_address(client, demo, settings):
+    settings.VERIFY_LIMIT_PER_ADDRESS = (3, 60)
+    signature = Signature.objects.get(assessment__project__name="宣传费")
+    url = reverse("verify:hash", args=[signature.content_hash])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    response = client.get(url)
+    assert response.status_code == 429 and "请求过于频繁" in response.content.decode()
+    assert client.get(url, REMOTE_ADDR="10.0.0.8").status_code == 200
 
 
 def test_verification_form_accepts_a_pasted_hash_with_spaces_and_capitals(client, demo):

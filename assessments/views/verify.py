@@ -1,17 +1,80 @@
-"""The public verification page: does a content hash belong to a signed version?"""
+"""The public verification page: does a content hash belong to a signed version?
+
+It shows only what the signed paper itself shows (project, unit, year, when it was signed)
+and the state of each signing: never a reason, a comment or a person's name.
+"""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from .. import throttle
 from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
-from ..paper.signing import SignatureState, check_signature
+from ..paper import signing
+from ..signin import client_address
+
+STATE_LABELS = {
+    "valid": "有效",
+    "voided": "已作废",
+    "mismatch": "签名无效：与签发内容不符",
+    "unchecked": "无法核验",
+}
+
+
+@dataclass(frozen=True)
+class Signing:
+    """One signing as the public may see it: the paper's header and the signing's state."""
+
+    project: str
+    unit: str
+    year: int
+    signed_at: datetime
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def signing_state(signature: Signature) -> str:
+    """valid, voided, mismatch when the row is not what was signed (its hash or its SM2
+    signature fails, or the key is not trusted), unchecked without the key file."""
+    state = signing.check_signature(signature)
+    if state == signing.SignatureState.FORGED:
+        return "mismatch"
+    if state == signing.SignatureState.UNCHECKED:
+        return "unchecked"
+    return "valid" if signature.is_valid else "voided"
+
+
+def public_signing(signature: Signature) -> Signing:
+    snapshot = signature.snapshot if isinstance(signature.snapshot, dict) else {}
+    return Signing(
+        project=str(snapshot.get("project", "")),
+        unit=str(snapshot.get("unit", "")),
+        year=snapshot.get("year", ""),
+        signed_at=signature.signed_at,
+        state=signing_state(signature),
+    )
+
+
+def _limited(request):
+    if throttle.allow(
+        "verify-address", client_address(request) or "", settings.VERIFY_LIMIT_PER_ADDRESS
+    ):
+        return None
+    return throttle.too_many_requests(request, retry_after=settings.VERIFY_LIMIT_PER_ADDRESS[1])
 
 
 @require_GET
 def verify_form(request):
+    if refused := _limited(request):
+        return refused
     form = VerifyForm(request.GET if "content_hash" in request.GET else None)
     if form.is_valid():
         return redirect("verify:hash", form.cleaned_data["content_hash"])
@@ -23,23 +86,22 @@ def verify_hash(request, content_hash):
     normalized = re.sub(r"\s+", "", content_hash).lower()
     if normalized != content_hash and HASH_RE.match(normalized):
         return redirect("verify:hash", normalized)
-    signatures = []
+    if refused := _limited(request):
+        return refused
+    signings = []
     if HASH_RE.match(content_hash):
-        signatures = list(
-            Signature.objects.filter(content_hash=content_hash)
-            .with_number()
-            .select_related("assessment__project__unit", "assessment__year", "signed_by", "key")
+        signings = [
+            public_signing(signature)
+            for signature in Signature.objects.filter(content_hash=content_hash)
+            .select_related("key")
             .order_by("signed_at", "pk")
-        )
-    for signature in signatures:
-        signature.state = check_signature(signature)
-        signature.genuine = signature.state in (SignatureState.VALID, SignatureState.HASH_ONLY)
+        ]
     context = {
         "form": VerifyForm(initial={"content_hash": content_hash}),
         "content_hash": content_hash,
-        "signatures": signatures,
-        "is_valid": any(s.is_valid and s.genuine for s in signatures),
-        "is_forged": any(s.state == SignatureState.FORGED for s in signatures),
-        "is_unchecked": any(s.state == SignatureState.UNCHECKED for s in signatures),
+        "signings": signings,
+        "is_valid": any(s.state == "valid" for s in signings),
+        "is_forged": any(s.state == "mismatch" for s in signings),
+        "is_unchecked": any(s.state == "unchecked" for s in signings),
     }
-    return render(request, "assessments/verify.html", context, status=200 if signatures else 404)
+    return render(request, "assessments/verify.html", context, status=200 if signings else 404)

@@ -27,7 +27,7 @@ def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, ar
 
     page.get_by_role("link", name="外省市差旅费").click()
     expect(page.get_by_role("heading", name="财政项目支出绩效自评表")).to_be_visible()
-    expect(page.locator("#findings")).to_contain_text("RATE_TEXT_MISMATCH")
+    expect(page.locator("#findings")).to_contain_text("实际完成情况写明执行率 33.73%")
     expect(page.locator(".official")).to_contain_text("33.74%")
     expect(page.locator(".official")).to_contain_text("93.37")
     page.screenshot(path=artifacts / "first-screens-2-detail.png", full_page=True)

@@ -65,6 +65,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assessments", "0007_signing_keys")]
+    dependencies = [("assessments", "0009_signing_keys")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
