@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import signin
 from .models import (
@@ -131,3 +134,20 @@ class SigningKeyAdmin(ReadOnlyAdmin):
     """The public keys that signed sign-offs; the private keys are never in the database."""
 
     list_display = ["fingerprint", "algorithm", "created_at"]
+
+
+class CheckedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """django-otp's device pages look the device up with .get(): an id that names no device
+    would be a server error; it is a 404."""
+
+    def config_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, CheckedTOTPDeviceAdmin)
