@@ -198,7 +198,7 @@ def test_verification_shows_what_the_paper_shows_not_what_the_table_is_called_no
 
 def test_verification_says_when_a_stored_snapshot_no_longer_matches_its_hash(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
-    Signature.objects.filter(pk=signature.pk).update(snapshot={**signature.snapshot, "goal": "改"})
+    change_signature(signature.pk, snapshot={**signature.snapshot, "goal": "改"})
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     result = text.split('id="verify-result"')[1]
     assert "与签发内容不符" in result and "有效：" not in result and ">有效<" not in result
