@@ -25,7 +25,7 @@ RUN export DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_VAR_DIR=/app/var \
  && python manage.py collectstatic --no-input -v0 \
  && python manage.py build_print_fonts \
  && useradd --system --home /app jixiao \
- && mkdir -p /app/var/media && chown -R jixiao /app/var
+ && mkdir -p /app/var/media /app/keys && chown -R jixiao /app/var /app/keys && chmod 700 /app/keys
 
 USER jixiao
 ENV DJANGO_DEBUG=0 DJANGO_VAR_DIR=/app/var

@@ -49,6 +49,7 @@ fonts: .venv/.synced ## Make the PDF fonts from the system's Noto CJK (once; abo
 
 run: install ## Set up the embedded database with the demo data and serve on http://127.0.0.1:8000
 	$(MANAGE) migrate --no-input
+	$(MANAGE) create_signing_key --if-missing
 	$(MANAGE) load_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the accounts above."
 	@# The background worker (books) runs beside the web server; Ctrl-C stops both.
@@ -68,7 +69,9 @@ test-fast: .venv/.synced ## Run the tests not marked slow (about a minute)
 
 bench-pdf: install bench-packages ## Time PDF paths side by side with LibreOffice (one process) and Chromium
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
-	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
+	export DJANGO_SIGNING_KEY_FILE="$$tmp/signing-key.pem"; \
+	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) create_signing_key >/dev/null \
+	&& $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
 
 lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .

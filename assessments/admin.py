@@ -1,8 +1,12 @@
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import signin
 from .models import (
@@ -12,7 +16,28 @@ from .models import (
     Organisation,
     Project,
     ReportingYear,
+    SigningKey,
 )
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks a posted value up as it is: a value that is no id, from
+    a crafted request, would end in a server error instead of the form's own message."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 18]
+        return super().optgroups(name, ids, attr)
+
+
+class CheckedAutocomplete:
+    """For admins with autocomplete_fields: the checked widget above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,7 +53,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CheckedAutocomplete, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
@@ -55,7 +80,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CheckedAutocomplete, admin.ModelAdmin):
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation"]
     autocomplete_fields = ["user", "organisation"]
@@ -102,3 +127,27 @@ admin.site.register(User, UserAdmin)
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "assessment", "target_label", "author", "answered_at"]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    """The public keys that signed sign-offs; the private keys are never in the database."""
+
+    list_display = ["fingerprint", "algorithm", "created_at"]
+
+
+class CheckedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """django-otp's device pages look the device up with .get(): an id that names no device
+    would be a server error; it is a 404."""
+
+    def config_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, CheckedTOTPDeviceAdmin)

@@ -1,6 +1,7 @@
 """The JSON interchange format of docs/interchange.md: reading, checking and writing it."""
 
 import json
+import math
 import re
 
 from . import rules
@@ -52,19 +53,110 @@ _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 class Problems(list):
+    """What is wrong with a file, each with its JSON path; and how strictly names are read."""
+
+    def __init__(self, *, single_line_names=True):
+        super().__init__()
+        # A signed snapshot is read back as it was signed, line breaks included.
+        self.single_line_names = single_line_names
+
     def add(self, path, message):
         self.append(f"{path}：{message}")
 
 
-def parse_document(text):
-    """Check a whole file; returns (records, problems). Records are only usable without problems."""
-    problems = Problems()
+# A file of this format nests five levels deep; numbers in it are years (four digits).
+MAX_DEPTH = 20
+MAX_NUMBER_DIGITS = 30
+
+
+class _Refused(str):
+    """A value refused while reading the JSON text, with the reason."""
+
+    def __new__(cls, text, reason):
+        value = super().__new__(cls, text[:40])
+        value.reason = reason
+        return value
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it had twice (json keeps only the last value)."""
+
+    duplicates: tuple = ()
+
+
+def _object(pairs):
+    result = _Object()
+    duplicates = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    result.duplicates = tuple(duplicates)
+    return result
+
+
+def _number(read):
+    def parse(text):
+        digits = sum(character.isdigit() for character in text)
+        if digits > MAX_NUMBER_DIGITS:
+            return _Refused(text, f"数字过长（{digits} 位，最多 {MAX_NUMBER_DIGITS} 位）。")
+        value = read(text)
+        if value in (math.inf, -math.inf):
+            return _Refused(text, "数值超出范围。")
+        return value
+
+    return parse
+
+
+def _constant(text):
+    return _Refused(text, f"{text} 不是 JSON 允许的数值。")
+
+
+def _inspect(value, path, depth, problems):
+    """Report what the reading refused, with its path: duplicate keys, numbers, nesting."""
+    if depth > MAX_DEPTH:
+        problems.add(path, f"嵌套层数过多（最多 {MAX_DEPTH} 层）。")
+    elif isinstance(value, _Refused):
+        problems.add(path, value.reason)
+    elif isinstance(value, dict):
+        for key in value.duplicates:
+            problems.add(f"{path}.{key}", "同一对象中出现了两次这个键，无法确定取哪一个值。")
+        for key, item in value.items():
+            _inspect(item, f"{path}.{key}", depth + 1, problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _inspect(item, f"{path}[{index}]", depth + 1, problems)
+
+
+def load_json(text, problems):
+    """The JSON document, or None with the problems: syntax, duplicate keys, oversized numbers
+    and deep nesting, each with its path, never an exception."""
     try:
-        document = json.loads(text)
+        document = json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_int=_number(int),
+            parse_float=_number(float),
+            parse_constant=_constant,
+        )
     except json.JSONDecodeError as error:
         problems.add(
             "$", f"不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）。"
         )
+        return None
+    except RecursionError:
+        problems.add("$", f"嵌套层数过多（最多 {MAX_DEPTH} 层）。")
+        return None
+    before = len(problems)
+    _inspect(document, "$", 0, problems)
+    return document if len(problems) == before else None
+
+
+def parse_document(text, *, single_line_names=True):
+    """Check a whole file; returns (records, problems). Records are only usable without problems."""
+    problems = Problems(single_line_names=single_line_names)
+    document = load_json(text, problems)
+    if problems:
         return [], problems
     if not isinstance(document, dict):
         problems.add("$", "顶层应为对象。")
@@ -134,7 +226,9 @@ def _check_duplicates(records, problems):
         seen.setdefault(key, index)
 
 
-def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_blank=True):
+def _text(
+    item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_blank=True, line=False
+):
     value = item.get(key)
     if value is None and not required:
         return ""
@@ -147,7 +241,11 @@ def _text(item, key, path, problems, *, required=True, limit=MAX_TEXT, allow_bla
     if not allow_blank and not value.strip():
         problems.add(f"{path}.{key}", "不能为空。")
         return None
-    return rules.clean_text(value)
+    value = rules.clean_text(value)
+    if line and problems.single_line_names and "\n" in value:
+        problems.add(f"{path}.{key}", "名称不能换行，请写在一行内。")
+        return None
+    return value
 
 
 def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS, negative=True):
@@ -186,7 +284,9 @@ def _check_assessment(item, path, problems):
         problems.add(f"{path}.year", "应为 2000 至 2100 之间的整数年份。")
     record["year"] = year
     for key in ("project", "department", "unit"):
-        record[key] = _text(item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+        record[key] = _text(
+            item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False, line=True
+        )
     rule_set = item.get("rule_set")
     if rule_set not in rules.RULE_SETS:
         problems.add(f"{path}.rule_set", f"应为 {' 或 '.join(rules.RULE_SETS)}。")
@@ -266,7 +366,9 @@ def _check_indicator(row, path, problems, rule_set):
         problems.add(f"{path}.{key}", "未知的字段。")
     record = {}
     for key in ("level1", "level2", "name"):
-        record[key] = _text(row, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False)
+        record[key] = _text(
+            row, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False, line=True
+        )
     if rule_set and record["level1"] is not None and record["level1"] not in rule_set.taxonomy:
         problems.add(
             f"{path}.level1",

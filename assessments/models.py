@@ -466,8 +466,34 @@ class SignatureQuerySet(models.QuerySet):
         return self.annotate(number=Subquery(earlier))
 
 
+class SigningKey(models.Model):
+    """A public key that signed sign-offs; the private key stays in the key file.
+
+    Rows are kept after a rotation so that old signatures still name their key. A row is only
+    trusted when the key file names its public key (paper.keys).
+    """
+
+    fingerprint = models.CharField(_("指纹（SHA-256）"), max_length=64, unique=True)
+    algorithm = models.CharField(_("算法"), max_length=20)
+    public_key = models.CharField(_("公钥"), max_length=200)
+    certificate = models.TextField(_("PDF 签名证书"), blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("签名公钥")
+        verbose_name_plural = _("签名公钥")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.algorithm} · {self.fingerprint[:16]}"
+
+
 class Signature(models.Model):
-    """A sign-off bound to content: the canonical snapshot of every stored value and its hash."""
+    """A sign-off bound to content: the canonical snapshot, its hash and an SM2 signature.
+
+    Signatures stored before keys were introduced have no key and no value: only their hash
+    can be checked.
+    """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signatures")
     snapshot = models.JSONField(_("签发内容"))
@@ -488,6 +514,15 @@ class Signature(models.Model):
     )
     void_reason = models.TextField(_("作废原因"), blank=True)
     pdf = models.FileField(_("签发版 PDF"), upload_to="signed/%Y/", blank=True)
+    key = models.ForeignKey(
+        SigningKey,
+        verbose_name=_("签名公钥"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    value = models.CharField(_("签名值"), max_length=128, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 

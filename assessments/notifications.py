@@ -37,6 +37,16 @@ def recipients(assessment, event):
 
 
 def notify(assessment, event):
+    """Mail about a step that has committed; a failure is logged, never raised."""
+    try:
+        _notify(assessment, event)
+    except Exception:
+        # The step is done: a relay that is down, or a header that refuses a stored name,
+        # must not turn it into an error page.
+        logger.exception("通知邮件发送失败：第 %s 号自评表，%s", assessment.pk, event.action)
+
+
+def _notify(assessment, event):
     template = SUBJECTS.get(event.action)
     if template is None:
         return
@@ -51,9 +61,7 @@ def notify(assessment, event):
         + (f"说明：{event.comment}\n" if event.comment else "")
         + f"\n查看：{settings.SITE_URL.rstrip('/')}{link}\n"
     )
-    subject = template.format(year=assessment.year.year, project=assessment.project.name)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-    except OSError:
-        # A mail relay that is down must not undo or block the workflow step.
-        logger.exception("通知邮件发送失败：%s", subject)
+    # A name stored before line breaks were refused still makes a one-line subject.
+    project = " ".join(assessment.project.name.split())
+    subject = template.format(year=assessment.year.year, project=project)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)

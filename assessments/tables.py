@@ -1,8 +1,17 @@
 import django_tables2 as tables
+from django.core.paginator import Paginator
 
 from .models import Assessment
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+MAX_PER_PAGE = 200
+
+
+class BoundedPaginator(Paginator):
+    """Between 1 and 200 rows a page, whatever `per_page` the address asks for."""
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, min(max(int(per_page), 1), MAX_PER_PAGE), *args, **kwargs)
 
 
 class AssessmentTable(tables.Table):

@@ -1,41 +1,64 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import assessments, books, live, paper, reporting, review, uploads, wizard
 
 app_name = "assessments"
 
+
+class IdConverter:
+    """A database id: 1 to 18 digits, so that no number in a path overflows a 64-bit column
+    (a longer one is simply not found)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class YearConverter(IdConverter):
+    """A reporting year: four digits (the model keeps 2000 to 2100)."""
+
+    regex = "[0-9]{4}"
+
+
+register_converter(IdConverter, "id")
+register_converter(YearConverter, "year")
+
 urlpatterns = [
     path("", assessments.AssessmentListView.as_view(), name="list"),
     path("new/", wizard.start, name="start"),
-    path("<int:pk>/", assessments.assessment_detail, name="detail"),
-    path("<int:pk>/copy/", wizard.copy, name="copy"),
-    path("<int:pk>/edit/", wizard.resume, name="wizard"),
-    path("<int:pk>/edit/<str:step>/", wizard.wizard_step, name="wizard_step"),
-    path("<int:pk>/edit/<str:step>/live/", live.live, name="wizard_live"),
-    path("<int:pk>/submit/", review.submit, name="submit"),
-    path("<int:pk>/return/", review.return_for_revision, name="return"),
-    path("<int:pk>/sign-off/", review.sign_off, name="sign_off"),
-    path("<int:pk>/reopen/", review.reopen, name="reopen"),
-    path("<int:pk>/withdraw/", review.withdraw, name="withdraw"),
-    path("<int:pk>/comments/", review.add_comment, name="add_comment"),
-    path("<int:pk>/comments/<int:comment_pk>/answer/", review.answer_comment, name="answer"),
+    path("<id:pk>/", assessments.assessment_detail, name="detail"),
+    path("<id:pk>/copy/", wizard.copy, name="copy"),
+    path("<id:pk>/edit/", wizard.resume, name="wizard"),
+    path("<id:pk>/edit/<str:step>/", wizard.wizard_step, name="wizard_step"),
+    path("<id:pk>/edit/<str:step>/live/", live.live, name="wizard_live"),
+    path("<id:pk>/submit/", review.submit, name="submit"),
+    path("<id:pk>/return/", review.return_for_revision, name="return"),
+    path("<id:pk>/sign-off/", review.sign_off, name="sign_off"),
+    path("<id:pk>/reopen/", review.reopen, name="reopen"),
+    path("<id:pk>/withdraw/", review.withdraw, name="withdraw"),
+    path("<id:pk>/comments/", review.add_comment, name="add_comment"),
+    path("<id:pk>/comments/<id:comment_pk>/answer/", review.answer_comment, name="answer"),
     path("export.csv", reporting.export_csv, name="export_csv"),
     path("export.xlsx", reporting.export_xlsx, name="export_xlsx"),
     path("summary/", reporting.summary, name="summary"),
     path("summary.xlsx", reporting.summary_xlsx, name="summary_xlsx"),
-    path("projects/<int:pk>/", reporting.project_years, name="project_years"),
-    path("<int:pk>/print/", paper.print_page, name="print"),
-    path("<int:pk>/print/keep/", paper.keep_print_options, name="keep_print_options"),
-    path("<int:pk>/pdf/", paper.download_pdf, name="pdf"),
-    path("<int:pk>/xlsx/", paper.download_xlsx, name="xlsx"),
-    path("<int:pk>/fillable/", uploads.download_fillable, name="fillable"),
-    path("<int:pk>/upload/", uploads.upload, name="upload"),
-    path("<int:pk>/upload/<str:token>/", uploads.upload_preview, name="upload_preview"),
-    path("fillable/<int:year>/", uploads.download_unit_fillable, name="unit_fillable"),
+    path("projects/<id:pk>/", reporting.project_years, name="project_years"),
+    path("<id:pk>/print/", paper.print_page, name="print"),
+    path("<id:pk>/print/keep/", paper.keep_print_options, name="keep_print_options"),
+    path("<id:pk>/pdf/", paper.download_pdf, name="pdf"),
+    path("<id:pk>/xlsx/", paper.download_xlsx, name="xlsx"),
+    path("<id:pk>/fillable/", uploads.download_fillable, name="fillable"),
+    path("<id:pk>/upload/", uploads.upload, name="upload"),
+    path("<id:pk>/upload/<str:token>/", uploads.upload_preview, name="upload_preview"),
+    path("fillable/<year:year>/", uploads.download_unit_fillable, name="unit_fillable"),
     path("upload/", uploads.unit_upload, name="unit_upload"),
     path("upload/<str:token>/", uploads.unit_upload_preview, name="unit_upload_preview"),
     path("books/", books.book_list, name="books"),
-    path("books/<int:pk>/", books.book_detail, name="book"),
-    path("books/<int:pk>/progress/", books.book_progress, name="book_progress"),
-    path("books/<int:pk>/download/", books.book_download, name="book_download"),
+    path("books/<id:pk>/", books.book_detail, name="book"),
+    path("books/<id:pk>/progress/", books.book_progress, name="book_progress"),
+    path("books/<id:pk>/download/", books.book_download, name="book_download"),
 ]

@@ -144,6 +144,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The private signing keys (SM2 for sign-offs, ECDSA for the PDF): a file outside the database
+# and its backups (`manage.py create_signing_key` makes one; docs/security-integrity.md).
+SIGNING_KEY_FILE = Path(os.environ.get("DJANGO_SIGNING_KEY_FILE", VAR_DIR / "signing-key.pem"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
+from assessments.paper import keys
+
 from .factories import UnitFactory, UserFactory, member
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -17,6 +19,15 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_key_file(tmp_path_factory):
+    """Every test signs with one key file of its own, as `make run` creates in var/."""
+    path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
+    keys.write_key_file(path, retired=[], common_name="绩效自评 测试")
+    with override_settings(SIGNING_KEY_FILE=path):
+        yield path
 
 
 @pytest.fixture

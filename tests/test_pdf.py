@@ -22,6 +22,7 @@ from assessments.paper.official_table import (
     convert_amount,
 )
 
+from .database import resign
 from .factories import AssessmentFactory, login, user
 from .pdftools import Layout, body_text, page_count, pdf_text, with_file
 
@@ -520,7 +521,7 @@ def test_amounts_convert_half_up_between_units():
 
 @pytest.mark.slow
 def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
-    from assessments.models import AssessmentEvent, Signature
+    from assessments.models import AssessmentEvent
 
     assessment = demo_assessment("宣传费")
     tianbao = user("tianbao")
@@ -528,9 +529,7 @@ def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     AssessmentEvent.objects.create(
         assessment=assessment, actor=tianbao, action=AssessmentEvent.Action.SUBMIT
     )
-    Signature.objects.filter(assessment=assessment).update(
-        signed_by=shenhe, signed_at=timezone.now()
-    )
+    resign(assessment.valid_signature().pk, signed_by=shenhe, signed_at=timezone.now())
     text = pdf_text(pdf.render_pdf(printable.printable(demo_assessment("宣传费"))))
     assert re.search(r"填报人：\s*张丽", text)
     assert re.search(r"审核人：\s*王强", text)

@@ -11,6 +11,7 @@ from assessments.models import Assessment, Project, Signature
 from assessments.paper import pdf, printable, signing
 from assessments.services import workflow
 
+from .database import change_signature, resign
 from .factories import AssessmentFactory, UserFactory, login, member, user
 from .pdftools import pdf_text
 
@@ -102,8 +103,8 @@ def test_reopened_table_renders_current_data_with_the_watermark(client, demo):
     login(client, "tianbao")
     _, signed = download(client, "宣传费")
     assessment = Assessment.objects.get(project__name="宣传费")
-    Signature.objects.filter(assessment=assessment).update(
-        voided_at=timezone.now(), void_reason="重新打开修改"
+    change_signature(
+        assessment.valid_signature().pk, voided_at=timezone.now(), void_reason="重新打开修改"
     )
     Assessment.objects.filter(pk=assessment.pk).update(
         status=Assessment.Status.DRAFT, goal="重新打开后修改的目标"
@@ -136,7 +137,7 @@ def test_store_signed_pdf_saves_through_the_storage_api_and_prints_the_hash(demo
 def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     tampered = {**signature.snapshot, "goal": "篡改"}
-    Signature.objects.filter(pk=signature.pk).update(snapshot=tampered)
+    change_signature(signature.pk, snapshot=tampered)
     with pytest.raises(printable.SignedCopyError):
         pdf.store_signed_pdf(Signature.objects.get(pk=signature.pk))
     response = login(client, "tianbao").get(pdf_url("宣传费"))
@@ -171,7 +172,7 @@ def test_verification_rejects_a_changed_hash(client, demo):
 def test_verification_of_a_reopened_table_shows_neither_the_reason_nor_the_signer(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     shenhe = user("shenhe")
-    Signature.objects.filter(pk=signature.pk).update(signed_by=shenhe)
+    resign(signature.pk, signed_by=shenhe)
     juzhang = user("juzhang")
     workflow.reopen_assessment(
         signature.assessment_id, by=juzhang, reason="内部原因：预算科要求改数"
@@ -197,7 +198,7 @@ def test_verification_shows_what_the_paper_shows_not_what_the_table_is_called_no
 
 def test_verification_says_when_a_stored_snapshot_no_longer_matches_its_hash(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
-    Signature.objects.filter(pk=signature.pk).update(snapshot={**signature.snapshot, "goal": "改"})
+    change_signature(signature.pk, snapshot={**signature.snapshot, "goal": "改"})
     text = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     result = text.split('id="verify-result"')[1]
     assert "与签发内容不符" in result and "有效：" not in result and ">有效<" not in result

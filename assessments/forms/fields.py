@@ -1,6 +1,7 @@
 """Fields that read what people type, and the look of the inputs they render."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 from .. import rules
@@ -40,6 +41,15 @@ class TextField(forms.CharField):
         # by the browser without a word (which a maxlength attribute would do).
         attrs.pop("maxlength", None)
         return attrs
+
+
+class LineField(TextField):
+    """A name on one line: it goes into mail subjects and file names, where a break cannot."""
+
+    def validate(self, value):
+        super().validate(value)
+        if "\n" in (value or ""):
+            raise ValidationError("不能换行，请写在一行内。", code="line_break")
 
 
 class DecimalTextField(forms.CharField):

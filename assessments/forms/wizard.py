@@ -8,6 +8,7 @@ from .fields import (
     POINTS_DIGITS,
     SMALL_SELECT,
     DecimalTextField,
+    LineField,
     MarkedBoundField,
     TextField,
     amount_to_text,
@@ -25,7 +26,7 @@ class StartForm(forms.Form):
     project = forms.ModelChoiceField(
         label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
     )
-    project_name = TextField(label="新项目名称", max_length=200, required=False)
+    project_name = LineField(label="新项目名称", max_length=200, required=False)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,7 +40,7 @@ class StartForm(forms.Form):
     def clean(self):
         data = super().clean()
         project, name = data.get("project"), (data.get("project_name") or "").strip()
-        if not project and not name:
+        if not project and not name and "project_name" not in self.errors:
             self.add_error("project_name", "请选择已有项目，或填写新项目名称。")
         if project and name:
             self.add_error("project_name", "已选择已有项目时，请不要再填写新项目名称。")
@@ -181,7 +182,7 @@ class TargetRowForm(forms.Form):
             attrs={"class": SMALL_SELECT, "aria-label": "二级指标", "data-level2": True}
         ),
     )
-    name = TextField(
+    name = LineField(
         label="三级指标",
         max_length=200,
         required=False,  # a row without a name yet is kept, and reported

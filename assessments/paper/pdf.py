@@ -29,10 +29,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Assessment, Signature
-from . import binding, fonts, pool
+from . import binding, fonts, pdf_signature, pool
 from .books import BookEntry, front_html
 from .official_table import OfficialTable
-from .printable import Printable, pdf_filename, printable, signed_printable
+from .printable import Printable, printable, signed_printable
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -226,16 +226,17 @@ def render_pdf(item: Printable) -> bytes:
     return lay_out(item).write_pdf()
 
 
+def stored_name(signature: Signature) -> str:
+    """`<signature id>-<hash12>.pdf`: ASCII and short, under signed/<year>/ (upload_to); the
+    Chinese name goes only into the download's header."""
+    return f"{signature.pk}-{signature.content_hash[:12]}.pdf"
+
+
 def store_signed_pdf(signature: Signature) -> FieldFile:
     """Render the signed version once and keep it in signature.pdf (Django's storage)."""
     item = signed_printable(signature)
-    content = render_pdf(item)
-    name = pdf_filename(
-        item.assessment.year.year,
-        item.assessment.project.name,
-        suffix=f"-{signature.content_hash[:12]}",
-    )
-    signature.pdf.save(name, ContentFile(content), save=False)
+    content = pdf_signature.sign_pdf(render_pdf(item))
+    signature.pdf.save(stored_name(signature), ContentFile(content), save=False)
     Signature.objects.filter(pk=signature.pk).update(pdf=signature.pdf.name)
     return signature.pdf
 

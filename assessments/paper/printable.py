@@ -85,17 +85,31 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
+def check_signed_copy(signature: Signature) -> None:
+    """Refuse a signature row that is not what was signed (or cannot be checked)."""
+    state = signing.check_signature(signature)
+    if state == signing.SignatureState.FORGED:
+        if signing.content_hash(signature.snapshot) != signature.content_hash:
+            raise SignedCopyError("签发内容与其摘要不符，不能生成签发版 PDF。")
+        raise SignedCopyError(
+            "签名无效：签发记录与签发内容不符，不能提供签发版。请联系管理员核查。"
+        )
+    if state == signing.SignatureState.UNCHECKED:
+        raise SignedCopyError("服务器没有签名密钥文件，无法核验签名，暂不能提供签发版。")
+
+
 def assessment_from_snapshot(signature: Signature) -> tuple[Assessment, list[Indicator]]:
     """The signed version as unsaved model instances, read back through the interchange checks."""
+    check_signed_copy(signature)
     snapshot = signature.snapshot
-    if signing.content_hash(snapshot) != signature.content_hash:
-        raise SignedCopyError("签发内容与其摘要不符，不能生成签发版 PDF。")
     document = {
         "format": interchange.FORMAT,
         "version": interchange.VERSION,
         "assessments": [{**snapshot, "status": Assessment.Status.SIGNED_OFF}],
     }
-    records, problems = interchange.parse_document(json.dumps(document, ensure_ascii=False))
+    records, problems = interchange.parse_document(
+        json.dumps(document, ensure_ascii=False), single_line_names=False
+    )
     if problems:
         raise SignedCopyError("签发内容无法读取：" + "；".join(problems))
     record = records[0]

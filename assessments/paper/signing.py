@@ -1,17 +1,25 @@
-"""Signatures bound to content: a canonical snapshot of an assessment and its SHA-256."""
+"""Signatures bound to content: a canonical snapshot, its SHA-256 and an SM2 signature.
+
+The SM2 signature covers the snapshot and what places it: the table's id, the signer and the
+signing time, so that a signature row cannot be moved to another table or backdated.
+"""
 
 import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from ..interchange import assessment_record
-from ..models import Assessment, AssessmentEvent, Indicator, Signature
+from ..models import Assessment, AssessmentEvent, Indicator, Signature, SigningKey
 from ..rules import QUALITATIVE_GRADE_LABELS
+from . import keys
 
 # The content a signature covers, as JSON: the interchange record without the status.
 Snapshot = dict[str, Any]
@@ -36,18 +44,99 @@ def content_hash(snapshot: Snapshot) -> str:
     return hashlib.sha256(canonical_bytes(snapshot)).hexdigest()
 
 
+def signed_message(
+    *, assessment_id: int, signed_by_id: int | None, signed_at: datetime, snapshot: Snapshot
+) -> bytes:
+    """The bytes the SM2 signature covers."""
+    place = {
+        "assessment": assessment_id,
+        "content_hash": content_hash(snapshot),
+        "signed_at": signed_at.astimezone(UTC).isoformat(),
+        "signed_by": signed_by_id,
+    }
+    return b"jixiao-signature/1\n" + canonical_bytes(place) + b"\n" + canonical_bytes(snapshot)
+
+
+def current_key() -> tuple[keys.KeyFile, SigningKey]:
+    """The key file's key and its database row (registered on first use)."""
+    key_file = keys.load_key_file()
+    row, _ = SigningKey.objects.get_or_create(
+        fingerprint=key_file.fingerprint,
+        defaults={
+            "algorithm": keys.ALGORITHM,
+            "public_key": key_file.public_key.hex(),
+            "certificate": key_file.pdf_cert_pem.decode("ascii"),
+        },
+    )
+    return key_file, row
+
+
 def record_signature(
     assessment: Assessment, *, by: User | None = None, comment: str = ""
 ) -> Signature:
-    """Store the signature of the assessment as it is now; the caller holds the transaction."""
+    """Store the signature of the assessment as it is now; the caller holds the transaction.
+
+    Raises keys.SigningKeyMissing when the server has no key file.
+    """
+    key_file, key_row = current_key()
     snapshot = canonical_snapshot(assessment)
+    signed_at = timezone.now()
+    message = signed_message(
+        assessment_id=assessment.pk,
+        signed_by_id=by.pk if by else None,
+        signed_at=signed_at,
+        snapshot=snapshot,
+    )
     return Signature.objects.create(
         assessment=assessment,
         snapshot=snapshot,
         content_hash=content_hash(snapshot),
         signed_by=by,
+        signed_at=signed_at,
         comment=comment,
+        key=key_row,
+        value=keys.sign(message, key_file),
     )
+
+
+class SignatureState(StrEnum):
+    VALID = "valid"
+    HASH_ONLY = "hash_only"  # signed before keys were introduced: only the hash can be checked
+    FORGED = "forged"
+    UNCHECKED = "unchecked"  # the server has no key file
+
+
+def check_signature(signature: Signature) -> SignatureState:
+    """Whether the stored row is what was signed: its hash, and its SM2 signature by a key
+    the key file trusts."""
+    if not isinstance(signature.snapshot, dict):
+        return SignatureState.FORGED
+    if content_hash(signature.snapshot) != signature.content_hash:
+        return SignatureState.FORGED
+    if signature.key_id is None and not signature.value:
+        return SignatureState.HASH_ONLY
+    try:
+        trusted = keys.load_key_file().trusted
+    except keys.SigningKeyMissing:
+        return SignatureState.UNCHECKED
+    key = signature.key
+    if key is None:
+        return SignatureState.FORGED
+    try:
+        public_key = bytes.fromhex(key.public_key)
+    except ValueError:
+        return SignatureState.FORGED
+    if public_key not in trusted or keys.fingerprint(public_key) != key.fingerprint:
+        return SignatureState.FORGED
+    message = signed_message(
+        assessment_id=signature.assessment_id,
+        signed_by_id=signature.signed_by_id,
+        signed_at=signature.signed_at,
+        snapshot=signature.snapshot,
+    )
+    if not keys.verify(message, signature.value, public_key):
+        return SignatureState.FORGED
+    return SignatureState.VALID
 
 
 FIELD_LABELS = {
@@ -187,6 +276,7 @@ class History:
     signature: Signature | None
     signature_matches: bool
     voided: list[Signature]
+    signature_state: SignatureState | None = None
     # (title, since, changes)
     comparisons: list[tuple[str, Signature | AssessmentEvent, list[CellChange]]] = field(
         default_factory=list
@@ -198,7 +288,7 @@ class History:
 def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = None) -> History:
     current = canonical_snapshot(assessment, indicators)
     events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
-    signatures = list(assessment.signatures.select_related("signed_by", "voided_by"))
+    signatures = list(assessment.signatures.select_related("signed_by", "voided_by", "key"))
     valid = next((s for s in signatures if s.is_valid), None)
     voided = [s for s in signatures if not s.is_valid]
     history = History(
@@ -206,6 +296,7 @@ def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = 
         signature=valid,
         signature_matches=valid is not None and valid.content_hash == content_hash(current),
         voided=voided,
+        signature_state=check_signature(valid) if valid else None,
     )
     if valid:
         history.comparisons.append(

@@ -15,7 +15,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Signature
+from ..paper import keys, signing
 from ..rules import Evaluation
 
 # What an edit changed, as the log keeps it: the label of a cell → [before, after].
@@ -98,6 +99,14 @@ def log_in_place(
         comment=comment,
         changes=changes,
     )
+
+
+def sign(assessment: Assessment, *, by: User | None, comment: str = "") -> Signature:
+    """Record the signature of the table as it is now; refused without a signing key."""
+    try:
+        return signing.record_signature(assessment, by=by, comment=comment)
+    except keys.SigningKeyMissing as error:
+        raise AssessmentError(str(error)) from None
 
 
 def void_signatures(assessment: Assessment, *, by: User | None, reason: str) -> None:

@@ -9,8 +9,7 @@ from django.db import transaction
 from .. import rules
 from ..interchange import record_fields
 from ..models import Assessment, AssessmentEvent, Organisation, Project, ReportingYear
-from ..paper.signing import record_signature
-from . import AssessmentError, log_event, refresh_computed, void_signatures
+from . import AssessmentError, log_event, refresh_computed, sign, void_signatures
 
 
 def store_assessment(
@@ -50,7 +49,7 @@ def store_assessment(
     if existing:
         void_signatures(assessment, by=by, reason="导入文件覆盖了内容")
     if signed:
-        record_signature(assessment, by=by, comment="从文件导入")
+        sign(assessment, by=by, comment="从文件导入")
     log_event(
         assessment,
         AssessmentEvent.Action.SIGN_OFF if signed else AssessmentEvent.Action.IMPORT,

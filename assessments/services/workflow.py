@@ -1,5 +1,6 @@
 """The workflow: submit, return, sign off, reopen."""
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -8,9 +9,11 @@ from django.db import transaction
 from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
-from ..paper.signing import canonical_snapshot, record_signature
-from . import AssessmentError, check, locked, log_event, void_signatures
+from ..paper.signing import canonical_snapshot
+from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
+
+logger = logging.getLogger(__name__)
 
 
 def _move(
@@ -93,7 +96,7 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
     # whatever the site's defaults later become.
     assessment.print_options = PrintOptions.of(assessment.print_options).as_dict()
     assessment.save(update_fields=["print_options"])
-    signature = record_signature(assessment, by=by, comment=comment)
+    signature = sign(assessment, by=by, comment=comment)
     event = _move(
         assessment,
         Assessment.Status.SIGNED_OFF,
@@ -107,10 +110,17 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
 
 
 def store_signed_document(signature: Signature) -> None:
-    """Render and store the signed PDF once, right after the sign-off commits."""
-    from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed, not at start-up
+    """Render and store the signed PDF once, right after the sign-off commits.
 
-    pdf.store_signed_pdf(signature)
+    The sign-off is done whatever happens here: a failure is logged, the detail page says the
+    PDF is pending, and the first download renders it (paper.pdf.stored_signed_pdf).
+    """
+    try:
+        from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed
+
+        pdf.store_signed_pdf(signature)
+    except Exception:
+        logger.exception("签发版 PDF 生成失败，将在下载时重试：签发记录 %s", signature.pk)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from ..paper import signing
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services.comments import comment_targets
-from ..tables import AssessmentTable
+from ..tables import AssessmentTable, BoundedPaginator
 
 
 def listed_assessments(user):
@@ -27,7 +27,7 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     filterset_class = AssessmentFilter
     template_name = "assessments/list.html"
     # The table paginates; ListView's own pagination (paginate_by) would count the rows again.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": BoundedPaginator}
 
     def get_queryset(self):
         return listed_assessments(self.request.user)

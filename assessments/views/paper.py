@@ -31,7 +31,10 @@ def print_page(request, pk):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     form = PrintOptionsForm.for_request(request, assessment)
     options = form.print_options() or form.table_options
-    item = printable.printable(assessment, options=options)
+    try:
+        item = printable.printable(assessment, options=options)
+    except printable.SignedCopyError as error:
+        return plain_text(str(error), 409)
     return render(
         request,
         "assessments/print.html",
@@ -57,6 +60,8 @@ def download_pdf(request, pk):
     signature = assessment.valid_signature()
     if signature is not None:
         try:
+            # The stored file is served only while its row still carries a valid signature.
+            printable.check_signed_copy(signature)
             stored = pdf.stored_signed_pdf(signature)
         except printable.SignedCopyError as error:
             return plain_text(str(error), 409)

@@ -21,7 +21,8 @@ from ..signin import client_address
 STATE_LABELS = {
     "valid": "有效",
     "voided": "已作废",
-    "mismatch": "与签发内容不符",
+    "mismatch": "签名无效：与签发内容不符",
+    "unchecked": "无法核验",
 }
 
 
@@ -41,9 +42,13 @@ class Signing:
 
 
 def signing_state(signature: Signature) -> str:
-    """valid, voided, or mismatch when the stored snapshot no longer hashes to its hash."""
-    if signing.content_hash(signature.snapshot) != signature.content_hash:
+    """valid, voided, mismatch when the row is not what was signed (its hash or its SM2
+    signature fails, or the key is not trusted), unchecked without the key file."""
+    state = signing.check_signature(signature)
+    if state == signing.SignatureState.FORGED:
         return "mismatch"
+    if state == signing.SignatureState.UNCHECKED:
+        return "unchecked"
     return "valid" if signature.is_valid else "voided"
 
 
@@ -87,14 +92,16 @@ def verify_hash(request, content_hash):
     if HASH_RE.match(content_hash):
         signings = [
             public_signing(signature)
-            for signature in Signature.objects.filter(content_hash=content_hash).order_by(
-                "signed_at", "pk"
-            )
+            for signature in Signature.objects.filter(content_hash=content_hash)
+            .select_related("key")
+            .order_by("signed_at", "pk")
         ]
     context = {
         "form": VerifyForm(initial={"content_hash": content_hash}),
         "content_hash": content_hash,
         "signings": signings,
         "is_valid": any(s.state == "valid" for s in signings),
+        "is_forged": any(s.state == "mismatch" for s in signings),
+        "is_unchecked": any(s.state == "unchecked" for s in signings),
     }
     return render(request, "assessments/verify.html", context, status=200 if signings else 404)

@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -40,16 +41,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"已导入 {len(stored)} 张自评表。"))
 
     def read(self, file):
+        """The file's text; standard input (`-`) is held to the same size limit."""
         if file == "-":
-            import sys
-
-            return sys.stdin.read()
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{file}")
-        if path.stat().st_size > MAX_FILE_BYTES:
+            content = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise CommandError(f"找不到文件：{file}")
+            with path.open("rb") as handle:
+                content = handle.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
             raise CommandError(f"文件过大（超过 {MAX_FILE_BYTES // 1024 // 1024} MB）。")
         try:
-            return path.read_text(encoding="utf-8-sig")
+            return content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise CommandError("文件不是 UTF-8 编码的文本。") from None

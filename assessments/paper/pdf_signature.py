@@ -1,0 +1,53 @@
+"""The stored signed PDF carries a standard PDF signature (PAdES baseline B-B, via pyHanko).
+
+PDF readers know no SM2: the file is signed with the key file's ECDSA key and certificate
+(paper.keys), so any reader shows whether the file changed since signing.
+"""
+
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from . import keys
+
+if TYPE_CHECKING:
+    from pyhanko.sign.validation.status import PdfSignatureStatus
+
+FIELD_NAME = "Signature-JixiaoZiping"
+
+
+def sign_pdf(content: bytes, key_file: keys.KeyFile | None = None) -> bytes:
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key_file = key_file or keys.load_key_file()
+    certificates = list(load_certs_from_pemder_data(key_file.pdf_cert_pem))
+    signer = signers.SimpleSigner(
+        signing_cert=certificates[0],
+        signing_key=load_private_key_from_pemder_data(key_file.pdf_key_pem, passphrase=None),
+        cert_registry=SimpleCertificateStore.from_certs(certificates),
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason="签发版自评表",
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(content))
+    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+
+def validate_pdf(content: bytes, trusted_certificate_pem: bytes) -> "PdfSignatureStatus":
+    """pyHanko's validation status of the file's signature against the given certificate."""
+    from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    reader = PdfFileReader(BytesIO(content))
+    (signature,) = reader.embedded_signatures
+    context = ValidationContext(
+        trust_roots=list(load_certs_from_pemder_data(trusted_certificate_pem))
+    )
+    return validate_pdf_signature(signature, context)

@@ -1,0 +1,70 @@
+"""On PostgreSQL the database refuses to change or delete the log and the signatures.
+
+SQLite has no such triggers here, so these tests prove nothing there: they run on PostgreSQL
+(CI sets DATABASE_URL to one, and CI=true) and fail in CI if the suite is not on PostgreSQL.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from assessments.models import AssessmentEvent, Signature
+from assessments.services import workflow
+
+
+@pytest.fixture(autouse=True)
+def postgresql(db):
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the suite on PostgreSQL (DATABASE_URL=postgres://…).")
+        pytest.skip("the append-only triggers exist on PostgreSQL only; set DATABASE_URL")
+
+
+def refused(sql, params=()):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+
+
+SIGNATURES = Signature._meta.db_table
+EVENTS = AssessmentEvent._meta.db_table
+
+
+def test_a_raw_update_of_a_signed_snapshot_is_refused(demo):
+    signature = Signature.objects.first()
+    refused(
+        f"UPDATE {SIGNATURES} SET snapshot = %s, content_hash = %s WHERE id = %s",
+        ['{"goal": "篡改"}', "0" * 64, signature.pk],
+    )
+    refused(f"UPDATE {SIGNATURES} SET value = '' WHERE id = %s", [signature.pk])
+    refused(f"UPDATE {SIGNATURES} SET signed_at = now() WHERE id = %s", [signature.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Signature.objects.filter(pk=signature.pk).update(comment="改动")
+    assert Signature.objects.get(pk=signature.pk).snapshot == signature.snapshot
+
+
+def test_signatures_and_log_entries_cannot_be_deleted(demo):
+    refused(f"DELETE FROM {SIGNATURES}")
+    refused(f"DELETE FROM {EVENTS}")
+    refused(f"UPDATE {EVENTS} SET comment = 'x'")
+    assert Signature.objects.count() == 11
+    assert AssessmentEvent.objects.count() > 0
+
+
+def test_voiding_once_and_storing_the_pdf_name_are_allowed(demo):
+    signature = Signature.objects.select_related("assessment").first()
+    Signature.objects.filter(pk=signature.pk).update(pdf="signed/2026/1-abc.pdf")
+    juzhang = get_user_model().objects.get(username="juzhang")
+    workflow.reopen_assessment(signature.assessment_id, by=juzhang, reason="数据有误")
+    signature.refresh_from_db()
+    assert signature.voided_at is not None and signature.void_reason == "数据有误"
+    refused(f"UPDATE {SIGNATURES} SET voided_at = NULL WHERE id = %s", [signature.pk])
+    refused(f"UPDATE {SIGNATURES} SET void_reason = 'x' WHERE id = %s", [signature.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Signature.objects.filter(pk=signature.pk).update(voided_at=timezone.now())
