@@ -43,8 +43,9 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the accounts above."
-	@# The background worker (books) runs beside the web server; Ctrl-C stops both.
-	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	@# The background worker (books) runs beside the web server, restarted whenever it dies;
+	@# Ctrl-C stops both.
+	@$(MANAGE) run_worker --supervise & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
