@@ -465,6 +465,7 @@ class Signature(models.Model):
     )
     void_reason = models.TextField(_("作废原因"), blank=True)
     pdf = models.FileField(_("签发版 PDF"), upload_to="signed/%Y/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ file byte for byte. WeasyPrint is heavy to import; only what renders imports thi
 """
 
 import gc
+import hashlib
 import logging
 import mimetypes
 import re
@@ -164,7 +165,11 @@ def store_signed_pdf(signature: Signature) -> FieldFile:
         suffix=f"-{signature.content_hash[:12]}",
     )
     signature.pdf.save(name, ContentFile(content), save=False)
-    Signature.objects.filter(pk=signature.pk).update(pdf=signature.pdf.name)
+    # The file's own hash, so a restore drill can tell a stored copy that was changed.
+    signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    Signature.objects.filter(pk=signature.pk).update(
+        pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256
+    )
     return signature.pdf
 
 
