@@ -11,7 +11,7 @@ PORT ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
 	poppler-utils chromium docker-compose
 
-.PHONY: help system-packages install fonts run demo test lint format clean bench-pdf
+.PHONY: help system-packages install fonts run demo test lint format clean bench-pdf load-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
+
+USERS ?= 100
+DURATION ?= 10m
+DB ?= postgres
+load-test: install ## Locust against gunicorn in production mode, then the nothing-lost check (USERS, DURATION, DB=postgres|sqlite)
+	USERS=$(USERS) DURATION=$(DURATION) DB=$(DB) UV=$(UV) loadtest/run.sh
 
 lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .
