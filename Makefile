@@ -9,9 +9,10 @@ PORT ?= 8000
 
 # What WeasyPrint, the PDF checks and the browser tests need from Debian (docs/operations.md).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
-	poppler-utils chromium docker-compose
+	poppler-utils chromium docker-compose postgresql-client
 
-.PHONY: help system-packages install fonts run demo test lint format clean bench-pdf load-test
+.PHONY: help system-packages install fonts run demo test test-fast lint format clean bench-pdf \
+	load-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +56,9 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 	$(UV) run --frozen mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
+
+test-fast: .venv/.synced ## Run the tests not marked slow (about a minute)
+	$(UV) run --frozen pytest -m "not slow"
 
 bench-pdf: install ## Time PDF rendering: single table, stored signed copy, 100-table book, LibreOffice
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export DJANGO_VAR_DIR="$$tmp"; \

@@ -1,12 +1,13 @@
+from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 
-from . import lockout
+from . import signin
 from .models import (
     AssessmentEvent,
     Comment,
-    LoginFailure,
     Membership,
     Organisation,
     Project,
@@ -68,21 +69,20 @@ class AssessmentEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(ReadOnlyAdmin):
-    """Failed sign-ins, kept as security records; unlocking marks them, it deletes nothing."""
+# django-axes' records of sign-ins and failed sign-ins are security records: read, never
+# changed or deleted. Its counters (AccessAttempt) may be deleted: that is an unlock.
+admin.site.unregister(AccessLog)
+admin.site.unregister(AccessFailureLog)
 
-    list_display = ["created_at", "username", "address", "cleared_at"]
-    list_filter = ["cleared_at"]
-    search_fields = ["username", "address"]
-    actions = ["unlock_accounts"]
 
-    @admin.action(description="解除所选账号的登录锁定")
-    def unlock_accounts(self, request, queryset):
-        usernames = set(queryset.values_list("username", flat=True))
-        for username in usernames:
-            lockout.unlock(username)
-        self.message_user(request, f"已解除 {len(usernames)} 个账号的登录锁定。")
+@admin.register(AccessLog)
+class SignInLogAdmin(ReadOnlyAdmin, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class SignInFailureLogAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
+    pass
 
 
 class UserAdmin(BaseUserAdmin):
@@ -91,7 +91,7 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="解除登录锁定")
     def unlock_accounts(self, request, queryset):
         for user in queryset:
-            lockout.unlock(user.username)
+            signin.unlock(user.username)
         self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
 
 

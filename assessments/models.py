@@ -73,6 +73,18 @@ class AssessmentQuerySet(models.QuerySet):
             Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
         )
 
+    def with_last_return(self):
+        """Each table's latest return: its reason and who returned it, in the same query."""
+        latest = AssessmentEvent.objects.filter(
+            assessment=OuterRef("pk"), action=AssessmentEvent.Action.RETURN
+        ).order_by("-created_at", "-pk")
+        return self.annotate(
+            return_reason=Subquery(latest.values("comment")[:1]),
+            returned_by_name=Subquery(latest.values("actor__first_name")[:1]),
+            returned_by_username=Subquery(latest.values("actor__username")[:1]),
+            returned_at=Subquery(latest.values("created_at")[:1]),
+        )
+
     def progress_by_unit(self):
         """One row per unit: how many tables it has, in all and in each status."""
         statuses = {
@@ -193,6 +205,12 @@ class ReportingYear(models.Model):
 
     def __str__(self):
         return str(self.year)
+
+    @property
+    def rule_set_title(self):
+        """规则集 as people know it: by its document number, 财预〔2020〕10号."""
+        rule_set = rules.RULE_SETS.get(self.rule_set)
+        return rule_set.title if rule_set else self.rule_set
 
 
 class Project(models.Model):
@@ -346,6 +364,7 @@ class Assessment(models.Model):
             goal=self.goal,
             outcome=self.outcome,
             indicators=[row.rules_input() for row in indicators],
+            money_unit=self.money_unit,
         )
 
     def evaluate(self):
@@ -500,6 +519,7 @@ class AssessmentEvent(models.Model):
         RETURN = "return", _("退回")
         SIGN_OFF = "sign_off", _("签发")
         REOPEN = "reopen", _("重新打开")
+        WITHDRAW = "withdraw", _("撤回")
         COMMENT = "comment", _("批注")
         ANSWER = "answer", _("答复批注")
 
@@ -575,22 +595,22 @@ class Comment(models.Model):
         return f"{self.target_label}：{self.text[:20]}"
 
 
-class LoginFailure(models.Model):
-    """A failed sign-in; enough of them within the window lock the account or the address."""
+class ThrottleHit(models.Model):
+    """One request counted against a limit (assessments.throttle); kept for the window only."""
 
-    username = models.CharField(_("用户名"), max_length=150, db_index=True)
-    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    # Set when an administrator unlocks the account; the record itself stays.
-    cleared_at = models.DateTimeField(_("解锁时间"), null=True, blank=True)
+    scope = models.CharField(max_length=40)
+    # SHA-256 of what is counted (an address, an e-mail address): counted, not kept readable.
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["scope", "key", "created_at"], name="throttle_scope_key_time"),
+            models.Index(fields=["scope", "created_at"], name="throttle_scope_time"),
+        ]
 
     def __str__(self):
-        return f"{self.username} @ {self.address}"
+        return f"{self.scope} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Book(models.Model):

@@ -159,6 +159,26 @@ def can_sign_off(user: User, assessment: Assessment) -> tuple[bool, str]:
     return True, ""
 
 
+def can_withdraw(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
+    """The preparer takes a submitted table back, until a reviewer has acted on it."""
+    from .models import AssessmentEvent
+
+    if not _is_preparer(user, assessment):
+        return False, "只有本单位的填报人可以撤回。"
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False, "只有已提交、尚未审核的自评表可以撤回。"
+    submitted = (
+        assessment.events.filter(action=AssessmentEvent.Action.SUBMIT)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    reviewed = assessment.events.filter(action=AssessmentEvent.Action.COMMENT)
+    if submitted is not None and reviewed.filter(created_at__gte=submitted).exists():
+        return False, "审核人已开始审核（已有批注），不能撤回；请联系审核人退回。"
+    return True, ""
+
+
 def can_reopen(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_department_reviewer(user, assessment):
         return False, "只有主管部门的审核人或管理员可以重新打开已签发的自评表。"
@@ -177,5 +197,6 @@ def allowed_actions(user: User, assessment: Assessment) -> dict[str, bool]:
         "answer": can_answer,
         "sign_off": can_sign_off,
         "reopen": can_reopen,
+        "withdraw": can_withdraw,
     }
     return {name: check(user, assessment)[0] for name, check in checks.items()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, books, paper, reporting, review, wizard
+from .views import assessments, books, live, paper, reporting, review, wizard
 
 app_name = "assessments"
 
@@ -11,11 +11,12 @@ urlpatterns = [
     path("<int:pk>/copy/", wizard.copy, name="copy"),
     path("<int:pk>/edit/", wizard.resume, name="wizard"),
     path("<int:pk>/edit/<str:step>/", wizard.wizard_step, name="wizard_step"),
-    path("<int:pk>/edit/<str:step>/live/", wizard.live, name="wizard_live"),
+    path("<int:pk>/edit/<str:step>/live/", live.live, name="wizard_live"),
     path("<int:pk>/submit/", review.submit, name="submit"),
     path("<int:pk>/return/", review.return_for_revision, name="return"),
     path("<int:pk>/sign-off/", review.sign_off, name="sign_off"),
     path("<int:pk>/reopen/", review.reopen, name="reopen"),
+    path("<int:pk>/withdraw/", review.withdraw, name="withdraw"),
     path("<int:pk>/comments/", review.add_comment, name="add_comment"),
     path("<int:pk>/comments/<int:comment_pk>/answer/", review.answer_comment, name="answer"),
     path("export.csv", reporting.export_csv, name="export_csv"),

@@ -5,6 +5,7 @@ Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATA
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "assessments",
 ]
 
@@ -62,9 +67,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "assessments.signin.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "assessments.middleware.ChineseErrorPagesMiddleware",
+    # Last, as django-axes asks: it turns a lockout noticed by the backend into the lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -113,7 +123,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["assessments.backends.ProductionModelBackend"]
+# django-axes first: it refuses a locked account before any password is checked, on every
+# page that signs in (the application's login, the admin's login).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "assessments.backends.ProductionModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -244,12 +259,40 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Sign-in lockout (等保): failures within the window lock the account, or the address.
+# Sign-in lockout (等保) through django-axes, for every sign-in page. One person guessing at
+# an account from one address is stopped after LOGIN_LOCK_FAILURES; the account from every
+# address together after LOGIN_LOCK_ACCOUNT_FAILURES (assessments.signin.lockout_parameters).
+# The lock ends LOGIN_LOCK_MINUTES after the last counted failure, or when an administrator
+# unlocks (admin, or `manage.py axes_reset_username NAME`).
 LOGIN_LOCK_FAILURES = int(os.environ.get("DJANGO_LOGIN_LOCK_FAILURES", "10"))
-LOGIN_LOCK_ADDRESS_FAILURES = int(os.environ.get("DJANGO_LOGIN_LOCK_ADDRESS_FAILURES", "30"))
+LOGIN_LOCK_ACCOUNT_FAILURES = int(os.environ.get("DJANGO_LOGIN_LOCK_ACCOUNT_FAILURES", "30"))
 LOGIN_LOCK_MINUTES = int(os.environ.get("DJANGO_LOGIN_LOCK_MINUTES", "15"))
-# Behind the bureau's reverse proxy, take the client address from X-Forwarded-For.
+AXES_FAILURE_LIMIT = LOGIN_LOCK_FAILURES
+AXES_LOCKOUT_PARAMETERS = "assessments.signin.lockout_parameters"
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCK_MINUTES)
+# Tries during the lock are refused but do not push its end further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "assessments.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "assessments.signin.client_address"
+# Every failure stays as a security record (unlocking removes only the counters).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind the reverse proxy of docker-compose, the client address is the one that proxy
+# appended to X-Forwarded-For (exactly one trusted hop); without it, REMOTE_ADDR.
 USE_X_FORWARDED_FOR = env_bool("DJANGO_USE_X_FORWARDED_FOR", False)
+
+# Two-factor sign-in (TOTP, with recovery codes) for reviewers and administrators; optional
+# for preparers. Required by default in production mode only, so the demo runs without.
+TWO_FACTOR_REQUIRED = env_bool("DJANGO_TWO_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "绩效自评"
+
+# Limits on the pages that mail or that anyone may call, counted in the database so that
+# every worker process shares them: (requests, seconds).
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = (
+    int(os.environ.get("DJANGO_PASSWORD_RESET_PER_HOUR", "3")),
+    3600,
+)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = (20, 3600)
+VERIFY_LIMIT_PER_ADDRESS = (int(os.environ.get("DJANGO_VERIFY_PER_MINUTE", "30")), 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -101,3 +101,13 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 def member(user, organisation, role):
     models.Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def login(client, username):
+    """Sign an existing user in on the test client (no password, no form) and return it."""
+    client.force_login(user(username))
+    return client

@@ -1,11 +1,11 @@
 """Books (合订本): requested on a page, built by the background worker, then downloaded."""
 
 import re
+from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import books, pdf
 
-from .factories import UnitFactory, UserFactory, member
+from .factories import login, user
 from .pdftools import Layout, compact, page_count, pdf_text
 
 BOOKS = reverse("assessments:books")
@@ -28,10 +28,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
 # The worker closes and reopens its database connection between tasks, as in production:
 # tests that run it commit for real instead of running inside one rolled-back transaction.
 runs_worker = pytest.mark.django_db(transaction=True)
@@ -42,7 +38,7 @@ def run_worker():
 
 
 def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):
-    client.force_login(user(username))
+    login(client, username)
     data = {
         "organisation": Organisation.objects.get(name=UNIT).pk,
         "year": ReportingYear.objects.get(year=2022).pk,
@@ -58,6 +54,35 @@ def book_content(book):
         return handle.read()
 
 
+@dataclass(frozen=True)
+class UnitBook:
+    content: bytes
+    progress: list  # (done, total) as render_book reported it
+    projects: list  # the names of the demo projects in the order they were created
+
+
+@pytest.fixture(scope="module")
+def unit_book(throwaway_db):
+    """The 2022 book of the demo unit as its preparer may bind it, laid out once for the module,
+    from demo data rolled back afterwards."""
+    with throwaway_db():
+        call_command("load_demo", stdout=StringIO())
+        assessments = list(
+            books.book_assessments(
+                Organisation.objects.get(name=UNIT),
+                ReportingYear.objects.get(year=2022),
+                user=user("tianbao"),
+            )
+        )
+        progress = []
+        content = pdf.render_book(
+            assessments, organisation=UNIT, year=2022, progress=lambda *p: progress.append(p)
+        )
+        projects = [a.project.name for a in Assessment.objects.order_by("project__pk")]
+    return UnitBook(content, progress, projects)
+
+
+@pytest.mark.slow
 @runs_worker
 def test_requesting_a_book_queues_a_task_and_the_worker_builds_it(
     client, demo, django_capture_on_commit_callbacks
@@ -85,6 +110,7 @@ def test_requesting_a_book_queues_a_task_and_the_worker_builds_it(
     assert b"".join(download.streaming_content) == book_content(book)
 
 
+@pytest.mark.slow
 @runs_worker
 def test_progress_is_reported_as_json_until_the_download_is_offered(
     client, demo, django_capture_on_commit_callbacks
@@ -106,28 +132,16 @@ def test_progress_is_reported_as_json_until_the_download_is_offered(
     assert "下载合订本 PDF" in page and "book-progress.js" in page
 
 
-def test_render_book_reports_progress_table_by_table(demo):
-    assessments = list(
-        books.book_assessments(
-            Organisation.objects.get(name=UNIT),
-            ReportingYear.objects.get(year=2022),
-            user=user("tianbao"),
-        )
-    )
-    reports = []
-    pdf.render_book(
-        assessments, organisation=UNIT, year=2022, progress=lambda *p: reports.append(p)
-    )
-    assert reports == [(done, 11) for done in range(1, 12)]
+@pytest.mark.slow
+def test_render_book_reports_progress_table_by_table(unit_book):
+    assert unit_book.progress == [(done, 11) for done in range(1, 12)]
 
 
-@runs_worker
+@pytest.mark.slow
 def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
-    client, demo, tmp_path, django_capture_on_commit_callbacks
+    unit_book, tmp_path
 ):
-    request_unit_book(client, django_capture_on_commit_callbacks)
-    run_worker()
-    content = book_content(Book.objects.get())
+    content = unit_book.content
     pages = page_count(content, tmp_path)
     cover = pdf_text(content, page=1)
     assert "2022 年度财政项目支出绩效自评表" in cover and "合订本" in compact(cover)
@@ -136,9 +150,7 @@ def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
     contents = pdf_text(content, page=2)
     assert "目" in contents and "录" in contents
     listed = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}" + UNIT + r"\s+(\d+)\s*$", contents, re.M)
-    assert [name for _, name, _ in listed] == [
-        a.project.name for a in Assessment.objects.order_by("project__pk")
-    ]
+    assert [name for _, name, _ in listed] == unit_book.projects
     for _, name, page in listed:
         text = pdf_text(content, page=int(page))
         assert Layout(text).find_row(["项目名称", name], start=0), name
@@ -154,6 +166,7 @@ def test_book_has_cover_contents_with_true_page_numbers_summary_and_every_table(
     assert f"-{pages}-" in last
 
 
+@pytest.mark.slow
 @runs_worker
 def test_book_marks_a_table_that_is_not_signed_off(
     client, demo, django_capture_on_commit_callbacks
@@ -182,7 +195,7 @@ def test_signed_only_book_leaves_out_unsigned_tables(
 def test_department_reviewer_may_bind_the_whole_department(
     client, demo, django_capture_on_commit_callbacks
 ):
-    client.force_login(user("juzhang"))
+    login(client, "juzhang")
     data = {
         "organisation": Organisation.objects.get(name=DEPARTMENT).pk,
         "year": ReportingYear.objects.get(year=2022).pk,
@@ -195,7 +208,7 @@ def test_department_reviewer_may_bind_the_whole_department(
 def test_a_year_without_tables_gives_a_message_and_no_book(
     client, demo, django_capture_on_commit_callbacks
 ):
-    client.force_login(user("tianbao"))
+    login(client, "tianbao")
     data = {
         "organisation": Organisation.objects.get(name=UNIT).pk,
         "year": ReportingYear.objects.get(year=2023).pk,
@@ -206,14 +219,14 @@ def test_a_year_without_tables_gives_a_message_and_no_book(
     assert not Book.objects.exists() and not DBTaskResult.objects.exists()
 
 
+@pytest.mark.slow
 @runs_worker
 def test_outsider_cannot_request_see_or_download_a_book(
-    client, demo, django_capture_on_commit_callbacks
+    client, demo, django_capture_on_commit_callbacks, outsider
 ):
     request_unit_book(client, django_capture_on_commit_callbacks)
     run_worker()
     book = Book.objects.get()
-    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
     client.force_login(outsider)
     for name in ("book", "book_progress", "book_download"):
         assert client.get(reverse(f"assessments:{name}", args=[book.pk])).status_code == 404
@@ -255,6 +268,7 @@ def test_failed_build_is_recorded_with_a_message(
     assert DBTaskResult.objects.get().status == "FAILED"
 
 
+@pytest.mark.slow
 def test_export_pdf_writes_one_file_per_table_and_copies_signed_ones_byte_for_byte(demo, tmp_path):
     out = StringIO()
     call_command("export_pdf", "--year", "2022", "-o", str(tmp_path / "out"), stdout=out)
@@ -267,6 +281,7 @@ def test_export_pdf_writes_one_file_per_table_and_copies_signed_ones_byte_for_by
         assert stored.read() == (tmp_path / "out" / "2022-宣传费-绩效自评表.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_export_pdf_of_one_draft_project_carries_the_watermark(demo, tmp_path):
     Assessment.objects.filter(project__name="邮寄费").update(status=Assessment.Status.DRAFT)
     call_command(
@@ -286,6 +301,7 @@ def test_export_pdf_of_one_draft_project_carries_the_watermark(demo, tmp_path):
     assert "草稿 · 未经审核签发" in pdf_text(path.read_bytes())
 
 
+@pytest.mark.slow
 def test_export_pdf_binds_a_book_per_department(demo, tmp_path):
     call_command("export_pdf", "--year", "2022", "--book", "-o", str(tmp_path), stdout=StringIO())
     path = tmp_path / f"2022-{DEPARTMENT}-绩效自评表合订本.pdf"
@@ -308,7 +324,7 @@ def test_export_pdf_explains_what_it_cannot_find(demo, tmp_path, args, message):
 
 
 def test_book_list_query_count_does_not_grow_with_books(client, demo):
-    client.force_login(user("juzhang"))
+    login(client, "juzhang")
     unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
 
     def count():
@@ -323,6 +339,7 @@ def test_book_list_query_count_does_not_grow_with_books(client, demo):
     assert count() == few
 
 
+@pytest.mark.slow
 def test_a_book_whose_requester_was_deleted_is_still_built(demo):
     unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
     book = Book.objects.create(organisation=unit, year=year, requested_by=None, total=11)

@@ -38,12 +38,14 @@ def production_env(tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_deploy_check_is_clean_in_production_mode(tmp_path):
     result = run_manage("check", "--deploy", **production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["DJANGO_SECRET_KEY"]
@@ -52,6 +54,7 @@ def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_mode_creates_no_demo_accounts(tmp_path):
     env = production_env(tmp_path)
     assert run_manage("migrate", "--no-input", **env).returncode == 0
@@ -60,10 +63,11 @@ def test_production_mode_creates_no_demo_accounts(tmp_path):
     assert "生产模式" in result.stderr
 
 
-def test_demo_accounts_cannot_sign_in_outside_demo_mode(demo, settings):
-    assert authenticate(username="tianbao", password="demo2022") is not None
+def test_demo_accounts_cannot_sign_in_outside_demo_mode(demo, settings, rf):
+    request = rf.post("/accounts/login/")
+    assert authenticate(request, username="tianbao", password="demo2022") is not None
     settings.DEMO_MODE = False
-    assert authenticate(username="tianbao", password="demo2022") is None
+    assert authenticate(request, username="tianbao", password="demo2022") is None
 
 
 def test_load_demo_refuses_in_production_mode_in_process(db, settings):
@@ -81,6 +85,7 @@ def test_load_demo_runs_twice_without_duplicating(demo):
     assert "本次新载入 0 张" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_docker_compose_file_is_valid():
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"
@@ -102,3 +107,43 @@ def test_docker_compose_file_is_valid():
     assert result.stdout.count("healthcheck:") == 2
     assert "service_healthy" in result.stdout
     assert "postgres:15" in result.stdout
+
+
+@pytest.mark.slow
+def test_compose_puts_a_proxy_in_front_that_passes_the_client_address():
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "x",
+        "DJANGO_SECRET_KEY": "x",
+        "DJANGO_ALLOWED_HOSTS": "e",
+    }
+    result = subprocess.run(
+        [compose, "-f", "docker-compose.yml", "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services, name = {}, None
+    for line in result.stdout.splitlines():
+        if not line.startswith(" "):
+            name = None  # a top-level key (services, version, volumes)
+        elif line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
+            name = line.strip(" :")
+            services[name] = ""
+        elif name:
+            services[name] += line + "\n"
+    assert "nginx" in services["proxy"] and "published: 443" in services["proxy"]
+    # Nothing but the proxy is reachable from outside, so nobody can bypass it.
+    for name in ("db", "web", "worker"):
+        assert "published:" not in services[name], name
+    assert "DJANGO_USE_X_FORWARDED_FOR: '1'" in services["web"]
+    assert f"{ROOT}/deploy/nginx.conf:/etc/nginx/conf.d/default.conf" in services["proxy"]
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    # The proxy overwrites what the client sent: the last entry is the address it saw.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
+    assert "proxy_set_header X-Forwarded-Proto https;" in config

@@ -2,11 +2,14 @@
 
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +18,7 @@ from assessments.models import Assessment, Indicator
 from assessments.paper import fonts, pdf, printable
 from assessments.paper.official_table import PrintOptions, build_official_table, convert_amount
 
-from .factories import AssessmentFactory
+from .factories import AssessmentFactory, login, user
 from .pdftools import Layout, compact, page_count, pdf_text, with_file
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "assessments" / "demo" / "demo-2022.json"
@@ -45,13 +48,33 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
 def demo_assessment(project):
     return Assessment.objects.with_tree().get(project__name=project)
+
+
+@dataclass(frozen=True)
+class Download:
+    status_code: int
+    content: bytes
+    evaluation: rules.Evaluation
+
+
+@pytest.fixture(scope="module")
+def demo_downloads(throwaway_db, tmp_path_factory):
+    """Each demo table as its preparer downloads it (the signed copy), by project name: the eleven
+    PDFs are rendered once for the module, from demo data rolled back afterwards."""
+    downloads = {}
+    with throwaway_db(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        call_command("load_demo", stdout=StringIO())
+        client = login(Client(), "tianbao")
+        for record in DEMO_RECORDS:
+            assessment = demo_assessment(record["project"])
+            response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
+            content = b"".join(response.streaming_content) if response.status_code == 200 else b""
+            downloads[record["project"]] = Download(
+                response.status_code, content, assessment.evaluate()
+            )
+    return downloads
 
 
 def amount_text(value):
@@ -130,14 +153,13 @@ def assert_merged_label(layout, label, first_row, last_row, right_of_label):
     assert match.column < right_of_label, label
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("record", DEMO_RECORDS, ids=[f"table{n:02d}" for n in range(1, 12)])
-def test_pdf_prints_every_label_and_value_of_the_seed_table_in_its_order(client, demo, record):
-    assessment = demo_assessment(record["project"])
-    evaluation = assessment.evaluate()
-    response = login(client, "tianbao").get(reverse("assessments:pdf", args=[assessment.pk]))
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    layout = Layout(pdf_text(content))
+def test_pdf_prints_every_label_and_value_of_the_seed_table_in_its_order(demo_downloads, record):
+    download = demo_downloads[record["project"]]
+    evaluation = download.evaluation
+    assert download.status_code == 200
+    layout = Layout(pdf_text(download.content))
     rows = seed_rows(record, evaluation)
     found = assert_rows_in_order(layout, rows)
 
@@ -190,8 +212,9 @@ def test_computed_figures_agree_with_the_published_ones_except_the_named_slip(de
             assert computed[figure] == expected, (project, figure)
 
 
+@pytest.mark.slow
 def test_the_published_execution_rate_of_宣传费_is_a_slip_and_the_pdf_prints_the_arithmetic(
-    client, demo
+    demo_downloads,
 ):
     ratio = Decimal("54800") / Decimal("58000")
     assert str(ratio).startswith("0.944827586")
@@ -200,17 +223,14 @@ def test_the_published_execution_rate_of_宣传费_is_a_slip_and_the_pdf_prints_
     assert Decimal("58000") * Decimal("0.94485") == Decimal("54801.30000")
     # The budget score is 9.45 either way, so the published 总分 99.45 stands.
     assert rules.budget_score(Decimal("58000"), Decimal("54800")) == Decimal("9.45")
-    assessment = demo_assessment("宣传费")
-    response = login(client, "tianbao").get(reverse("assessments:pdf", args=[assessment.pk]))
-    text = pdf_text(b"".join(response.streaming_content))
+    text = pdf_text(demo_downloads["宣传费"].content)
     assert "94.48%" in text
     assert "94.49%" not in text
 
 
-def test_a_rate_of_100_percent_stays_on_one_line(demo):
-    content = pdf.render_pdf(
-        printable.printable(demo_assessment("工伤认定和劳动能力鉴定业务系统(2022运维)"))
-    )
+@pytest.mark.slow
+def test_a_rate_of_100_percent_stays_on_one_line(demo_downloads):
+    content = demo_downloads["工伤认定和劳动能力鉴定业务系统(2022运维)"].content
     total_line = next(line for line in pdf_text(content).splitlines() if "年度资金总额" in line)
     assert "100.00%" in total_line
 
@@ -222,8 +242,9 @@ def embedded_fonts(content, tmp_path):
     return [(row.split()[0].partition("+")[2], *row.split()[-5:-3]) for row in rows]
 
 
-def test_pdf_embeds_the_print_fonts_as_subsets(demo, tmp_path):
-    content = pdf.render_pdf(printable.printable(demo_assessment("宣传费")))
+@pytest.mark.slow
+def test_pdf_embeds_the_print_fonts_as_subsets(demo_downloads, tmp_path):
+    content = demo_downloads["宣传费"].content
     listed = embedded_fonts(content, tmp_path)
     assert {name for name, _, _ in listed} == {
         "Noto-Serif-CJK-SC-GB2312",
@@ -232,6 +253,7 @@ def test_pdf_embeds_the_print_fonts_as_subsets(demo, tmp_path):
     assert all((emb, sub) == ("yes", "yes") for _, emb, sub in listed)
 
 
+@pytest.mark.slow
 def test_characters_outside_gb2312_print_from_the_system_font(db, tmp_path):
     rare = "堃犇喆"
     assert not any(ord(c) in fonts.characters() for c in rare)
@@ -272,6 +294,7 @@ def test_a_print_font_is_renamed_into_place_readable_by_all_or_not_at_all(tmp_pa
     assert list(target.parent.iterdir()) == [target]
 
 
+@pytest.mark.slow
 def test_missing_print_fonts_raise_a_warning_and_the_pdf_still_renders(db, settings, tmp_path):
     settings.PRINT_FONT_DIR = tmp_path / "no-fonts"
     warnings = fonts.check_print_fonts(None)
@@ -324,6 +347,7 @@ def long_assessment():
     return Assessment.objects.with_tree().get(pk=assessment.pk)
 
 
+@pytest.mark.slow
 def test_long_table_paginates_with_the_header_repeated_no_row_split_and_no_text_lost(db, tmp_path):
     assessment = long_assessment()
     content = pdf.render_pdf(printable.printable(assessment))
@@ -361,6 +385,7 @@ def test_long_table_paginates_with_the_header_repeated_no_row_split_and_no_text_
     assert seen == {row.pk for row in indicators}
 
 
+@pytest.mark.slow
 def test_draft_pdf_carries_the_watermark_on_every_page(db, tmp_path):
     assessment = long_assessment()
     assert assessment.status == Assessment.Status.DRAFT
@@ -371,6 +396,7 @@ def test_draft_pdf_carries_the_watermark_on_every_page(db, tmp_path):
         assert "草" in text.replace("草稿 · 未经审核签发", "")
 
 
+@pytest.mark.slow
 def test_submitted_table_is_marked_unsigned_and_a_signed_one_carries_no_watermark(demo):
     assessment = demo_assessment("邮寄费")
     signed = pdf_text(pdf.render_pdf(printable.printable(assessment)))
@@ -389,6 +415,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 def test_hostile_texts_print_literally_fetch_nothing_and_attach_nothing(db, tmp_path, monkeypatch):
     fetched = []
     original = pdf.StaticFilesURLFetcher.fetch
@@ -417,6 +444,7 @@ def test_hostile_texts_print_literally_fetch_nothing_and_attach_nothing(db, tmp_
     assert "0 embedded files" in with_file("pdfdetach", content, tmp_path, "-list")
 
 
+@pytest.mark.slow
 def test_even_markup_that_escaped_escaping_fetches_nothing(tmp_path):
     html = (
         '<p>x</p><img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">'
@@ -455,6 +483,7 @@ def test_fetcher_reads_the_project_static_files_and_data_uris():
     assert fetcher.fetch("data:text/plain;base64,5Lit5paH").read() == "中文".encode()
 
 
+@pytest.mark.slow
 def test_print_options_list_empty_level2_convert_the_money_unit_and_drop_the_signatures(demo):
     assessment = demo_assessment("宣传费")
     default = build_official_table(assessment, options=PrintOptions())
@@ -492,12 +521,13 @@ def test_amounts_convert_half_up_between_units():
     assert convert_amount(None, "元", "万元") is None
 
 
+@pytest.mark.slow
 def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     from assessments.models import AssessmentEvent, Signature
 
     assessment = demo_assessment("宣传费")
-    tianbao = get_user_model().objects.get(username="tianbao")
-    shenhe = get_user_model().objects.get(username="shenhe")
+    tianbao = user("tianbao")
+    shenhe = user("shenhe")
     AssessmentEvent.objects.create(
         assessment=assessment, actor=tianbao, action=AssessmentEvent.Action.SUBMIT
     )

@@ -1150,3 +1150,16 @@ def test_cleaned_texts_hold_no_control_character_but_tab_and_line_break(text):
     cleaned = rules.clean_text(text)
     assert all(c in "\t\n" or unicodedata.category(c) != "Cc" for c in cleaned), repr(cleaned)
     assert rules.clean_text(cleaned) == cleaned
+
+
+def test_a_wan_yuan_table_with_amounts_in_yuan_is_questioned():
+    def findings(unit, amount):
+        data = AssessmentInput(
+            funds={"total": FundsLine(D(amount), D(amount), D(amount))}, money_unit=unit
+        )
+        return [f for f in evaluate(data).findings if f.code == "MONEY_UNIT_SUSPECT"]
+
+    assert findings("万元", "342000") and findings("万元", "342000")[0].severity == "warning"
+    assert "34.20 亿元" in findings("万元", "342000")[0].message
+    assert findings("万元", "99999.99") == []  # 9.99 亿元 is a large, plausible project
+    assert findings("元", "342000") == []

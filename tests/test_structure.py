@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # a Python process of its own
 def test_the_url_configuration_does_not_load_the_pdf_engine():
     """Pages that print nothing start without WeasyPrint; it loads with the first PDF."""
     script = (

@@ -1,10 +1,9 @@
 import io
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,21 +11,12 @@ from django.urls import reverse
 from assessments.models import Assessment, Organisation
 from assessments.reporting.summary import Scope, build_summary
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member, user
 
 SUMMARY = reverse("assessments:summary")
 SUMMARY_XLSX = reverse("assessments:summary_xlsx")
 DEPARTMENT = "闵行区人力资源和社会保障局"
 UNIT = "上海市闵行区社会保障服务中心"
-
-
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
-def login(client, username):
-    client.force_login(user(username))
-    return client
 
 
 def scope_of(name, year=2022):
@@ -337,9 +327,8 @@ def test_project_years_sets_the_years_side_by_side(client, two_years):
     assert "出差人次" in text
 
 
-def test_project_years_is_404_for_those_who_cannot_see_the_project(client, two_years):
+def test_project_years_is_404_for_those_who_cannot_see_the_project(client, two_years, outsider):
     travel, _ = two_years
-    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
     client.force_login(outsider)
     url = reverse("assessments:project_years", args=[travel.project_id])
     assert client.get(url).status_code == 404
@@ -350,3 +339,29 @@ def test_detail_links_to_the_years_of_its_project(client, two_years):
     travel, _ = two_years
     text = login(client, "tianbao").get(reverse("assessments:detail", args=[travel.pk]))
     assert reverse("assessments:project_years", args=[travel.project_id]) in text.content.decode()
+
+
+def test_a_table_holding_most_of_the_money_is_named_in_the_summary(client, demo):
+    report = build_summary(user("juzhang"), scope_of(DEPARTMENT))
+    total = sum((row.budget for row in report.rows if row.budget), Decimal(0))
+    # 鉴定、认定费 is kept in 万元 with amounts in 元: 342000 万元 = 3,420,000,000 元
+    share = (Decimal("3420000000") * 100 / total).quantize(Decimal(1), ROUND_HALF_UP)
+    assert [(row.project, value) for row, value in report.dominant] == [("鉴定、认定费", share)]
+    text = login(client, "juzhang").get(SUMMARY).content.decode()
+    assert "金额远超其他自评表的项目" in text and f"占合计的 {share}%" in text
+
+
+def test_after_the_unit_is_corrected_the_largest_real_project_is_named_instead(demo):
+    Assessment.objects.filter(project__name="鉴定、认定费").update(money_unit="元")
+    report = build_summary(user("juzhang"), scope_of(DEPARTMENT))
+    assert [row.project for row, _ in report.dominant] == ["征地养老费支出"]
+
+
+def test_a_summary_of_two_tables_names_none(db):
+    year = YearFactory(year=2024)
+    unit = UnitFactory(name="小单位")
+    for budget in ("900", "100"):
+        AssessmentFactory(project__unit=unit, year=year, total_full_year_budget=Decimal(budget))
+    reviewer = member(UserFactory(), unit, "reviewer")
+    report = build_summary(reviewer, Scope(unit.pk, unit.name, unit.kind, 2024))
+    assert report.figures.count == 2 and report.dominant == []

@@ -1,27 +1,16 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, member
+from .factories import AssessmentFactory, login
 
 LIST = reverse("assessments:list")
 DETAIL_LINK = re.compile(r'href="/assessments/\d+/"')
-
-
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
-@pytest.fixture
-def outsider(db):
-    return member(UserFactory(username="outsider"), UnitFactory(), "preparer")
 
 
 def detail_url(project_name):
@@ -66,12 +55,24 @@ def test_detail_shows_figures_scores_and_findings(client, demo):
         "33.74%",
         "3.37",
         "93.37",
-        "RATE_TEXT_MISMATCH",
+        "实际完成情况写明执行率 33.73%，按表中数据计算为 33.74%",
         "受疫情影响，执行率33.73%",
         "案件当事人满意度",
         "偏差原因分析及改进措施",
     ]:
         assert expected in text
+
+
+def test_finding_codes_are_for_administrators_not_for_preparers(client, demo):
+    """Preparers and reviewers read the message; the code is kept for admins and exports."""
+    assert (
+        "RATE_TEXT_MISMATCH"
+        not in login(client, "tianbao").get(detail_url("外省市差旅费")).content.decode()
+    )
+    assert (
+        "RATE_TEXT_MISMATCH"
+        in login(client, "admin").get(detail_url("外省市差旅费")).content.decode()
+    )
 
 
 def test_detail_merges_level1_and_level2_cells(client, demo):
@@ -110,3 +111,35 @@ def test_the_browser_icon_is_served_from_the_static_files(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug mode", "production mode"])
+def test_error_pages_speak_chinese_in_every_mode(client, demo, settings, debug):
+    settings.DEBUG = debug
+    login(client, "shenhe")
+    missing = client.get("/assessments/99999/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    refused = client.get(reverse("assessments:start"))
+    assert refused.status_code == 403
+    assert "只有实施单位的填报人可以新建自评表" in refused.content.decode()
+
+
+def test_an_empty_filter_result_says_that_nothing_matches(client, demo):
+    text = login(client, "tianbao").get(LIST, {"q": "没有这样的项目"}).content.decode()
+    assert "没有符合筛选条件的自评表" in text
+
+
+def test_a_server_error_in_debug_mode_shows_the_chinese_page_and_is_logged(rf, settings, caplog):
+    from django.contrib.auth.models import AnonymousUser
+
+    from assessments.middleware import ChineseErrorPagesMiddleware
+
+    settings.DEBUG = True
+    request = rf.get("/assessments/1/")
+    request.user = AnonymousUser()
+    middleware = ChineseErrorPagesMiddleware(lambda request: None)
+    response = middleware.process_exception(request, ZeroDivisionError("boom"))
+    assert response.status_code == 500 and "系统出错" in response.content.decode()
+    assert "Internal Server Error: /assessments/1/" in caplog.text
+    settings.DEBUG = False
+    assert middleware.process_exception(request, ZeroDivisionError("boom")) is None

@@ -10,9 +10,9 @@ from django.urls import reverse
 from assessments import services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, ReportingYear
-from assessments.services import drafts
+from assessments.services import comments, drafts, workflow
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def actuals_post(assessment, changes=None, outcome="执行率90%"):
                 prefix + "id": row.pk,
                 prefix + "actual": row.actual,
                 prefix + "grade": row.grade,
-                prefix + "score": format(row.score, "f"),
+                prefix + "score": "" if row.score is None else format(row.score, "f"),
                 prefix + "reason": row.reason,
             }
         )
@@ -173,31 +173,122 @@ def test_bad_amount_gets_a_chinese_field_error_and_changes_nothing(
     assert stored(draft) == before
 
 
-def test_weights_summing_to_91_are_refused_and_change_nothing(client, preparer, draft):
+def submit_refusal(client, assessment):
+    """What the detail page says after 提交审核 of a draft the rules do not pass yet."""
+    response = client.post(reverse("assessments:submit", args=[assessment.pk]), follow=True)
+    assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.DRAFT
+    return response.content.decode()
+
+
+def test_weights_summing_to_91_are_kept_as_a_draft_and_reported(client, preparer, draft):
     client.force_login(preparer)
-    before = stored(draft)
     rows = [
         (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
         for row in draft.indicators.order_by("position")
     ]
     rows[0] = (*rows[0][:5], "51")
     response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
-    assert response.status_code == 200
-    assert "绩效指标分值合计为 91，应为 90" in response.content.decode()
-    assert stored(draft) == before
+    assert response.status_code == 302
+    assert draft.indicators.get(pk=rows[0][0]).weight == Decimal("51")
+    page = client.get(step_url(draft, "targets")).content.decode()
+    assert "绩效指标分值合计为 91，应为 90" in page
+    assert 'id="step-findings"' in page
+    assert "绩效指标分值合计为 91，应为 90" in submit_refusal(client, draft)
 
 
-def test_level2_must_belong_to_its_level1(client, preparer, draft):
+def test_a_level2_outside_its_level1_is_kept_and_reported(client, preparer, draft):
     client.force_login(preparer)
-    before = stored(draft)
     rows = [
         (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
         for row in draft.indicators.order_by("position")
     ]
     rows[0] = (rows[0][0], "产出指标", "社会效益指标", *rows[0][3:])
     response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
-    assert "不是“产出指标”下的二级指标" in response.content.decode()
+    assert response.status_code == 302
+    assert draft.indicators.get(pk=rows[0][0]).level2 == "社会效益指标"
+    page = client.get(step_url(draft, "targets")).content.decode()
+    assert "不属于一级指标“产出指标”" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "finding"),
+    [
+        ({"0-score": "51"}, "超出 0 至分值 50 的范围"),
+        ({"0-score": "40", "0-reason": ""}, "须填写偏差原因分析及改进措施"),
+    ],
+    ids=["above weight", "missing reason"],
+)
+def test_a_score_the_rules_refuse_is_kept_as_a_draft_and_reported(
+    client, preparer, draft, changes, finding
+):
+    client.force_login(preparer)
+    response = client.post(step_url(draft, "actuals"), actuals_post(draft, changes) | {"save": "1"})
+    assert response.status_code == 302
+    row = draft.indicators.get(position=1)
+    assert row.score == Decimal(changes["0-score"])
+    page = client.get(step_url(draft, "actuals")).content.decode()
+    assert finding in page
+    assert finding in submit_refusal(client, draft)
+
+
+def test_a_score_above_its_weight_is_not_counted_into_the_total(client, preparer, draft):
+    client.force_login(preparer)
+    before = Assessment.objects.get(pk=draft.pk).total_score
+    first = draft.indicators.get(position=1)
+    client.post(
+        step_url(draft, "actuals"),
+        actuals_post(draft, {"0-score": "51", "0-reason": "超额"}) | {"save": "1"},
+    )
+    after = Assessment.objects.get(pk=draft.pk).total_score
+    assert after == before - first.score
+    live = client.post(
+        reverse("assessments:wizard_live", args=[draft.pk, "actuals"]),
+        actuals_post(Assessment.objects.get(pk=draft.pk), {"0-score": "51"}),
+    ).json()
+    assert live["rows"][0]["score_counts"] is False
+    assert Decimal(live["total_score"]) == after
+
+
+def test_a_negative_score_cannot_be_stored_and_is_refused_on_its_field(client, preparer, draft):
+    client.force_login(preparer)
+    before = stored(draft)
+    changes = {"0-score": "-1", "1-reason": "另一行的说明"}
+    response = client.post(step_url(draft, "actuals"), actuals_post(draft, changes) | {"save": "1"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "得分不能为负数" in page
+    assert 'name="rows-0-score"' in page and "is-invalid" in page
+    assert "另一行的说明" in page  # every other typed value stays on the page
     assert stored(draft) == before
+
+
+def test_qualitative_score_outside_its_grade_band_is_kept_and_reported(client, preparer, unit):
+    assessment = AssessmentFactory(
+        project__unit=unit,
+        indicators=[
+            ("产出指标", "时效指标", "及时性", "及时", "及时", "50", "50"),
+            ("效益指标", "社会效益指标", "覆盖率", ">=95%", "=98%", "30", "30"),
+            ("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "=95%", "10", "10"),
+        ],
+    )
+    client.force_login(preparer)
+    changes = {"0-grade": "partial", "0-score": "45", "0-reason": "部分延迟"}
+    response = client.post(
+        step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"}
+    )
+    assert response.status_code == 302
+    page = client.get(step_url(assessment, "actuals")).content.decode()
+    assert "得分应在 30 至 40 之间" in page
+    changes["0-score"] = "38"
+    response = client.post(
+        step_url(assessment, "actuals"),
+        actuals_post(Assessment.objects.get(pk=assessment.pk), changes) | {"save": "1"},
+    )
+    assert response.status_code == 302
+    row = assessment.indicators.get(position=1)
+    assert (row.grade, row.score) == ("partial", Decimal("38"))
+    page = client.get(step_url(assessment, "actuals")).content.decode()
+    assert "得分应在 30 至 40 之间" not in page
 
 
 def test_targets_step_adds_removes_and_orders_rows_by_taxonomy(client, preparer, draft):
@@ -222,52 +313,6 @@ def test_targets_step_adds_removes_and_orders_rows_by_taxonomy(client, preparer,
     )
     assert edited.actual == "=100件"  # the actual entered earlier survives editing the target
     assert not draft.indicators.filter(pk=second.pk).exists()
-
-
-@pytest.mark.parametrize(
-    ("changes", "field", "message"),
-    [
-        ({"0-score": "51"}, "score", "得分不能高于分值"),
-        ({"0-score": "40", "0-reason": ""}, "reason", "必须填写偏差原因分析及改进措施"),
-        ({"0-score": "-1"}, "score", "不能为负数"),
-    ],
-    ids=["above weight", "missing reason", "negative"],
-)
-def test_bad_score_gets_a_field_error_and_changes_nothing(
-    client, preparer, draft, changes, field, message
-):
-    client.force_login(preparer)
-    before = stored(draft)
-    response = client.post(step_url(draft, "actuals"), actuals_post(draft, changes) | {"save": "1"})
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert stored(draft) == before
-
-
-def test_qualitative_score_must_stay_inside_its_grade_band(client, preparer, unit):
-    assessment = AssessmentFactory(
-        project__unit=unit,
-        indicators=[
-            ("产出指标", "时效指标", "及时性", "及时", "及时", "50", "50"),
-            ("效益指标", "社会效益指标", "覆盖率", ">=95%", "=98%", "30", "30"),
-            ("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "=95%", "10", "10"),
-        ],
-    )
-    client.force_login(preparer)
-    before = stored(assessment)
-    changes = {"0-grade": "partial", "0-score": "45", "0-reason": "部分延迟"}
-    response = client.post(
-        step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"}
-    )
-    assert "得分应在 30 至 40 之间" in response.content.decode()
-    assert stored(assessment) == before
-    changes["0-score"] = "38"
-    response = client.post(
-        step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"}
-    )
-    assert response.status_code == 302
-    row = assessment.indicators.get(position=1)
-    assert (row.grade, row.score) == ("partial", Decimal("38"))
 
 
 def test_a_save_writes_exactly_one_log_entry_with_old_and_new_values(client, preparer, draft):
@@ -315,8 +360,7 @@ def test_reviewer_cannot_edit_a_draft_even_by_posting(client, reviewer, draft):
     assert stored(draft) == before
 
 
-def test_outsider_gets_404_for_another_units_draft(client, draft):
-    outsider = member(UserFactory(username="outsider"), UnitFactory(), "preparer")
+def test_outsider_gets_404_for_another_units_draft(client, draft, outsider):
     client.force_login(outsider)
     assert client.get(step_url(draft, "goal")).status_code == 404
 
@@ -330,7 +374,7 @@ def test_submitted_assessment_is_not_editable_in_the_service(preparer, draft):
 
 
 def test_signed_off_demo_table_redirects_from_the_wizard_to_its_page(client, demo):
-    client.force_login(get_user_model().objects.get(username="tianbao"))
+    login(client, "tianbao")
     leaflet = Assessment.objects.get(project__name="宣传费")
     response = client.get(step_url(leaflet, "funds"))
     assert response.status_code == 302
@@ -342,6 +386,43 @@ def test_resume_goes_to_the_last_saved_step(client, preparer, draft):
     client.force_login(preparer)
     response = client.get(reverse("assessments:wizard", args=[draft.pk]))
     assert response.url == step_url(draft, "actuals")
+
+
+def test_a_returned_table_resumes_at_the_first_step_with_an_open_comment(
+    client, preparer, reviewer, draft
+):
+    Assessment.objects.filter(pk=draft.pk).update(last_step="review")
+    draft.refresh_from_db()
+    workflow.submit_assessment(draft.pk, by=preparer)
+    comments.add_comment(draft.pk, by=reviewer, target="outcome", text="请说明执行率")
+    comments.add_comment(
+        draft.pk, by=reviewer, target="funds.total.executed", text="执行数与决算不符"
+    )
+    workflow.return_assessment(draft.pk, by=reviewer, reason="请按批注修改")
+    client.force_login(preparer)
+    response = client.get(reverse("assessments:wizard", args=[draft.pk]))
+    assert response.url == step_url(draft, "funds")
+    page = client.get(step_url(draft, "goal")).content.decode()
+    # the step bar counts the open comments of each step: one on 项目资金, one on 实际完成
+    assert page.count("1 条批注待答复") == 2
+
+
+def test_the_log_writes_a_grade_in_the_words_of_the_table(client, preparer, unit):
+    assessment = AssessmentFactory(
+        project__unit=unit,
+        indicators=[
+            ("产出指标", "时效指标", "及时性", "及时", "及时", "50", "50"),
+            ("效益指标", "社会效益指标", "覆盖率", ">=95%", "=98%", "30", "30"),
+            ("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "=95%", "10", "10"),
+        ],
+    )
+    client.force_login(preparer)
+    changes = {"0-grade": "partial", "0-score": "38", "0-reason": "部分延迟"}
+    client.post(step_url(assessment, "actuals"), actuals_post(assessment, changes) | {"save": "1"})
+    edit = AssessmentEvent.objects.filter(
+        assessment=assessment, action=AssessmentEvent.Action.EDIT
+    ).last()
+    assert edit.changes["指标“及时性” · 完成等级"] == ["", "部分达成年度指标并具有一定效果"]
 
 
 # ---------------------------------------------------------------------------
@@ -372,7 +453,7 @@ def test_starting_a_second_table_for_the_same_project_and_year_is_refused(client
 
 
 def test_copy_brings_structure_and_targets_and_clears_results(client, demo):
-    client.force_login(get_user_model().objects.get(username="tianbao"))
+    login(client, "tianbao")
     source = Assessment.objects.get(project__name="宣传费")
     year = ReportingYear.objects.get(year=2023)
     response = client.post(reverse("assessments:copy", args=[source.pk]), {"year": year.pk})
@@ -477,3 +558,70 @@ def test_a_text_that_differs_only_in_its_stored_line_breaks_is_not_an_edit(clien
     draft.refresh_from_db()
     assert draft.goal == "第一段\r\n第二段"
     assert not AssessmentEvent.objects.filter(assessment=draft, action="edit").exists()
+
+
+def test_every_step_keeps_incomplete_and_inconsistent_values_and_submission_lists_them(
+    client, preparer, draft
+):
+    """A clerk who types half of each step today finds all of it tomorrow."""
+    client.force_login(preparer)
+
+    def save(step, data):
+        fresh = Assessment.objects.get(pk=draft.pk)
+        response = client.post(step_url(fresh, step), {**data, "version": fresh.version})
+        assert response.status_code == 302, step
+
+    save("funds", funds_post(draft, current_full_year_budget="", current_executed="12000"))
+    save("goal", {"goal": "（200字以内）"})
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (rows[0][0], "产出指标", "社会效益指标", "", "", "5")
+    rows.append((None, "效益指标", "社会效益指标", "新增但未填指标值", "", ""))
+    save("targets", targets_post(draft, rows))
+    fresh = Assessment.objects.get(pk=draft.pk)
+    save("actuals", actuals_post(fresh, {"0-score": "9", "1-score": "1", "1-reason": ""}, ""))
+
+    pages = {
+        step: client.get(step_url(draft, step)).content.decode() for step in drafts.STEP_TITLES
+    }
+    assert 'value="12000.00"' in pages["funds"]
+    assert "（200字以内）" in pages["goal"]
+    assert "新增但未填指标值" in pages["targets"] and "社会效益指标" in pages["targets"]
+    assert 'name="rows-0-score" value="9"' in pages["actuals"]
+
+    refused = submit_refusal(client, draft)
+    assert "个错误，修改后才能提交" in refused
+    findings = [
+        finding.message for finding in Assessment.objects.get(pk=draft.pk).evaluate().errors
+    ]
+    detail = client.get(reverse("assessments:detail", args=[draft.pk])).content.decode()
+    for expected in [
+        "全年预算数未填写或为 0",
+        "预期目标中留有模板说明文字",
+        "绩效指标分值合计为",
+        "不属于一级指标“产出指标”",
+        "的三级指标未填写",
+        "的年度指标值未填写",
+        "超出 0 至分值 5 的范围",
+        "须填写偏差原因分析及改进措施",
+    ]:
+        assert any(expected in message for message in findings), expected
+        assert expected in detail, expected
+
+
+def test_a_name_longer_than_its_column_is_refused_with_a_message_not_cut(client, preparer, draft):
+    client.force_login(preparer)
+    before = stored(draft)
+    rows = [
+        (row.pk, row.level1, row.level2, row.name, row.target, format(row.weight, "f"))
+        for row in draft.indicators.order_by("position")
+    ]
+    rows[0] = (*rows[0][:3], "长" * 201, *rows[0][4:])
+    response = client.post(step_url(draft, "targets"), targets_post(draft, rows, save="1"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "长" * 201 in page  # still on the page, whole
+    assert "200" in page and "is-invalid" in page
+    assert stored(draft) == before

@@ -5,17 +5,11 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import openpyxl
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from assessments.models import Assessment, Signature
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, member
-
-
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
+from .factories import AssessmentFactory, UnitFactory, UserFactory, login, member
 
 
 def xlsx_url(project):
@@ -117,10 +111,10 @@ def test_draft_says_so_in_its_page_header_and_file_name(client, db):
     assert bad.status_code == 400 and "打印设置无效" in bad.content.decode()
 
 
-def test_anonymous_and_outsiders_get_no_workbook_and_post_is_refused(client, demo):
+def test_anonymous_and_outsiders_get_no_workbook_and_post_is_refused(client, demo, outsider):
     url = xlsx_url("宣传费")
     assert client.get(url).status_code == 302
-    client.force_login(member(UserFactory(username="outsider"), UnitFactory(), "preparer"))
+    client.force_login(outsider)
     assert client.get(url).status_code == 404
     assert login(client, "tianbao").post(url).status_code == 405
 

@@ -5,7 +5,7 @@ render fields as they are: `{{ form.field }}`.
 """
 
 from .paper import HASH_RE, BookForm, PrintOptionsForm, VerifyForm
-from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm
+from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from .wizard import (
     FUNDS_INPUT_LINES,
     ActualFormSet,
@@ -39,5 +39,6 @@ __all__ = [
     "StepForm",
     "TargetFormSet",
     "VerifyForm",
+    "WithdrawForm",
     "target_initial",
 ]

@@ -1,13 +1,12 @@
 """Fields that read what people type, and the look of the inputs they render."""
 
-from decimal import Decimal
-
 from django import forms
 from django.forms.boundfield import BoundField
 
 from .. import rules
 
-MAX_POINTS = Decimal("100")
+# 分值 and 得分 are stored with three integer digits: up to 999.99.
+POINTS_DIGITS = 3
 
 
 class MarkedBoundField(BoundField):
@@ -37,22 +36,21 @@ class TextField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        # A long text pasted into a text area is refused with a message, not cut short by
-        # the browser without a word.
-        if isinstance(widget, forms.Textarea):
-            attrs.pop("maxlength", None)
+        # A long text typed or pasted is refused with a message at its field, not cut short
+        # by the browser without a word (which a maxlength attribute would do).
+        attrs.pop("maxlength", None)
         return attrs
 
 
 class DecimalTextField(forms.CharField):
     """A number typed or pasted the way people do: full-width digits, separators, spaces."""
 
-    def __init__(self, *, what, places=2, max_digits=rules.MAX_AMOUNT_DIGITS, maximum=None, **kw):
+    def __init__(self, *, what, places=2, max_digits=rules.MAX_AMOUNT_DIGITS, **kw):
         kw.setdefault("required", False)
         # The length limit guards the text typed; the value itself is a Decimal.
         max_length = kw.pop("max_length", 40)
         super().__init__(**kw)
-        self.what, self.places, self.max_digits, self.maximum = what, places, max_digits, maximum
+        self.what, self.places, self.max_digits = what, places, max_digits
         self.max_text = max_length
         self.widget.attrs.update(
             {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(max_length)}
@@ -70,8 +68,6 @@ class DecimalTextField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid") from None
         if number is not None and number < 0:
             raise forms.ValidationError(f"{self.what}不能为负数。", code="negative")
-        if number is not None and self.maximum is not None and number > self.maximum:
-            raise forms.ValidationError(f"{self.what}不能超过 {self.maximum}。", code="too_big")
         return number
 
 

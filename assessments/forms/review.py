@@ -24,6 +24,10 @@ class ReopenForm(forms.Form):
     reason = remark_field("重新打开的原因", "重新打开的原因（必填，原签发将作废）")
 
 
+class WithdrawForm(forms.Form):
+    reason = remark_field("撤回原因", "撤回原因（必填，如：发现执行数填错）")
+
+
 class AnswerForm(forms.Form):
     text = remark_field("答复批注", "答复（说明如何修改）", size="sm")
     # The page to go back to: the detail page or the wizard step the answer was given on.

@@ -1,13 +1,11 @@
 """Forms of the wizard: they read what people type and check its shape; services check rules."""
 
-from decimal import Decimal
-
 from django import forms
 
 from .. import rules
 from ..models import Assessment, Indicator, Project, ReportingYear
 from .fields import (
-    MAX_POINTS,
+    POINTS_DIGITS,
     SMALL_SELECT,
     DecimalTextField,
     MarkedBoundField,
@@ -149,14 +147,19 @@ class FundsForm(StepForm):
         ]
 
 
-class GoalForm(StepForm):
-    goal = TextField(
-        label="预期目标",
+def table_text(label: str, rows: int, help_text: str) -> TextField:
+    """One of the table's long texts (预期目标, 实际完成情况): optional in a draft."""
+    return TextField(
+        label=label,
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
-        help_text="项目年度总体目标，按预算批复时的内容填写。",
+        widget=forms.Textarea(attrs={"rows": rows, "class": "form-control"}),
+        help_text=help_text,
     )
+
+
+class GoalForm(StepForm):
+    goal = table_text("预期目标", 8, "项目年度总体目标，按预算批复时的内容填写。")
     edits = ("goal",)
 
 
@@ -181,6 +184,7 @@ class TargetRowForm(forms.Form):
     name = TextField(
         label="三级指标",
         max_length=200,
+        required=False,  # a row without a name yet is kept, and reported
         widget=forms.TextInput(
             attrs=control("三级指标", size="sm", placeholder="如：告知单制作数量")
         ),
@@ -201,8 +205,7 @@ class TargetRowForm(forms.Form):
     weight = DecimalTextField(
         label="分值",
         what="分值",
-        max_digits=3,
-        maximum=MAX_POINTS,
+        max_digits=POINTS_DIGITS,
         max_length=20,
         widget=forms.TextInput(attrs=control("分值", size="sm", number=True)),
     )
@@ -217,17 +220,17 @@ class TargetRowForm(forms.Form):
         # The page fills the 二级 choices of the chosen 一级, then selects this one.
         self.fields["level2"].widget.attrs["data-selected"] = self["level2"].value() or ""
 
-    def clean(self):
-        data = super().clean()
-        level1, level2 = data.get("level1"), data.get("level2")
-        if level1 and level2 and level2 not in self.rule_set.level2_choices(level1):
-            self.add_error("level2", f"“{level2}”不是“{level1}”下的二级指标。")
-        return data
+    def is_blank(self):
+        """A row added on the page and left empty: nothing to keep."""
+        data = self.cleaned_data
+        return not (data.get("id") or data.get("name") or data.get("target")) and (
+            data.get("weight") is None
+        )
 
 
 class BaseTargetFormSet(forms.BaseFormSet):
-    def __init__(self, *args, rule_set, budget_weight, **kwargs):
-        self.rule_set, self.budget_weight = rule_set, budget_weight
+    def __init__(self, *args, rule_set, **kwargs):
+        self.rule_set = rule_set
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
@@ -254,22 +257,32 @@ class BaseTargetFormSet(forms.BaseFormSet):
         return form
 
     def kept_forms(self):
-        forms_ = [f for f in self.forms if f.has_changed() or f.cleaned_data.get("id")]
-        forms_ = [f for f in forms_ if not self._should_delete_form(f)]
+        """The rows to store, in the order of the page. Weights that do not add up, a
+        missing name or a 二级 outside its 一级 are findings of the rules, not refusals."""
+        forms_ = [f for f in self.forms if not self._should_delete_form(f) and not f.is_blank()]
         return sorted(forms_, key=lambda f: f.cleaned_data.get("ORDER") or 0)
 
-    def clean(self):
-        if any(self.errors):
-            return
-        expected = rules.HUNDRED - self.budget_weight
-        total = sum((f.cleaned_data.get("weight") or 0 for f in self.kept_forms()), Decimal(0))
-        if total != expected:
-            total, expected_text = rules.format_points(total), rules.format_points(expected)
-            raise forms.ValidationError(
-                f"绩效指标分值合计为 {total}，应为 {expected_text}"
-                f"（总分 100 减去预算执行分值 {rules.format_points(self.budget_weight)}）。",
-                code="weights_sum",
+    def live_rows(self):
+        """(prefix, rules input) of the rows on the page as typed so far, for the live
+        figures: a value that does not read yet counts as blank."""
+        kept = []
+        for form in self.forms:
+            typed = getattr(form, "cleaned_data", None)
+            if typed is None or self._should_delete_form(form) or form.is_blank():
+                continue
+            row = rules.IndicatorInput(
+                level1=typed.get("level1", ""),
+                level2=typed.get("level2", ""),
+                name=typed.get("name", ""),
+                target=typed.get("target", ""),
+                weight=typed.get("weight"),
             )
+            kept.append((typed.get("ORDER") or 0, form.prefix, row))
+        return [(prefix, row) for _, prefix, row in sorted(kept, key=lambda item: item[0])]
+
+    def removed_prefixes(self):
+        """The rows removed on the page (marked for deletion), by form prefix."""
+        return [form.prefix for form in self.forms if self._should_delete_form(form)]
 
     def rows(self):
         """The kept rows in taxonomy order: 一级 and 二级 as the rule set lists them."""
@@ -287,6 +300,7 @@ class BaseTargetFormSet(forms.BaseFormSet):
         return [
             {
                 "id": form.cleaned_data.get("id"),
+                "prefix": form.prefix,
                 **{
                     name: form.cleaned_data[name] for name in ("level1", "level2", "name", "target")
                 },
@@ -345,8 +359,7 @@ class ActualRowForm(forms.Form):
     score = DecimalTextField(
         label="得分",
         what="得分",
-        max_digits=3,
-        maximum=MAX_POINTS,
+        max_digits=POINTS_DIGITS,
         max_length=20,
         widget=forms.TextInput(attrs=control("得分", size="sm", number=True)),
     )
@@ -363,26 +376,6 @@ class ActualRowForm(forms.Form):
         self.qualitative = (parsed := rules.parse_value(indicator.target)) is not None and (
             parsed.is_qualitative
         )
-
-    def clean(self):
-        data = super().clean()
-        weight, score = self.indicator.weight, data.get("score")
-        if score is None or weight is None:
-            return data
-        if score > weight:
-            self.add_error("score", f"得分不能高于分值 {rules.format_points(weight)}。")
-        if self.qualitative and data.get("grade"):
-            low, high = rules.qualitative_band(data["grade"], weight, self.rule_set)
-            if not low <= score <= high:
-                label = rules.QUALITATIVE_GRADE_LABELS[data["grade"]]
-                self.add_error(
-                    "score",
-                    f"评为“{label}”时得分应在 {rules.format_points(low)} 至 "
-                    f"{rules.format_points(high)} 之间。",
-                )
-        if score < weight and not (data.get("reason") or "").strip():
-            self.add_error("reason", "得分低于分值时，必须填写偏差原因分析及改进措施。")
-        return data
 
 
 class BaseActualFormSet(forms.BaseFormSet):
@@ -433,11 +426,7 @@ ActualFormSet = forms.formset_factory(ActualRowForm, formset=BaseActualFormSet, 
 
 
 class OutcomeForm(StepForm):
-    outcome = TextField(
-        label="实际完成情况",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        help_text="年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。",
+    outcome = table_text(
+        "实际完成情况", 3, "年度总体目标的实际完成情况；执行率低于 90% 时请说明原因。"
     )
     edits = ("outcome",)

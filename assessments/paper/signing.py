@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from ..interchange import assessment_record
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
+from ..rules import QUALITATIVE_GRADE_LABELS
 
 # The content a signature covers, as JSON: the interchange record without the status.
 Snapshot = dict[str, Any]
@@ -120,17 +121,23 @@ def _paired_rows(
     return pairs
 
 
-def _value(value: object) -> object:
-    """An empty text is no value: a new row's blank reason is no change."""
-    return None if value == "" else value
+def _value(value: object, key: str = "") -> object:
+    """An empty text is no value: a new row's blank reason is no change. A grade reads as
+    the words of the table (达成年度指标…)."""
+    if value == "":
+        return None
+    if key == "grade" and isinstance(value, str):
+        return QUALITATIVE_GRADE_LABELS.get(value, value)
+    return value
 
 
-def _row_label(old_index: int | None, new_index: int | None, label: str) -> str:
+def _row_label(old_index: int | None, new_index: int | None, name: str, label: str) -> str:
+    named = f"“{name}”" if name else ""
     if new_index is None:  # a row is on at least one side
-        return f"原第 {cast(int, old_index) + 1} 行指标（已删除） · {label}"
+        return f"原第 {cast(int, old_index) + 1} 行指标{named}（已删除） · {label}"
     if old_index is None:
-        return f"第 {new_index + 1} 行指标（新增） · {label}"
-    return f"第 {new_index + 1} 行指标 · {label}"
+        return f"第 {new_index + 1} 行指标{named}（新增） · {label}"
+    return f"第 {new_index + 1} 行指标{named} · {label}"
 
 
 @dataclass
@@ -155,13 +162,15 @@ def diff_snapshots(before: Snapshot | None, after: Snapshot | None) -> list[Cell
         old_row = old_rows[old_index] if old_index is not None else {}
         new_row = new_rows[new_index] if new_index is not None else {}
         index = new_index if new_index is not None else old_index
+        name = new_row.get("name") or old_row.get("name") or ""
         for key, label in INDICATOR_LABELS.items():
-            before_value, after_value = _value(old_row.get(key)), _value(new_row.get(key))
+            before_value = _value(old_row.get(key), key)
+            after_value = _value(new_row.get(key), key)
             if before_value != after_value:
                 changes.append(
                     CellChange(
                         f"indicators[{index}].{key}",
-                        _row_label(old_index, new_index, label),
+                        _row_label(old_index, new_index, name, label),
                         before_value,
                         after_value,
                     )
@@ -182,6 +191,8 @@ class History:
     comparisons: list[tuple[str, Signature | AssessmentEvent, list[CellChange]]] = field(
         default_factory=list
     )
+    last_return: AssessmentEvent | None = None
+    open_comments: int = 0
 
 
 def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = None) -> History:
@@ -207,6 +218,11 @@ def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = 
     last_return = next(
         (e for e in reversed(events) if e.action == AssessmentEvent.Action.RETURN), None
     )
+    history.last_return = last_return
+    if last_return is not None:
+        history.open_comments = last_return.comments.filter(
+            parent__isnull=True, answered_at__isnull=True
+        ).count()
     if last_return and assessment.status != Assessment.Status.SIGNED_OFF:
         history.comparisons.append(
             ("自退回以来的修改", last_return, diff_snapshots(last_return.snapshot, current))

@@ -58,7 +58,9 @@ def dashboard_for(user):
         "days_left": days_left,
         "to_review": to_review.order_by("updated_at")[:50],
         "drafts": mine.filter(status=Assessment.Status.DRAFT).order_by("-updated_at")[:50],
-        "returned": mine.filter(status=Assessment.Status.RETURNED).order_by("-updated_at")[:50],
+        "returned": mine.filter(status=Assessment.Status.RETURNED)
+        .with_last_return()
+        .order_by("-updated_at")[:50],
         "year": year,
         "overview": overview,
         "statuses": Assessment.Status.choices,

@@ -171,6 +171,10 @@ class Shortfall:
         return self.weight - self.score
 
 
+# Below this many tables, one table holding most of the money is no surprise.
+DOMINANT_MIN_TABLES = 3
+
+
 @dataclass
 class Summary:
     scope: Scope
@@ -189,6 +193,21 @@ class Summary:
     @property
     def with_findings(self):
         return [row for row in self.rows if row.has_findings]
+
+    @property
+    def dominant(self):
+        """Tables holding more than half of the scope's budget among several: one such table
+        decides every money-weighted figure, and is often a slip (元 kept as 万元); as
+        (row, share in percent)."""
+        budgets = [row.budget for row in self.rows if row.budget]
+        total = sum(budgets, Decimal(0))
+        if len(budgets) < DOMINANT_MIN_TABLES or not total:
+            return []
+        return [
+            (row, rules.round_half_up(row.budget * 100 / total, Decimal(1)))
+            for row in self.rows
+            if row.budget and row.budget * 2 > total
+        ]
 
     def score_chart(self):
         return charts.bar_chart(

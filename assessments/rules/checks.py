@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from .numbers import HUNDRED, ZERO, round_half_up
+from .numbers import HUNDRED, ZERO, format_points, round_half_up
 from .parsing import ParsedValue, normalize_text
 from .rule_sets import (
     COMPLETION_COMPARATORS,
@@ -111,6 +111,18 @@ def funds_findings(data: AssessmentInput, rule_set: RuleSet) -> list[Finding]:
                 where,
             )
         )
+    largest = max((getattr(total, column) or ZERO for column in FUND_COLUMNS), default=ZERO)
+    if data.money_unit == "万元" and largest >= rule_set.wan_yuan_suspect_from:
+        findings.append(
+            Finding(
+                "MONEY_UNIT_SUSPECT",
+                WARNING,
+                f"金额单位为万元，年度资金总额达 {_amount(largest)} 万元"
+                f"（{_amount(round_half_up(largest / 10000))} 亿元）；请核对金额是否按元填写、"
+                "金额单位是否应为“元”。",
+                "funds.total.full_year_budget",
+            )
+        )
     ratio = execution_ratio(total.full_year_budget, total.executed)
     rate = execution_rate(total.full_year_budget, total.executed)
     if (
@@ -168,7 +180,8 @@ def weight_findings(
             Finding(
                 "WEIGHTS_SUM",
                 ERROR,
-                f"绩效指标分值合计为 {weight_total}，应为 {expected}。",
+                f"绩效指标分值合计为 {format_points(weight_total)}，"
+                f"应为 {format_points(expected)}。",
                 "indicators",
             )
         )
@@ -176,7 +189,9 @@ def weight_findings(
     for level1s, weight in rule_set.level1_split:
         actual = sum((level1_weights.get(name, ZERO) for name in level1s), ZERO)
         if actual != weight:
-            differing.append(f"{'与'.join(level1s)} {actual}（原则上 {weight}）")
+            differing.append(
+                f"{'与'.join(level1s)} {format_points(actual)}（原则上 {format_points(weight)}）"
+            )
     if differing:
         findings.append(
             Finding(
@@ -213,7 +228,11 @@ def indicator_findings(
                 f"{where}.level2",
             )
         )
-    for attribute, title in (("target", "年度指标值"), ("actual", "实际完成值")):
+    for attribute, title in (
+        ("name", "三级指标"),
+        ("target", "年度指标值"),
+        ("actual", "实际完成值"),
+    ):
         if not (getattr(row, attribute) or "").strip():
             findings.append(
                 Finding("VALUE_MISSING", ERROR, f"{label}的{title}未填写。", f"{where}.{attribute}")
@@ -242,7 +261,8 @@ def indicator_findings(
             Finding(
                 "SCORE_RANGE",
                 ERROR,
-                f"{label}的得分 {score} 超出 0 至分值 {weight} 的范围。",
+                f"{label}的得分 {format_points(score)} "
+                f"超出 0 至分值 {format_points(weight)} 的范围。",
                 f"{where}.score",
             )
         )
@@ -252,7 +272,8 @@ def indicator_findings(
                 "QUALITATIVE_BAND",
                 ERROR,
                 f"{label}评为“{QUALITATIVE_GRADE_LABELS[cast(str, row.grade)]}”，得分应在 "
-                f"{result.band[0]} 至 {result.band[1]} 之间，现为 {score}。",
+                f"{format_points(result.band[0])} 至 {format_points(result.band[1])} 之间，"
+                f"现为 {format_points(score)}。",
                 f"{where}.score",
             )
         )
@@ -270,7 +291,8 @@ def indicator_findings(
             Finding(
                 "SCORE_INCONSISTENT",
                 WARNING,
-                f"{label}已完成年度指标值，但得分 {score} 低于分值 {weight}。",
+                f"{label}已完成年度指标值，但得分 {format_points(score)} "
+                f"低于分值 {format_points(weight)}。",
                 f"{where}.score",
             )
         )
@@ -279,7 +301,7 @@ def indicator_findings(
             Finding(
                 "SCORE_INCONSISTENT",
                 WARNING,
-                f"{label}未完成年度指标值，却得满分 {weight}。",
+                f"{label}未完成年度指标值，却得满分 {format_points(weight)}。",
                 f"{where}.score",
             )
         )

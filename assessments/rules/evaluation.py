@@ -57,7 +57,16 @@ def evaluate(data: AssessmentInput) -> Evaluation:
     level1_weights: dict[str, Decimal] = {}
     for row in data.indicators:
         level1_weights[row.level1] = level1_weights.get(row.level1, ZERO) + (row.weight or ZERO)
-    indicator_score = round_half_up(sum((row.score or ZERO for row in data.indicators), ZERO))
+    indicator_score = round_half_up(
+        sum(
+            (
+                row.score or ZERO  # a counted score is never blank
+                for row, result in zip(data.indicators, results, strict=True)
+                if result.score_counts
+            ),
+            ZERO,
+        )
+    )
     total_score = round_half_up(funds_score + indicator_score)
 
     findings = funds_findings(data, rule_set)

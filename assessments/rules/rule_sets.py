@@ -40,6 +40,9 @@ class RuleSet:
     level1_split: tuple[tuple[tuple[str, ...], Decimal], ...]
     budget_weight: Decimal = Decimal("10")
     execution_low_percent: Decimal = Decimal("90")
+    # A project budget of 10 亿元 or more kept in 万元 is far more likely 元 typed into a
+    # 万元 table: one such slip would dominate a department's totals.
+    wan_yuan_suspect_from: Decimal = Decimal("100000")
     over_achieved_ratio: Decimal = Decimal("1.3")
     # "linear": (1 − (actual − target) ÷ target) × 分值, 0 at twice the target;
     # "ratio": target ÷ actual × 分值 (an older local rule).

@@ -48,6 +48,7 @@ class AssessmentInput:
     goal: str = ""
     outcome: str = ""
     indicators: list[IndicatorInput] = field(default_factory=list)
+    money_unit: str = "元"
 
     def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()
@@ -71,6 +72,9 @@ class IndicatorResult:
     met: bool | None
     suggested_score: Decimal | None
     band: tuple[Decimal, Decimal] | None = None
+    # False where the rules refuse the score typed (below 0, above the weight, outside the
+    # qualitative band): it is kept in the draft but not counted into the total.
+    score_counts: bool = True
 
 
 def execution_ratio(full_year_budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
@@ -187,4 +191,22 @@ def evaluate_indicator(row: IndicatorInput, rule_set: RuleSet) -> IndicatorResul
         met = target_met(target, actual)
         band = None
     suggested = suggested_indicator_score(target, actual, row.weight, row.grade, rule_set)
-    return IndicatorResult(target, actual, met, suggested, band)
+    return IndicatorResult(
+        target,
+        actual,
+        met,
+        suggested,
+        band,
+        score_counts=score_accepted(row.score, row.weight, band),
+    )
+
+
+def score_accepted(
+    score: Decimal | None, weight: Decimal | None, band: tuple[Decimal, Decimal] | None
+) -> bool:
+    """Whether the rules take a typed score: from 0 to the weight, inside its band if any."""
+    if score is None:
+        return False
+    if score < 0 or (weight is not None and score > weight):
+        return False
+    return band is None or band[0] <= score <= band[1]

@@ -120,9 +120,12 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
     return assessment
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, name: str = "") -> object:
+    """A value as the log keeps it: amounts as text, a grade in the words of the table."""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if name == "grade" and isinstance(value, str) and value:
+        return rules.QUALITATIVE_GRADE_LABELS.get(value, value)
     return value
 
 
@@ -240,7 +243,7 @@ def _replace_rows(
             if row.pk and _same(old, new):
                 continue
             if row.pk:
-                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
             setattr(row, name, new)
         row.set_parsed_values()
     for row in existing.values():
@@ -291,7 +294,7 @@ def _update_rows(
         for name in row_fields:
             old, new = getattr(row, name), data[name]
             if not _same(old, new):
-                changes[_row_label(row, name)] = [_plain(old), _plain(new)]
+                changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
                 setattr(row, name, new)
         row.set_parsed_values()
         changed.append(row)

@@ -109,6 +109,19 @@ def store_signed_document(signature: Signature) -> None:
 
 
 @transaction.atomic
+def withdraw_assessment(assessment_id: int, *, by: User, reason: str) -> AssessmentEvent:
+    """The preparer takes her submission back to correct it, before a reviewer acts."""
+    assessment = locked(assessment_id)
+    check(permissions.can_withdraw(by, assessment))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("撤回时必须填写原因。")
+    return _move(
+        assessment, Assessment.Status.DRAFT, AssessmentEvent.Action.WITHDRAW, by=by, comment=reason
+    )
+
+
+@transaction.atomic
 def reopen_assessment(assessment_id: int, *, by: User, reason: str) -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_reopen(by, assessment))

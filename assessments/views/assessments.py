@@ -8,7 +8,7 @@ from django_tables2 import SingleTableMixin
 
 from .. import permissions
 from ..filters import AssessmentFilter
-from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm
+from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
 from ..paper import signing
 from ..paper.official_table import build_official_table
@@ -40,6 +40,8 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         context["is_filtered"] = any(
             value for key, value in self.request.GET.items() if key in self.filterset.filters
         )
+        if context["is_filtered"]:
+            context["table"].empty_text = "没有符合筛选条件的自评表。请放宽或清除筛选条件。"
         context["can_create"] = permissions.prepares_anywhere(self.request.user)
         return context
 
@@ -63,6 +65,7 @@ def assessment_detail(request, pk):
             "forms": {
                 "return_form": ReturnForm(auto_id=False),
                 "reopen_form": ReopenForm(auto_id=False),
+                "withdraw_form": WithdrawForm(auto_id=False),
                 "answer_form": AnswerForm(auto_id=False),
                 "comment_form": (
                     CommentForm(targets=comment_targets(assessment, table.indicators))

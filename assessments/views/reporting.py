@@ -38,22 +38,23 @@ def _filename(extension):
     return f"绩效自评表-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
 
 
-@require_GET
-@login_required
-def export_csv(request):
+def _export(request, respond, extension):
     rows = _filtered(request)
     if rows is None:
         return _refuse(request)
-    return exports.csv_response(rows, _filename("csv"))
+    return respond(rows, _filename(extension))
+
+
+@require_GET
+@login_required
+def export_csv(request):
+    return _export(request, exports.csv_response, "csv")
 
 
 @require_GET
 @login_required
 def export_xlsx(request):
-    rows = _filtered(request)
-    if rows is None:
-        return _refuse(request)
-    return exports.list_xlsx_response(rows, _filename("xlsx"))
+    return _export(request, exports.list_xlsx_response, "xlsx")
 
 
 @require_GET

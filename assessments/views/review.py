@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import services
-from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm
-from ..models import Comment
+from .. import permissions, services
+from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
+from ..models import Assessment, Comment
+from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import comments, workflow
 
@@ -55,8 +56,19 @@ def return_for_revision(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_off(request, pk):
+    """GET asks for confirmation, with the figures and findings that will be signed."""
+    if request.method == "GET":
+        assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+        allowed, reason = permissions.can_sign_off(request.user, assessment)
+        if not allowed:
+            messages.error(request, reason)
+            return redirect(assessment)
+        table = build_official_table(assessment)
+        return render(
+            request, "assessments/sign_off.html", {"assessment": assessment, "table": table}
+        )
     assessment = get_assessment_for_user(request, pk)
     _run(
         request,
@@ -64,6 +76,21 @@ def sign_off(request, pk):
             assessment.pk, by=request.user, comment=request.POST.get("comment", "")
         ),
         "已签发。签发内容已锁定，其摘要可用于核验。",
+    )
+    return redirect(assessment)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    assessment = get_assessment_for_user(request, pk)
+    _run(
+        request,
+        lambda data: workflow.withdraw_assessment(
+            assessment.pk, by=request.user, reason=data["reason"]
+        ),
+        "已撤回，可以继续修改后再提交。",
+        WithdrawForm(request.POST),
     )
     return redirect(assessment)
 

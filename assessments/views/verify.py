@@ -1,16 +1,75 @@
-"""The public verification page: does a content hash belong to a signed version?"""
+"""The public verification page: does a content hash belong to a signed version?
+
+It shows only what the signed paper itself shows (project, unit, year, when it was signed)
+and the state of each signing: never a reason, a comment or a person's name.
+"""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from .. import throttle
 from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
+from ..paper import signing
+from ..signin import client_address
+
+STATE_LABELS = {
+    "valid": "有效",
+    "voided": "已作废",
+    "mismatch": "与签发内容不符",
+}
+
+
+@dataclass(frozen=True)
+class Signing:
+    """One signing as the public may see it: the paper's header and the signing's state."""
+
+    project: str
+    unit: str
+    year: int
+    signed_at: datetime
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def signing_state(signature: Signature) -> str:
+    """valid, voided, or mismatch when the stored snapshot no longer hashes to its hash."""
+    if signing.content_hash(signature.snapshot) != signature.content_hash:
+        return "mismatch"
+    return "valid" if signature.is_valid else "voided"
+
+
+def public_signing(signature: Signature) -> Signing:
+    snapshot = signature.snapshot if isinstance(signature.snapshot, dict) else {}
+    return Signing(
+        project=str(snapshot.get("project", "")),
+        unit=str(snapshot.get("unit", "")),
+        year=snapshot.get("year", ""),
+        signed_at=signature.signed_at,
+        state=signing_state(signature),
+    )
+
+
+def _limited(request):
+    if throttle.allow(
+        "verify-address", client_address(request) or "", settings.VERIFY_LIMIT_PER_ADDRESS
+    ):
+        return None
+    return throttle.too_many_requests(request, retry_after=settings.VERIFY_LIMIT_PER_ADDRESS[1])
 
 
 @require_GET
 def verify_form(request):
+    if refused := _limited(request):
+        return refused
     form = VerifyForm(request.GET if "content_hash" in request.GET else None)
     if form.is_valid():
         return redirect("verify:hash", form.cleaned_data["content_hash"])
@@ -22,18 +81,20 @@ def verify_hash(request, content_hash):
     normalized = re.sub(r"\s+", "", content_hash).lower()
     if normalized != content_hash and HASH_RE.match(normalized):
         return redirect("verify:hash", normalized)
-    signatures = []
+    if refused := _limited(request):
+        return refused
+    signings = []
     if HASH_RE.match(content_hash):
-        signatures = list(
-            Signature.objects.filter(content_hash=content_hash)
-            .with_number()
-            .select_related("assessment__project__unit", "assessment__year", "signed_by")
-            .order_by("signed_at", "pk")
-        )
+        signings = [
+            public_signing(signature)
+            for signature in Signature.objects.filter(content_hash=content_hash).order_by(
+                "signed_at", "pk"
+            )
+        ]
     context = {
         "form": VerifyForm(initial={"content_hash": content_hash}),
         "content_hash": content_hash,
-        "signatures": signatures,
-        "is_valid": any(signature.is_valid for signature in signatures),
+        "signings": signings,
+        "is_valid": any(s.state == "valid" for s in signings),
     }
-    return render(request, "assessments/verify.html", context, status=200 if signatures else 404)
+    return render(request, "assessments/verify.html", context, status=200 if signings else 404)

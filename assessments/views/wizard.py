@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from .. import forms, permissions, rules, services
 from ..models import Assessment, AssessmentEvent
@@ -84,8 +85,13 @@ def copy(request, pk):
 
 @login_required
 def resume(request, pk):
+    """继续填写: a returned table opens where a comment waits, any other where she left."""
     assessment = get_assessment_for_user(request, pk)
-    step = assessment.last_step if assessment.last_step in STEP_NAMES else "basic"
+    step = None
+    if assessment.status == Assessment.Status.RETURNED:
+        step = first_step_to_revisit(assessment)
+    if step is None:
+        step = assessment.last_step if assessment.last_step in STEP_NAMES else "basic"
     return redirect(step_url(assessment, step))
 
 
@@ -135,7 +141,6 @@ class Step:
                 prefix=ROWS_PREFIX,
                 initial=forms.target_initial(self.indicators),
                 rule_set=self.rule_set,
-                budget_weight=assessment.budget_weight,
             )
         elif name == "actuals":
             self.form = forms.OutcomeForm(
@@ -150,18 +155,18 @@ class Step:
         return (self.formset.is_valid() if self.formset is not None else True) and valid
 
     def save(self, resume_at):
-        fields, rows, row_fields = self.form.assessment_fields(), None, ()
+        fields, self.rows, row_fields = self.form.assessment_fields(), None, ()
         if self.name == "targets":
-            rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
+            self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
         elif self.name == "actuals":
-            rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_ACTUALS
+            self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_ACTUALS
         return drafts.save_draft(
             self.assessment.pk,
             by=self.request.user,
             base_version=self.form.cleaned_data["version"],
             step=self.name,
             fields=fields,
-            rows=rows,
+            rows=self.rows,
             row_fields=row_fields,
             resume_at=resume_at,
         )
@@ -185,8 +190,11 @@ def wizard_step(request, pk, step):
     if step not in STEP_NAMES:
         raise Http404("没有这一步。")
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     allowed, reason = permissions.can_edit(request.user, assessment)
     if not allowed:
+        if autosave:
+            return JsonResponse({"saved": False, "message": reason}, status=403)
         if request.method == "POST":
             raise PermissionDenied(reason)
         messages.info(request, reason)
@@ -196,6 +204,8 @@ def wizard_step(request, pk, step):
             return redirect(step_url(assessment, destination(request, assessment, step)))
         return render_review(request, assessment)
     current = Step(request, assessment, step)
+    if autosave:
+        return autosave_step(current)
     if request.method == "POST":
         if current.is_valid():
             target = destination(request, assessment, step)
@@ -208,8 +218,34 @@ def wizard_step(request, pk, step):
                     messages.success(request, "已保存。")
                 return redirect(step_url(assessment, target))
         else:
-            messages.error(request, "有内容需要修改，本步骤尚未保存。请查看标红的栏目。")
+            messages.error(
+                request,
+                "标红的栏目无法保存（见栏目下的说明），本步骤尚未保存；您填写的其他内容仍在页面上。",
+            )
     return render_step(request, assessment, current)
+
+
+def autosave_step(current):
+    """Save the step as it stands, for the page's automatic saving: JSON, never a redirect."""
+    if not current.is_valid():
+        return JsonResponse(
+            {"saved": False, "message": "有栏目无法保存，请看栏目下的说明。"}, status=422
+        )
+    try:
+        saved = current.save(resume_at=current.name)
+    except services.AssessmentError as error:
+        return JsonResponse({"saved": False, "message": str(error)}, status=409)
+    payload = {
+        "saved": True,
+        "version": saved.version,
+        "saved_at": timezone.localtime(saved.updated_at).strftime("%H:%M"),
+    }
+    if current.name == "targets":
+        # New rows got ids and removed rows are gone: the page keeps its rows and learns both.
+        ids = list(saved.indicators.order_by("position").values_list("pk", flat=True))
+        payload["ids"] = {row["prefix"]: pk for row, pk in zip(current.rows, ids, strict=True)}
+        payload["removed"] = current.formset.removed_prefixes()
+    return JsonResponse(payload)
 
 
 def comment_step(target):
@@ -224,8 +260,8 @@ def comment_step(target):
     return "actuals" if field in ("actual", "score", "reason") else "targets"
 
 
-def step_comments(assessment, step):
-    """The reviewer's comments of the latest return that concern this step."""
+def return_comments(assessment):
+    """The reviewer's comments of the latest return, with their answers."""
     last_return = (
         assessment.events.filter(action=AssessmentEvent.Action.RETURN)
         .order_by("created_at", "pk")
@@ -234,15 +270,40 @@ def step_comments(assessment, step):
     if last_return is None:
         return []
     comments = last_return.comments.filter(parent__isnull=True).select_related("author")
-    return [c for c in comments.prefetch_related("replies") if comment_step(c.target) == step]
+    return list(comments.prefetch_related("replies"))
 
 
-def step_context(assessment, step):
+def first_step_to_revisit(assessment):
+    """Where a returned table is best picked up: the first step with an open comment."""
+    open_steps = {comment_step(c.target) for c in return_comments(assessment) if not c.answered_at}
+    return next((name for name in STEP_NAMES if name in open_steps), None)
+
+
+def step_context(assessment, step, evaluation):
+    """What every step shows around its form: the step bar, marked where errors or open
+    comments wait, and the comments of this step."""
+    comments = return_comments(assessment)
+    errors, open_comments = {}, {}
+    for finding in evaluation.errors:
+        name = finding_place(finding.where)[0]
+        errors[name] = errors.get(name, 0) + 1
+    for comment in comments:
+        if not comment.answered_at:
+            name = comment_step(comment.target)
+            open_comments[name] = open_comments.get(name, 0) + 1
     return {
-        "comments": step_comments(assessment, step),
+        "comments": [c for c in comments if comment_step(c.target) == step],
         "answer_form": forms.AnswerForm(auto_id=False),
         "assessment": assessment,
-        "steps": drafts.STEPS,
+        "steps": [
+            {
+                "name": name,
+                "title": title,
+                "errors": errors.get(name, 0),
+                "open_comments": open_comments.get(name, 0),
+            }
+            for name, title in drafts.STEPS
+        ],
         "step": step,
         "step_title": drafts.STEP_TITLES[step],
         "step_index": STEP_NAMES.index(step) + 1,
@@ -251,13 +312,13 @@ def step_context(assessment, step):
 
 
 def render_step(request, assessment, current):
-    context = step_context(assessment, current.name)
+    evaluation = rules.evaluate(assessment.rules_input(current.indicators))
+    context = step_context(assessment, current.name, evaluation)
     previous, reference = (
         previous_rows(assessment) if current.name in ("targets", "actuals") else (None, {})
     )
     rows = []
     if current.name == "actuals":
-        evaluation = rules.evaluate(assessment.rules_input(current.indicators))
         for form, row, result in zip(
             current.formset.forms, current.indicators, evaluation.indicators, strict=True
         ):
@@ -281,144 +342,70 @@ def render_step(request, assessment, current):
         previous=previous,
         taxonomy=current.rule_set.taxonomy,
         rule_set=current.rule_set,
-        evaluation=rules.evaluate(assessment.rules_input(current.indicators)),
+        evaluation=evaluation,
+        findings=findings_on_page(assessment, evaluation),
         live_url=reverse("assessments:wizard_live", args=[assessment.pk, current.name]),
     )
     return render(request, f"assessments/wizard/{current.name}.html", context)
 
 
-TARGET_FIELDS = {"level1", "level2", "name", "target", "weight"}
+STEP_OF_ROW_FIELD = {
+    "level1": "targets",
+    "level2": "targets",
+    "name": "targets",
+    "target": "targets",
+    "weight": "targets",
+}
 FINDING_ROW = re.compile(r"^indicators\[(\d+)\](?:\.(\w+))?$")
 
 
-def finding_link(assessment, where):
-    """The wizard field a finding concerns."""
+def finding_place(where, prefixes=None):
+    """(step, input name) of the wizard field a finding concerns; the name is "" where no
+    input holds the value (the weights as a whole). `prefixes` names the form of each
+    indicator row when rows were added or removed on the page."""
     if where.startswith("funds."):
         _, line, column = where.split(".")
-        line = "current" if line == "total" else line
-        return step_url(assessment, "funds", f"id_{line}_{column}")
+        return "funds", f"{'current' if line == 'total' else line}_{column}"
     if where == "goal":
-        return step_url(assessment, "goal", "id_goal")
+        return "goal", "goal"
     if where == "outcome":
-        return step_url(assessment, "actuals", "id_outcome")
+        return "actuals", "outcome"
     if where == "indicators":
-        return step_url(assessment, "targets", "weights")
+        return "targets", ""
     match = FINDING_ROW.match(where)
     if match:
-        index, field = match.groups()
-        step = "targets" if (field or "name") in TARGET_FIELDS else "actuals"
-        return step_url(assessment, step, f"id_{ROWS_PREFIX}-{index}-{field or 'name'}")
-    return step_url(assessment, "review")
+        index, field = int(match[1]), match[2] or "name"
+        prefix = prefixes[index] if prefixes and index < len(prefixes) else f"{ROWS_PREFIX}-{index}"
+        return STEP_OF_ROW_FIELD.get(field, "actuals"), f"{prefix}-{field}"
+    return "review", ""
+
+
+def finding_link(assessment, where):
+    """The address of the wizard field a finding concerns."""
+    step, name = finding_place(where)
+    return step_url(assessment, step, f"id_{name}" if name else "weights-summary")
+
+
+def findings_on_page(assessment, evaluation, prefixes=None):
+    """The findings with the step and the input they concern, as the page shows them."""
+    shown = []
+    for finding in evaluation.findings:
+        step, name = finding_place(finding.where, prefixes)
+        shown.append(
+            {
+                "severity": finding.severity,
+                "message": finding.message,
+                "step": step,
+                "field": name,
+                "link": finding_link(assessment, finding.where),
+            }
+        )
+    return shown
 
 
 def render_review(request, assessment):
     table = build_official_table(assessment)
     findings = [(finding, finding_link(assessment, finding.where)) for finding in table.findings]
-    context = step_context(assessment, "review")
+    context = step_context(assessment, "review", table.evaluation)
     context.update(table=table, findings=findings)
     return render(request, "assessments/wizard/review.html", context)
-
-
-# ---------------------------------------------------------------------------
-# Live figures while typing: the same rules, computed on the server
-
-
-@login_required
-@require_POST
-def live(request, pk, step):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    indicators = list(assessment.indicators.all())
-    data = assessment.rules_input(indicators)
-    errors = {}
-    if step == "funds":
-        form = forms.FundsForm(request.POST)
-        form.is_valid()
-        errors = {name: " ".join(e) for name, e in form.errors.items() if name != "version"}
-        data.funds.update(form.funds())
-    elif step == "targets":
-        data.indicators = live_target_rows(request.POST, errors)
-    elif step == "actuals":
-        live_actual_rows(request.POST, data.indicators, errors)
-        data.outcome = request.POST.get("outcome", data.outcome)
-    evaluation = rules.evaluate(data)
-    return JsonResponse(live_payload(data, evaluation, errors, assessment))
-
-
-def _lenient_decimal(text, errors, key, what):
-    try:
-        value = rules.parse_decimal(text, what=what, max_digits=3 if what != "金额" else 13)
-    except ValueError as error:
-        errors[key] = str(error)
-        return None
-    return value
-
-
-def live_target_rows(post, errors):
-    rows = []
-    count = int(post.get(f"{ROWS_PREFIX}-TOTAL_FORMS") or 0)
-    for index in range(min(count, 200)):
-        key = f"{ROWS_PREFIX}-{index}"
-        if post.get(f"{key}-DELETE"):
-            continue
-        weight = _lenient_decimal(post.get(f"{key}-weight"), errors, f"{key}-weight", "分值")
-        rows.append(
-            rules.IndicatorInput(
-                level1=post.get(f"{key}-level1", ""),
-                level2=post.get(f"{key}-level2", ""),
-                name=post.get(f"{key}-name", ""),
-                target=post.get(f"{key}-target", ""),
-                weight=weight,
-            )
-        )
-    return rows
-
-
-def live_actual_rows(post, indicators, errors):
-    for index, row in enumerate(indicators):
-        key = f"{ROWS_PREFIX}-{index}"
-        row.actual = post.get(f"{key}-actual", row.actual)
-        row.grade = post.get(f"{key}-grade") or None
-        row.reason = post.get(f"{key}-reason", row.reason)
-        row.score = _lenient_decimal(post.get(f"{key}-score"), errors, f"{key}-score", "得分")
-
-
-def live_payload(data, evaluation, errors, assessment):
-    total = data.fund("total")
-    expected = rules.HUNDRED - data.budget_weight
-    return {
-        "funds_total": {
-            column: rules.format_amount(getattr(total, column)) for column in rules.FUND_COLUMNS
-        },
-        "execution_rate": rules.format_percent(evaluation.execution_rate),
-        "budget_score": rules.format_points(evaluation.budget_score),
-        "weight_total": rules.format_points(evaluation.weight_total),
-        "weight_expected": rules.format_points(expected),
-        "weight_ok": evaluation.weight_total == expected,
-        "level1": {
-            "、".join(names): {
-                "actual": rules.format_points(
-                    sum((evaluation.level1_weights.get(n, rules.ZERO) for n in names), rules.ZERO)
-                ),
-                "expected": rules.format_points(weight),
-            }
-            for names, weight in rules.get_rule_set(data.rule_set).level1_split
-        },
-        "rows": [
-            {
-                "target": result.target.describe() if result.target else "",
-                "actual": result.actual.describe() if result.actual else "",
-                "met": result.met,
-                "suggested": rules.format_points(result.suggested_score),
-                "band": [rules.format_points(v) for v in result.band] if result.band else None,
-            }
-            for result in evaluation.indicators
-        ],
-        "indicator_score": rules.format_points(evaluation.indicator_score),
-        "total_score": rules.format_points(evaluation.total_score),
-        "grade": evaluation.grade,
-        "findings": [
-            {**finding.as_dict(), "link": finding_link(assessment, finding.where)}
-            for finding in evaluation.findings
-        ],
-        "errors": errors,
-    }

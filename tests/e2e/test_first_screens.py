@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.e2e.pages import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -11,13 +13,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo_server(live_server):
     call_command("load_demo", stdout=StringIO())
     return live_server
-
-
-def log_in(page, server, username, password="demo2022"):
-    page.goto(f"{server.url}/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, artifacts):
@@ -32,7 +27,7 @@ def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, ar
 
     page.get_by_role("link", name="外省市差旅费").click()
     expect(page.get_by_role("heading", name="财政项目支出绩效自评表")).to_be_visible()
-    expect(page.locator("#findings")).to_contain_text("RATE_TEXT_MISMATCH")
+    expect(page.locator("#findings")).to_contain_text("实际完成情况写明执行率 33.73%")
     expect(page.locator(".official")).to_contain_text("33.74%")
     expect(page.locator(".official")).to_contain_text("93.37")
     page.screenshot(path=artifacts / "first-screens-2-detail.png", full_page=True)

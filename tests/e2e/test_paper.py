@@ -6,6 +6,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, ReportingYear, Signature
+from tests.e2e.pages import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,13 +16,6 @@ def demo_server(live_server, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("load_demo", stdout=StringIO())
     return live_server
-
-
-def log_in(page, server, username, password="demo2022"):
-    page.goto(f"{server.url}/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_preparer_prints_and_downloads_the_official_table(page, demo_server, artifacts):

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, ReportingYear
 from assessments.services import drafts
+from tests.e2e.pages import log_in_to_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,13 +59,10 @@ def draft(live_server):
 
 
 def log_in(browser, server, username):
+    """A browser window of its own, signed in as `username`."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo2022")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    log_in_to_dashboard(page, server, username)
     return context, page
 
 
@@ -95,9 +94,13 @@ def test_submit_return_answer_resubmit_and_sign_off(browser, live_server, draft,
 
     preparer.goto(f"{live_server.url}/")
     expect(preparer.locator("#returned")).to_contain_text("宣传费")
+    expect(preparer.locator("#returned")).to_contain_text("请按批注核对执行数和得分。")
     preparer.goto(url)
+    expect(preparer.locator("#returned-reason")).to_contain_text("请按批注核对执行数和得分。")
+    expect(preparer.locator("#returned-reason")).to_contain_text("2 条批注待答复")
+    preparer.screenshot(path=artifacts / "review-2-returned-for-the-preparer.png")
     preparer.get_by_role("button", name="提交审核").click()
-    expect(preparer.locator(".alert-danger")).to_contain_text("2 条批注还没有答复")
+    expect(preparer.locator("main > .alert-danger").first).to_contain_text("2 条批注还没有答复")
     preparer.get_by_role("link", name="继续填写").click()
     preparer.locator(".wizard-steps button", has_text="项目资金").click()
     expect(preparer.locator("#step-comments")).to_contain_text("执行数与决算不符")
@@ -120,9 +123,12 @@ def test_submit_return_answer_resubmit_and_sign_off(browser, live_server, draft,
     expect(changes).to_contain_text("57000.00")
     expect(changes).to_contain_text("56800.00")
     reviewer.screenshot(path=artifacts / "review-4-changes-since-return.png", full_page=True)
-    reviewer.get_by_role("button", name="审核通过并签发").click()
+    reviewer.get_by_role("link", name="审核通过并签发").click()
+    expect(reviewer.locator("#sign-off-findings")).to_be_visible()
+    reviewer.screenshot(path=artifacts / "review-5-confirm-sign-off.png", full_page=True)
+    reviewer.get_by_role("button", name=re.compile("^确认签发")).click()
     expect(reviewer.locator("#signature")).to_contain_text("内容与签发版本一致")
-    reviewer.screenshot(path=artifacts / "review-5-signed.png", full_page=True)
+    reviewer.screenshot(path=artifacts / "review-6-signed.png", full_page=True)
 
     for page in (preparer, reviewer):
         page.goto(url)

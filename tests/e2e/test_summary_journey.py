@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, Organisation
+from tests.e2e.pages import log_in
 from tests.factories import AssessmentFactory, YearFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,13 +39,6 @@ def demo_server(live_server):
         total_executed=Decimal("45000"),
     )
     return live_server
-
-
-def log_in(page, server, username, password="demo2022"):
-    page.goto(f"{server.url}/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_department_reviewer_filters_exports_and_opens_the_summary(page, demo_server, artifacts):

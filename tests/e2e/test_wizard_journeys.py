@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
+from tests.e2e.pages import log_in_to_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,14 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def server(live_server):
     call_command("load_demo", stdout=StringIO())
     return live_server
-
-
-def log_in(page, server, username="tianbao"):
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo2022")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def next_step(page):
@@ -32,7 +25,7 @@ def test_preparer_fills_a_new_table_in_six_steps_with_a_break_after_step_four(
 ):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.get_by_role("link", name="新建自评表").click()
     page.get_by_label("年度").select_option(label="2023")
     page.get_by_label("新项目名称").fill("职业技能培训补贴")
@@ -83,7 +76,7 @@ def test_preparer_fills_a_new_table_in_six_steps_with_a_break_after_step_four(
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.locator("#drafts").get_by_role("link", name="2023 · 职业技能培训补贴").click()
     expect(page.get_by_role("heading", name="第 5 步 · 实际完成")).to_be_visible()
 
@@ -124,7 +117,7 @@ def test_preparer_fills_a_new_table_in_six_steps_with_a_break_after_step_four(
 
 
 def test_copying_the_2022_leaflet_table_shows_last_years_values(page, server, artifacts):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.get_by_role("link", name="自评表", exact=True).click()
     page.get_by_role("link", name="宣传费").click()
     page.get_by_role("link", name="复制到新年度").click()
@@ -146,8 +139,8 @@ def test_second_of_two_concurrent_saves_is_refused_and_the_first_stays(browser, 
     first = browser.new_context(locale="zh-CN")
     second = browser.new_context(locale="zh-CN")
     page_one, page_two = first.new_page(), second.new_page()
-    log_in(page_one, server)
-    log_in(page_two, server)
+    log_in_to_dashboard(page_one, server, "tianbao")
+    log_in_to_dashboard(page_two, server, "tianbao")
     page_one.get_by_role("link", name="自评表", exact=True).click()
     page_one.get_by_role("link", name="宣传费").click()
     page_one.get_by_role("link", name="复制到新年度").click()
@@ -171,7 +164,7 @@ def test_second_of_two_concurrent_saves_is_refused_and_the_first_stays(browser, 
 
 
 def test_a_block_pasted_from_excel_fills_the_funds_table(page, server, artifacts):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.get_by_role("link", name="新建自评表").click()
     page.get_by_label("新项目名称").fill("就业援助")
     page.get_by_role("button", name="新建并开始填写").click()

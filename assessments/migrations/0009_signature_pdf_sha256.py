@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_book'),
+        ('assessments', '0008_withdraw'),
     ]
 
     operations = [

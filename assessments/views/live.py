@@ -1,0 +1,100 @@
+"""Live figures while typing: the step's forms read what is typed, the rules compute."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.views.decorators.http import require_POST
+
+from .. import forms, rules
+from ..models import Assessment
+from ..permissions import get_assessment_for_user
+from .wizard import ROWS_PREFIX, findings_on_page
+
+
+def field_errors(form, prefix=""):
+    """A bound form's errors by input name; nothing for the hidden version."""
+    return {
+        f"{prefix}-{name}" if prefix else name: " ".join(messages)
+        for name, messages in form.errors.items()
+        if name not in ("version", "__all__")
+    }
+
+
+@login_required
+@require_POST
+def live(request, pk, step):
+    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    data = assessment.rules_input(list(assessment.indicators.all()))
+    rule_set = rules.get_rule_set(assessment.year.rule_set)
+    errors, prefixes = {}, None
+    if step == "funds":
+        form = forms.FundsForm(request.POST)
+        form.is_valid()
+        errors = field_errors(form)
+        data.funds.update(form.funds())
+    elif step == "targets":
+        formset = forms.TargetFormSet(request.POST, prefix=ROWS_PREFIX, rule_set=rule_set)
+        formset.is_valid()
+        kept = formset.live_rows()
+        data.indicators = [row for _, row in kept]
+        prefixes = [prefix for prefix, _ in kept]
+        for form in formset.forms:
+            errors.update(field_errors(form, form.prefix))
+    elif step == "actuals":
+        indicators = list(assessment.indicators.all())
+        formset = forms.ActualFormSet(
+            request.POST, prefix=ROWS_PREFIX, indicators=indicators, rule_set=rule_set
+        )
+        formset.is_valid()
+        for form, row in zip(formset.forms, data.indicators, strict=True):
+            typed = getattr(form, "cleaned_data", {})
+            row.actual = typed.get("actual", row.actual)
+            row.grade = (typed.get("grade") or None) if form.qualitative else row.grade
+            row.reason = typed.get("reason", row.reason)
+            row.score = typed.get("score")
+            errors.update(field_errors(form, form.prefix))
+        outcome = forms.OutcomeForm(request.POST)
+        outcome.is_valid()
+        data.outcome = outcome.cleaned_data.get("outcome", data.outcome)
+    evaluation = rules.evaluate(data)
+    payload = live_payload(data, evaluation)
+    payload["findings"] = findings_on_page(assessment, evaluation, prefixes)
+    payload["errors"] = errors
+    return JsonResponse(payload)
+
+
+def live_payload(data, evaluation):
+    total = data.fund("total")
+    expected = rules.HUNDRED - data.budget_weight
+    return {
+        "funds_total": {
+            column: rules.format_amount(getattr(total, column)) for column in rules.FUND_COLUMNS
+        },
+        "execution_rate": rules.format_percent(evaluation.execution_rate),
+        "budget_score": rules.format_points(evaluation.budget_score),
+        "weight_total": rules.format_points(evaluation.weight_total),
+        "weight_expected": rules.format_points(expected),
+        "weight_ok": evaluation.weight_total == expected,
+        "level1": {
+            "、".join(names): {
+                "actual": rules.format_points(
+                    sum((evaluation.level1_weights.get(n, rules.ZERO) for n in names), rules.ZERO)
+                ),
+                "expected": rules.format_points(weight),
+            }
+            for names, weight in rules.get_rule_set(data.rule_set).level1_split
+        },
+        "rows": [
+            {
+                "target": result.target.describe() if result.target else "",
+                "actual": result.actual.describe() if result.actual else "",
+                "met": result.met,
+                "suggested": rules.format_points(result.suggested_score),
+                "band": [rules.format_points(v) for v in result.band] if result.band else None,
+                "score_counts": result.score_counts,
+            }
+            for result in evaluation.indicators
+        ],
+        "indicator_score": rules.format_points(evaluation.indicator_score),
+        "total_score": rules.format_points(evaluation.total_score),
+        "grade": evaluation.grade,
+    }

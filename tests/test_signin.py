@@ -1,0 +1,296 @@
+"""Who gets in: one lockout for every sign-in page, limits on mail and on the public pages."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from .factories import UnitFactory, UserFactory, member
+from .test_deployment import production_env, run_manage
+
+PASSWORD = "pass-word-123"
+
+
+@pytest.fixture
+def people(db):
+    unit = UnitFactory(name="社会保障服务中心")
+    return {
+        "preparer": member(
+            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
+        ),
+        "colleague": member(
+            UserFactory(username="colleague", email="c@example.gov.cn"), unit, "preparer"
+        ),
+        "admin": UserFactory(
+            username="admin", email="a@example.gov.cn", is_superuser=True, is_staff=True
+        ),
+    }
+
+
+def app_sign_in(client, username, password, **headers):
+    return client.post(reverse("login"), {"username": username, "password": password}, **headers)
+
+
+def admin_sign_in(client, username, password, **headers):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+        **headers,
+    )
+
+
+def signed_in(client):
+    return "_auth_user_id" in client.session
+
+
+def test_a_locked_account_cannot_sign_in_at_the_admin_login(client, people, settings):
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        app_sign_in(client, "admin", "wrong")
+    response = admin_sign_in(client, "admin", PASSWORD)
+    assert not signed_in(client)
+    assert "账号已暂时锁定" in response.content.decode()
+
+
+def test_failures_at_the_admin_login_count_towards_the_lock(client, people, settings):
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        admin_sign_in(client, "admin", "wrong")
+    response = app_sign_in(client, "admin", PASSWORD)
+    assert not signed_in(client)
+    assert "账号已暂时锁定" in response.content.decode()
+
+
+def test_behind_the_proxy_one_persons_failures_do_not_lock_a_colleague_out(
+    client, people, settings
+):
+    settings.USE_X_FORWARDED_FOR = True
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for n in range(40):
+        app_sign_in(client, f"nobody{n}", "wrong", HTTP_X_FORWARDED_FOR="10.1.1.1", **proxy)
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        app_sign_in(client, "preparer", "wrong", HTTP_X_FORWARDED_FOR="10.1.1.1", **proxy)
+    response = app_sign_in(client, "colleague", PASSWORD, HTTP_X_FORWARDED_FOR="10.1.1.2", **proxy)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_failures_under_many_names_from_one_address_do_not_lock_others_there(client, people):
+    for n in range(40):
+        app_sign_in(client, f"nobody{n}", "wrong")
+    assert app_sign_in(client, "colleague", PASSWORD).status_code == 302
+
+
+def test_the_client_address_is_the_one_the_proxy_appended(rf, settings):
+    from assessments.signin import client_address
+
+    request = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.1")
+    settings.USE_X_FORWARDED_FOR = False
+    assert client_address(request) == "172.18.0.5"
+    settings.USE_X_FORWARDED_FOR = True
+    assert client_address(request) == "10.1.1.1"
+    request = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="not an address")
+    assert client_address(request) == "172.18.0.5"
+
+
+def test_password_reset_cannot_mail_one_account_twenty_one_times(client, people):
+    for _ in range(21):
+        client.post(reverse("password_reset"), {"email": "p@example.gov.cn"})
+    assert 0 < len(mail.outbox) <= 5
+
+
+# ---------------------------------------------------------------------------
+# Two-factor sign-in
+
+
+@pytest.fixture
+def reviewer(db):
+    return member(
+        UserFactory(username="reviewer", email="r@example.gov.cn"), UnitFactory(), "reviewer"
+    )
+
+
+def code(device, steps_ahead=0):
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, drift=steps_ahead):06d}"
+
+
+def set_up_device(client, user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    client.get(reverse("two_factor"))
+    device = TOTPDevice.objects.get(user=user)
+    response = client.post(reverse("two_factor"), {"action": "confirm", "token": code(device)})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    client.logout()
+    return device
+
+
+def test_where_required_a_reviewer_without_a_device_is_sent_to_set_one_up(
+    client, reviewer, settings
+):
+    settings.TWO_FACTOR_REQUIRED = True
+    assert app_sign_in(client, "reviewer", PASSWORD).status_code == 302
+    response = client.get(reverse("assessments:list"))
+    assert response.status_code == 302 and response.url == reverse("two_factor")
+    page = client.get(reverse("two_factor")).content.decode()
+    assert "必须启用两步验证" in page and 'src="data:image/svg+xml' in page
+
+
+def test_where_required_a_preparer_still_may_sign_in_without(client, people, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    app_sign_in(client, "preparer", PASSWORD)
+    assert client.get(reverse("assessments:list")).status_code == 200
+
+
+def test_in_the_demo_a_reviewer_needs_no_second_factor(client, reviewer, settings):
+    settings.TWO_FACTOR_REQUIRED = False
+    app_sign_in(client, "reviewer", PASSWORD)
+    assert client.get(reverse("assessments:list")).status_code == 200
+
+
+@pytest.mark.slow
+def test_two_factor_is_required_in_production_mode_by_default():
+    with tempfile.TemporaryDirectory() as var:
+        result = run_manage(
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.TWO_FACTOR_REQUIRED)",
+            **production_env(Path(var)),
+        )
+    assert result.stdout.strip().endswith("True"), result.stderr
+
+
+def test_with_a_device_the_password_alone_is_not_enough(client, reviewer, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    device = set_up_device(client, reviewer)
+    response = app_sign_in(client, "reviewer", PASSWORD)
+    assert response.status_code == 200 and not signed_in(client)
+    assert "动态验证码" in response.content.decode()
+    response = client.post(
+        reverse("login"),
+        {"username": "reviewer", "password": PASSWORD, "otp_token": code(device, 1)},
+    )
+    assert response.status_code == 302 and signed_in(client)
+    assert client.get(reverse("assessments:list")).status_code == 200
+
+
+def test_wrong_codes_count_towards_the_lock(client, reviewer, settings):
+    set_up_device(client, reviewer)
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        client.post(
+            reverse("login"), {"username": "reviewer", "password": PASSWORD, "otp_token": "000000"}
+        )
+    response = app_sign_in(client, "reviewer", PASSWORD)
+    assert response.status_code == 429 and "账号已暂时锁定" in response.content.decode()
+
+
+def test_a_recovery_code_signs_in_once(client, reviewer):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    set_up_device(client, reviewer)
+    tokens = list(StaticToken.objects.filter(device__user=reviewer).values_list("token", flat=True))
+    assert len(tokens) == 10
+    data = {"username": "reviewer", "password": PASSWORD, "otp_token": tokens[0]}
+    assert client.post(reverse("login"), data).status_code == 302
+    client.logout()
+    assert client.post(reverse("login"), data).status_code == 200
+    assert not signed_in(client)
+
+
+def test_the_admin_login_asks_for_the_code_too(client, people):
+    device = set_up_device(client, people["admin"])
+    assert admin_sign_in(client, "admin", PASSWORD).status_code == 200
+    assert not signed_in(client)
+    response = client.post(
+        reverse("admin:login"),
+        {
+            "username": "admin",
+            "password": PASSWORD,
+            "otp_token": code(device, 1),
+            "next": reverse("admin:index"),
+        },
+    )
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_recovery_codes_can_be_renewed(client, reviewer):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    device = set_up_device(client, reviewer)
+    old = set(StaticToken.objects.values_list("token", flat=True))
+    client.post(
+        reverse("login"),
+        {"username": "reviewer", "password": PASSWORD, "otp_token": code(device, 1)},
+    )
+    page = client.get(reverse("two_factor")).content.decode()
+    assert all(token in page for token in old)
+    client.post(reverse("two_factor"), {"action": "regenerate"})
+    new = set(StaticToken.objects.values_list("token", flat=True))
+    assert len(new) == 10 and not new & old
+
+
+def test_password_reset_is_limited_per_address_too(client, people, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = (3, 3600)
+    statuses = [
+        client.post(reverse("password_reset"), {"email": f"x{n}@example.gov.cn"}).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    response = client.post(reverse("password_reset"), {"email": "p@example.gov.cn"})
+    assert "请求过于频繁" in response.content.decode() and not mail.outbox
+    other = client.post(
+        reverse("password_reset"), {"email": "p@example.gov.cn"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_the_sign_in_records_cannot_be_changed_or_deleted_in_the_admin(client, people):
+    from axes.models import AccessFailureLog
+
+    app_sign_in(client, "preparer", "wrong")
+    record = AccessFailureLog.objects.get(username="preparer")
+    client.force_login(people["admin"])
+    for view in ("change", "delete"):
+        url = reverse(f"admin:axes_accessfailurelog_{view}", args=[record.pk])
+        client.post(url, {"post": "yes", "username": "someone-else"})
+    assert AccessFailureLog.objects.get(pk=record.pk).username == "preparer"
+    changelist = reverse("admin:axes_accessfailurelog_changelist")
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"}
+    )
+    assert AccessFailureLog.objects.filter(pk=record.pk).exists()
+
+
+def test_a_preparer_who_set_up_a_device_needs_the_code_too(client, people, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    device = set_up_device(client, people["preparer"])
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 200
+    assert not signed_in(client)
+    data = {"username": "preparer", "password": PASSWORD, "otp_token": code(device, 1)}
+    assert client.post(reverse("login"), data).status_code == 302
+
+
+def test_sign_ins_and_sign_outs_are_logged(client, people):
+    from axes.models import AccessLog
+
+    app_sign_in(client, "preparer", PASSWORD)
+    client.post(reverse("logout"))
+    entry = AccessLog.objects.get(username="preparer")
+    assert entry.ip_address == "127.0.0.1" and entry.attempt_time and entry.logout_time
+
+
+def test_a_session_without_the_second_factor_ends_once_the_account_has_one(
+    client, reviewer, settings
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.TWO_FACTOR_REQUIRED = True
+    app_sign_in(client, "reviewer", PASSWORD)
+    TOTPDevice.objects.create(user=reviewer, name="验证器", confirmed=True)
+    response = client.get(reverse("assessments:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not signed_in(client)
