@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from assessments import worker
 from assessments.models import Book, Organisation, ReportingYear
+from tests.factories import login
 
 ROOT = Path(__file__).resolve().parent.parent
 # The worker closes and reopens its connection between tasks, as in production.
@@ -185,7 +186,7 @@ def queued_book(demo):
 @pytest.mark.django_db
 def test_book_queued_longer_than_the_limit_shows_as_stuck(client, queued_book, settings):
     settings.TASK_STUCK_MINUTES = 10
-    client.login(username="tianbao", password="demo2022")
+    login(client, "tianbao")
     progress = reverse("assessments:book_progress", args=[queued_book.pk])
     page = reverse("assessments:book", args=[queued_book.pk])
     assert client.get(progress).json()["stuck"] is False
@@ -207,6 +208,6 @@ def test_a_running_book_is_never_stuck_however_long_ago_it_was_requested(client,
     Book.objects.filter(pk=queued_book.pk).update(
         status=Book.Status.RUNNING, requested_at=timezone.now() - timedelta(hours=3)
     )
-    client.login(username="tianbao", password="demo2022")
+    login(client, "tianbao")
     progress = reverse("assessments:book_progress", args=[queued_book.pk])
     assert client.get(progress).json()["stuck"] is False
