@@ -10,12 +10,13 @@ PORT ?= 8000
 # What WeasyPrint, the PDF checks, the browser tests and the fillable workbook's LibreOffice
 # tests need from Debian (docs/operations.md).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
-	poppler-utils chromium docker-compose libreoffice-calc-nogui
+	poppler-utils chromium docker-compose libreoffice-calc-nogui postgresql-client
 
 # What only the benchmark needs (not CI): LibreOffice as the yardstick.
 BENCH_PACKAGES := libreoffice-calc-nogui
 
-.PHONY: help system-packages bench-packages install fonts run demo test test-fast lint format clean bench-pdf
+.PHONY: help system-packages bench-packages install fonts run demo test test-fast lint format clean \
+	bench-pdf load-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,8 +53,9 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 	$(MANAGE) create_signing_key --if-missing
 	$(MANAGE) load_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the accounts above."
-	@# The background worker (books) runs beside the web server; Ctrl-C stops both.
-	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	@# The background worker (books) runs beside the web server, restarted whenever it dies;
+	@# Ctrl-C stops both.
+	@$(MANAGE) run_worker --supervise & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -72,6 +74,12 @@ bench-pdf: install bench-packages ## Time PDF paths side by side with LibreOffic
 	export DJANGO_SIGNING_KEY_FILE="$$tmp/signing-key.pem"; \
 	$(MANAGE) migrate --no-input -v 0 && $(MANAGE) create_signing_key >/dev/null \
 	&& $(MANAGE) load_demo >/dev/null && $(MANAGE) bench_pdf
+
+USERS ?= 100
+DURATION ?= 10m
+DB ?= postgres
+load-test: install ## Locust against gunicorn in production mode, then the nothing-lost check (USERS, DURATION, DB=postgres|sqlite)
+	USERS=$(USERS) DURATION=$(DURATION) DB=$(DB) UV=$(UV) loadtest/run.sh
 
 lint: .venv/.synced ## Lint, check formatting and check types
 	$(UV) run --frozen ruff check .

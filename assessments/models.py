@@ -523,6 +523,7 @@ class Signature(models.Model):
         related_name="signatures",
     )
     value = models.CharField(_("签名值"), max_length=128, blank=True)
+    pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 

@@ -112,8 +112,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Writers queue for the lock instead of failing, so concurrent workflow steps serialise;
-    # the test database is a file for the same reason.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # the test database is a file for the same reason. WAL lets pages read while the worker
+    # or an import writes; the busy timeout is how long a writer waits for the lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -180,13 +185,19 @@ if os.environ.get("DJANGO_S3_BUCKET"):
     }
 
 # Background work (books of many tables): Django's tasks framework with the ORM backend;
-# `manage.py db_worker` runs the tasks (make run starts one beside the web server).
+# `manage.py run_worker` runs the tasks (make run starts one beside the web server).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }
+
+# The background worker's patience: a book queued longer than this with no worker taking
+# it shows as stuck; a worker retries a lost or locked database this many seconds at most
+# between attempts.
+TASK_STUCK_MINUTES = int(os.environ.get("DJANGO_TASK_STUCK_MINUTES", "10"))
+WORKER_MAX_BACKOFF_SECONDS = float(os.environ.get("DJANGO_WORKER_MAX_BACKOFF_SECONDS", "30"))
 
 # The address printed on signed PDFs (QR code and verification link).
 SITE_URL = os.environ.get("DJANGO_SITE_URL") or "http://127.0.0.1:8000"

@@ -37,9 +37,7 @@ runs_worker = pytest.mark.django_db(transaction=True)
 
 
 def run_worker():
-    call_command(
-        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
-    )
+    call_command("run_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
 
 
 def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):

@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
@@ -94,6 +95,7 @@ def test_docker_compose_file_is_valid():
         "POSTGRES_PASSWORD": "x",
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "example.org",
+        "MINIO_ROOT_PASSWORD": "x",
     }
     result = subprocess.run(
         [compose, "-f", "docker-compose.yml", "config"],
@@ -104,7 +106,7 @@ def test_docker_compose_file_is_valid():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("healthcheck:") == 2
+    assert result.stdout.count("healthcheck:") == 3
     assert "service_healthy" in result.stdout
     assert "postgres:15" in result.stdout
 
@@ -118,6 +120,7 @@ def test_compose_puts_a_proxy_in_front_that_passes_the_client_address():
         "POSTGRES_PASSWORD": "x",
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "e",
+        "MINIO_ROOT_PASSWORD": "x",
     }
     result = subprocess.run(
         [compose, "-f", "docker-compose.yml", "config"],
@@ -147,3 +150,42 @@ def test_compose_puts_a_proxy_in_front_that_passes_the_client_address():
     # The proxy overwrites what the client sent: the last entry is the address it saw.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
     assert "proxy_set_header X-Forwarded-Proto https;" in config
+
+
+@pytest.mark.slow
+def test_compose_shows_the_shape_past_one_machine():
+    """Proxy, several web replicas, several workers, PostgreSQL, the files in MinIO."""
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "pg-secret",
+        "DJANGO_SECRET_KEY": "x",
+        "DJANGO_ALLOWED_HOSTS": "e",
+        "MINIO_ROOT_PASSWORD": "minio-secret",
+        "WEB_REPLICAS": "4",
+    }
+    result = subprocess.run(
+        [compose, "-f", "docker-compose.yml", "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert set(services) == {"db", "minio", "minio-bucket", "web", "worker", "proxy"}
+    assert services["web"]["deploy"]["replicas"] == 4
+    assert services["worker"]["deploy"]["replicas"] == 2
+    assert services["worker"]["command"] == ["python", "manage.py", "run_worker"]
+    for name in ("web", "worker"):
+        service = services[name]
+        assert service["restart"] == "unless-stopped"
+        assert service["build"]["args"]["EXTRAS"] == "--extra s3"
+        assert service["environment"]["DJANGO_S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert service["environment"]["DJANGO_S3_SECRET_KEY"] == "minio-secret"
+        # The task queue stays in PostgreSQL, shared by every worker.
+        assert service["environment"]["DATABASE_URL"].endswith("@db:5432/jixiao")
+        assert "ports" not in service
+    assert services["proxy"]["ports"][1]["published"] == 443

@@ -3,9 +3,10 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -58,6 +59,22 @@ def book_assessments(
 
 def filename_of(book: Book) -> str:
     return book_filename(book.year.year, book.organisation.name)
+
+
+STUCK_MESSAGE = (
+    "合订本排队已超过 {minutes} 分钟仍未开始生成：后台任务程序（run_worker）可能没有运行。"
+    "请联系系统管理员检查后台任务程序；它恢复运行后会自动继续生成。"
+)
+
+
+def is_stuck(book: Book, *, now: datetime | None = None) -> bool:
+    """Queued longer than TASK_STUCK_MINUTES: no worker has taken it up."""
+    limit = timedelta(minutes=settings.TASK_STUCK_MINUTES)
+    return book.status == Book.Status.QUEUED and (now or timezone.now()) - book.requested_at > limit
+
+
+def stuck_message() -> str:
+    return STUCK_MESSAGE.format(minutes=settings.TASK_STUCK_MINUTES)
 
 
 def request_book(

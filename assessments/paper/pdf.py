@@ -4,6 +4,7 @@ A signed version is rendered once, right after the sign-off: later downloads ser
 file byte for byte. WeasyPrint is heavy to import; only what renders imports this module.
 """
 
+import hashlib
 import logging
 import mimetypes
 import re
@@ -237,7 +238,11 @@ def store_signed_pdf(signature: Signature) -> FieldFile:
     item = signed_printable(signature)
     content = pdf_signature.sign_pdf(render_pdf(item))
     signature.pdf.save(stored_name(signature), ContentFile(content), save=False)
-    Signature.objects.filter(pk=signature.pk).update(pdf=signature.pdf.name)
+    # The file's own hash, so a restore drill can tell a stored copy that was changed.
+    signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    Signature.objects.filter(pk=signature.pk).update(
+        pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256
+    )
     return signature.pdf
 
 

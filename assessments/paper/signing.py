@@ -78,8 +78,22 @@ def record_signature(
 
     Raises keys.SigningKeyMissing when the server has no key file.
     """
+    signature = unsaved_signature(assessment, by=by, comment=comment)
+    signature.save()
+    return signature
+
+
+def unsaved_signature(
+    assessment: Assessment,
+    *,
+    by: User | None = None,
+    comment: str = "",
+    indicators: Sequence[Indicator] | None = None,
+) -> Signature:
+    """The signature of the assessment as it is now, not yet stored (imports store many at
+    once). Raises keys.SigningKeyMissing when the server has no key file."""
     key_file, key_row = current_key()
-    snapshot = canonical_snapshot(assessment)
+    snapshot = canonical_snapshot(assessment, indicators)
     signed_at = timezone.now()
     message = signed_message(
         assessment_id=assessment.pk,
@@ -87,7 +101,7 @@ def record_signature(
         signed_at=signed_at,
         snapshot=snapshot,
     )
-    return Signature.objects.create(
+    return Signature(
         assessment=assessment,
         snapshot=snapshot,
         content_hash=content_hash(snapshot),

@@ -43,17 +43,26 @@ def book_list(request):
 @login_required
 @require_GET
 def book_detail(request, pk):
-    return render(request, "assessments/book.html", {"book": get_book_for_user(request, pk)})
+    book = get_book_for_user(request, pk)
+    stuck = books.is_stuck(book)
+    return render(
+        request,
+        "assessments/book.html",
+        {"book": book, "stuck": stuck, "stuck_message": books.stuck_message() if stuck else ""},
+    )
 
 
 @login_required
 @require_GET
 def book_progress(request, pk):
     book = get_book_for_user(request, pk)
+    stuck = books.is_stuck(book)
     return JsonResponse(
         {
             "status": book.status,
-            "status_label": book.get_status_display(),
+            "status_label": "排队超时" if stuck else book.get_status_display(),
+            "stuck": stuck,
+            "stuck_message": books.stuck_message() if stuck else "",
             "done": book.done,
             "total": book.total,
             "percent": book.percent,

@@ -1,4 +1,5 @@
-// The book page asks for the build's progress every second until it is done or failed.
+// The book page asks for the build's progress every second until it is done or failed; a book
+// stuck in the queue is asked about every five seconds, so the page notices a restarted worker.
 (() => {
   const section = document.getElementById("book-status");
   if (!section) return;
@@ -21,9 +22,14 @@
     const download = field("download");
     if (data.download_url) download.href = data.download_url;
     download.classList.toggle("d-none", data.status !== "done");
+    const stuck = field("stuck");
+    stuck.textContent = data.stuck_message;
+    stuck.classList.toggle("d-none", !data.stuck);
+    bar.classList.toggle("progress-bar-animated", !data.stuck && !finished(data.status));
     const hint = field("queued-hint");
-    if (hint) hint.classList.toggle("d-none", data.status !== "queued");
+    if (hint) hint.classList.toggle("d-none", data.status !== "queued" || data.stuck);
     section.dataset.status = data.status;
+    section.dataset.stuck = data.stuck ? "1" : "";
   }
 
   async function poll() {
@@ -33,7 +39,7 @@
     } catch (error) {
       // The server is restarting or the network blinked: try again on the next tick.
     }
-    if (!finished(section.dataset.status)) setTimeout(poll, 1000);
+    if (!finished(section.dataset.status)) setTimeout(poll, section.dataset.stuck ? 5000 : 1000);
   }
 
   if (!finished(section.dataset.status)) setTimeout(poll, 500);

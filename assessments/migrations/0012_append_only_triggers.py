@@ -1,7 +1,7 @@
 """On PostgreSQL, the database itself refuses to change or delete the log and the signatures.
 
 A signature row may only be voided once (voided_at, voided_by, void_reason) and have its stored
-PDF's name written (pdf); every other column is fixed once inserted. SQLite has no such
+PDF's name and hash written (pdf, pdf_sha256); every other column is fixed once inserted. SQLite has no such
 triggers here: the application and the admin refuse there.
 """
 
@@ -17,8 +17,9 @@ $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION assessments_signature_update() RETURNS trigger AS $$
 BEGIN
-    IF (to_jsonb(NEW) - 'voided_at' - 'voided_by_id' - 'void_reason' - 'pdf')
-       IS DISTINCT FROM (to_jsonb(OLD) - 'voided_at' - 'voided_by_id' - 'void_reason' - 'pdf') THEN
+    IF (to_jsonb(NEW) - 'voided_at' - 'voided_by_id' - 'void_reason' - 'pdf' - 'pdf_sha256')
+       IS DISTINCT FROM
+       (to_jsonb(OLD) - 'voided_at' - 'voided_by_id' - 'void_reason' - 'pdf' - 'pdf_sha256') THEN
         RAISE EXCEPTION 'append-only: a signature''s content, hash and key cannot be changed'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -65,6 +66,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assessments", "0010_signing_keys")]
+    dependencies = [("assessments", "0011_signature_pdf_sha256")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

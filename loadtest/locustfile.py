@@ -1,0 +1,322 @@
+"""A district's deadline week: preparers, reviewers and department staff at once.
+
+Every value a simulated user saved and every transition she made is appended to
+LOADTEST_WRITES (JSON lines); loadtest/check.py compares them with the database afterwards.
+Request names group the figures: `page:` HTML pages, `save:` wizard saves, `live:` live
+checks while typing, `pdf:` single-table PDFs, `export:` lists as files, `book:` books.
+"""
+
+import itertools
+import json
+import os
+import random
+import re
+import time
+from decimal import Decimal
+from html.parser import HTMLParser
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+ACCOUNTS = json.loads(Path(os.environ["LOADTEST_ACCOUNTS"]).read_text(encoding="utf-8"))
+WRITES = open(os.environ["LOADTEST_WRITES"], "a", encoding="utf-8")  # noqa: SIM115
+PASSWORD = ACCOUNTS["password"]
+TAKEN = {role: itertools.count() for role in ("preparers", "reviewers", "staff")}
+DETAIL_LINK = re.compile(r'href="/assessments/(\d+)/"')
+CONFLICT = "您的修改没有保存"
+OUTCOMES = "年度目标基本完成，资金按计划拨付，服务对象满意度较上年提高，个别指标因政策调整略有偏差"
+
+
+# Production cookies are Secure. Behind the TLS proxy they travel over https; here, on
+# loopback, the test client sends them over plain http (requests copies the session's jar
+# with the default policy before each request, so the policy itself is told).
+DefaultCookiePolicy.return_ok_secure = lambda self, cookie, request: True  # type: ignore[method-assign]
+
+
+def record(**entry: object) -> None:
+    WRITES.write(json.dumps({"at": time.time(), **entry}, ensure_ascii=False) + "\n")
+    WRITES.flush()
+
+
+class FormReader(HTMLParser):
+    """The fields of every <form> on a page, as a browser would submit them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, object]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "fields": {}})
+            return
+        if not self.forms:
+            return
+        fields = self.forms[-1]["fields"]
+        assert isinstance(fields, dict)
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "file"):
+                fields[name] = a.get("value", "on" if kind == "checkbox" else "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and (self._select not in fields or "selected" in a):
+            fields[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and self.forms:
+            fields = self.forms[-1]["fields"]
+            assert isinstance(fields, dict)
+            fields[self._textarea] += data
+
+
+def form_with(html: str, field: str) -> dict[str, str]:
+    reader = FormReader()
+    reader.feed(html)
+    for form in reader.forms:
+        fields = form["fields"]
+        assert isinstance(fields, dict)
+        if field in fields:
+            return dict(fields)
+    raise LookupError(f"no form with {field}")
+
+
+class Person(HttpUser):
+    abstract = True
+    role = ""
+    wait_time = between(2, 8)
+
+    def on_start(self) -> None:
+        accounts = ACCOUNTS[self.role]
+        self.account = accounts[next(TAKEN[self.role]) % len(accounts)]
+        page = self.client.get("/accounts/login/", name="page:login")
+        form = form_with(page.text, "username")
+        form.update(username=self.account["username"], password=PASSWORD)
+        with self.client.post(
+            "/accounts/login/",
+            data=form,
+            name="post:login",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"sign-in refused for {self.account['username']}")
+
+    def page(self, url: str, name: str):
+        return self.client.get(url, name=f"page:{name}")
+
+    def csrf(self) -> str:
+        return self.client.cookies.get("csrftoken", "")
+
+    def transition(self, pk: int, action: str, path: str, data: dict, success: str) -> bool:
+        """POST a workflow step; the page it leads to says whether it was done."""
+        data = {"csrfmiddlewaretoken": self.csrf(), **data}
+        # An answer still on its way when the run ends leaves only this line behind.
+        record(kind="attempt", user=self.account["username"], pk=pk, action=action)
+        with self.client.post(
+            f"/assessments/{pk}/{path}/", data=data, name=f"post:{action}", catch_response=True
+        ) as response:
+            done = response.status_code == 200 and success in response.text
+            if done:
+                record(kind="transition", user=self.account["username"], pk=pk, action=action)
+            elif response.status_code == 200:
+                record(kind="refused", user=self.account["username"], pk=pk, action=action)
+            else:
+                response.failure(f"{action}: HTTP {response.status_code}")
+        return done
+
+
+class Preparer(Person):
+    """Fills in her unit's tables step by step, with live checks while typing; submits."""
+
+    role = "preparers"
+    weight = 6
+
+    def open_step(self, pk: int, step: str):
+        response = self.client.get(
+            f"/assessments/{pk}/edit/{step}/", name=f"page:wizard {step}", allow_redirects=False
+        )
+        # A table sent for review is no longer hers to edit: the step leads to its page.
+        return response if response.status_code == 200 else None
+
+    def save(self, pk: int, step: str, form: dict[str, str], field: str, value: str) -> None:
+        with self.client.post(
+            f"/assessments/{pk}/edit/{step}/",
+            data=form,
+            name=f"save:{step}",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                record(kind="save", user=self.account["username"], pk=pk, field=field, value=value)
+            elif response.status_code == 200 and CONFLICT in response.text:
+                # Refused on purpose (saved meanwhile elsewhere): nothing stored, counted.
+                record(kind="conflict", user=self.account["username"], pk=pk, step=step)
+                response.success()
+            elif response.status_code == 200:
+                response.failure(f"save {step}: the form was refused")
+            else:
+                response.failure(f"save {step}: HTTP {response.status_code}")
+
+    def live(self, pk: int, step: str, form: dict[str, str]) -> None:
+        self.client.post(f"/assessments/{pk}/edit/{step}/live/", data=form, name=f"live:{step}")
+
+    @task(4)
+    def type_the_outcome(self) -> None:
+        pk = random.choice(self.account["drafts"])
+        page = self.open_step(pk, "actuals")
+        if page is None:
+            return
+        form = form_with(page.text, "version")
+        text = f"{OUTCOMES[: random.randint(20, len(OUTCOMES))]}（{random.randint(1, 10**6)}）"
+        for cut in (len(text) // 3, 2 * len(text) // 3):
+            self.live(pk, "actuals", {**form, "outcome": text[:cut]})
+            time.sleep(random.uniform(0.5, 1.5))
+        self.save(pk, "actuals", {**form, "outcome": text}, "outcome", text)
+
+    @task(3)
+    def type_an_amount(self) -> None:
+        pk = random.choice(self.account["drafts"])
+        page = self.open_step(pk, "funds")
+        if page is None:
+            return
+        form = form_with(page.text, "version")
+        budget = Decimal(form.get("current_full_year_budget") or "0") or Decimal("100000")
+        amount = str((budget * Decimal(random.randint(60, 100)) / 100).quantize(Decimal("0.01")))
+        self.live(pk, "funds", {**form, "current_executed": amount[:-3]})
+        self.save(pk, "funds", {**form, "current_executed": amount}, "current_executed", amount)
+
+    @task(2)
+    def look_at_the_list_and_a_table(self) -> None:
+        listing = self.page("/assessments/", "list")
+        pks = DETAIL_LINK.findall(listing.text)
+        if pks:
+            self.page(f"/assessments/{random.choice(pks)}/", "detail")
+
+    @task(1)
+    def print_a_table(self) -> None:
+        self.client.get(
+            f"/assessments/{random.choice(self.account['drafts'])}/pdf/", name="pdf:table"
+        )
+
+    @task(1)
+    def submit(self) -> None:
+        pk = random.choice(self.account["drafts"])
+        if self.open_step(pk, "review") is not None:
+            self.transition(pk, "submit", "submit", {}, "已提交审核。")
+
+
+class Reviewer(Person):
+    """Opens submitted tables, pins a comment, returns or signs off."""
+
+    role = "reviewers"
+    weight = 2
+
+    @task
+    def review_one(self) -> None:
+        year = ACCOUNTS["year"]
+        listing = self.page(f"/assessments/?status=submitted&year={year}", "list submitted")
+        pks = DETAIL_LINK.findall(listing.text)
+        if not pks:
+            return
+        pk = int(random.choice(pks))
+        detail = self.page(f"/assessments/{pk}/", "detail")
+        try:
+            comment = form_with(detail.text, "target")
+        except LookupError:
+            return
+        comment["text"] = f"请核对此处数据（{random.randint(1, 10**6)}）"
+        with self.client.post(
+            f"/assessments/{pk}/comments/", data=comment, name="post:comment", catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"comment: HTTP {response.status_code}")
+        if random.random() < 0.5:
+            self.transition(
+                pk, "return", "return", {"reason": "请按批注修改后重新提交。"}, "已退回填报人修改。"
+            )
+        else:
+            self.transition(pk, "sign_off", "sign-off", {"comment": ""}, "已签发。")
+
+
+class DepartmentStaff(Person):
+    """Lists, filters, exports, prints and binds books."""
+
+    role = "staff"
+    weight = 2
+
+    @task(4)
+    def list_and_filter(self) -> None:
+        year = ACCOUNTS["year"]
+        query = random.choice(
+            [
+                f"year={year}",
+                "status=signed_off",
+                "grade=优",
+                "errors=yes",
+                "q=项目",
+                "sort=-total_executed",
+            ]
+        )
+        listing = self.page(f"/assessments/?{query}", "list filtered")
+        pks = DETAIL_LINK.findall(listing.text)
+        if pks:
+            self.page(f"/assessments/{random.choice(pks)}/", "detail")
+
+    @task(2)
+    def summary(self) -> None:
+        self.page("/assessments/summary/", "summary")
+
+    @task(1)
+    def export(self) -> None:
+        year = ACCOUNTS["year"]
+        self.client.get(f"/assessments/export.csv?year={year}", name="export:csv")
+        self.client.get(
+            f"/assessments/export.xlsx?year={year}&status=signed_off", name="export:xlsx"
+        )
+
+    @task(2)
+    def download_pdfs(self) -> None:
+        listing = self.page("/assessments/?status=signed_off", "list filtered")
+        pks = DETAIL_LINK.findall(listing.text)
+        for pk in random.sample(pks, k=min(2, len(pks))):
+            self.client.get(f"/assessments/{pk}/pdf/", name="pdf:table")
+
+    @task(1)
+    def bind_a_book(self) -> None:
+        page = self.page("/assessments/books/", "books")
+        form = form_with(page.text, "organisation")
+        units = re.findall(r'<option value="(\d+)"', page.text.split('name="year"')[0])
+        form.update(organisation=random.choice(units[1:] or units), signed_only="on")
+        form["year"] = str(ACCOUNTS["year_id"])
+        response = self.client.post("/assessments/books/", data=form, name="book:request")
+        match = re.search(r'data-progress-url="([^"]+)"', response.text)
+        if not match:
+            return
+        for _ in range(10):
+            progress = self.client.get(match.group(1), name="book:progress").json()
+            if progress["status"] in ("done", "failed"):
+                break
+            time.sleep(3)
+        if progress.get("download_url"):
+            self.client.get(progress["download_url"], name="book:download")
+
+
+@events.quitting.add_listener
+def close_writes(environment, **kwargs) -> None:
+    WRITES.close()

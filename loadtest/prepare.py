@@ -1,0 +1,96 @@
+"""Accounts for the load test, over the demo and `generate_assessments` data.
+
+Each simulated preparer gets a unit of her own with drafts to work on, reviewers and
+department staff a department each. Writes the accounts as JSON for the locustfile.
+
+    python loadtest/prepare.py OUT.json --preparers 60 --reviewers 20 --staff 20
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from assessments.models import Assessment, Membership, Organisation, ReportingYear  # noqa: E402
+
+PASSWORD = "load-test-2026"
+PREFIX = "lt-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("output")
+    parser.add_argument("--preparers", type=int, default=60)
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--staff", type=int, default=20)
+    args = parser.parse_args()
+
+    year = ReportingYear.objects.order_by("-year").first()
+    assert year is not None, "no data: run load_demo and generate_assessments first"
+    editable = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
+    units = (
+        Organisation.objects.filter(kind=Organisation.Kind.UNIT, parent__isnull=False)
+        .filter(projects__assessments__year=year, projects__assessments__status__in=editable)
+        .distinct()
+        .order_by("pk")[: args.preparers]
+    )
+    units = list(units)
+    if len(units) < args.preparers:
+        sys.exit(f"only {len(units)} units have drafts in {year.year}; generate more tables")
+    password = make_password(PASSWORD)
+    accounts: dict[str, object] = {"password": PASSWORD, "year": year.year, "year_id": year.pk}
+    with transaction.atomic():
+        User.objects.filter(username__startswith=PREFIX).delete()
+
+        def person(name: str, organisation: Organisation, role: str) -> str:
+            user = User.objects.create(username=name, password=password, first_name=name)
+            Membership.objects.create(user=user, organisation=organisation, role=role)
+            return name
+
+        accounts["preparers"] = [
+            {
+                "username": person(f"{PREFIX}p{i:03}", unit, Membership.Role.PREPARER),
+                "unit": unit.pk,
+                "drafts": list(
+                    Assessment.objects.filter(
+                        project__unit=unit, year=year, status__in=editable
+                    ).values_list("pk", flat=True)
+                ),
+            }
+            for i, unit in enumerate(units)
+        ]
+        departments = sorted({unit.parent_id for unit in units})
+        for role, count in (("reviewers", args.reviewers), ("staff", args.staff)):
+            accounts[role] = [
+                {
+                    "username": person(
+                        f"{PREFIX}{role[0]}{i:03}",
+                        Organisation.objects.get(pk=departments[i % len(departments)]),
+                        Membership.Role.REVIEWER,
+                    ),
+                    "department": departments[i % len(departments)],
+                }
+                for i in range(count)
+            ]
+    Path(args.output).write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
+    print(
+        f"{len(units)} preparers, {args.reviewers} reviewers, {args.staff} department staff "
+        f"over {len(departments)} departments, year {year.year}"
+    )
+
+
+if __name__ == "__main__":
+    main()
