@@ -3,13 +3,13 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, ReportingYear
 from assessments.services import drafts
 from tests.e2e.pages import log_in_to_dashboard
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def draft(live_server):
     """The demo, and a 2023 copy of 宣传费 that its preparer has filled in."""
     call_command("load_demo", stdout=StringIO())
-    preparer = get_user_model().objects.get(username="tianbao")
+    preparer = user("tianbao")
     source = Assessment.objects.get(project__name="宣传费")
     copy = drafts.copy_assessment(source, year=ReportingYear.objects.get(year=2023), by=preparer)
     drafts.save_draft(

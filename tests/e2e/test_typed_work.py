@@ -4,12 +4,13 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, ReportingYear
 from assessments.services import drafts
+from tests.e2e.pages import log_in_to_dashboard
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def draft(server):
     """Next year's 宣传费, copied from 2022: indicators, targets and weights, no results yet."""
     source = Assessment.objects.get(project__name="宣传费", year__year=2022)
     year = ReportingYear.objects.get(year=2023)
-    preparer = get_user_model().objects.get(username="tianbao")
+    preparer = user("tianbao")
     return drafts.copy_assessment(source, year=year, by=preparer)
 
 
@@ -33,16 +34,8 @@ def step(server, assessment, name):
     return f"{server.url}/assessments/{assessment.pk}/edit/{name}/"
 
 
-def log_in(page, server, username="tianbao"):
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo2022")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-
-
 def test_a_refused_value_keeps_its_mark_and_message_after_the_save(page, server, draft, artifacts):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "targets"))
     weight = page.locator("#id_rows-0-weight")
     weight.fill("-5")
@@ -63,7 +56,7 @@ def test_a_refused_value_keeps_its_mark_and_message_after_the_save(page, server,
 
 
 def test_weights_that_do_not_add_up_are_saved_and_listed(page, server, draft):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "targets"))
     page.locator("#id_rows-0-weight").fill("1")
     page.get_by_role("button", name="保存", exact=True).click()
@@ -73,7 +66,7 @@ def test_weights_that_do_not_add_up_are_saved_and_listed(page, server, draft):
 
 
 def test_a_score_above_its_weight_is_shown_refused_and_not_counted(page, server, draft):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "actuals"))
     page.locator("#id_rows-0-score").fill("5")
     expect(page.locator('[data-live="indicator_score"]')).to_have_text("5")
@@ -84,7 +77,7 @@ def test_a_score_above_its_weight_is_shown_refused_and_not_counted(page, server,
 
 
 def test_typing_is_saved_automatically_and_survives_a_reload(page, server, draft, artifacts):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "goal"))
     page.get_by_label("预期目标").fill("全年印制宣传折页 4 万份，覆盖全区社区。")
     expect(page.locator("#autosave-state")).to_contain_text("已自动保存", timeout=10_000)
@@ -96,7 +89,7 @@ def test_typing_is_saved_automatically_and_survives_a_reload(page, server, draft
 
 
 def test_leaving_with_unsaved_changes_asks_first(page, server, draft):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "goal"))
     page.get_by_label("预期目标").click()
     page.keyboard.type("还没保存的内容")
@@ -114,7 +107,7 @@ def test_leaving_with_unsaved_changes_asks_first(page, server, draft):
 
 
 def test_an_expired_session_keeps_the_typed_text_and_brings_it_back(page, server, draft, artifacts):
-    log_in(page, server)
+    log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "goal"))
     page.context.clear_cookies()  # the session ends while she types
     page.get_by_label("预期目标").fill("会话过期前输入的目标")
