@@ -1,0 +1,320 @@
+"""The tables themselves: an assessment and its indicator rows, with their querysets."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .. import rules
+from .organisations import Project, ReportingYear, memberships_of
+
+# An amount in 元 has at most four more digits than the same amount in 万元.
+YUAN_AMOUNT = models.DecimalField(max_digits=rules.MAX_AMOUNT_DIGITS + 6, decimal_places=2)
+
+
+def in_yuan(field):
+    """An amount column in 元, whichever unit its table is kept in (万元 × 10,000)."""
+    return Case(
+        When(
+            money_unit=Assessment.MoneyUnit.WAN_YUAN,
+            then=F(field) * Value(Assessment.MoneyUnit.WAN_YUAN.in_yuan),
+        ),
+        default=F(field),
+        output_field=YUAN_AMOUNT,
+    )
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def for_table(self):
+        """What a list row shows: the project, its unit and the year, in one query."""
+        return self.select_related("project__unit__parent", "year")
+
+    def for_listing(self):
+        """What a list row shows, and what the list sorts on: findings and the status order."""
+        statuses = [choice.value for choice in Assessment.Status]
+        # Only the columns a row shows: no texts, no fund sub-lines.
+        listed = self.select_related("project__unit", "year").only(
+            "year__year",
+            "project__name",
+            "project__unit__name",
+            "status",
+            "money_unit",
+            "total_full_year_budget",
+            "total_executed",
+            "execution_rate",
+            "total_score",
+            "grade",
+            "error_count",
+            "warning_count",
+            "updated_at",
+        )
+        return listed.annotate(
+            finding_count=F("error_count") + F("warning_count"),
+            status_order=Case(
+                *(When(status=status, then=Value(rank)) for rank, status in enumerate(statuses)),
+                default=Value(len(statuses)),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+        )
+
+    def with_tree(self):
+        """Everything the official table needs: header, funds and indicator rows."""
+        return self.for_table().prefetch_related(
+            Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
+        )
+
+    def with_last_return(self):
+        """Each table's latest return: its reason and who returned it, in the same query."""
+        from .records import AssessmentEvent  # the log refers to assessments
+
+        latest = AssessmentEvent.objects.filter(
+            assessment=OuterRef("pk"), action=AssessmentEvent.Action.RETURN
+        ).order_by("-created_at", "-pk")
+        return self.annotate(
+            return_reason=Subquery(latest.values("comment")[:1]),
+            returned_by_name=Subquery(latest.values("actor__first_name")[:1]),
+            returned_by_username=Subquery(latest.values("actor__username")[:1]),
+            returned_at=Subquery(latest.values("created_at")[:1]),
+        )
+
+    def progress_by_unit(self):
+        """One row per unit: how many tables it has, in all and in each status."""
+        statuses = {
+            status: Count("pk", filter=Q(status=status)) for status in Assessment.Status.values
+        }
+        return (
+            self.values("project__unit__name")
+            .annotate(total=Count("pk"), **statuses)
+            .order_by("project__unit__name")
+        )
+
+    def visible_to(self, user):
+        """The assessments of the organisations the user belongs to, and of their units."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        organisation_ids = [m.organisation_id for m in memberships_of(user)]
+        return self.filter(
+            Q(project__unit_id__in=organisation_ids)
+            | Q(project__unit__parent_id__in=organisation_ids)
+        )
+
+
+AMOUNT = {"max_digits": rules.MAX_AMOUNT_DIGITS + 2, "decimal_places": 2}
+POINTS = {"max_digits": 5, "decimal_places": 2}
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        SIGNED_OFF = "signed_off", _("已签发")
+
+    class MoneyUnit(models.TextChoices):
+        YUAN = "元", _("元")
+        WAN_YUAN = "万元", _("万元")
+
+        @property
+        def in_yuan(self):
+            """What one of this unit is worth in 元."""
+            return Decimal(10000) if self == "万元" else Decimal(1)
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.ForeignKey(
+        ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # The 主管部门 as printed on the table; names change over the years and published
+    # tables do not always spell it the same way, so the table keeps its own.
+    department_name = models.CharField(_("主管部门"), max_length=200)
+    money_unit = models.CharField(
+        _("金额单位"), max_length=4, choices=MoneyUnit.choices, default=MoneyUnit.YUAN
+    )
+    budget_weight = models.DecimalField(_("预算执行分值"), default=Decimal("10"), **POINTS)
+    # The print settings chosen for this table (paper.official_table.PrintOptions): keys left
+    # out follow the site's defaults. A signature covers them, so a signed table prints as
+    # it was signed.
+    print_options = models.JSONField(_("打印设置"), default=dict, blank=True)
+    goal = models.TextField(_("预期目标"), blank=True)
+    outcome = models.TextField(_("实际完成情况"), blank=True)
+
+    total_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    total_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    total_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    current_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    carryover_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
+    other_executed = models.DecimalField(null=True, blank=True, **AMOUNT)
+
+    # Figures derived by rules.evaluate() from the stored values, kept for listing and
+    # sorting; services refresh them on every change, exports recompute them.
+    execution_rate = models.DecimalField(
+        _("执行率"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    total_score = models.DecimalField(_("总分"), default=Decimal("0"), **POINTS)
+    grade = models.CharField(_("等级"), max_length=2, blank=True)
+    error_count = models.PositiveSmallIntegerField(_("错误数"), default=0)
+    warning_count = models.PositiveSmallIntegerField(_("提示数"), default=0)
+
+    # The wizard step the preparer last saved, so that she resumes where she left.
+    last_step = models.CharField(max_length=20, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效自评表")
+        verbose_name_plural = _("绩效自评表")
+        ordering = ["-year__year", "project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"], name="one_assessment_per_project_and_year"
+            ),
+            models.CheckConstraint(
+                name="budget_weight_in_range",
+                condition=Q(budget_weight__gte=0) & Q(budget_weight__lte=100),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="assessment_status"),
+            models.Index(fields=["total_score"], name="assessment_total_score"),
+            # The list's default order (latest changes first) and its usual filters: a year,
+            # a year and a status, sorted by score; the primary key settles ties.
+            models.Index(fields=["updated_at", "id"], name="assessment_updated"),
+            models.Index(fields=["year", "total_score", "id"], name="assessment_year_score"),
+            models.Index(
+                fields=["year", "status", "total_score", "id"], name="assessment_year_status_score"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year.year} {self.project.name}"
+
+    def get_absolute_url(self):
+        return reverse("assessments:detail", args=[self.pk])
+
+    @property
+    def unit(self):
+        return self.project.unit
+
+    @property
+    def kept_in_wan_yuan(self):
+        return self.money_unit == self.MoneyUnit.WAN_YUAN
+
+    def fund(self, line):
+        return rules.FundsLine(
+            *(getattr(self, f"{line}_{column}") for column in rules.FUND_COLUMNS)
+        )
+
+    def rules_input(self, indicators=None):
+        """The stored figures as plain values for rules.evaluate()."""
+        if indicators is None:
+            indicators = self.indicators.all()
+        return rules.AssessmentInput(
+            rule_set=self.year.rule_set,
+            funds={line: self.fund(line) for line in rules.FUND_LINES},
+            budget_weight=self.budget_weight,
+            goal=self.goal,
+            outcome=self.outcome,
+            indicators=[row.rules_input() for row in indicators],
+            money_unit=self.money_unit,
+        )
+
+    def evaluate(self):
+        return rules.evaluate(self.rules_input())
+
+    def valid_signature(self):
+        """The signature in force, with its signer: there is one only while signed off."""
+        if self.status != self.Status.SIGNED_OFF:
+            return None
+        return self.signatures.valid().select_related("signed_by").first()
+
+
+class Indicator(models.Model):
+    class Grade(models.TextChoices):
+        ACHIEVED = rules.GRADE_ACHIEVED, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_ACHIEVED]
+        PARTIAL = rules.GRADE_PARTIAL, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_PARTIAL]
+        NOT_ACHIEVED = (
+            rules.GRADE_NOT_ACHIEVED,
+            rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_NOT_ACHIEVED],
+        )
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    level1 = models.CharField(_("一级指标"), max_length=50)
+    level2 = models.CharField(_("二级指标"), max_length=50)
+    name = models.CharField(_("三级指标"), max_length=200)
+    target = models.CharField(_("年度指标值"), max_length=200, blank=True)
+    actual = models.CharField(_("实际完成值"), max_length=200, blank=True)
+    # The parsed meaning of target and actual, stored beside the text (domain.md §4).
+    target_comparator = models.CharField(max_length=2, blank=True)
+    target_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
+    target_unit = models.CharField(max_length=20, blank=True)
+    actual_comparator = models.CharField(max_length=2, blank=True)
+    actual_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
+    actual_unit = models.CharField(max_length=20, blank=True)
+    grade = models.CharField(_("完成等级"), max_length=20, choices=Grade.choices, blank=True)
+    weight = models.DecimalField(_("分值"), null=True, blank=True, **POINTS)
+    score = models.DecimalField(_("得分"), null=True, blank=True, **POINTS)
+    reason = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "position"], name="indicator_position_unique"
+            ),
+            models.CheckConstraint(
+                name="indicator_weight_not_negative", condition=Q(weight__gte=0)
+            ),
+            models.CheckConstraint(name="indicator_score_not_negative", condition=Q(score__gte=0)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def set_parsed_values(self):
+        for prefix in ("target", "actual"):
+            parsed = rules.parse_value(getattr(self, prefix))
+            setattr(self, f"{prefix}_comparator", (parsed and parsed.comparator) or "")
+            setattr(self, f"{prefix}_number", parsed.number if parsed else None)
+            setattr(self, f"{prefix}_unit", parsed.unit if parsed else "")
+
+    def rules_input(self):
+        return rules.IndicatorInput(
+            level1=self.level1,
+            level2=self.level2,
+            name=self.name,
+            target=self.target,
+            actual=self.actual,
+            grade=self.grade or None,
+            weight=self.weight,
+            score=self.score,
+            reason=self.reason,
+        )

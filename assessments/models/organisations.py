@@ -1,0 +1,139 @@
+"""Who is who: organisations, people's roles in them, reporting years and projects."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .. import rules
+
+
+def memberships_of(user):
+    """The user's memberships, read once per request and kept on the user object."""
+    if not hasattr(user, "_assessment_memberships"):
+        user._assessment_memberships = list(
+            Membership.objects.filter(user=user).select_related("organisation")
+        )
+    return user._assessment_memberships
+
+
+def visible_organisations(user):
+    """The organisations whose tables the user sees: her own, and the units below them."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    own = Membership.objects.filter(user=user).values("organisation_id")
+    return Organisation.objects.filter(Q(id__in=own) | Q(parent_id__in=own))
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("主管部门")
+        UNIT = "unit", _("实施单位")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("主管部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        limit_choices_to={"kind": Kind.DEPARTMENT},
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="unit_has_department",
+                condition=Q(kind="department", parent__isnull=True)
+                | Q(kind="unit", parent__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        PREPARER = "preparer", _("填报人")
+        REVIEWER = "reviewer", _("审核人")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="members"
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("人员角色")
+        verbose_name_plural = _("人员角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="one_role_per_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class ReportingYear(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    rule_set = models.CharField(
+        _("规则集"),
+        max_length=20,
+        choices=[(code, f"{code}（{rs.title}）") for code, rs in rules.RULE_SETS.items()],
+        default=rules.DEFAULT_RULE_SET,
+    )
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    is_open = models.BooleanField(_("开放填报"), default=True)
+
+    class Meta:
+        verbose_name = _("填报年度")
+        verbose_name_plural = _("填报年度")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                name="year_in_range", condition=Q(year__gte=2000) & Q(year__lte=2100)
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+    @property
+    def rule_set_title(self):
+        """规则集 as people know it: by its document number, 财预〔2020〕10号."""
+        rule_set = rules.RULE_SETS.get(self.rule_set)
+        return rule_set.title if rule_set else self.rule_set
+
+
+class Project(models.Model):
+    unit = models.ForeignKey(
+        Organisation,
+        verbose_name=_("实施单位"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        limit_choices_to={"kind": Organisation.Kind.UNIT},
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["unit__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="project_name_unique_in_unit"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,196 @@
+"""What stays on the record: signatures and their keys, the event log, comments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .assessments import Assessment
+
+
+class SignatureQuerySet(models.QuerySet):
+    def valid(self):
+        """Signatures not voided by a reopening or an import."""
+        return self.filter(voided_at__isnull=True)
+
+    def with_number(self):
+        """Each signature's place among its table's signatures (1 for the first signing)."""
+        earlier = (
+            Signature.objects.filter(
+                assessment_id=OuterRef("assessment_id"), signed_at__lte=OuterRef("signed_at")
+            )
+            .order_by()
+            .values("assessment_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(number=Subquery(earlier))
+
+
+class SigningKey(models.Model):
+    """A public key that signed sign-offs; the private key stays in the key file.
+
+    Rows are kept after a rotation so that old signatures still name their key. A row is only
+    trusted when the key file names its public key (paper.keys).
+    """
+
+    fingerprint = models.CharField(_("指纹（SHA-256）"), max_length=64, unique=True)
+    algorithm = models.CharField(_("算法"), max_length=20)
+    public_key = models.CharField(_("公钥"), max_length=200)
+    certificate = models.TextField(_("PDF 签名证书"), blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("签名公钥")
+        verbose_name_plural = _("签名公钥")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.algorithm} · {self.fingerprint[:16]}"
+
+
+class Signature(models.Model):
+    """A sign-off bound to content: the canonical snapshot, its hash and an SM2 signature.
+
+    Signatures stored before keys were introduced have no key and no value: only their hash
+    can be checked.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signatures")
+    snapshot = models.JSONField(_("签发内容"))
+    content_hash = models.CharField(_("内容摘要（SHA-256）"), max_length=64, db_index=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    comment = models.TextField(_("说明"), blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(_("作废原因"), blank=True)
+    pdf = models.FileField(_("签发版 PDF"), upload_to="signed/%Y/", blank=True)
+    key = models.ForeignKey(
+        SigningKey,
+        verbose_name=_("签名公钥"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    value = models.CharField(_("签名值"), max_length=128, blank=True)
+    pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("签发记录")
+        verbose_name_plural = _("签发记录")
+        ordering = ["assessment", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(voided_at__isnull=True),
+                name="one_valid_signature_per_assessment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} · {self.content_hash[:12]}"
+
+    @property
+    def is_valid(self):
+        return self.voided_at is None
+
+
+class AssessmentEvent(models.Model):
+    """The append-only history of an assessment: who did what, when, from which status."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建")
+        IMPORT = "import", _("导入")
+        EDIT = "edit", _("修改")
+        SUBMIT = "submit", _("提交")
+        RETURN = "return", _("退回")
+        SIGN_OFF = "sign_off", _("签发")
+        REOPEN = "reopen", _("重新打开")
+        WITHDRAW = "withdraw", _("撤回")
+        COMMENT = "comment", _("批注")
+        ANSWER = "answer", _("答复批注")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
+    comment = models.TextField(_("说明"), blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    # The content at a workflow step (submit, return, sign-off), to show what changed since.
+    snapshot = models.JSONField(_("当时内容"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("操作记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("操作记录只能追加，不能删除。")
+
+
+class CommentQuerySet(models.QuerySet):
+    def threads_of(self, assessment):
+        """The remarks on a table with their authors, answers and the return that sent them."""
+        return (
+            self.filter(assessment=assessment, parent__isnull=True)
+            .select_related("author", "return_event")
+            .prefetch_related("replies__author")
+        )
+
+
+class Comment(models.Model):
+    """A reviewer's remark pinned to one cell of the table, with the preparer's answers below it."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="comments")
+    # Where it is pinned: funds.total.executed, goal, outcome, indicator:<id>.<field>, …
+    target = models.CharField(_("位置"), max_length=100)
+    target_label = models.CharField(_("位置说明"), max_length=300)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("内容"), max_length=2000)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # The return that sent the comment to the preparer; empty while the review goes on.
+    return_event = models.ForeignKey(
+        AssessmentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("批注")
+        verbose_name_plural = _("批注")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.target_label}：{self.text[:20]}"
