@@ -303,3 +303,29 @@ def test_detail_page_offers_print_and_pdf(client, demo):
     assert reverse("assessments:print", args=[assessment.pk]) in text
     assert reverse("assessments:pdf", args=[assessment.pk]) in text
     assert "下载 PDF" in text and "打印" in text
+
+
+def test_the_pdf_is_signed_also_where_an_event_loop_is_running():
+    """A caller inside a running event loop (as the browser tests' thread is) still gets a
+    signed PDF: pyHanko's own loop then runs in a thread of its own."""
+    import asyncio
+    import threading
+
+    from assessments.paper import pdf_signature
+
+    results = []
+
+    def in_a_thread_with_a_loop():
+        async def inside():
+            return pdf_signature.outside_event_loop(lambda: asyncio.run(asyncio.sleep(0, "signed")))
+
+        loop = asyncio.new_event_loop()
+        try:
+            results.append(loop.run_until_complete(inside()))
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=in_a_thread_with_a_loop)
+    thread.start()
+    thread.join()
+    assert results == ["signed"]

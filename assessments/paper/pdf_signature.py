@@ -4,6 +4,9 @@ PDF readers know no SM2: the file is signed with the key file's ECDSA key and ce
 (paper.keys), so any reader shows whether the file changed since signing.
 """
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -15,7 +18,23 @@ if TYPE_CHECKING:
 FIELD_NAME = "Signature-JixiaoZiping"
 
 
+def outside_event_loop[T](work: Callable[[], T]) -> T:
+    """pyHanko's synchronous calls start an event loop of their own, which Python refuses
+    inside a running one (an async caller, or a thread that drives a browser): run them in a
+    thread of their own then."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def sign_pdf(content: bytes, key_file: keys.KeyFile | None = None) -> bytes:
+    return outside_event_loop(lambda: _sign_pdf(content, key_file))
+
+
+def _sign_pdf(content: bytes, key_file: keys.KeyFile | None) -> bytes:
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -40,6 +59,10 @@ def sign_pdf(content: bytes, key_file: keys.KeyFile | None = None) -> bytes:
 
 def validate_pdf(content: bytes, trusted_certificate_pem: bytes) -> "PdfSignatureStatus":
     """pyHanko's validation status of the file's signature against the given certificate."""
+    return outside_event_loop(lambda: _validate_pdf(content, trusted_certificate_pem))
+
+
+def _validate_pdf(content: bytes, trusted_certificate_pem: bytes) -> "PdfSignatureStatus":
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
