@@ -202,8 +202,12 @@ def page_plan(pages: list[PageContent], table: OfficialTable) -> tuple[frozenset
     if kept or not table.lines:
         return frozenset(starts), table.break_before
     last = len(table.lines) - 1
-    break_before = last if table.break_before is None else table.break_before - 1
-    return frozenset(starts), max(break_before, 0)
+    break_before = max(last if table.break_before is None else table.break_before - 1, 0)
+    # The row broken before starts the next page: its groups start again there at once,
+    # rather than after one more layout that would only find the page starting with it.
+    if break_before:
+        starts = {start for start in starts if start < break_before} | {break_before}
+    return frozenset(starts), break_before
 
 
 # A table whose breaks move lays out again; after this many layouts the last one stands.
