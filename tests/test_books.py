@@ -391,6 +391,14 @@ def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
         assert original.MediaBox == bound.MediaBox
         text = compact(pdf_text(content, page=number))
         assert text.endswith(f"合订本第{number}页") or f"合订本第{number}页" in text
+        # The book is not signed: the copies' signature fields are not carried into it.
+        assert not [a for a in bound.obj.get("/Annots", []) if a.get("/Subtype") == "/Widget"]
+    assert any(
+        annotation.get("/Subtype") == "/Widget"
+        for document in stored
+        for page in document.pages
+        for annotation in page.obj.get("/Annots", [])
+    )
     titles = [item.title for item in book.open_outline().root]
     assert [t for t in titles if t not in ("目　录", "汇总表")] == [
         f"2022 {a.project.name}" for a in assessments
@@ -420,3 +428,25 @@ def test_a_worker_process_refuses_to_query_the_database():
 
     with pytest.raises(RuntimeError, match="排版进程不读写数据库"):
         pool._refuse_queries(None, "SELECT 1", None, False, None)
+
+
+@pytest.mark.slow
+def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
+    demo, monkeypatch, tmp_path
+):
+    # Three rows a page: the contents are guessed at four pages, and take one.
+    monkeypatch.setattr(books, "CONTENTS_ROWS_PER_PAGE", 3)
+    assessments = unit_assessments()
+    content = pdf.render_book(assessments, organisation=UNIT, year=2022)
+    contents = pdf_text(content, page=2)
+    assert "目" in contents and pdf_text(content, page=3).strip().startswith("汇总表")
+    listed = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}" + UNIT + r"\s+(\d+)\s*$", contents, re.M)
+    assert len(listed) == len(assessments)
+    for _, name, page in listed:
+        text = pdf_text(content, page=int(page))
+        assert Layout(text).find_row(["项目名称", name], start=0), name
+        assert f"合订本第{page}页" in compact(text)
+    assert re.search(r"汇总表\s+3\s*$", contents, re.M)
+    assert page_count(content, tmp_path) == 3 + sum(
+        len(pikepdf.open(io.BytesIO(c)).pages) for c in pdf.table_pdfs(assessments)
+    )

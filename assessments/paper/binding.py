@@ -1,9 +1,9 @@
 """Binding PDFs into one book with pikepdf: the tables' own pages, unchanged, in order.
 
 Each table's pages are copied as they are (a signed table's are the stored signed copy's),
-the book's page number is laid over every page but the cover, and the outline gets an entry
-per table. Copying keeps each page's content streams byte for byte: the number is a form
-drawn after them, inside its own graphics state.
+the book's page number is laid over each of them, and the outline gets an entry per table.
+Copying keeps each page's content streams byte for byte: the number is a form drawn after
+them, inside its own graphics state.
 """
 
 import io
@@ -28,23 +28,30 @@ def stamp_over(book: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> N
     page.obj.Contents = pikepdf.Array([before, *own, after])
 
 
-def bind(front: bytes, tables: Sequence[bytes], titles: Sequence[str], stamps: bytes) -> bytes:
-    """One PDF: the front matter, then every table; `stamps` holds a page per book page
-    whose only mark is the book's page number."""
+def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequence[str]) -> bytes:
+    """One PDF: the front matter, then every table.
+
+    `front` holds the front matter's `front_pages` pages (numbered already), then one page
+    per table page whose only mark is the book's page number: each is laid over its table
+    page and then dropped.
+    """
     book = pikepdf.open(io.BytesIO(front))
     opened = []
     entries = []
     try:
+        stamps = [book.make_indirect(page.as_form_xobject()) for page in book.pages[front_pages:]]
+        del book.pages[front_pages:]
         for title, content in zip(titles, tables, strict=True):
             source = pikepdf.open(io.BytesIO(content))
             opened.append(source)
             entries.append((title, len(book.pages)))
-            book.pages.extend(source.pages)
-        with pikepdf.open(io.BytesIO(stamps)) as numbers:
-            if len(numbers.pages) != len(book.pages):
-                raise ValueError("页码页数与合订本页数不符。")
-            for page, stamp in list(zip(book.pages, numbers.pages, strict=True))[1:]:
-                stamp_over(book, page, book.copy_foreign(stamp.as_form_xobject()))
+            # The copies' signature fields stay with the signed files: the book itself is
+            # not signed, and a viewer would report the fields' signatures as broken here.
+            book.add_pages_from(source, forms="strip", outlines="ignore")
+        if len(stamps) != len(book.pages) - front_pages:
+            raise ValueError("页码页数与各表页数之和不符。")
+        for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
+            stamp_over(book, page, stamp)
         with book.open_outline() as outline:
             outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
         output = io.BytesIO()

@@ -15,7 +15,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
-from ..models import Assessment, Book, Organisation, ReportingYear, visible_organisations
+from ..models import (
+    Assessment,
+    Book,
+    Organisation,
+    ReportingYear,
+    Signature,
+    visible_organisations,
+)
 from .official_table import chinese_date, convert_amount
 from .printable import assessment_from_snapshot, book_filename, watermark_for
 
@@ -160,11 +167,12 @@ class BookEntry:
     assessment: Assessment
     evaluation: rules.Evaluation
     watermark: str = ""  # blank: signed
+    pages: int = 1  # how many pages the table takes in the book
     first_page: int = 0
 
     @classmethod
-    def of(cls, assessment: Assessment) -> "BookEntry":
-        signature = assessment.valid_signature()
+    def of(cls, assessment: Assessment, signature: Signature | None) -> "BookEntry":
+        """The entry of a table whose signature in force (or None) the caller has read."""
         if signature is None:
             return cls(assessment, assessment.evaluate(), watermark_for(assessment))
         signed, indicators = assessment_from_snapshot(signature)
@@ -198,25 +206,51 @@ def book_summary(entries: Sequence[BookEntry]) -> BookSummary:
     return BookSummary(budget, executed, rules.execution_rate(budget, executed), counts)
 
 
-def front_html(
-    entries: Sequence[BookEntry],
-    *,
-    title: str,
-    organisation: str,
-    year: int,
-    generated_at: datetime,
-    summary_page: int,
-) -> str:
-    return render_to_string(
-        "assessments/pdf/book_front.html",
-        {
-            "entries": entries,
-            "summary_page": summary_page,
-            "title": title,
-            "organisation": organisation,
-            "year": year,
-            "generated_on": chinese_date(generated_at),
-            "summary": book_summary(entries),
-            "mixed_units": len({e.assessment.money_unit for e in entries}) > 1,
-        },
-    )
+# Contents rows of one line that fit on a page: the first guess of how long the contents are.
+# A wrong guess costs one more layout, never a wrong page number (paper.pdf.render_book).
+CONTENTS_ROWS_PER_PAGE = 30
+
+
+@dataclass
+class BookFront:
+    """A book's front matter: the cover and the contents, then the summary; the tables follow."""
+
+    entries: Sequence[BookEntry]
+    title: str
+    organisation: str
+    generated_at: datetime
+
+    def guess_contents_pages(self) -> int:
+        return -(-(len(self.entries) + 1) // CONTENTS_ROWS_PER_PAGE)
+
+    def summary_page(self, contents_pages: int) -> int:
+        return 2 + contents_pages  # after the cover and the contents
+
+    def number_entries(self, contents_pages: int, summary_pages: int) -> int:
+        """Each entry's first page; returns the page after the front matter."""
+        page = self.summary_page(contents_pages) + summary_pages
+        for entry in self.entries:
+            entry.first_page = page
+            page += entry.pages
+        return self.summary_page(contents_pages) + summary_pages
+
+    def html(
+        self, part: str, *, first_page: int = 1, summary_page: int = 0, stamps: int = 0
+    ) -> str:
+        """One part of the front matter as HTML: "contents" (with the cover), "summary", or
+        "stamps": a blank page per table page with only the book's page number."""
+        return render_to_string(
+            "assessments/pdf/book_front.html",
+            {
+                "part": part,
+                "first_page": first_page,
+                "summary_page": summary_page,
+                "stamp_pages": range(stamps),
+                "entries": self.entries,
+                "title": self.title,
+                "organisation": self.organisation,
+                "generated_on": chinese_date(self.generated_at),
+                "summary": book_summary(self.entries),
+                "mixed_units": len({e.assessment.money_unit for e in self.entries}) > 1,
+            },
+        )

@@ -31,7 +31,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Assessment, Signature
 from . import binding, fonts, pdf_signature, pool
-from .books import BookEntry, front_html
+from .books import BookEntry, BookFront
 from .official_table import OfficialTable
 from .printable import Printable, printable, signed_printable
 
@@ -274,16 +274,21 @@ def stored_signed_pdf(signature: Signature) -> FieldFile:
 
 
 def table_pdfs(
-    assessments: Sequence[Assessment], *, progress: Callable[[int, int], object] | None = None
+    assessments: Sequence[Assessment],
+    *,
+    progress: Callable[[int, int], object] | None = None,
+    signatures: Sequence[Signature | None] | None = None,
 ) -> list[bytes]:
     """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
-    others laid out several at a time (paper.pool); `progress(done, total)` as they come."""
+    others laid out several at a time (paper.pool); `progress(done, total)` as they come.
+    `signatures`: each table's signature in force, when the caller has read them already."""
+    if signatures is None:
+        signatures = [assessment.valid_signature() for assessment in assessments]
     total = len(assessments)
     contents: list[bytes] = [b""] * total
     waiting = []
     done = 0
-    for index, assessment in enumerate(assessments):
-        signature = assessment.valid_signature()
+    for index, signature in enumerate(signatures):
         if signature is None:
             waiting.append(index)
             continue
@@ -304,32 +309,6 @@ def table_pdfs(
     return contents
 
 
-STAMP_CSS = """
-@page { size: A4 portrait; margin: 16mm 13mm 18mm;
-  @bottom-left { content: "合订本第 " counter(page) " 页";
-    font-family: "Noto Serif CJK SC GB2312", "Noto Serif CJK SC", serif; font-size: 8pt; } }
-section { break-after: page; }
-"""
-
-
-@cache
-def stamp_stylesheet() -> CSS:
-    return CSS(
-        string=fonts.font_face_rules() + STAMP_CSS,
-        base_url=BASE_URL,
-        url_fetcher=StaticFilesURLFetcher(),
-        font_config=font_config(),
-    )
-
-
-def page_stamps(count: int) -> bytes:
-    """`count` blank pages, each with its book page number only."""
-    html = "<section></section>" * (count - 1) + "<div></div>"
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).write_pdf(
-        font_config=font_config(), stylesheets=[stamp_stylesheet()]
-    )
-
-
 def render_book(
     assessments: Sequence[Assessment],
     *,
@@ -341,43 +320,39 @@ def render_book(
     """One PDF: cover, contents, summary, then every table, each on its own pages.
 
     A signed table is bound from its stored signed copy, page for page; the others are laid
-    out, several at a time. The book's page numbers, which the contents list, are laid over
-    every page but the cover.
+    out, several at a time. The front matter prints the book's page numbers, which the
+    contents list; on the tables' pages they are laid over.
     """
-    generated_at = generated_at or timezone.now()
-    title = f"{year} 年度财政项目支出绩效自评表"
-    contents = table_pdfs(assessments, progress=progress)
-    entries = [BookEntry.of(assessment) for assessment in assessments]
-
-    def front(summary_page: int) -> "Document":
-        return render_document(
-            front_html(
-                entries,
-                title=title,
-                organisation=organisation,
-                year=year,
-                generated_at=generated_at,
-                summary_page=summary_page,
-            )
-        )
-
-    # The contents page lists page numbers, which depend on how long the front matter is:
-    # lay it out with provisional numbers first, then with the real ones.
-    for entry in entries:
-        entry.first_page = 9999
-    provisional = front(9999)
-    front_pages = len(provisional.pages)
-    summary_page = next(
-        number
-        for number, page in enumerate(provisional.pages, start=1)
-        if any(label == "汇总表" for _, label, _, _ in page.bookmarks)
-    )
-    page = front_pages + 1
+    signatures = [assessment.valid_signature() for assessment in assessments]
+    contents = table_pdfs(assessments, progress=progress, signatures=signatures)
+    entries = [BookEntry.of(a, s) for a, s in zip(assessments, signatures, strict=True)]
     for entry, content in zip(entries, contents, strict=True):
-        entry.first_page = page
-        page += binding.page_count(content)
-    front_document = front(summary_page)
-    if len(front_document.pages) != front_pages:
+        entry.pages = binding.page_count(content)
+    front = BookFront(
+        entries,
+        title=f"{year} 年度财政项目支出绩效自评表",
+        organisation=organisation,
+        generated_at=generated_at or timezone.now(),
+    )
+    # The contents list page numbers that depend on how long the contents and the summary
+    # are; page numbers never change a layout. So the summary is laid out after a guessed
+    # contents length, the contents with the numbers that follow, and both once more only
+    # when the guess was wrong.
+    contents_pages = front.guess_contents_pages()
+    for _ in range(2):
+        summary_page = front.summary_page(contents_pages)
+        summary = render_document(front.html("summary", first_page=summary_page))
+        after_front = front.number_entries(contents_pages, len(summary.pages))
+        cover_and_contents = render_document(front.html("contents", summary_page=summary_page))
+        if len(cover_and_contents.pages) - 1 == contents_pages:
+            break
+        contents_pages = len(cover_and_contents.pages) - 1
+    else:
         raise RuntimeError("目录页数在填入页码后发生变化。")
+    stamps = render_document(
+        front.html("stamps", first_page=after_front, stamps=sum(e.pages for e in entries))
+    )
+    pages = [*cover_and_contents.pages, *summary.pages, *stamps.pages]
+    front_pdf = cover_and_contents.copy(pages).write_pdf()
     titles = [f"{a.year.year} {a.project.name}" for a in assessments]
-    return binding.bind(front_document.write_pdf(), contents, titles, page_stamps(page - 1))
+    return binding.bind(front_pdf, after_front - 1, contents, titles)
