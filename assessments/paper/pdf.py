@@ -303,8 +303,9 @@ def table_pdfs(
         if progress:
             progress(signed + count, total)
 
-    items = [printable(assessments[index]) for index in waiting]
-    for index, content in zip(waiting, pool.lay_out_many(items, progress=laid_out), strict=True):
+    items = (printable(assessments[index]) for index in waiting)
+    laid = pool.lay_out_many(items, len(waiting), progress=laid_out)
+    for index, content in zip(waiting, laid, strict=True):
         contents[index] = content
     return contents
 

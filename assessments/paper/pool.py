@@ -9,7 +9,7 @@ once each.
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -45,10 +45,16 @@ def workers() -> int:
 
 
 def lay_out_many(
-    items: Sequence["Printable"], *, progress: Callable[[int, int], object] | None = None
+    items: Iterable["Printable"],
+    total: int,
+    *,
+    progress: Callable[[int, int], object] | None = None,
 ) -> list[bytes]:
-    """The PDF of each Printable, in order; `progress(done, total)` after each one."""
-    total = len(items)
+    """The PDF of each of the `total` Printables, in order; `progress(done, total)` after each.
+
+    `items` may be a generator: the workers start on the first table and lay it out while
+    the main process reads the next ones.
+    """
     count = min(workers(), total)
     if total < POOL_FROM or count < 2:
         results = []
