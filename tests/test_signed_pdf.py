@@ -1,9 +1,12 @@
 """Signed copies: stored once, served byte for byte, verifiable by their content hash."""
 
+import base64
+import io
 import re
 from urllib.parse import quote
 
 import pytest
+import segno
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,7 +245,20 @@ def test_content_hash_printed_equals_the_hash_of_the_canonical_snapshot(demo):
     item = printable.printable(assessment)
     assert item.signature == signature
     assert item.verify_url.endswith(reverse("verify:hash", args=[signature.content_hash]))
-    assert item.qr.startswith("data:image/svg+xml")
+    assert_qr_encodes(item.qr, item.verify_url)
+
+
+def assert_qr_encodes(data_uri, url):
+    """The QR image holds exactly the modules of `url`'s code, one pixel each."""
+    from PIL import Image
+
+    header, _, encoded = data_uri.partition(",")
+    assert header == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(encoded))).convert("1")
+    expected = segno.make(url, error="m").matrix
+    assert image.size == (len(expected[0]), len(expected))
+    dark = [[image.getpixel((x, y)) == 0 for x in range(image.width)] for y in range(image.height)]
+    assert dark == [[bool(module) for module in row] for row in expected]
 
 
 def test_anonymous_and_outsiders_get_no_pdf(client, demo, outsider):
