@@ -15,7 +15,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
-from ..models import Assessment, Book, Organisation, ReportingYear, visible_organisations
+from ..models import (
+    Assessment,
+    Book,
+    Organisation,
+    ReportingYear,
+    Signature,
+    visible_organisations,
+)
 from .official_table import chinese_date, convert_amount
 from .printable import assessment_from_snapshot, book_filename, watermark_for
 
@@ -167,6 +174,11 @@ class BookEntry:
         signature = assessment.valid_signature()
         if signature is None:
             return cls(assessment, assessment.evaluate(), watermark_for(assessment))
+        return cls.signed(signature)
+
+    @classmethod
+    def signed(cls, signature: Signature) -> "BookEntry":
+        """The table as this signature covers it, whether or not it is still in force."""
         signed, indicators = assessment_from_snapshot(signature)
         return cls(signed, rules.evaluate(signed.rules_input(indicators)))
 

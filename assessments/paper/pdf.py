@@ -340,10 +340,42 @@ def render_book(
     out, several at a time. The book's page numbers, which the contents list, are laid over
     every page but the cover.
     """
-    generated_at = generated_at or timezone.now()
-    title = f"{year} 年度财政项目支出绩效自评表"
     contents = table_pdfs(assessments, progress=progress)
     entries = [BookEntry.of(assessment) for assessment in assessments]
+    return bind_book(
+        entries, contents, organisation=organisation, year=year, generated_at=generated_at
+    )
+
+
+def render_signed_book(
+    signatures: Sequence[Signature],
+    *,
+    organisation: str,
+    year: int,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """A book of these signed copies, whatever became of their tables since (a filing's
+    package): each bound from its stored signed PDF, listed from its signed content."""
+    contents = []
+    for signature in signatures:
+        with stored_signed_pdf(signature).open("rb") as stored:
+            contents.append(stored.read())
+    entries = [BookEntry.signed(signature) for signature in signatures]
+    return bind_book(
+        entries, contents, organisation=organisation, year=year, generated_at=generated_at
+    )
+
+
+def bind_book(
+    entries: Sequence[BookEntry],
+    contents: Sequence[bytes],
+    *,
+    organisation: str,
+    year: int,
+    generated_at: datetime | None = None,
+) -> bytes:
+    generated_at = generated_at or timezone.now()
+    title = f"{year} 年度财政项目支出绩效自评表"
 
     def front(summary_page: int) -> "Document":
         return render_document(
@@ -375,5 +407,5 @@ def render_book(
     front_document = front(summary_page)
     if len(front_document.pages) != front_pages:
         raise RuntimeError("目录页数在填入页码后发生变化。")
-    titles = [f"{a.year.year} {a.project.name}" for a in assessments]
+    titles = [f"{e.assessment.year.year} {e.assessment.project.name}" for e in entries]
     return binding.bind(front_document.write_pdf(), contents, titles, page_stamps(page - 1))
