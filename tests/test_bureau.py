@@ -24,10 +24,11 @@ from assessments.services import AssessmentError
 from assessments.services import bureau as desk_services
 from assessments.services.bureau import IndicatorReview
 
-from .bureau_fixtures import desk  # noqa: F401
+from . import bureau_fixtures
 from .factories import UnitFactory, UserFactory, member
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+desk = bureau_fixtures.desk
 
 
 def file_a(desk):
@@ -384,8 +385,9 @@ def test_bureau_report_equals_a_hand_computation(desk, django_assert_num_queries
     with django_assert_num_queries(3):
         result = report.build_report(desk.bureau, desk.year)
 
-    line_a, line_b = result.departments
-    assert line_a.department.name == "甲局" and line_a.filed_label == "按时报送"
+    lines = {line.department.name: line for line in result.departments}
+    line_a, line_b = lines["甲局"], lines["乙局"]
+    assert line_a.filed_label == "按时报送"
     assert line_b.filed_label == "未报送" and line_b.figures is None
     f = line_a.figures
     # Every factory table: budget = executed, 总分 10 + 50 + 30 + 10 = 100 (优).
