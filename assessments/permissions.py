@@ -262,6 +262,19 @@ def can_return_filing(user: AnyUser, filing: Filing) -> tuple[bool, str]:
     return True, ""
 
 
+def can_rebuild_package(user: AnyUser, filing: Filing) -> tuple[bool, str]:
+    department = filing.department
+    if not (
+        user.is_superuser
+        or has_role(user, department, Membership.Role.REVIEWER)
+        or is_bureau_reviewer(user, department.parent)
+    ):
+        return False, "只有报送部门或上级财政局的审核人可以重新生成报送材料。"
+    if filing.package_status != Filing.PackageStatus.FAILED:
+        return False, "报送材料没有生成失败，无需重新生成。"
+    return True, ""
+
+
 def can_sample(user: AnyUser, bureau: Organisation) -> tuple[bool, str]:
     if not is_bureau_reviewer(user, bureau):
         return False, "只有财政局的审核人可以抽查自评表。"

@@ -166,6 +166,8 @@ class SampledTable(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="sampled_in")
     signature = models.ForeignKey(Signature, on_delete=models.PROTECT, related_name="+")
     stratum = models.CharField(_("分层"), max_length=300, blank=True)
+    # 自评总分 as filed (from the filing's manifest), beside which the 复核 is read.
+    self_score = points_field(_("自评总分"))
 
     class Meta:
         verbose_name = _("抽查的自评表")
@@ -244,6 +246,7 @@ class BureauEvent(models.Model):
         RETURN = "return", _("退回报送")
         SAMPLE = "sample", _("抽查")
         REVIEW = "review", _("复核评分")
+        REBUILD = "rebuild", _("重新生成报送材料")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")

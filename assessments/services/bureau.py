@@ -171,6 +171,23 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
     return filing
 
 
+@transaction.atomic
+def rebuild_package(filing_id: int, *, by: User) -> Filing:
+    """Build a failed package again (the manifest is unchanged: the same files result)."""
+    filing = (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("department__parent", "year")
+        .get(pk=filing_id)
+    )
+    check(permissions.can_rebuild_package(by, filing))
+    filing.package_status = Filing.PackageStatus.PENDING
+    filing.package_error = ""
+    filing.save(update_fields=["package_status", "package_error"])
+    _log(filing.department, filing.year, BureauEvent.Action.REBUILD, by=by, filing=filing)
+    transaction.on_commit(lambda: enqueue_package(filing.pk))
+    return filing
+
+
 def enqueue_package(filing_id: int) -> None:
     from ..tasks import build_filing_package
 
@@ -220,6 +237,7 @@ class Candidate:
     unit: str
     project: str
     budget: Decimal
+    self_score: Decimal
 
 
 def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
@@ -239,6 +257,7 @@ def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
                     unit=row["unit"],
                     project=row["project"],
                     budget=Decimal(row.get("budget_yuan") or "0"),
+                    self_score=Decimal(row.get("total_score") or "0"),
                 )
             )
     return found
@@ -305,6 +324,7 @@ def create_sample(
             assessment_id=c.assessment_id,
             signature_id=c.signature_id,
             stratum=label,
+            self_score=c.self_score,
         )
         for label, c in chosen
     )
