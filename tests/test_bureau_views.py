@@ -238,3 +238,12 @@ def test_sample_and_report_pages_query_a_fixed_number_of_times(client, filed):
     assert count_queries(client, reverse("assessments:sample", args=[many.pk])) == one_sample
     assert count_queries(client, urls(filed)["report"]) == one_report
     assert one_report <= 12
+
+
+def test_table_page_shows_self_and_review_totals_and_the_signature_stays_valid(client, filed):
+    login(client, "caizheng")
+    client.post(urls(filed)["review"], review_post(filed))
+    text = client.get(reverse("assessments:detail", args=[filed.tables[0].pk])).content.decode()
+    assert 'id="bureau-reviews"' in text
+    assert "97.00" in text and "3.00" in text
+    assert "SM2 签名有效" in text and "内容与签发版本一致" in text

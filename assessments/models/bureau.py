@@ -182,6 +182,12 @@ class SampledTable(models.Model):
     def __str__(self):
         return f"{self.sample} · {self.assessment_id}"
 
+    @property
+    def difference(self):
+        """自评 − 复核 of the total, once re-scored."""
+        review = getattr(self, "review", None)
+        return None if review is None else self.self_score - review.total_score
+
 
 class ReviewScore(models.Model):
     """The bureau's 复核 of one sampled table; the signed self-assessment stays as it is."""

@@ -121,3 +121,12 @@ def sampled_tables(sample: ReviewSample):
             "assessment__project__unit__parent__name", "assessment__project__unit__name", "pk"
         )
     )
+
+
+def reviews_of(assessment_id: int):
+    """The samples a table was drawn in, each with its 复核 if any (the table's page)."""
+    return (
+        SampledTable.objects.filter(assessment_id=assessment_id)
+        .select_related("sample__bureau", "signature", "review")
+        .order_by("-sample__created_at", "-pk")
+    )

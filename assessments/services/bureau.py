@@ -55,7 +55,8 @@ def _log(
 
 
 def _amount(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """A figure as the manifest keeps it: two places, rounded half up."""
+    return None if value is None else str(rules.round_half_up(value))
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from ..models import (
     Organisation,
     ReportingYear,
     ReviewSample,
-    SampledTable,
     visible_organisations,
 )
 from ..reporting import bureau as bureau_report
@@ -230,13 +229,4 @@ def bureau_report_xlsx(request, pk, year):
     return exports.xlsx_response(
         lambda target: bureau_report.write_report_workbook(report, target),
         f"{report.title}.xlsx",
-    )
-
-
-def sampled_of(assessment):
-    """The samples a table was drawn in, with their 复核 (for the table's page)."""
-    return (
-        SampledTable.objects.filter(assessment=assessment)
-        .select_related("sample__bureau", "review")
-        .order_by("-sample__created_at")
     )
