@@ -133,9 +133,9 @@ def test_review_pdf_shows_self_and_review_side_by_side(desk, client, artifacts):
     assert sampled.signature.content_hash in text
     assert signing.check_signature(sampled.signature) == signed_pdf_before
     (artifacts / "review.pdf").write_bytes(response.content)
+    pdf_path, png_stem = artifacts / "review.pdf", artifacts / "review-page1"
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"]
-        + [str(artifacts / "review.pdf"), str(artifacts / "review-page1")],
+        ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf_path), str(png_stem)],
         check=True,
         timeout=60,
     )
