@@ -247,3 +247,37 @@ def test_table_page_shows_self_and_review_totals_and_the_signature_stays_valid(c
     assert 'id="bureau-reviews"' in text
     assert "97.00" in text and "3.00" in text
     assert "SM2 签名有效" in text and "内容与签发版本一致" in text
+
+
+def test_demo_bureau_reviewer_sees_the_filed_year_and_the_departments_summary(client, demo):
+    login(client, "caizheng")
+    filing = Filing.objects.get()
+    assert filing.department.name == "闵行区人力资源和社会保障局"
+    assert filing.department.parent.name == "闵行区财政局" and filing.table_count == 11
+    summary = client.get(reverse("assessments:summary")).content.decode()
+    assert "闵行区人力资源和社会保障局 2022 年度绩效自评汇总" in summary
+    assert client.get(filing.get_absolute_url()).status_code == 200
+    # The department's own reviewer sees her filing, the unit's people do not.
+    login(client, "juzhang")
+    assert client.get(filing.get_absolute_url()).status_code == 200
+    login(client, "tianbao")
+    assert client.get(filing.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("who", [*ROLES, "outsider"])
+def test_only_the_departments_reviewer_files_through_the_page(client, filed, who):
+    login(client, filed.people[who].username)
+    response = client.post(
+        reverse("assessments:file_year"),
+        {"department": filed.departments[1].pk, "year": filed.year.pk},
+    )
+    assert response.status_code == 302
+    assert not Filing.objects.filter(department=filed.departments[1]).exists()
+
+
+@pytest.mark.parametrize("who", [*ROLES, "outsider"])
+def test_package_downloads_wait_for_the_package(client, filed, who):
+    login(client, filed.people[who].username)
+    for name in ("filing_book", "filing_summary"):
+        response = client.get(reverse(f"assessments:{name}", args=[filed.filing.pk]))
+        assert response.status_code == 404  # pending for everyone; unseen for the others
