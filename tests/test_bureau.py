@@ -419,3 +419,13 @@ def test_outsider_bureau_reviewer_sees_nothing_of_this_bureau(desk):
     stranger = member(UserFactory(username="stranger"), other, "reviewer")
     assert not Assessment.objects.visible_to(stranger).exists()
     assert not permissions.is_bureau_reviewer(stranger, desk.bureau)
+
+
+def test_the_bureau_log_is_append_only(desk):
+    file_a(desk)
+    [event] = events(BureauEvent.Action.FILE)
+    event.comment = "改写"
+    with pytest.raises(ValueError, match="只能追加"):
+        event.save()
+    with pytest.raises(ValueError, match="只能追加"):
+        event.delete()

@@ -7,6 +7,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# On PostgreSQL the bureau desk's log refuses changes and deletions as the assessment log does
+# (the function comes from 0012_append_only_triggers).
+BUREAU_LOG_TRIGGER = """
+CREATE TRIGGER assessments_bureauevent_append_only
+    BEFORE UPDATE OR DELETE ON assessments_bureauevent
+    FOR EACH ROW EXECUTE FUNCTION assessments_refuse_change();
+"""
+
+
+def create_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BUREAU_LOG_TRIGGER, params=None)
+
+
+def drop_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS assessments_bureauevent_append_only ON assessments_bureauevent",
+            params=None,
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -258,4 +280,5 @@ class Migration(migrations.Migration):
             model_name='reviewscore',
             constraint=models.CheckConstraint(condition=models.Q(('budget_score__gte', 0)), name='review_budget_score_not_negative'),
         ),
+        migrations.RunPython(create_trigger, drop_trigger, elidable=False),
     ]
