@@ -9,7 +9,7 @@ from assessments.models import BureauEvent, Filing, ReviewSample, ReviewScore
 from assessments.services import bureau as desk_services
 
 from . import bureau_fixtures
-from .factories import UserFactory, login, member
+from .factories import UserFactory, login, member, user
 
 desk = bureau_fixtures.desk
 
@@ -281,3 +281,16 @@ def test_package_downloads_wait_for_the_package(client, filed, who):
     for name in ("filing_book", "filing_summary"):
         response = client.get(reverse(f"assessments:{name}", args=[filed.filing.pk]))
         assert response.status_code == 404  # pending for everyone; unseen for the others
+
+
+def test_filings_page_queries_a_fixed_number_of_times(client, filed):
+    login(client, "juzhang_a")
+    url = urls(filed)["filings"]
+    one = count_queries(client, url)
+    desk_services.return_filing(filed.filing.pk, by=filed.people["bureau_reviewer"], reason="补充")
+    desk_services.file_year(
+        filed.departments[0].pk, filed.year.pk, by=filed.people["department_reviewer"]
+    )
+    member(filed.people["department_reviewer"], filed.departments[1], "reviewer")
+    desk_services.file_year(filed.departments[1].pk, filed.year.pk, by=user("juzhang_a"))
+    assert count_queries(client, url) == one

@@ -86,3 +86,29 @@ def test_bureau_reviewer_samples_rescores_and_reports(page, demo_server, artifac
     department = next(workbook["各部门"].iter_rows(min_row=2, values_only=True))
     assert department[0] == "闵行区人力资源和社会保障局" and department[3] == 11
     assert department[8] == 1  # one table re-scored
+
+
+def test_bureau_returns_the_filing_and_the_department_sees_why(page, demo_server, artifacts):
+    log_in(page, demo_server, "caizheng")
+    page.get_by_role("link", name="财政局", exact=True).click()
+    page.get_by_role("link", name="2022 年度").click()
+    page.locator("#departments").get_by_role("link", name="已报送").click()
+    expect(page.locator("#manifest tbody tr")).to_have_count(11)
+    expect(page.locator("#package-status")).to_have_text("生成中")
+    page.screenshot(path=artifacts / "bureau-7-filing.png", full_page=True)
+    page.get_by_label("退回原因").fill("宣传费执行率偏低的原因说明不充分，请补充后重新报送。")
+    page.get_by_role("button", name="退回").click()
+    expect(page.locator("#filing-status")).to_have_text("已退回")
+
+    page.get_by_role("button", name="退出").click()
+    log_in(page, demo_server, "juzhang")
+    page.get_by_role("link", name="部门报送").click()
+    expect(page.locator("#filing-years")).to_contain_text("可报送")
+    page.screenshot(path=artifacts / "bureau-8-filings-after-return.png", full_page=True)
+    page.locator("#filing-history").get_by_role("link", name="闵行区人力资源和社会保障局").click()
+    expect(page.locator("#return-reason")).to_contain_text("宣传费执行率偏低的原因说明不充分")
+    page.get_by_role("link", name="部门报送").first.click()
+    page.get_by_role("button", name="报送 2022 年度").click()
+    expect(page.get_by_text("年度已报送，报送材料正在生成")).to_be_visible()
+    assert Filing.objects.filter(status=Filing.Status.FILED).count() == 1
+    assert Filing.objects.count() == 2
