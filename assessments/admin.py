@@ -11,11 +11,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import signin
 from .models import (
     AssessmentEvent,
+    BureauEvent,
     Comment,
+    Filing,
     Membership,
     Organisation,
     Project,
     ReportingYear,
+    ReviewSample,
     SigningKey,
 )
 
@@ -151,3 +154,24 @@ class CheckedTOTPDeviceAdmin(TOTPDeviceAdmin):
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, CheckedTOTPDeviceAdmin)
+
+
+@admin.register(Filing)
+class FilingAdmin(ReadOnlyAdmin):
+    """Filings change only through the bureau's desk (filing, return, package)."""
+
+    list_display = ["filed_at", "department", "year", "status", "package_status", "filed_by"]
+    list_filter = ["status", "package_status", "year"]
+
+
+@admin.register(ReviewSample)
+class ReviewSampleAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "bureau", "year", "method", "share", "seed", "margin"]
+
+
+@admin.register(BureauEvent)
+class BureauEventAdmin(ReadOnlyAdmin):
+    """The bureau desk's history can be read here, never changed."""
+
+    list_display = ["created_at", "organisation", "year", "action", "actor"]
+    list_filter = ["action"]

@@ -131,7 +131,9 @@ class SummaryForm(forms.Form):
     def __init__(self, data=None, *, user):
         self.organisations = {
             pk: (name, kind, parent_id, parent_name)
+            # A bureau is summed department by department: it is not a choice of its own.
             for pk, name, kind, parent_id, parent_name in visible_organisations(user)
+            .exclude(kind=Organisation.Kind.BUREAU)
             .order_by("kind", "name")
             .values_list("pk", "name", "kind", "parent_id", "parent__name")
         }

@@ -9,7 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from .models import Assessment, AssessmentQuerySet, Membership, Organisation, memberships_of
+from .models import (
+    Assessment,
+    AssessmentQuerySet,
+    Filing,
+    Membership,
+    Organisation,
+    SampledTable,
+    memberships_of,
+)
 
 # Whoever asks: a signed-in user, or nobody yet (request.user before signing in).
 AnyUser = User | AnonymousUser
@@ -200,3 +208,80 @@ def allowed_actions(user: User, assessment: Assessment) -> dict[str, bool]:
         "withdraw": can_withdraw,
     }
     return {name: check(user, assessment)[0] for name, check in checks.items()}
+
+
+# ---------------------------------------------------------------------------
+# The finance bureau's desk: filings, samples, 复核
+#
+# A bureau's reviewer reads every table below the bureau (visible_to), files nothing and
+# takes no step of the units' workflow: the checks above ask for a role in the unit or its
+# department, which she does not hold.
+
+
+def is_bureau_reviewer(user: AnyUser, bureau: Organisation | None) -> bool:
+    if bureau is None or bureau.kind != Organisation.Kind.BUREAU:
+        return False
+    return user.is_superuser or has_role(user, bureau, Membership.Role.REVIEWER)
+
+
+def reviewed_bureaus(user: AnyUser) -> QuerySet[Organisation]:
+    """The finance bureaus in which the user may sample, re-score and read the reports."""
+    bureaus = Organisation.objects.filter(kind=Organisation.Kind.BUREAU)
+    if user.is_superuser:
+        return bureaus
+    if not user.is_authenticated:
+        return bureaus.none()
+    return bureaus.filter(members__user=user, members__role=Membership.Role.REVIEWER).distinct()
+
+
+def filing_departments(user: AnyUser) -> QuerySet[Organisation]:
+    """The departments whose year the user may file."""
+    departments = Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT)
+    if user.is_superuser:
+        return departments
+    if not user.is_authenticated:
+        return departments.none()
+    return departments.filter(members__user=user, members__role=Membership.Role.REVIEWER).distinct()
+
+
+def can_file(user: AnyUser, department: Organisation) -> tuple[bool, str]:
+    if department.kind != Organisation.Kind.DEPARTMENT:
+        return False, "只有主管部门可以报送。"
+    if not (user.is_superuser or has_role(user, department, Membership.Role.REVIEWER)):
+        return False, "只有主管部门的审核人可以报送本部门的自评表。"
+    if department.parent is None:
+        return False, f"{department.name} 尚未设置上级财政局，不能报送；请联系系统管理员。"
+    return True, ""
+
+
+def can_return_filing(user: AnyUser, filing: Filing) -> tuple[bool, str]:
+    if not is_bureau_reviewer(user, filing.department.parent):
+        return False, "只有上级财政局的审核人可以退回部门报送。"
+    if filing.status != Filing.Status.FILED:
+        return False, "这次报送已退回，不能再次退回。"
+    return True, ""
+
+
+def can_rebuild_package(user: AnyUser, filing: Filing) -> tuple[bool, str]:
+    department = filing.department
+    if not (
+        user.is_superuser
+        or has_role(user, department, Membership.Role.REVIEWER)
+        or is_bureau_reviewer(user, department.parent)
+    ):
+        return False, "只有报送部门或上级财政局的审核人可以重新生成报送材料。"
+    if filing.package_status != Filing.PackageStatus.FAILED:
+        return False, "报送材料没有生成失败，无需重新生成。"
+    return True, ""
+
+
+def can_sample(user: AnyUser, bureau: Organisation) -> tuple[bool, str]:
+    if not is_bureau_reviewer(user, bureau):
+        return False, "只有财政局的审核人可以抽查自评表。"
+    return True, ""
+
+
+def can_rescore(user: AnyUser, sampled: SampledTable) -> tuple[bool, str]:
+    if not is_bureau_reviewer(user, sampled.sample.bureau):
+        return False, "只有组织抽查的财政局的审核人可以复核评分。"
+    return True, ""

@@ -1,6 +1,17 @@
 from django.urls import path, register_converter
 
-from .views import assessments, books, live, paper, reporting, review, uploads, wizard
+from .views import (
+    assessments,
+    books,
+    bureau,
+    filings,
+    live,
+    paper,
+    reporting,
+    review,
+    uploads,
+    wizard,
+)
 
 app_name = "assessments"
 
@@ -61,4 +72,22 @@ urlpatterns = [
     path("books/<id:pk>/", books.book_detail, name="book"),
     path("books/<id:pk>/progress/", books.book_progress, name="book_progress"),
     path("books/<id:pk>/download/", books.book_download, name="book_download"),
+    path("filings/", filings.filing_list, name="filings"),
+    path("filings/file/", filings.file_year, name="file_year"),
+    path("filings/<id:pk>/", filings.filing_detail, name="filing"),
+    path("filings/<id:pk>/return/", filings.return_filing, name="return_filing"),
+    path("filings/<id:pk>/rebuild/", filings.rebuild_package, name="rebuild_package"),
+    path("filings/<id:pk>/book/", filings.filing_book, name="filing_book"),
+    path("filings/<id:pk>/summary/", filings.filing_summary, name="filing_summary"),
+    path("bureau/", bureau.bureau_home, name="bureau_home"),
+    path("bureau/<id:pk>/<year:year>/", bureau.bureau_desk, name="bureau_desk"),
+    path("bureau/<id:pk>/<year:year>/report/", bureau.bureau_report_page, name="bureau_report"),
+    path(
+        "bureau/<id:pk>/<year:year>/report.xlsx",
+        bureau.bureau_report_xlsx,
+        name="bureau_report_xlsx",
+    ),
+    path("samples/<id:pk>/", bureau.sample_detail, name="sample"),
+    path("samples/<id:sample_pk>/tables/<id:pk>/", bureau.review_table, name="review_table"),
+    path("samples/<id:sample_pk>/tables/<id:pk>/pdf/", bureau.review_pdf, name="review_pdf"),
 ]

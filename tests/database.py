@@ -4,10 +4,14 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from assessments.models import AssessmentEvent, Signature
+from assessments.models import AssessmentEvent, BureauEvent, Signature
 from assessments.paper import keys, signing
 
-APPEND_ONLY = [AssessmentEvent._meta.db_table, Signature._meta.db_table]
+APPEND_ONLY = [
+    AssessmentEvent._meta.db_table,
+    Signature._meta.db_table,
+    BureauEvent._meta.db_table,
+]
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """The demo organisation and people (local demo mode only)."""
 
+DEMO_BUREAU = "闵行区财政局"
 DEMO_DEPARTMENT = "闵行区人力资源和社会保障局"
 DEMO_UNIT = "上海市闵行区社会保障服务中心"
 DEMO_PASSWORD = "demo2022"
@@ -23,6 +24,13 @@ DEMO_PEOPLE = [
         "name": "刘敏",
         "title": "审核人 · 闵行区人力资源和社会保障局",
         "organisation": "department",
+        "role": "reviewer",
+    },
+    {
+        "username": "caizheng",
+        "name": "陈静",
+        "title": "审核人 · 闵行区财政局（抽查复核）",
+        "organisation": "bureau",
         "role": "reviewer",
     },
     {"username": "admin", "name": "管理员", "title": "系统管理员", "admin": True},

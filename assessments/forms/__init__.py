@@ -4,6 +4,7 @@ Widgets carry their attributes (classes, labels, placeholders, rows) here, so th
 render fields as they are: `{{ form.field }}`.
 """
 
+from .bureau import FileForm, ReturnFilingForm, ReviewForm, SampleForm
 from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
 from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from .wizard import (
@@ -29,12 +30,16 @@ __all__ = [
     "BookForm",
     "CommentForm",
     "CopyForm",
+    "FileForm",
     "FundsForm",
     "GoalForm",
     "OutcomeForm",
     "PrintOptionsForm",
     "ReopenForm",
+    "ReturnFilingForm",
     "ReturnForm",
+    "ReviewForm",
+    "SampleForm",
     "StartForm",
     "StepForm",
     "TargetFormSet",

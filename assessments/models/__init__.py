@@ -4,6 +4,7 @@
 - assessments: assessments and their indicator rows
 - records: signatures and signing keys, the event log, comments
 - operations: rate-limit counts, books
+- bureau: departments' filings, review samples, 复核 scores and their log
 """
 
 from .assessments import (
@@ -13,6 +14,14 @@ from .assessments import (
     AssessmentQuerySet,
     Indicator,
     in_yuan,
+)
+from .bureau import (
+    BureauEvent,
+    Filing,
+    ReviewIndicatorScore,
+    ReviewSample,
+    ReviewScore,
+    SampledTable,
 )
 from .operations import Book, ThrottleHit
 from .organisations import (
@@ -39,13 +48,19 @@ __all__ = [
     "AssessmentEvent",
     "AssessmentQuerySet",
     "Book",
+    "BureauEvent",
     "Comment",
     "CommentQuerySet",
+    "Filing",
     "Indicator",
     "Membership",
     "Organisation",
     "Project",
     "ReportingYear",
+    "ReviewIndicatorScore",
+    "ReviewSample",
+    "ReviewScore",
+    "SampledTable",
     "Signature",
     "SignatureQuerySet",
     "SigningKey",

@@ -92,7 +92,8 @@ class AssessmentQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """The assessments of the organisations the user belongs to, and of their units."""
+        """The assessments of the organisations the user belongs to and of their units; a
+        finance bureau's people see those of every department below it."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -101,6 +102,7 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(
             Q(project__unit_id__in=organisation_ids)
             | Q(project__unit__parent_id__in=organisation_ids)
+            | Q(project__unit__parent__parent_id__in=organisation_ids)
         )
 
 

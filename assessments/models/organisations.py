@@ -18,30 +18,36 @@ def memberships_of(user):
 
 
 def visible_organisations(user):
-    """The organisations whose tables the user sees: her own, and the units below them."""
+    """The organisations whose tables the user sees: her own, those below them, and for a
+    finance bureau the units below its departments."""
     if not user.is_authenticated:
         return Organisation.objects.none()
     if user.is_superuser:
         return Organisation.objects.all()
     own = Membership.objects.filter(user=user).values("organisation_id")
-    return Organisation.objects.filter(Q(id__in=own) | Q(parent_id__in=own))
+    return Organisation.objects.filter(
+        Q(id__in=own) | Q(parent_id__in=own) | Q(parent__parent_id__in=own)
+    )
 
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
+        BUREAU = "bureau", _("财政局")
         DEPARTMENT = "department", _("主管部门")
         UNIT = "unit", _("实施单位")
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    # A unit's parent is its department; a department's, when set, the finance bureau it
+    # files with; a bureau has none.
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("主管部门"),
+        verbose_name=_("上级单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="units",
-        limit_choices_to={"kind": Kind.DEPARTMENT},
+        limit_choices_to={"kind__in": [Kind.BUREAU, Kind.DEPARTMENT]},
     )
 
     class Meta:
@@ -50,14 +56,27 @@ class Organisation(models.Model):
         ordering = ["kind", "name"]
         constraints = [
             models.CheckConstraint(
-                name="unit_has_department",
-                condition=Q(kind="department", parent__isnull=True)
+                name="organisation_parent_by_kind",
+                condition=Q(kind="bureau", parent__isnull=True)
+                | Q(kind="department")
                 | Q(kind="unit", parent__isnull=False),
             ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        expected = {
+            self.Kind.UNIT: self.Kind.DEPARTMENT,
+            self.Kind.DEPARTMENT: self.Kind.BUREAU,
+        }.get(self.kind)
+        if self.parent is not None and self.parent.kind != expected:
+            raise ValidationError(
+                {"parent": "实施单位的上级是主管部门，主管部门的上级是财政局，财政局没有上级。"}
+            )
 
 
 class Membership(models.Model):

@@ -175,6 +175,11 @@ class BookEntry:
         """The entry of a table whose signature in force (or None) the caller has read."""
         if signature is None:
             return cls(assessment, assessment.evaluate(), watermark_for(assessment))
+        return cls.signed(signature)
+
+    @classmethod
+    def signed(cls, signature: Signature) -> "BookEntry":
+        """The table as this signature covers it, whether or not it is still in force."""
         signed, indicators = assessment_from_snapshot(signature)
         return cls(signed, rules.evaluate(signed.rules_input(indicators)))
 

@@ -327,6 +327,39 @@ def render_book(
     signatures = [assessment.valid_signature() for assessment in assessments]
     contents = table_pdfs(assessments, progress=progress, signatures=signatures)
     entries = [BookEntry.of(a, s) for a, s in zip(assessments, signatures, strict=True)]
+    return bind_book(
+        entries, contents, organisation=organisation, year=year, generated_at=generated_at
+    )
+
+
+def render_signed_book(
+    signatures: Sequence[Signature],
+    *,
+    organisation: str,
+    year: int,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """A book of these signed copies, whatever became of their tables since (a filing's
+    package): each bound from its stored signed PDF, listed from its signed content."""
+    contents = []
+    for signature in signatures:
+        with stored_signed_pdf(signature).open("rb") as stored:
+            contents.append(stored.read())
+    entries = [BookEntry.signed(signature) for signature in signatures]
+    return bind_book(
+        entries, contents, organisation=organisation, year=year, generated_at=generated_at
+    )
+
+
+def bind_book(
+    entries: Sequence[BookEntry],
+    contents: Sequence[bytes],
+    *,
+    organisation: str,
+    year: int,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """The front matter laid out for these entries, then their PDFs bound after it."""
     for entry, content in zip(entries, contents, strict=True):
         entry.pages = binding.page_count(content)
     front = BookFront(
@@ -355,5 +388,5 @@ def render_book(
     )
     pages = [*cover_and_contents.pages, *summary.pages, *stamps.pages]
     front_pdf = cover_and_contents.copy(pages).write_pdf()
-    titles = [f"{a.year.year} {a.project.name}" for a in assessments]
+    titles = [f"{e.assessment.year.year} {e.assessment.project.name}" for e in entries]
     return binding.bind(front_pdf, after_front - 1, contents, titles)

@@ -67,3 +67,13 @@ def status_badge(assessment):
         STATUS_COLOURS.get(assessment.status, "secondary"),
         assessment.get_status_display(),
     )
+
+
+@register.filter
+def in_bureau(user):
+    """Whether the user belongs to a finance bureau (the navigation shows its desk)."""
+    from assessments.models import Organisation, memberships_of
+
+    return user.is_superuser or any(
+        m.organisation.kind == Organisation.Kind.BUREAU for m in memberships_of(user)
+    )

@@ -13,6 +13,7 @@ from ..models import Assessment, Comment
 from ..paper import signing
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
+from ..reporting.review import reviews_of
 from ..services.comments import comment_targets
 from ..tables import AssessmentTable, BoundedPaginator
 
@@ -62,6 +63,7 @@ def assessment_detail(request, pk):
             "actions": actions,
             "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
             "comments": Comment.objects.threads_of(assessment),
+            "reviews": reviews_of(assessment.pk),
             "forms": {
                 "return_form": ReturnForm(auto_id=False),
                 "reopen_form": ReopenForm(auto_id=False),

@@ -7,9 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessments import interchange
-from assessments.demo import DEMO_DEPARTMENT, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_UNIT
-from assessments.models import Assessment, Membership, Organisation, ReportingYear
-from assessments.services import importing
+from assessments.demo import (
+    DEMO_BUREAU,
+    DEMO_DEPARTMENT,
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
+    DEMO_UNIT,
+)
+from assessments.models import Assessment, Filing, Membership, Organisation, ReportingYear
+from assessments.services import bureau, importing
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
 
@@ -21,9 +27,16 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("生产模式下不创建演示账号和演示数据（DJANGO_DEMO=0）。")
         with transaction.atomic():
-            department, _ = Organisation.objects.get_or_create(
-                name=DEMO_DEPARTMENT, defaults={"kind": Organisation.Kind.DEPARTMENT}
+            finance_bureau, _ = Organisation.objects.get_or_create(
+                name=DEMO_BUREAU, defaults={"kind": Organisation.Kind.BUREAU}
             )
+            department, _ = Organisation.objects.get_or_create(
+                name=DEMO_DEPARTMENT,
+                defaults={"kind": Organisation.Kind.DEPARTMENT, "parent": finance_bureau},
+            )
+            if department.parent_id is None:
+                department.parent = finance_bureau
+                department.save(update_fields=["parent"])
             unit, _ = Organisation.objects.get_or_create(
                 name=DEMO_UNIT, defaults={"kind": Organisation.Kind.UNIT, "parent": department}
             )
@@ -33,13 +46,22 @@ class Command(BaseCommand):
                 defaults={"rule_set": "MOF2020", "deadline": datetime.date(2024, 3, 31)},
             )
             ReportingYear.objects.filter(year=2022).update(is_open=False)
-            self.create_people({"department": department, "unit": unit})
+            self.create_people({"bureau": finance_bureau, "department": department, "unit": unit})
+            self.file_demo_year(department)
         self.stdout.write(
             f"演示数据：{Assessment.objects.count()} 张自评表（本次新载入 {loaded} 张）。"
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person['username']:<10} {person['title']}")
+
+    def file_demo_year(self, department):
+        """The department files 2022 (every demo table of 2022 is signed), once."""
+        year = ReportingYear.objects.get(year=2022)
+        if Filing.objects.filter(department=department, year=year).exists():
+            return
+        filer = get_user_model().objects.get(username="juzhang")
+        bureau.file_year(department.pk, year.pk, by=filer)
 
     def load_tables(self):
         records, problems = interchange.parse_document(DEMO_FILE.read_text(encoding="utf-8"))

@@ -1,0 +1,144 @@
+"""Forms of the finance bureau's desk: filing, returning a filing, sampling, 复核."""
+
+import secrets
+from decimal import Decimal
+
+from django import forms
+
+from .. import permissions
+from ..models import ReportingYear
+from .fields import DecimalTextField, TextField, control
+from .review import REMARK_LENGTH, remark_field
+
+SELECT = {"class": "form-select"}
+
+
+class FileForm(forms.Form):
+    """Which department's year to file; only departments the user may file are offered."""
+
+    department = forms.ModelChoiceField(
+        label="主管部门",
+        queryset=None,
+        widget=forms.Select(attrs=SELECT),
+        error_messages={"invalid_choice": "请选择您可以报送的主管部门。"},
+    )
+    year = forms.ModelChoiceField(
+        label="年度",
+        queryset=ReportingYear.objects.all(),
+        widget=forms.Select(attrs=SELECT),
+        error_messages={"invalid_choice": "请选择年度。"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = permissions.filing_departments(user)
+
+
+class ReturnFilingForm(forms.Form):
+    reason = remark_field("退回原因", "退回原因（必填，部门将看到）")
+
+
+class SampleForm(forms.Form):
+    method = forms.ChoiceField(
+        label="抽取方式",
+        choices=[("random", "随机抽取（按部门、预算规模分层）"), ("manual", "人工选取")],
+        initial="random",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    share = DecimalTextField(
+        what="抽取比例",
+        label="抽取比例（%）",
+        max_digits=3,
+        widget=forms.TextInput(attrs=control("抽取比例（%）", number=True)),
+    )
+    seed = forms.IntegerField(
+        label="随机种子",
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        widget=forms.NumberInput(attrs=control("随机种子")),
+        error_messages={"invalid": "随机种子应为整数。"},
+        help_text="同一种子、同一批已报送的自评表，抽中的总是相同的表，便于核查。",
+    )
+    margin = DecimalTextField(
+        what="差异容许值",
+        label="差异容许值（分）",
+        max_digits=3,
+        initial="1.00",
+        widget=forms.TextInput(attrs=control("差异容许值（分）", number=True)),
+        help_text="自评与复核得分相差超过此值即列为差异。",
+    )
+    tables = forms.TypedMultipleChoiceField(
+        label="人工选取的自评表",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "所选自评表不在可抽查的范围内。"},
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tables"].choices = [
+            (c.assessment_id, f"{c.department} · {c.unit} · {c.project}") for c in candidates
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("seed", secrets.randbelow(10**8))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("margin") is None and "margin" not in self.errors:
+            data["margin"] = Decimal("1.00")
+        if data.get("method") == "random":
+            share = data.get("share")
+            if share is None and "share" not in self.errors:
+                self.add_error("share", "随机抽取请填写抽取比例（大于 0，不超过 100）。")
+            elif share is not None and not (0 < share <= 100):
+                self.add_error("share", "抽取比例应大于 0，不超过 100。")
+            if data.get("seed") is None and "seed" not in self.errors:
+                self.add_error("seed", "随机抽取请填写随机种子。")
+        elif data.get("method") == "manual" and not data.get("tables"):
+            self.add_error("tables", "人工选取请至少勾选一张自评表。")
+        return data
+
+
+class ReviewForm(forms.Form):
+    """复核得分 beside the signed figures: the funds row, then one per indicator row."""
+
+    budget_score = DecimalTextField(
+        what="预算执行复核得分",
+        label="预算执行复核得分",
+        max_digits=3,
+        required=True,
+        widget=forms.TextInput(attrs=control("预算执行复核得分", size="sm", number=True)),
+        error_messages={"required": "请填写预算执行复核得分。"},
+    )
+    remark = TextField(
+        label="复核意见",
+        required=False,
+        max_length=REMARK_LENGTH,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.positions = []
+        for position, row in enumerate(rows, start=1):
+            label = f"第 {position} 项“{row['name']}”复核得分"
+            self.fields[f"score_{position}"] = DecimalTextField(
+                what=label,
+                label=label,
+                max_digits=3,
+                required=True,
+                widget=forms.TextInput(attrs=control(label, size="sm", number=True)),
+                error_messages={"required": f"请填写{label}。"},
+            )
+            self.fields[f"remark_{position}"] = TextField(
+                label=f"第 {position} 项复核说明",
+                required=False,
+                max_length=REMARK_LENGTH,
+                widget=forms.TextInput(attrs=control(f"第 {position} 项复核说明", size="sm")),
+            )
+            self.positions.append(position)
+
+    def indicator_fields(self):
+        return [(self[f"score_{p}"], self[f"remark_{p}"]) for p in self.positions]

@@ -1,0 +1,429 @@
+"""The finance bureau's desk: a department files its year, the bureau returns a filing, samples
+tables and re-scores them. The signed self-assessments are never touched here."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from .. import permissions, rules
+from ..models import (
+    Assessment,
+    AssessmentQuerySet,
+    BureauEvent,
+    Filing,
+    Organisation,
+    ReportingYear,
+    ReviewIndicatorScore,
+    ReviewSample,
+    ReviewScore,
+    SampledTable,
+    Signature,
+    in_yuan,
+)
+from ..rules import review as review_rules
+from . import AssessmentError, check
+
+
+def _log(
+    organisation: Organisation,
+    year: ReportingYear,
+    action: str,
+    *,
+    by: User,
+    filing: Filing | None = None,
+    sample: ReviewSample | None = None,
+    assessment_id: int | None = None,
+    comment: str = "",
+    changes: dict[str, Any] | None = None,
+) -> BureauEvent:
+    return BureauEvent.objects.create(
+        organisation=organisation,
+        year=year,
+        actor=by,
+        action=action,
+        filing=filing,
+        sample=sample,
+        assessment_id=assessment_id,
+        comment=comment,
+        changes=changes or {},
+    )
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """A figure as the manifest keeps it: two places, rounded half up."""
+    return None if value is None else str(rules.round_half_up(value))
+
+
+# ---------------------------------------------------------------------------
+# Filing
+
+
+def department_tables(department: Organisation, year: ReportingYear) -> AssessmentQuerySet:
+    """Every table of the department's units for the year, in the order a filing lists them."""
+    return (
+        Assessment.objects.for_table()
+        .filter(year=year, project__unit__parent=department)
+        .annotate(budget_yuan=in_yuan("total_full_year_budget"))
+        .annotate(executed_yuan=in_yuan("total_executed"))
+        .order_by("project__unit__name", "project__name", "pk")
+    )
+
+
+def build_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature]) -> dict:
+    """What the filing holds: every table with the signature that covers it, and the sums."""
+    rows = []
+    for table in tables:
+        signature = signatures[table.pk]
+        rows.append(
+            {
+                "assessment": table.pk,
+                "project": table.project.name,
+                "unit": table.project.unit.name,
+                "signature": signature.pk,
+                "content_hash": signature.content_hash,
+                # Annotated by department_tables: the amounts in 元.
+                "budget_yuan": _amount(table.budget_yuan),  # type: ignore[attr-defined]
+                "executed_yuan": _amount(table.executed_yuan),  # type: ignore[attr-defined]
+                "execution_rate": _amount(table.execution_rate),
+                "total_score": _amount(table.total_score),
+                "grade": table.grade,
+            }
+        )
+    figures = review_rules.department_figures(
+        [figures_of(row) for row in rows],
+        grades=rules.default_rule_set().grades,
+    )
+    return {
+        "tables": rows,
+        "summary": {
+            "count": figures.count,
+            "budget_yuan": str(figures.budget),
+            "executed_yuan": str(figures.executed),
+            "execution_rate": _amount(figures.execution_rate),
+            "average_score": _amount(figures.average_self),
+            "grades": dict(figures.grade_counts),
+        },
+    }
+
+
+def figures_of(
+    row: dict, review_score: Decimal | None = None, margin: Decimal = Decimal("1.00")
+) -> review_rules.TableFigures:
+    """A manifest row as plain figures for rules.review."""
+    executed = row.get("executed_yuan")
+    return review_rules.TableFigures(
+        budget=Decimal(row.get("budget_yuan") or "0"),
+        executed=Decimal(executed) if executed is not None else None,
+        self_score=Decimal(row.get("total_score") or "0"),
+        grade=row.get("grade") or "",
+        review_score=review_score,
+        margin=margin,
+    )
+
+
+@transaction.atomic
+def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
+    """File the department's year with its bureau: refused while any table is not signed off
+    or a filing is in force. The package is built after the commit, from the signed copies."""
+    department = (
+        Organisation.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=department_id)
+    )
+    year = ReportingYear.objects.get(pk=year_id)
+    check(permissions.can_file(by, department))
+    if Filing.objects.filter(department=department, year=year, status=Filing.Status.FILED).exists():
+        raise AssessmentError(f"{department.name} 的 {year.year} 年度已经报送，不能重复报送。")
+    tables = list(department_tables(department, year).select_for_update(of=("self",)))
+    if not tables:
+        raise AssessmentError(f"{department.name} 在 {year.year} 年度没有自评表，无需报送。")
+    unsigned = [t for t in tables if t.status != Assessment.Status.SIGNED_OFF]
+    if unsigned:
+        names = "、".join(f"{t.project.unit.name}·{t.project.name}" for t in unsigned[:5])
+        more = "等" if len(unsigned) > 5 else ""
+        raise AssessmentError(
+            f"还有 {len(unsigned)} 张自评表未签发（{names}{more}），全部签发后才能报送。"
+        )
+    valid = Signature.objects.valid().filter(assessment__in=tables)
+    signatures = {signature.assessment_id: signature for signature in valid}
+    missing = [t for t in tables if t.pk not in signatures]
+    if missing:
+        raise AssessmentError(f"{missing[0].project.name} 已签发但找不到有效的签发记录，不能报送。")
+    filing = Filing.objects.create(
+        department=department,
+        year=year,
+        filed_by=by,
+        manifest=build_manifest(tables, signatures),
+    )
+    _log(
+        department,
+        year,
+        BureauEvent.Action.FILE,
+        by=by,
+        filing=filing,
+        changes={"tables": len(tables)},
+    )
+    transaction.on_commit(lambda: enqueue_package(filing.pk))
+    return filing
+
+
+@transaction.atomic
+def rebuild_package(filing_id: int, *, by: User) -> Filing:
+    """Build a failed package again (the manifest is unchanged: the same files result)."""
+    filing = (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("department__parent", "year")
+        .get(pk=filing_id)
+    )
+    check(permissions.can_rebuild_package(by, filing))
+    filing.package_status = Filing.PackageStatus.PENDING
+    filing.package_error = ""
+    filing.save(update_fields=["package_status", "package_error"])
+    _log(filing.department, filing.year, BureauEvent.Action.REBUILD, by=by, filing=filing)
+    transaction.on_commit(lambda: enqueue_package(filing.pk))
+    return filing
+
+
+def enqueue_package(filing_id: int) -> None:
+    from ..tasks import build_filing_package
+
+    build_filing_package.enqueue(filing_id)
+
+
+@transaction.atomic
+def return_filing(filing_id: int, *, by: User, reason: str) -> Filing:
+    """The bureau sends a filing back; the tables stay signed (they reopen only one by one,
+    through the reopen step, with its reason)."""
+    filing = (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("department__parent", "year")
+        .get(pk=filing_id)
+    )
+    check(permissions.can_return_filing(by, filing))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssessmentError("退回报送时必须填写退回原因。")
+    filing.status = Filing.Status.RETURNED
+    filing.returned_by = by
+    filing.returned_at = timezone.now()
+    filing.return_reason = reason
+    filing.save(update_fields=["status", "returned_by", "returned_at", "return_reason"])
+    _log(
+        filing.department,
+        filing.year,
+        BureauEvent.Action.RETURN,
+        by=by,
+        filing=filing,
+        comment=reason,
+    )
+    return filing
+
+
+# ---------------------------------------------------------------------------
+# Sampling
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A signed table of a filed department, as a sample may take it."""
+
+    assessment_id: int
+    signature_id: int
+    department: str
+    unit: str
+    project: str
+    budget: Decimal
+    self_score: Decimal
+
+
+def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
+    """The tables a sample draws from, in a stable order: the filings in force of the bureau's
+    departments, department by department, as each filing lists them."""
+    filings = Filing.objects.filter(
+        department__parent=bureau, year=year, status=Filing.Status.FILED
+    ).select_related("department")
+    found = []
+    for filing in sorted(filings, key=lambda f: (f.department.name, f.pk)):
+        for row in filing.manifest.get("tables", []):
+            found.append(
+                Candidate(
+                    assessment_id=row["assessment"],
+                    signature_id=row["signature"],
+                    department=filing.department.name,
+                    unit=row["unit"],
+                    project=row["project"],
+                    budget=Decimal(row.get("budget_yuan") or "0"),
+                    self_score=Decimal(row.get("total_score") or "0"),
+                )
+            )
+    return found
+
+
+def random_selection(
+    pool: Sequence[Candidate], share: Decimal, seed: int
+) -> list[tuple[str, Candidate]]:
+    """Stratified by department and by budget (above the department's median 全年预算数, or
+    not), each stratum's share rounded half up, at least one from each non-empty stratum."""
+    strata: list[tuple[str, list[Candidate]]] = []
+    for department in dict.fromkeys(c.department for c in pool):
+        own = [c for c in pool if c.department == department]
+        above, rest = review_rules.budget_strata(own, lambda c: c.budget)
+        strata.append((f"{department} · 预算高于中位数", above))
+        strata.append((f"{department} · 预算不高于中位数", rest))
+    return [(str(label), c) for label, c in review_rules.stratified_sample(strata, share, seed)]
+
+
+@transaction.atomic
+def create_sample(
+    bureau_id: int,
+    year_id: int,
+    *,
+    by: User,
+    margin: Decimal,
+    assessment_ids: Sequence[int] = (),
+    share: Decimal | None = None,
+    seed: int | None = None,
+) -> ReviewSample:
+    """A sample by hand (assessment_ids) or at random (share and seed)."""
+    bureau = Organisation.objects.select_for_update(of=("self",)).get(pk=bureau_id)
+    year = ReportingYear.objects.get(pk=year_id)
+    check(permissions.can_sample(by, bureau))
+    pool = candidates(bureau, year)
+    if not pool:
+        raise AssessmentError(f"{year.year} 年度还没有部门报送，没有可抽查的自评表。")
+    if share is not None:
+        if seed is None:
+            raise AssessmentError("随机抽取需要随机种子。")
+        chosen = random_selection(pool, share, seed)
+        method = ReviewSample.Method.RANDOM
+    else:
+        by_id = {c.assessment_id: c for c in pool}
+        outside = [pk for pk in assessment_ids if pk not in by_id]
+        if outside:
+            raise AssessmentError("所选自评表不在已报送部门的已签发自评表中，不能抽查。")
+        if not assessment_ids:
+            raise AssessmentError("请至少选择一张自评表。")
+        chosen = [(by_id[pk].department, by_id[pk]) for pk in dict.fromkeys(assessment_ids)]
+        method = ReviewSample.Method.MANUAL
+    sample = ReviewSample.objects.create(
+        bureau=bureau,
+        year=year,
+        method=method,
+        share=share,
+        seed=seed,
+        margin=margin,
+        created_by=by,
+    )
+    SampledTable.objects.bulk_create(
+        SampledTable(
+            sample=sample,
+            assessment_id=c.assessment_id,
+            signature_id=c.signature_id,
+            stratum=label,
+            self_score=c.self_score,
+        )
+        for label, c in chosen
+    )
+    _log(
+        bureau,
+        year,
+        BureauEvent.Action.SAMPLE,
+        by=by,
+        sample=sample,
+        changes={
+            "method": method,
+            "share": _amount(share),
+            "seed": seed,
+            "assessments": [c.assessment_id for _, c in chosen],
+        },
+    )
+    return sample
+
+
+# ---------------------------------------------------------------------------
+# 复核
+
+
+@dataclass(frozen=True)
+class IndicatorReview:
+    position: int
+    score: Decimal
+    remark: str = ""
+
+
+def signed_rows(signature: Signature) -> list[dict]:
+    """The indicator rows of the signed snapshot, positions from 1."""
+    return list(signature.snapshot.get("indicators", []))
+
+
+@transaction.atomic
+def save_review(
+    sampled_id: int,
+    *,
+    by: User,
+    budget_score: Decimal,
+    indicators: Sequence[IndicatorReview],
+    remark: str = "",
+) -> ReviewScore:
+    """Record or replace the 复核 of one sampled table. Only the review rows change."""
+    sampled = (
+        SampledTable.objects.select_for_update(of=("self",))
+        .select_related("sample__bureau", "sample__year", "signature")
+        .get(pk=sampled_id)
+    )
+    check(permissions.can_rescore(by, sampled))
+    rows = signed_rows(sampled.signature)
+    if sorted(i.position for i in indicators) != list(range(1, len(rows) + 1)):
+        raise AssessmentError("复核得分须逐项填写签发内容中的每一项指标。")
+    budget_weight = Decimal(sampled.signature.snapshot.get("budget_weight") or "0")
+    if budget_score > budget_weight:
+        raise AssessmentError(f"预算执行复核得分 {budget_score} 超过分值 {budget_weight}。")
+    for item in indicators:
+        row = rows[item.position - 1]
+        weight = Decimal(row["weight"]) if row.get("weight") is not None else None
+        if weight is not None and item.score > weight:
+            raise AssessmentError(
+                f"第 {item.position} 项指标“{row['name']}”的复核得分 {item.score} "
+                f"超过分值 {weight}。"
+            )
+    total = review_rules.review_total(budget_score, (i.score for i in indicators))
+    review, created = ReviewScore.objects.update_or_create(
+        sampled=sampled,
+        defaults={
+            "reviewer": by,
+            "budget_score": budget_score,
+            "remark": remark.strip(),
+            "total_score": total,
+        },
+    )
+    review.indicators.all().delete()
+    ReviewIndicatorScore.objects.bulk_create(
+        ReviewIndicatorScore(
+            review=review,
+            position=item.position,
+            name=rows[item.position - 1]["name"],
+            score=item.score,
+            remark=item.remark.strip(),
+        )
+        for item in sorted(indicators, key=lambda i: i.position)
+    )
+    _log(
+        sampled.sample.bureau,
+        sampled.sample.year,
+        BureauEvent.Action.REVIEW,
+        by=by,
+        sample=sampled.sample,
+        assessment_id=sampled.assessment_id,
+        changes={
+            "budget_score": str(budget_score),
+            "indicators": {str(i.position): str(i.score) for i in indicators},
+            "total_score": str(total),
+            "first": created,
+        },
+    )
+    return review
