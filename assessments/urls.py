@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import assessments, books, live, paper, reporting, review, uploads, wizard
+from .views import assessments, books, cycle, live, paper, reporting, review, uploads, wizard
 
 app_name = "assessments"
 
@@ -57,6 +57,10 @@ urlpatterns = [
     path("fillable/<year:year>/", uploads.download_unit_fillable, name="unit_fillable"),
     path("upload/", uploads.unit_upload, name="unit_upload"),
     path("upload/<str:token>/", uploads.unit_upload_preview, name="unit_upload_preview"),
+    path("deadlines/<id:pk>/<year:year>/", cycle.deadlines_page, name="deadlines"),
+    path("deadlines/<id:pk>/<year:year>/set/", cycle.set_deadline, name="set_deadline"),
+    path("deadlines/<id:pk>/<year:year>/grant/", cycle.grant_exception, name="grant_exception"),
+    path("exceptions/<id:pk>/revoke/", cycle.revoke_exception, name="revoke_exception"),
     path("books/", books.book_list, name="books"),
     path("books/<id:pk>/", books.book_detail, name="book"),
     path("books/<id:pk>/progress/", books.book_progress, name="book_progress"),

@@ -4,6 +4,7 @@
 - assessments: assessments and their indicator rows
 - records: signatures and signing keys, the event log, comments
 - operations: rate-limit counts, books
+- cycle: deadlines, exceptions, reminders, notices
 """
 
 from .assessments import (
@@ -13,6 +14,14 @@ from .assessments import (
     AssessmentQuerySet,
     Indicator,
     in_yuan,
+)
+from .cycle import (
+    Deadline,
+    DeadlineException,
+    JobRun,
+    Notice,
+    NoticeSettings,
+    Reminder,
 )
 from .operations import Book, ThrottleHit
 from .organisations import (
@@ -27,6 +36,7 @@ from .records import (
     AssessmentEvent,
     Comment,
     CommentQuerySet,
+    OrganisationEvent,
     Signature,
     SignatureQuerySet,
     SigningKey,
@@ -41,10 +51,17 @@ __all__ = [
     "Book",
     "Comment",
     "CommentQuerySet",
+    "Deadline",
+    "DeadlineException",
     "Indicator",
+    "JobRun",
     "Membership",
+    "Notice",
+    "NoticeSettings",
     "Organisation",
+    "OrganisationEvent",
     "Project",
+    "Reminder",
     "ReportingYear",
     "Signature",
     "SignatureQuerySet",
