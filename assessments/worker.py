@@ -8,6 +8,7 @@ is taken back by the next process with the same worker id, and `supervise` resta
 process itself when it is killed.
 """
 
+import datetime
 import logging
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from types import FrameType
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -75,8 +77,17 @@ class SurvivingWorker(Worker):
                 time.sleep(delay)
 
 
-def supervise(command: Sequence[str], *, restart_delay: float = 2.0) -> int:
+def supervise(
+    command: Sequence[str],
+    *,
+    restart_delay: float = 2.0,
+    daily: Sequence[str] | None = None,
+    poll_seconds: float = 60.0,
+) -> int:
     """Run the worker command as a child process and start it again whenever it dies.
+
+    `daily` is a command run once a day beside it (the deadline reminders): at the start and
+    whenever the date changes.
 
     SIGINT and SIGTERM are passed on to the child, which finishes its task and stops; then
     the supervisor stops too.
@@ -92,9 +103,19 @@ def supervise(command: Sequence[str], *, restart_delay: float = 2.0) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    last_day: datetime.date | None = None
     while True:
         child = subprocess.Popen(command)
-        returncode = child.wait()
+        while True:
+            if daily and last_day != timezone.localdate() and not stopping:
+                # The job itself records a complete day, so a restart does not send twice.
+                last_day = timezone.localdate()
+                subprocess.run(daily, check=False)
+            try:
+                returncode = child.wait(timeout=poll_seconds)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         if stopping:
             return 0
         print(
