@@ -93,10 +93,9 @@ def deadlines_page(request, pk, year):
         )
     own_row = rows.get(organisation.pk)
     initial = {"entry_due": own_row.entry_due, "review_due": own_row.review_due} if own_row else {}
+    logged = [organisation.pk, *(u.pk for u in units), *filter(None, [organisation.parent_id])]
     events = (
-        OrganisationEvent.objects.filter(
-            year=year, organisation_id__in=[u.pk for u in units] + [organisation.pk]
-        )
+        OrganisationEvent.objects.filter(year=year, organisation_id__in=logged)
         .select_related("organisation", "actor")
         .order_by("-created_at", "-pk")[:50]
     )
