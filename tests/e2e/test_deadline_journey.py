@@ -12,7 +12,13 @@ from playwright.sync_api import expect
 
 from assessments import reminders
 from assessments.demo import DEMO_DEPARTMENT, DEMO_UNIT
-from assessments.models import Assessment, DeadlineException, Organisation, ReportingYear
+from assessments.models import (
+    Assessment,
+    DeadlineException,
+    NoticeSettings,
+    Organisation,
+    ReportingYear,
+)
 from assessments.services import drafts
 from tests.e2e.pages import log_in_to_dashboard
 from tests.factories import user
@@ -49,6 +55,9 @@ def test_deadline_exception_and_notices_journey(browser, live_server, demo_draft
     expect(chief.locator(".alert-success")).to_contain_text(
         "已设置本部门所有单位的 2023 年度填报期限"
     )
+    expect(chief.locator("#unit-deadlines")).to_contain_text("2024年4月30日")
+    chief.screenshot(path=str(artifacts / "deadline-department.png"), full_page=True)
+    chief.get_by_role("link", name=DEMO_UNIT).click()
     # …and withdraws the demo's exception: the unit is past its deadline again.
     chief.get_by_role("button", name="撤销").click()
     expect(chief.locator(".alert-success")).to_contain_text("已撤销")
@@ -94,3 +103,14 @@ def test_deadline_exception_and_notices_journey(browser, live_server, demo_draft
     preparer.get_by_role("button", name="标为已读", exact=True).click()
     expect(preparer.locator("#unread-notices")).to_have_count(0)
     expect(preparer.get_by_text(re.compile("未读"))).to_have_count(0)
+
+    # She turns reminder mail off; the notices stay.
+    preparer.get_by_role("link", name="提醒设置").first.click()
+    preparer.get_by_label("截止前通过邮件提醒我").uncheck()
+    preparer.get_by_role("button", name="保存").click()
+    expect(preparer.locator(".alert-success")).to_contain_text("已关闭截止提醒邮件")
+    preparer.screenshot(path=str(artifacts / "notice-settings.png"), full_page=True)
+    assert NoticeSettings.objects.get(user=user("tianbao")).reminder_mail is False
+    preparer.goto(f"{live_server.url}/")
+    expect(preparer.locator(".own-deadline")).to_contain_text("已批准延期至")
+    preparer.screenshot(path=str(artifacts / "deadline-preparer-dashboard.png"), full_page=True)
