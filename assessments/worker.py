@@ -77,6 +77,22 @@ class SurvivingWorker(Worker):
                 time.sleep(delay)
 
 
+class DailyJob:
+    """A command run at most once per day by this process; the command itself records a
+    complete day (send_reminders --once-a-day), so a restarted process does not repeat it."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = list(command)
+        self.last_day: datetime.date | None = None
+
+    def run_if_due(self, today: datetime.date) -> bool:
+        if self.last_day == today:
+            return False
+        self.last_day = today
+        subprocess.run(self.command, check=False)
+        return True
+
+
 def supervise(
     command: Sequence[str],
     *,
@@ -103,14 +119,12 @@ def supervise(
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    last_day: datetime.date | None = None
+    job = DailyJob(daily) if daily else None
     while True:
         child = subprocess.Popen(command)
         while True:
-            if daily and last_day != timezone.localdate() and not stopping:
-                # The job itself records a complete day, so a restart does not send twice.
-                last_day = timezone.localdate()
-                subprocess.run(daily, check=False)
+            if job is not None and not stopping:
+                job.run_if_due(timezone.localdate())
             try:
                 returncode = child.wait(timeout=poll_seconds)
                 break

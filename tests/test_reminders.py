@@ -1,6 +1,7 @@
 """Reminders before the deadlines, with a fixed clock: who is told, once, and what."""
 
 import datetime
+import sys
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from django.utils import timezone
 from assessments import reminders
 from assessments.models import Assessment, JobRun, Notice, NoticeSettings, Project, Reminder
 from assessments.services import cycle
+from assessments.worker import DailyJob
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 
@@ -200,3 +202,13 @@ def test_a_person_turns_reminder_mail_off_and_on(client, cycle_people):
     assert not mail.outbox
     client.post(reverse("notice_settings"), {"reminder_mail": "on"})
     assert NoticeSettings.objects.get(user=cycle_people["preparer"]).reminder_mail is True
+
+
+def test_the_worker_runs_the_daily_job_once_per_date(tmp_path):
+    runs = tmp_path / "runs"
+    job = DailyJob([sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x')"])
+    day = datetime.date(2024, 3, 30)
+    assert job.run_if_due(day) is True
+    assert job.run_if_due(day) is False
+    assert job.run_if_due(day + datetime.timedelta(days=1)) is True
+    assert runs.read_text() == "xx"
