@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -424,3 +426,22 @@ def test_a_reviewer_grants_and_revokes_an_exception_on_the_units_page(client, pe
     exception.refresh_from_db()
     assert exception.revoked_by == people["reviewer"]
     assert OrganisationEvent.objects.count() == 2
+
+
+def test_the_department_page_query_count_does_not_grow_with_units(client, people, clock):
+    client.force_login(people["chief"])
+    url = reverse("assessments:deadlines", args=[people["department"].pk, 2023])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    for index in range(10):
+        unit = UnitFactory(parent=people["department"])
+        cycle.set_deadline(unit, people["year"], entry_due=DUE, review_due=None, by=people["chief"])
+        cycle.grant_exception(
+            unit, people["year"], until=AFTER, reason=f"补录{index}", by=people["chief"]
+        )
+    assert count() == few
