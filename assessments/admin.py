@@ -13,10 +13,15 @@ from .models import (
     AssessmentEvent,
     BureauEvent,
     Comment,
+    Deadline,
+    DeadlineException,
     Filing,
     Membership,
+    Notice,
     Organisation,
+    OrganisationEvent,
     Project,
+    Reminder,
     ReportingYear,
     ReviewSample,
     SigningKey,
@@ -95,6 +100,38 @@ class AssessmentEventAdmin(ReadOnlyAdmin):
 
     list_display = ["created_at", "assessment", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
+
+
+@admin.register(OrganisationEvent)
+class OrganisationEventAdmin(ReadOnlyAdmin):
+    """Deadlines set and exceptions granted or revoked: read here, never changed."""
+
+    list_display = ["created_at", "organisation", "year", "action", "actor", "comment"]
+    list_filter = ["action", "year"]
+
+
+# Deadlines and exceptions change only through their pages, so that each change is logged.
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["year", "organisation", "entry_due", "review_due", "set_by", "set_at"]
+    list_filter = ["year"]
+
+
+@admin.register(DeadlineException)
+class DeadlineExceptionAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "year", "until", "reason", "granted_by", "revoked_at"]
+    list_filter = ["year"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "user", "kind", "due", "days_before", "mailed"]
+    list_filter = ["kind", "mailed"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "title", "read_at"]
 
 
 # django-axes' records of sign-ins and failed sign-ins are security records: read, never

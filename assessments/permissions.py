@@ -9,12 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from . import deadlines
 from .models import (
     Assessment,
     AssessmentQuerySet,
+    DeadlineException,
     Filing,
     Membership,
     Organisation,
+    ReportingYear,
     SampledTable,
     memberships_of,
 )
@@ -53,10 +56,24 @@ def preparer_units(user: User) -> QuerySet[Organisation]:
     ).distinct()
 
 
-def can_create_in(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
-    if user.is_superuser or has_role(user, unit, Membership.Role.PREPARER):
-        return True, ""
-    return False, "只有本单位的填报人可以新建自评表。"
+def can_create_in(
+    user: AnyUser, unit: Organisation, year: ReportingYear | None = None
+) -> tuple[bool, str]:
+    """With a year, also whether the unit's entry for that year is still open."""
+    if not (user.is_superuser or has_role(user, unit, Membership.Role.PREPARER)):
+        return False, "只有本单位的填报人可以新建自评表。"
+    return _entry_open(unit, year) if year is not None else (True, "")
+
+
+def _entry_open(unit: Organisation, year: ReportingYear) -> tuple[bool, str]:
+    """The year is open and its 填报截止 not passed, or an exception is in force."""
+    reason = deadlines.entry_refusal(unit, year)
+    return (not reason, reason)
+
+
+def _year_open(assessment: Assessment) -> tuple[bool, str]:
+    reason = deadlines.closed_year_reason(assessment.year)
+    return (not reason, reason)
 
 
 def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -64,7 +81,7 @@ def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有本单位的填报人可以修改这张自评表。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张自评表{assessment.get_status_display()}，不能修改。"
-    return True, ""
+    return _entry_open(assessment.project.unit, assessment.year)
 
 
 def get_assessment_for_user(
@@ -114,7 +131,7 @@ def can_submit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有本单位的填报人可以提交。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张自评表{assessment.get_status_display()}，不能提交。"
-    return True, ""
+    return _entry_open(assessment.project.unit, assessment.year)
 
 
 def can_return(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -122,7 +139,7 @@ def can_return(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有审核人可以退回。"
     if assessment.status != Assessment.Status.SUBMITTED:
         return False, "只有已提交的自评表可以退回。"
-    return True, ""
+    return _year_open(assessment)
 
 
 def can_comment(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -130,7 +147,7 @@ def can_comment(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有审核人可以添加批注。"
     if assessment.status != Assessment.Status.SUBMITTED:
         return False, "只能在审核中（已提交）的自评表上添加批注。"
-    return True, ""
+    return _year_open(assessment)
 
 
 def can_answer(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -138,7 +155,7 @@ def can_answer(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有本单位的填报人可以答复批注。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, "只能在退回后答复批注。"
-    return True, ""
+    return _entry_open(assessment.project.unit, assessment.year)
 
 
 def has_prepared(user: User, assessment: Assessment) -> bool:
@@ -164,7 +181,7 @@ def can_sign_off(user: User, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有已提交的自评表可以签发。"
     if has_prepared(user, assessment):
         return False, "您填报或修改过这张自评表，不能由您本人签发。"
-    return True, ""
+    return _year_open(assessment)
 
 
 def can_withdraw(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -184,7 +201,8 @@ def can_withdraw(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     reviewed = assessment.events.filter(action=AssessmentEvent.Action.COMMENT)
     if submitted is not None and reviewed.filter(created_at__gte=submitted).exists():
         return False, "审核人已开始审核（已有批注），不能撤回；请联系审核人退回。"
-    return True, ""
+    # A table taken back after 填报截止 could not be submitted again.
+    return _entry_open(assessment.project.unit, assessment.year)
 
 
 def can_reopen(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -285,3 +303,56 @@ def can_rescore(user: AnyUser, sampled: SampledTable) -> tuple[bool, str]:
     if not is_bureau_reviewer(user, sampled.sample.bureau):
         return False, "只有组织抽查的财政局的审核人可以复核评分。"
     return True, ""
+
+
+# ---------------------------------------------------------------------------
+# The year's cycle: deadlines and exceptions
+
+
+def _reviews_organisation(user: AnyUser, organisation: Organisation) -> bool:
+    """A reviewer of the organisation itself or of its department."""
+    parent = organisation.parent
+    return (
+        user.is_superuser
+        or has_role(user, organisation, Membership.Role.REVIEWER)
+        or (parent is not None and has_role(user, parent, Membership.Role.REVIEWER))
+    )
+
+
+def can_set_deadline(user: AnyUser, organisation: Organisation) -> tuple[bool, str]:
+    """A department's reviewer sets the deadlines of the department and of each of its units."""
+    if organisation.kind == Organisation.Kind.BUREAU:
+        return False, "填报期限由主管部门为本部门和所属单位设置。"
+    department = (
+        organisation if organisation.kind == Organisation.Kind.DEPARTMENT else organisation.parent
+    )
+    if user.is_superuser or (
+        department is not None and has_role(user, department, Membership.Role.REVIEWER)
+    ):
+        return True, ""
+    return False, "只有主管部门的审核人可以设置填报期限。"
+
+
+def can_grant_exception(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
+    if unit.kind != Organisation.Kind.UNIT:
+        return False, "延期只能批准给实施单位。"
+    if not _reviews_organisation(user, unit):
+        return False, "只有本单位或主管部门的审核人可以批准延期。"
+    return True, ""
+
+
+def can_revoke_exception(user: AnyUser, exception: DeadlineException) -> tuple[bool, str]:
+    allowed, _ = can_grant_exception(user, exception.unit)
+    if not allowed:
+        return False, "只有本单位或主管部门的审核人可以撤销延期。"
+    if exception.revoked_at is not None:
+        return False, "这项延期已经撤销。"
+    return True, ""
+
+
+def locked_by_cycle(user: AnyUser, assessment: Assessment) -> str:
+    """Why the preparer may not fill in this table only because of the year's cycle (a closed
+    year, a passed 填报截止 without an exception); "" otherwise."""
+    if not _is_preparer(user, assessment) or assessment.status not in EDITABLE_STATUSES:
+        return ""
+    return deadlines.entry_refusal(assessment.project.unit, assessment.year)

@@ -8,6 +8,7 @@ is taken back by the next process with the same worker id, and `supervise` resta
 process itself when it is killed.
 """
 
+import datetime
 import logging
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from types import FrameType
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -75,8 +77,33 @@ class SurvivingWorker(Worker):
                 time.sleep(delay)
 
 
-def supervise(command: Sequence[str], *, restart_delay: float = 2.0) -> int:
+class DailyJob:
+    """A command run at most once per day by this process; the command itself records a
+    complete day (send_reminders --once-a-day), so a restarted process does not repeat it."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = list(command)
+        self.last_day: datetime.date | None = None
+
+    def run_if_due(self, today: datetime.date) -> bool:
+        if self.last_day == today:
+            return False
+        self.last_day = today
+        subprocess.run(self.command, check=False)
+        return True
+
+
+def supervise(
+    command: Sequence[str],
+    *,
+    restart_delay: float = 2.0,
+    daily: Sequence[str] | None = None,
+    poll_seconds: float = 60.0,
+) -> int:
     """Run the worker command as a child process and start it again whenever it dies.
+
+    `daily` is a command run once a day beside it (the deadline reminders): at the start and
+    whenever the date changes.
 
     SIGINT and SIGTERM are passed on to the child, which finishes its task and stops; then
     the supervisor stops too.
@@ -92,9 +119,17 @@ def supervise(command: Sequence[str], *, restart_delay: float = 2.0) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    job = DailyJob(daily) if daily else None
     while True:
         child = subprocess.Popen(command)
-        returncode = child.wait()
+        while True:
+            if job is not None and not stopping:
+                job.run_if_due(timezone.localdate())
+            try:
+                returncode = child.wait(timeout=poll_seconds)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         if stopping:
             return 0
         print(

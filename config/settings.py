@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "assessments.context_processors.notices",
             ],
         },
     },
@@ -201,6 +202,12 @@ WORKER_MAX_BACKOFF_SECONDS = float(os.environ.get("DJANGO_WORKER_MAX_BACKOFF_SEC
 
 # The address printed on signed PDFs (QR code and verification link).
 SITE_URL = os.environ.get("DJANGO_SITE_URL") or "http://127.0.0.1:8000"
+
+# Reminders before 填报截止 and 审核截止: the days before each (0 = on the day itself).
+REMINDER_DAYS = sorted(
+    {int(day) for day in env_list("DJANGO_REMINDER_DAYS", ["7", "1", "0"])},
+    reverse=True,
+)
 
 # How the official table prints (domain.md §1); the print page offers the same choices.
 OFFICIAL_TABLE_PRINT = {

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from assessments.signin import AdminSignInForm
-from assessments.views import account, dashboard
+from assessments.views import account, dashboard, notices
 
 admin.site.site_header = "绩效自评 · 系统管理"
 admin.site.site_title = "绩效自评"
@@ -31,6 +31,10 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", dashboard.dashboard, name="home"),
     path("assessments/", include("assessments.urls")),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/<int:pk>/read/", notices.mark_read, name="notice_read"),
+    path("notices/read/", notices.mark_all_read, name="notices_read"),
+    path("accounts/notices/", notices.notice_settings, name="notice_settings"),
     path("accounts/login/", account.SignInView.as_view(), name="login"),
     path(
         "accounts/password_reset/",

@@ -68,3 +68,14 @@ def test_voiding_once_and_storing_the_pdf_name_are_allowed(demo):
     refused(f"UPDATE {SIGNATURES} SET void_reason = 'x' WHERE id = %s", [signature.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
         Signature.objects.filter(pk=signature.pk).update(voided_at=timezone.now())
+
+
+def test_the_organisation_log_cannot_be_changed_or_deleted(demo):
+    from assessments.models import OrganisationEvent
+
+    table = OrganisationEvent._meta.db_table
+    # load_demo sets the department's deadlines and grants the unit an exception.
+    assert OrganisationEvent.objects.count() == 2
+    refused(f"UPDATE {table} SET comment = 'x'")
+    refused(f"DELETE FROM {table}")
+    assert OrganisationEvent.objects.count() == 2

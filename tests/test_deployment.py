@@ -175,7 +175,12 @@ def test_compose_shows_the_shape_past_one_machine():
     )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert set(services) == {"db", "minio", "minio-bucket", "web", "worker", "proxy"}
+    assert set(services) == {"db", "minio", "minio-bucket", "web", "worker", "scheduler", "proxy"}
+    # The daily reminders: one service, once a day whatever its restarts.
+    scheduler = services["scheduler"]
+    assert "send_reminders --once-a-day" in scheduler["command"][-1]
+    assert "deploy" not in scheduler and "ports" not in scheduler
+    assert scheduler["environment"]["DATABASE_URL"].endswith("@db:5432/jixiao")
     assert services["web"]["deploy"]["replicas"] == 4
     assert services["worker"]["deploy"]["replicas"] == 2
     assert services["worker"]["command"] == ["python", "manage.py", "run_worker"]

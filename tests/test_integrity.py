@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, Indicator, Signature, SigningKey
+from assessments.models import Assessment, Indicator, ReportingYear, Signature, SigningKey
 from assessments.paper import keys, signing
 from assessments.paper.signing import SignatureState, check_signature
 
@@ -244,6 +244,8 @@ def test_without_a_key_file_sign_off_is_refused_and_nothing_changes(demo, tmp_pa
     from assessments.services import workflow
 
     assessment = Assessment.objects.filter(status=Assessment.Status.SIGNED_OFF).first()
+    # The demo's 2022 is closed, and a closed year takes no submission or sign-off.
+    ReportingYear.objects.filter(pk=assessment.year_id).update(is_open=True)
     shenhe = get_user_model().objects.get(username="juzhang")
     workflow.reopen_assessment(assessment.pk, by=shenhe, reason="改")
     workflow.submit_assessment(assessment.pk, by=get_user_model().objects.get(username="tianbao"))

@@ -5,6 +5,7 @@
 - records: signatures and signing keys, the event log, comments
 - operations: rate-limit counts, books
 - bureau: departments' filings, review samples, 复核 scores and their log
+- cycle: deadlines, exceptions, reminders, notices
 """
 
 from .assessments import (
@@ -23,6 +24,14 @@ from .bureau import (
     ReviewScore,
     SampledTable,
 )
+from .cycle import (
+    Deadline,
+    DeadlineException,
+    JobRun,
+    Notice,
+    NoticeSettings,
+    Reminder,
+)
 from .operations import Book, ThrottleHit
 from .organisations import (
     Membership,
@@ -36,6 +45,7 @@ from .records import (
     AssessmentEvent,
     Comment,
     CommentQuerySet,
+    OrganisationEvent,
     Signature,
     SignatureQuerySet,
     SigningKey,
@@ -51,11 +61,18 @@ __all__ = [
     "BureauEvent",
     "Comment",
     "CommentQuerySet",
+    "Deadline",
+    "DeadlineException",
     "Filing",
     "Indicator",
+    "JobRun",
     "Membership",
+    "Notice",
+    "NoticeSettings",
     "Organisation",
+    "OrganisationEvent",
     "Project",
+    "Reminder",
     "ReportingYear",
     "ReviewIndicatorScore",
     "ReviewSample",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .assessments import Assessment
+from .organisations import Organisation, ReportingYear
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -194,3 +195,39 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.target_label}：{self.text[:20]}"
+
+
+class OrganisationEvent(models.Model):
+    """The append-only history of what was decided for an organisation and a year: deadlines
+    set, exceptions granted and revoked."""
+
+    class Action(models.TextChoices):
+        DEADLINE_SET = "deadline_set", _("设置期限")
+        EXCEPTION_GRANT = "exception_grant", _("批准延期")
+        EXCEPTION_REVOKE = "exception_revoke", _("撤销延期")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    comment = models.TextField(_("说明"), blank=True)
+    details = models.JSONField(_("内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("单位操作记录")
+        verbose_name_plural = _("单位操作记录")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.organisation} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("操作记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("操作记录只能追加，不能删除。")

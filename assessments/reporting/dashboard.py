@@ -3,8 +3,9 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import permissions
+from .. import deadlines, permissions
 from ..models import Assessment, Membership, Organisation, ReportingYear, memberships_of
+from . import progress
 
 
 def dashboard_for(user):
@@ -34,13 +35,17 @@ def dashboard_for(user):
         if m.role == Membership.Role.REVIEWER
         and m.organisation.kind == Organisation.Kind.DEPARTMENT
     ]
+    now = deadlines.current_time()
     overview = []
-    if year and departments:
-        overview = list(
-            Assessment.objects.filter(
-                year=year, project__unit__parent__in=departments
-            ).progress_by_unit()
-        )
+    if year and (departments or reviewer_of):
+        reviewed_units = Organisation.objects.filter(
+            Q(parent__in=departments) | Q(pk__in=reviewer_of), kind=Organisation.Kind.UNIT
+        ).order_by("name")
+        overview = progress.unit_progress(year, list(reviewed_units), now)
+    own_progress = []
+    if year and preparer_of:
+        own_units = Organisation.objects.filter(pk__in=preparer_of, kind=Organisation.Kind.UNIT)
+        own_progress = progress.unit_progress(year, list(own_units.order_by("name")), now)
     # A new year starts from the last one: its projects that have no table yet this year.
     to_start = []
     if year and preparer_of:
@@ -51,7 +56,7 @@ def dashboard_for(user):
             .exclude(project_id__in=started)
             .order_by("project__unit__name", "project__name")[:100]
         )
-    days_left = (year.deadline - timezone.localdate()).days if year and year.deadline else None
+    days_left = (year.deadline - timezone.localdate(now)).days if year and year.deadline else None
     return {
         "to_start": to_start,
         "is_preparer": bool(preparer_of),
@@ -63,6 +68,8 @@ def dashboard_for(user):
         .order_by("-updated_at")[:50],
         "year": year,
         "overview": overview,
+        "own_progress": own_progress,
+        "departments": departments,
         "statuses": Assessment.Status.choices,
         "can_create": permissions.prepares_anywhere(user),
         "is_reviewer": bool(reviewer_of) or user.is_superuser,

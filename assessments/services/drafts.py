@@ -49,9 +49,7 @@ def create_assessment(
     project_name: str = "",
 ) -> Assessment:
     """A new draft for an existing project of the unit, or for a project created with it."""
-    check(permissions.can_create_in(by, unit))
-    if not year.is_open:
-        raise AssessmentError(f"{year.year} 年度已关闭填报。")
+    check(permissions.can_create_in(by, unit, year))
     if project is None:
         project_name = project_name.strip()
         if not project_name:
@@ -80,9 +78,7 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
     Funds, actuals, scores, grades, reasons and the outcome text start empty.
     """
     unit = source.project.unit
-    check(permissions.can_create_in(by, unit))
-    if not year.is_open:
-        raise AssessmentError(f"{year.year} 年度已关闭填报。")
+    check(permissions.can_create_in(by, unit, year))
     if year.year <= source.year.year:
         raise AssessmentError("只能复制到以后的年度。")
     _refuse_duplicate(source.project, year)

@@ -195,6 +195,15 @@ def wizard_step(request, pk, step):
     if not allowed:
         if autosave:
             return JsonResponse({"saved": False, "message": reason}, status=403)
+        if permissions.locked_by_cycle(request.user, assessment):
+            # Past 填报截止 or in a closed year: the page says so and what to do; typed input
+            # is refused whole.
+            return render(
+                request,
+                "assessments/wizard/closed.html",
+                {"assessment": assessment, "reason": reason},
+                status=403 if request.method == "POST" else 200,
+            )
         if request.method == "POST":
             raise PermissionDenied(reason)
         messages.info(request, reason)

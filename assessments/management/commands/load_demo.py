@@ -5,8 +5,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from assessments import interchange
+from assessments import deadlines, interchange
 from assessments.demo import (
     DEMO_BUREAU,
     DEMO_DEPARTMENT,
@@ -14,8 +15,15 @@ from assessments.demo import (
     DEMO_PEOPLE,
     DEMO_UNIT,
 )
-from assessments.models import Assessment, Filing, Membership, Organisation, ReportingYear
-from assessments.services import bureau, importing
+from assessments.models import (
+    Assessment,
+    Deadline,
+    Filing,
+    Membership,
+    Organisation,
+    ReportingYear,
+)
+from assessments.services import bureau, cycle, importing
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
 
@@ -41,13 +49,14 @@ class Command(BaseCommand):
                 name=DEMO_UNIT, defaults={"kind": Organisation.Kind.UNIT, "parent": department}
             )
             loaded = self.load_tables()
-            ReportingYear.objects.get_or_create(
+            year, _ = ReportingYear.objects.get_or_create(
                 year=2023,
                 defaults={"rule_set": "MOF2020", "deadline": datetime.date(2024, 3, 31)},
             )
             ReportingYear.objects.filter(year=2022).update(is_open=False)
             self.create_people({"bureau": finance_bureau, "department": department, "unit": unit})
             self.file_demo_year(department)
+            self.set_deadlines(department, unit, year)
         self.stdout.write(
             f"演示数据：{Assessment.objects.count()} 张自评表（本次新载入 {loaded} 张）。"
         )
@@ -62,6 +71,27 @@ class Command(BaseCommand):
             return
         filer = get_user_model().objects.get(username="juzhang")
         bureau.file_year(department.pk, year.pk, by=filer)
+
+    def set_deadlines(self, department, unit, year):
+        """The department's 2023 deadlines, long past in the demo; the unit has an exception
+        for a year from loading, so that the demo tables can still be filled in."""
+        if Deadline.objects.filter(year=year, organisation=department).exists():
+            return
+        chief = get_user_model().objects.get(username="juzhang")
+        cycle.set_deadline(
+            department,
+            year,
+            entry_due=datetime.date(2024, 3, 31),
+            review_due=datetime.date(2024, 4, 30),
+            by=chief,
+        )
+        cycle.grant_exception(
+            unit,
+            year,
+            until=deadlines.end_of_day(timezone.localdate() + datetime.timedelta(days=365)),
+            reason="演示：延期补填 2023 年度自评表",
+            by=chief,
+        )
 
     def load_tables(self):
         records, problems = interchange.parse_document(DEMO_FILE.read_text(encoding="utf-8"))

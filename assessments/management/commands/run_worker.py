@@ -10,7 +10,7 @@ from assessments import worker
 class Command(db_worker.Command):
     help = (
         "运行后台任务程序（合订本）：数据库被锁或连接中断时等待重试；"
-        "--supervise 时进程退出后自动重新启动。"
+        "--supervise 时进程退出后自动重新启动，并每天发送一次截止提醒。"
     )
 
     def add_arguments(self, parser):
@@ -43,7 +43,9 @@ class Command(db_worker.Command):
         if supervise:
             # The same command line, without --supervise, run as the child.
             child = [sys.executable, *(a for a in sys.argv if a != "--supervise")]
-            sys.exit(worker.supervise(child))
+            # Beside it, once a day, the deadline reminders (send_reminders).
+            daily = [sys.executable, sys.argv[0], "send_reminders", "--once-a-day"]
+            sys.exit(worker.supervise(child, daily=daily))
         self.configure_logging(verbosity)
         surviving = worker.SurvivingWorker(
             queue_names=queue_name.split(","),
