@@ -30,6 +30,7 @@ from .records import (
     Signature,
     SignatureQuerySet,
     SigningKey,
+    TargetAdjustment,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Signature",
     "SignatureQuerySet",
     "SigningKey",
+    "TargetAdjustment",
     "ThrottleHit",
     "in_yuan",
     "memberships_of",
