@@ -377,3 +377,20 @@ def test_a_plain_self_assessment_snapshot_has_no_new_keys(people):
     assessment = AssessmentFactory(project__unit=people["unit"])
     record = assessment_record(assessment)
     assert not {"kind", "targets", "adjustments"} & set(record)
+
+
+def test_demo_has_approved_target_tables_and_one_waiting_for_review(demo):
+    tables = {
+        t.project.name: t for t in Assessment.objects.target_tables().select_related("project")
+    }
+    waiting = [name for name, t in tables.items() if t.status == Assessment.Status.SUBMITTED]
+    approved_ = [name for name, t in tables.items() if t.status == Assessment.Status.SIGNED_OFF]
+    assert len(waiting) == 1 and len(approved_) >= 2
+    for name in approved_:
+        signature = tables[name].valid_signature()
+        assert signing.check_signature(signature) == signing.SignatureState.VALID
+        source = Assessment.objects.get(project__name=name, year__year=2022)
+        assert list(tables[name].indicators.values_list("name", "target", "weight")) == list(
+            source.indicators.values_list("name", "target", "weight")
+        )
+    assert Assessment.objects.self_assessments().filter(year__year=2023).count() == 0

@@ -22,7 +22,13 @@ def target_findings(
     level1_weights: dict[str, Decimal],
 ) -> list[Finding]:
     """Errors block submission of the target table; warnings inform, as for a self-assessment."""
-    findings = funds_findings(data, rule_set)
+    # A target table has no execution yet: its budget is needed for the budget's sake.
+    findings = [
+        Finding(f.code, f.severity, "年度资金总额的全年预算数未填写或为 0。", f.where)
+        if f.code == "FUNDS_NO_BUDGET"
+        else f
+        for f in funds_findings(data, rule_set)
+    ]
     findings += weight_findings(data, rule_set, weight_total, level1_weights)
     present = {row.level1 for row in data.indicators}
     for level1s, _ in rule_set.level1_split:
