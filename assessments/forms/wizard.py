@@ -65,9 +65,10 @@ class CopyForm(forms.Form):
 
     def __init__(self, *args, source, **kwargs):
         super().__init__(*args, **kwargs)
+        taken = Assessment.objects.filter(project=source.project, kind=source.kind)
         self.fields["year"].queryset = ReportingYear.objects.filter(
             is_open=True, year__gt=source.year.year
-        ).exclude(assessments__project=source.project)
+        ).exclude(pk__in=taken.values("year"))
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     preparer_context, preparer = log_in(browser, live_server, "tianbao")
     preparer.goto(f"{live_server.url}/assessments/new/")
     preparer.get_by_label("绩效目标表").check()
+    preparer.screenshot(path=artifacts / "targets-0-start.png", full_page=True)
     preparer.get_by_label("已有项目").select_option(label="宣传费（上海市闵行区社会保障服务中心）")
     preparer.get_by_label("年度").select_option(label="2023")
     preparer.get_by_role("button", name="新建并开始填写").click()
@@ -113,6 +114,13 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     expect(reviewer.locator("#history")).to_contain_text("批准目标调整")
     expect(reviewer.locator("#adjustments")).to_contain_text("调整为 ≥2500份")
     reviewer.screenshot(path=artifacts / "targets-6-adjustment-approved.png", full_page=True)
+    preparer.goto(f"{live_server.url}/assessments/?kind=targets")
+    expect(preparer.locator("#list-kinds .active")).to_have_text("绩效目标表")
+    expect(preparer.locator("table")).to_contain_text("宣传费")
+    preparer.screenshot(path=artifacts / "targets-7-list-of-target-tables.png", full_page=True)
+    preparer.goto(f"{live_server.url}/assessments/")
+    expect(preparer.locator("table").get_by_text("目标未经审批")).to_have_count(11)
+    preparer.screenshot(path=artifacts / "targets-8-list-unapproved.png", full_page=True)
     assert TargetAdjustment.objects.get().status == TargetAdjustment.Status.APPROVED
     assert assessment.indicators.get(name="宣传品发放数量").target == "≥2500份"
     preparer_context.close()
