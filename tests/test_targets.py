@@ -394,3 +394,14 @@ def test_demo_has_approved_target_tables_and_one_waiting_for_review(demo):
             source.indicators.values_list("name", "target", "weight")
         )
     assert Assessment.objects.self_assessments().filter(year__year=2023).count() == 0
+
+
+def test_target_table_detail_shows_budget_and_weights_not_scores(client, people):
+    table = approved(people)
+    client.force_login(people["preparer"])
+    page = client.get(table.get_absolute_url()).content.decode()
+    figures = dict(build_official_table(table).key_figures)
+    assert figures["指标分值合计"] == "90"
+    assert "全年执行数" not in figures and "总分" not in figures
+    assert 'id="scoring"' not in page
+    assert "财政项目支出绩效目标表" in page and "已批准" in page

@@ -325,6 +325,14 @@ class OfficialTable:
     def key_figures(self) -> list[tuple[str, str | Decimal]]:
         """The figures the detail page shows above the table, as (label, value)."""
         a, evaluation = self.assessment, self.evaluation
+        if a.is_target_table:
+            # Set before the year: nothing is executed or scored yet.
+            return [
+                ("年初预算数", rules.format_amount(a.total_initial_budget, grouped=True) or "—"),
+                ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
+                ("指标分值合计", rules.format_points(evaluation.weight_total)),
+                ("绩效指标", str(len(evaluation.indicators))),
+            ]
         return [
             ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
             ("全年执行数", rules.format_amount(a.total_executed, grouped=True) or "—"),
