@@ -192,17 +192,23 @@ def test_adjustment_views_refuse_the_wrong_people_and_methods(client, people, ou
     assert row(assessment).target == "≥400人次"
 
 
-def test_an_unreadable_weight_is_reported_beside_nothing_saved(client, people):  # noqa: F811
+def test_an_unreadable_weight_is_reported_beside_it_and_nothing_is_saved(client, people):  # noqa: F811
     assessment = from_targets(people)
     client.force_login(people["preparer"])
     url = reverse("assessments:request_adjustment", args=[assessment.pk])
-    data = {f"weight_{row(assessment).pk}": "五十", "reason": "r"}
+    data = {"reason": "r"}
     for other in assessment.indicators.all():
-        data.setdefault(f"target_{other.pk}", other.target)
-        data.setdefault(f"weight_{other.pk}", format(other.weight, "f"))
-    response = client.post(url, data, follow=True)
-    assert response.status_code == 200
-    assert "培训人次 · 分值" in response.content.decode()
+        data[f"target_{other.pk}"] = other.target
+        data[f"weight_{other.pk}"] = format(other.weight, "f")
+    data[f"weight_{row(assessment).pk}"] = "五十"
+    response = client.post(url, data)
+    assert response.status_code == 422
+    form = response.context["adjustment_form"]
+    (message,) = form.errors[f"weight_{row(assessment).pk}"]
+    page = response.content.decode()
+    assert f'<div class="invalid-feedback">{message}</div>' in page
+    assert 'value="五十"' in page
+    assert "目标调整申请尚未提交" in page
     assert not TargetAdjustment.objects.exists()
 
 

@@ -6,6 +6,7 @@ from .fields import (
     POINTS_DIGITS,
     SMALL_SELECT,
     DecimalTextField,
+    MarkedBoundField,
     TextField,
     control,
     points_to_text,
@@ -66,6 +67,8 @@ class AdjustmentForm(forms.Form):
 
     Each row offers its 年度指标值 and 分值 as they stand; what is changed is asked for.
     """
+
+    bound_field_class = MarkedBoundField
 
     reason = TextField(
         label="调整理由",

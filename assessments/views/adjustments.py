@@ -13,6 +13,7 @@ from ..forms import AdjustmentForm, DecisionForm
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..services import adjustments
+from .assessments import assessment_detail
 
 
 def _back(request, assessment):
@@ -32,10 +33,8 @@ def request_adjustment(request, pk):
         raise PermissionDenied(reason)
     form = AdjustmentForm(request.POST, indicators=assessment.indicators.all())
     if not form.is_valid():
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else ""
-            messages.error(request, f"{label}：{' '.join(errors)}" if label else " ".join(errors))
-        return _back(request, assessment)
+        messages.error(request, "标红的栏目无法读取（见栏目下的说明），目标调整申请尚未提交。")
+        return assessment_detail(request, assessment.pk, adjustment_form=form)
     try:
         adjustments.request_adjustment(
             assessment.pk,

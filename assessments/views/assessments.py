@@ -59,7 +59,9 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
 
 @login_required
-def assessment_detail(request, pk):
+def assessment_detail(request, pk, *, adjustment_form=None):
+    """The table; `adjustment_form` is a target adjustment that could not be read, shown
+    again with a message beside each field it could not read."""
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     table = build_official_table(assessment)
     history = signing.history_of(assessment, table.indicators)
@@ -67,8 +69,9 @@ def assessment_detail(request, pk):
     return render(
         request,
         "assessments/detail.html",
-        {
-            **adjustment_context(request.user, assessment, table.indicators),
+        status=422 if adjustment_form is not None else 200,
+        context={
+            **adjustment_context(request.user, assessment, table.indicators, adjustment_form),
             "assessment": assessment,
             "table": table,
             "history": history,

@@ -333,8 +333,9 @@ def step_context(assessment, step, evaluation):
     }
 
 
-def adjustment_context(user, assessment, indicators):
-    """What the adjustments block shows: the requests so far and, for the preparer, the form."""
+def adjustment_context(user, assessment, indicators, form=None):
+    """What the adjustments block shows: the requests so far and, for the preparer, the form
+    (`form`: one posted that could not be read, shown with its errors)."""
     allowed = permissions.can_request_adjustment(user, assessment)[0]
     adjustments = list(assessment.adjustments.select_related("requested_by", "decided_by"))
     for adjustment in adjustments:
@@ -342,7 +343,9 @@ def adjustment_context(user, assessment, indicators):
         adjustment.can_decide = permissions.can_decide_adjustment(user, adjustment)[0]
     return {
         "adjustments": adjustments,
-        "adjustment_form": forms.AdjustmentForm(indicators=indicators) if allowed else None,
+        "adjustment_form": (form or forms.AdjustmentForm(indicators=indicators))
+        if allowed
+        else None,
     }
 
 

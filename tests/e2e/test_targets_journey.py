@@ -1,6 +1,7 @@
 """The year's cycle in the browser: targets filled, returned, answered, approved; the
 self-assessment from them with targets read-only; an adjustment asked for and approved."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -100,6 +101,14 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     expect(preparer.locator('input[name$="-target"]')).to_have_count(0)
     preparer.locator("#adjustment-request summary").click()
     request = preparer.locator("#adjustment-request")
+    request.get_by_label("宣传品发放数量 分值").fill("五十")
+    request.get_by_label("调整理由").fill("印刷经费压减。")
+    request.get_by_role("button", name="提交调整申请").click()
+    expect(preparer.locator(".alert-danger").first).to_contain_text("目标调整申请尚未提交")
+    request = preparer.locator("#adjustment-request")
+    expect(request.get_by_label("宣传品发放数量 分值")).to_have_class(re.compile("is-invalid"))
+    preparer.screenshot(path=artifacts / "targets-5a-unreadable-weight.png", full_page=True)
+    request.get_by_label("宣传品发放数量 分值").fill("50")
     request.get_by_label("宣传品发放数量 年度指标值").fill("≥2500份")
     request.get_by_label("调整理由").fill("印刷经费压减，宣传品数量相应减少。")
     preparer.screenshot(path=artifacts / "targets-5-adjustment-request.png", full_page=True)
