@@ -97,7 +97,7 @@ def backup(output: Path) -> dict[str, object]:
             "vendor": connection.vendor,
             "database": name,
             "created_at": timezone.now().isoformat(),
-            "assessments": Assessment.objects.count(),
+            "assessments": Assessment.objects.self_assessments().count(),
             "files": len(files),
         }
         partial = output.with_name(output.name + ".partial")

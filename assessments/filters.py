@@ -139,7 +139,7 @@ class SummaryForm(forms.Form):
         }
         years = list(
             ReportingYear.objects.filter(
-                Exists(Assessment.objects.filter(year=OuterRef("pk")))
+                Exists(Assessment.objects.self_assessments().filter(year=OuterRef("pk")))
             ).values_list("year", flat=True)
         )
         if data is None and self.organisations and years:

@@ -8,7 +8,9 @@ from . import rules
 from .models import Assessment, Indicator, Organisation, ReportingYear
 
 FORMAT = "perf-self-assessment"
-VERSION = 1
+VERSION = 2
+# Version 1 is version 2 without a table's kind, its approved targets and its adjustments.
+READABLE_VERSIONS = (1, 2)
 MAX_TEXT = 10_000
 MAX_SHORT_TEXT = 200
 
@@ -32,6 +34,11 @@ ASSESSMENT_KEYS = {
     "computed",
     "print",
 }
+VERSION_2_KEYS = {"kind", "targets", "adjustments"}
+KINDS = [choice.value for choice in Assessment.Kind]
+ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
+CHANGE_KEYS = {"name", "field", "old", "new"}
+ADJUSTABLE_FIELDS = ("target", "weight")
 PRINT_CHOICES = {
     "show_empty_level2": (True, False),
     "signature_block": (True, False),
@@ -49,6 +56,7 @@ INDICATOR_KEYS = {
     "reason",
     "computed",
 }
+HASH_RE = re.compile(r"[0-9a-f]{64}")
 _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -163,18 +171,21 @@ def parse_document(text, *, single_line_names=True):
         return [], problems
     if document.get("format") != FORMAT:
         problems.add("$.format", f"应为“{FORMAT}”，现为 {json.dumps(document.get('format'))}。")
-    if document.get("version") != VERSION:
+    version = document.get("version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         problems.add(
             "$.version",
-            f"本程序只能读取第 {VERSION} 版，现为 {json.dumps(document.get('version'))}。",
+            f"本程序只能读取第 {'、'.join(map(str, READABLE_VERSIONS))} 版，"
+            f"现为 {json.dumps(version)}。",
         )
+        version = VERSION
     items = document.get("assessments")
     if not isinstance(items, list):
         problems.add("$.assessments", "应为列表。")
         return [], problems
     records = []
     for index, item in enumerate(items):
-        record = _check_assessment(item, f"$.assessments[{index}]", problems)
+        record = _check_assessment(item, f"$.assessments[{index}]", problems, version)
         if record is not None:
             records.append(record)
     _check_duplicates(records, problems)
@@ -204,6 +215,7 @@ def check_against_database(records, *, replace):
             year__year=record["year"],
             project__unit__name=record["unit"],
             project__name=record["project"],
+            kind=record["kind"],
         ).exists()
         if exists and not replace:
             problems.add(
@@ -217,11 +229,11 @@ def check_against_database(records, *, replace):
 def _check_duplicates(records, problems):
     seen = {}
     for index, record in enumerate(records):
-        key = (record["year"], record["unit"], record["project"])
+        key = (record["year"], record["unit"], record["project"], record["kind"])
         if key in seen:
             problems.add(
                 f"$.assessments[{index}]",
-                f"与 $.assessments[{seen[key]}] 重复（同一年度、单位和项目）。",
+                f"与 $.assessments[{seen[key]}] 重复（同一年度、单位、项目和表别）。",
             )
         seen.setdefault(key, index)
 
@@ -271,12 +283,13 @@ def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS,
     return number
 
 
-def _check_assessment(item, path, problems):
+def _check_assessment(item, path, problems, version=VERSION):
     if not isinstance(item, dict):
         problems.add(path, "应为对象。")
         return None
     before = len(problems)
-    for key in sorted(set(item) - ASSESSMENT_KEYS):
+    known = ASSESSMENT_KEYS | (VERSION_2_KEYS if version >= 2 else set())
+    for key in sorted(set(item) - known):
         problems.add(f"{path}.{key}", "未知的字段。")
     record = {}
     year = item.get("year")
@@ -304,6 +317,13 @@ def _check_assessment(item, path, problems):
         record[key] = _text(item, key, path, problems)
     record["funds"] = _check_funds(item.get("funds"), f"{path}.funds", problems)
     record["print"] = _check_print(item.get("print", {}), f"{path}.print", problems)
+    record["kind"] = item.get("kind", Assessment.Kind.ASSESSMENT)
+    if record["kind"] not in KINDS:
+        problems.add(f"{path}.kind", f"应为 {'、'.join(KINDS)} 之一。")
+    record["targets"] = _check_targets(item.get("targets"), f"{path}.targets", problems)
+    record["adjustments"] = _check_adjustments(
+        item.get("adjustments", []), f"{path}.adjustments", problems
+    )
     indicators = item.get("indicators")
     if not isinstance(indicators, list):
         problems.add(f"{path}.indicators", "缺少此项或不是列表。")
@@ -314,6 +334,56 @@ def _check_assessment(item, path, problems):
         for index, row in enumerate(indicators)
     ]
     return record if len(problems) == before else None
+
+
+def _check_targets(targets, path, problems):
+    """null (targets never approved) or {"approved": true, "content_hash": …}."""
+    if targets is None:
+        return None
+    if not isinstance(targets, dict) or targets.get("approved") is not True:
+        problems.add(path, '应为 null 或 {"approved": true, "content_hash": …}。')
+        return None
+    for key in sorted(set(targets) - {"approved", "content_hash"}):
+        problems.add(f"{path}.{key}", "未知的字段。")
+    digest = targets.get("content_hash")
+    if digest is not None and not (isinstance(digest, str) and HASH_RE.fullmatch(digest)):
+        problems.add(f"{path}.content_hash", "应为 64 位十六进制的 SHA-256 摘要或 null。")
+    return dict(targets)
+
+
+def _check_adjustments(items, path, problems):
+    """Approved adjustments: what changed (target or weight, old and new), why, and when."""
+    if not isinstance(items, list):
+        problems.add(path, "应为列表。")
+        return []
+    checked = []
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            problems.add(where, "应为对象。")
+            continue
+        for key in sorted(set(item) - ADJUSTMENT_KEYS):
+            problems.add(f"{where}.{key}", "未知的字段。")
+        reason = _text(item, "reason", where, problems, limit=2000, allow_blank=False)
+        for key in ("requested_at", "decided_at"):
+            if not isinstance(item.get(key), str):
+                problems.add(f"{where}.{key}", "应为 ISO 8601 时间文本。")
+        changes = item.get("changes")
+        if not isinstance(changes, list) or not changes:
+            problems.add(f"{where}.changes", "应为非空列表。")
+            continue
+        for number, change in enumerate(changes):
+            at = f"{where}.changes[{number}]"
+            if not isinstance(change, dict) or set(change) != CHANGE_KEYS:
+                problems.add(at, f"应为含 {'、'.join(sorted(CHANGE_KEYS))} 的对象。")
+            elif change["field"] not in ADJUSTABLE_FIELDS:
+                problems.add(f"{at}.field", "应为 target 或 weight。")
+            elif not all(
+                isinstance(change[key], str) or change[key] is None for key in ("old", "new")
+            ) or not isinstance(change["name"], str):
+                problems.add(at, "name 应为文本，old 与 new 应为文本或 null。")
+        checked.append({**item, "reason": reason})
+    return checked
 
 
 def _check_print(options, path, problems):
@@ -411,6 +481,7 @@ def record_fields(record):
         "goal": record["goal"],
         "outcome": record["outcome"],
         "print_options": record.get("print") or {},
+        "kind": record.get("kind") or Assessment.Kind.ASSESSMENT,
     }
     for line in rules.FUND_LINES:
         values = record["funds"][line]
@@ -474,16 +545,40 @@ def assessment_record(assessment, indicators=None):
         ],
     }
     # Only a table whose print settings were chosen has the key: the snapshots signed before
-    # tables had settings keep their content hash.
+    # tables had settings keep their content hash. The same holds for the keys of version 2:
+    # a target table says so, a self-assessment names the approved targets it started from
+    # and carries its approved adjustments; a table without them has no key.
     if assessment.print_options:
         record["print"] = dict(assessment.print_options)
+    if assessment.is_target_table:
+        record["kind"] = assessment.kind
+    if assessment.targets_source_id:
+        record["targets"] = approved_targets_record(assessment)
+    if assessment.pk and not assessment.is_target_table:
+        adjustments = [a.as_record() for a in assessment.adjustments.approved()]
+        if adjustments:
+            record["adjustments"] = adjustments
     return record
+
+
+def approved_targets_record(assessment):
+    """Which approved target table a self-assessment started from: its content hash."""
+    signature = assessment.targets_source.signatures.valid().first()
+    return {
+        "approved": True,
+        "content_hash": signature.content_hash if signature else None,
+    }
 
 
 def export_assessment(assessment):
     indicators = list(assessment.indicators.all())
     evaluation = rules.evaluate(assessment.rules_input(indicators))
     record = assessment_record(assessment, indicators)
+    # A file says every table's kind, and of a self-assessment whether its targets were
+    # approved (null: never approved); the signed snapshot leaves the defaults out.
+    record.setdefault("kind", assessment.kind)
+    if not assessment.is_target_table:
+        record.setdefault("targets", None)
     for row, result in zip(record["indicators"], evaluation.indicators, strict=True):
         target, actual = result.target, result.actual
         row["computed"] = {

@@ -19,6 +19,7 @@ from .models import (
     Organisation,
     ReportingYear,
     SampledTable,
+    TargetAdjustment,
     memberships_of,
 )
 
@@ -78,9 +79,9 @@ def _year_open(assessment: Assessment) -> tuple[bool, str]:
 
 def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not (user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)):
-        return False, "只有本单位的填报人可以修改这张自评表。"
+        return False, f"只有本单位的填报人可以修改这张{assessment.kind_label}。"
     if assessment.status not in EDITABLE_STATUSES:
-        return False, f"这张自评表{assessment.get_status_display()}，不能修改。"
+        return False, f"这张{assessment.kind_label}{assessment.status_label}，不能修改。"
     return _entry_open(assessment.project.unit, assessment.year)
 
 
@@ -130,7 +131,7 @@ def can_submit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以提交。"
     if assessment.status not in EDITABLE_STATUSES:
-        return False, f"这张自评表{assessment.get_status_display()}，不能提交。"
+        return False, f"这张{assessment.kind_label}{assessment.status_label}，不能提交。"
     return _entry_open(assessment.project.unit, assessment.year)
 
 
@@ -213,6 +214,34 @@ def can_reopen(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     return True, ""
 
 
+# ---------------------------------------------------------------------------
+# Target adjustments (目标调整)
+
+
+def can_request_adjustment(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
+    """The preparer asks for new targets of a self-assessment that started from approved ones."""
+    if not _is_preparer(user, assessment):
+        return False, "只有本单位的填报人可以申请目标调整。"
+    if not assessment.targets_locked:
+        return False, "这张表的目标未经审批，可直接修改，无需申请目标调整。"
+    if assessment.status not in EDITABLE_STATUSES:
+        return False, f"这张{assessment.kind_label}{assessment.status_label}，不能申请目标调整。"
+    if assessment.adjustments.pending().exists():
+        return False, "已有一项目标调整待审批，审批后才能再次申请。"
+    return True, ""
+
+
+def can_decide_adjustment(user: AnyUser, adjustment: TargetAdjustment) -> tuple[bool, str]:
+    """A reviewer of the unit or the department, not the requester, approves or rejects."""
+    if not _is_reviewer(user, adjustment.assessment):
+        return False, "只有本单位或主管部门的审核人可以审批目标调整。"
+    if adjustment.status != adjustment.Status.PENDING:
+        return False, f"这项目标调整{adjustment.get_status_display()}，不能再审批。"
+    if adjustment.requested_by_id == user.pk:
+        return False, "不能审批本人申请的目标调整。"
+    return True, ""
+
+
 def allowed_actions(user: User, assessment: Assessment) -> dict[str, bool]:
     """The workflow buttons to offer on a page (the services check again)."""
     checks = {
@@ -224,6 +253,7 @@ def allowed_actions(user: User, assessment: Assessment) -> dict[str, bool]:
         "sign_off": can_sign_off,
         "reopen": can_reopen,
         "withdraw": can_withdraw,
+        "request_adjustment": can_request_adjustment,
     }
     return {name: check(user, assessment)[0] for name, check in checks.items()}
 

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from .views import (
+    adjustments,
     assessments,
     books,
     bureau,
@@ -54,6 +55,12 @@ urlpatterns = [
     path("<id:pk>/withdraw/", review.withdraw, name="withdraw"),
     path("<id:pk>/comments/", review.add_comment, name="add_comment"),
     path("<id:pk>/comments/<id:comment_pk>/answer/", review.answer_comment, name="answer"),
+    path("<id:pk>/adjustments/", adjustments.request_adjustment, name="request_adjustment"),
+    path(
+        "<id:pk>/adjustments/<id:adjustment_pk>/decide/",
+        adjustments.decide_adjustment,
+        name="decide_adjustment",
+    ),
     path("export.csv", reporting.export_csv, name="export_csv"),
     path("export.xlsx", reporting.export_xlsx, name="export_xlsx"),
     path("summary/", reporting.summary, name="summary"),

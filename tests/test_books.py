@@ -82,7 +82,9 @@ def unit_book(throwaway_db):
         content = pdf.render_book(
             assessments, organisation=UNIT, year=2022, progress=lambda *p: progress.append(p)
         )
-        projects = [a.project.name for a in Assessment.objects.order_by("project__pk")]
+        projects = [
+            a.project.name for a in Assessment.objects.self_assessments().order_by("project__pk")
+        ]
     return UnitBook(content, progress, projects)
 
 

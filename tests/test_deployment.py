@@ -78,11 +78,13 @@ def test_load_demo_refuses_in_production_mode_in_process(db, settings):
 
 
 def test_load_demo_runs_twice_without_duplicating(demo):
+    from assessments.management.commands.load_demo import DEMO_TARGET_PROJECTS
     from assessments.models import Assessment
 
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert Assessment.objects.count() == 11
+    assert Assessment.objects.self_assessments().count() == 11
+    assert Assessment.objects.target_tables().count() == len(DEMO_TARGET_PROJECTS)
     assert "本次新载入 0 张" in out.getvalue()
 
 

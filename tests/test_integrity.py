@@ -35,7 +35,9 @@ def login(client, username):
 
 
 def signature_of(project):
-    return Signature.objects.select_related("key").get(assessment__project__name=project)
+    return Signature.objects.select_related("key").get(
+        assessment__project__name=project, assessment__kind="assessment"
+    )
 
 
 def forge_score(project, score="0.00"):

@@ -54,7 +54,7 @@ def media(settings, tmp_path):
 
 
 def demo_assessment(project):
-    return Assessment.objects.with_tree().get(project__name=project)
+    return Assessment.objects.self_assessments().with_tree().get(project__name=project)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ def media(settings, tmp_path):
 
 def signed_pdf(client, project="宣传费"):
     client.force_login(get_user_model().objects.get(username="tianbao"))
-    signature = Signature.objects.get(assessment__project__name=project)
+    signature = Signature.objects.get(
+        assessment__project__name=project, assessment__kind="assessment"
+    )
     response = client.get(reverse("assessments:pdf", args=[signature.assessment_id]))
     assert response.status_code == 200
     return signature, b"".join(response.streaming_content)

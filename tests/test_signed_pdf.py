@@ -27,7 +27,10 @@ def media(settings, tmp_path):
 
 
 def pdf_url(project):
-    return reverse("assessments:pdf", args=[Assessment.objects.get(project__name=project).pk])
+    return reverse(
+        "assessments:pdf",
+        args=[Assessment.objects.self_assessments().get(project__name=project).pk],
+    )
 
 
 def download(client, project):

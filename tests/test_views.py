@@ -15,7 +15,8 @@ DETAIL_LINK = re.compile(r'href="/assessments/\d+/"')
 
 def detail_url(project_name):
     return reverse(
-        "assessments:detail", args=[Assessment.objects.get(project__name=project_name).pk]
+        "assessments:detail",
+        args=[Assessment.objects.self_assessments().get(project__name=project_name).pk],
     )
 
 

@@ -13,7 +13,10 @@ from .factories import AssessmentFactory, UnitFactory, UserFactory, login, membe
 
 
 def xlsx_url(project):
-    return reverse("assessments:xlsx", args=[Assessment.objects.get(project__name=project).pk])
+    return reverse(
+        "assessments:xlsx",
+        args=[Assessment.objects.self_assessments().get(project__name=project).pk],
+    )
 
 
 def sheet_of(response):

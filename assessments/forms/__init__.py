@@ -6,7 +6,15 @@ render fields as they are: `{{ form.field }}`.
 
 from .bureau import FileForm, ReturnFilingForm, ReviewForm, SampleForm
 from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
-from .review import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
+from .review import (
+    AdjustmentForm,
+    AnswerForm,
+    CommentForm,
+    DecisionForm,
+    ReopenForm,
+    ReturnForm,
+    WithdrawForm,
+)
 from .wizard import (
     FUNDS_INPUT_LINES,
     ActualFormSet,
@@ -25,11 +33,13 @@ __all__ = [
     "FUNDS_INPUT_LINES",
     "HASH_RE",
     "ActualFormSet",
+    "AdjustmentForm",
     "AnswerForm",
     "BasicForm",
     "BookForm",
     "CommentForm",
     "CopyForm",
+    "DecisionForm",
     "FileForm",
     "FundsForm",
     "GoalForm",

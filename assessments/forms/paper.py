@@ -75,7 +75,9 @@ class BookForm(forms.Form):
         self.fields["year"].empty_label = None
         # The latest year that has tables, not an open year nobody has filled in yet.
         self.fields["year"].initial = (
-            ReportingYear.objects.filter(assessments__isnull=False).order_by("-year").first()
+            ReportingYear.objects.filter(assessments__kind=Assessment.Kind.ASSESSMENT)
+            .order_by("-year")
+            .first()
         )
 
 

@@ -2,7 +2,15 @@
 
 from django import forms
 
-from .fields import SMALL_SELECT, TextField, control
+from .fields import (
+    POINTS_DIGITS,
+    SMALL_SELECT,
+    DecimalTextField,
+    MarkedBoundField,
+    TextField,
+    control,
+    points_to_text,
+)
 
 REMARK_LENGTH = 2000
 
@@ -52,3 +60,60 @@ class CommentForm(forms.Form):
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = targets
+
+
+class AdjustmentForm(forms.Form):
+    """New targets and weights for some rows of a self-assessment, and why (目标调整).
+
+    Each row offers its 年度指标值 and 分值 as they stand; what is changed is asked for.
+    """
+
+    bound_field_class = MarkedBoundField
+
+    reason = TextField(
+        label="调整理由",
+        required=False,  # the service says why a blank one is refused
+        max_length=REMARK_LENGTH,
+        widget=forms.Textarea(
+            attrs={"rows": 2, **control("调整理由", size="sm", placeholder="调整理由（必填）")}
+        ),
+    )
+
+    def __init__(self, *args, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
+        for row in self.indicators:
+            self.fields[f"target_{row.pk}"] = TextField(
+                label=f"{row.name} · 年度指标值",
+                required=False,
+                max_length=200,
+                initial=row.target,
+                widget=forms.TextInput(attrs=control(f"{row.name} 年度指标值", size="sm")),
+            )
+            self.fields[f"weight_{row.pk}"] = DecimalTextField(
+                label=f"{row.name} · 分值",
+                what="分值",
+                max_digits=POINTS_DIGITS,
+                max_length=20,
+                initial=points_to_text(row.weight),
+                widget=forms.TextInput(attrs=control(f"{row.name} 分值", size="sm", number=True)),
+            )
+
+    def rows(self):
+        """(row, bound target field, bound weight field) in the table's order."""
+        return [
+            (row, self[f"target_{row.pk}"], self[f"weight_{row.pk}"]) for row in self.indicators
+        ]
+
+    def changes(self):
+        """Every row's target and weight as posted; the service keeps those that differ."""
+        return [
+            {"row": row.pk, "field": field, "new": self.cleaned_data[f"{field}_{row.pk}"]}
+            for row in self.indicators
+            for field in ("target", "weight")
+        ]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "驳回")])
+    comment = remark_field("审批意见", "审批意见（驳回时必填）", size="sm")

@@ -21,6 +21,14 @@ from .fields import (
 
 
 class StartForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="表别",
+        choices=Assessment.Kind.choices,
+        initial=Assessment.Kind.ASSESSMENT,
+        required=False,  # left out: a self-assessment, as before target tables existed
+        widget=forms.RadioSelect,
+        help_text="年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。",
+    )
     unit = forms.ModelChoiceField(label="实施单位", queryset=None, empty_label=None)
     year = forms.ModelChoiceField(label="年度", queryset=None, empty_label=None)
     project = forms.ModelChoiceField(
@@ -36,6 +44,9 @@ class StartForm(forms.Form):
             "unit"
         )
         self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"
+
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or Assessment.Kind.ASSESSMENT
 
     def clean(self):
         data = super().clean()
@@ -54,9 +65,10 @@ class CopyForm(forms.Form):
 
     def __init__(self, *args, source, **kwargs):
         super().__init__(*args, **kwargs)
+        taken = Assessment.objects.filter(project=source.project, kind=source.kind)
         self.fields["year"].queryset = ReportingYear.objects.filter(
             is_open=True, year__gt=source.year.year
-        ).exclude(assessments__project=source.project)
+        ).exclude(pk__in=taken.values("year"))
 
 
 # ---------------------------------------------------------------------------

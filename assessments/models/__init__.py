@@ -49,6 +49,7 @@ from .records import (
     Signature,
     SignatureQuerySet,
     SigningKey,
+    TargetAdjustment,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "Signature",
     "SignatureQuerySet",
     "SigningKey",
+    "TargetAdjustment",
     "ThrottleHit",
     "in_yuan",
     "memberships_of",

@@ -28,6 +28,14 @@ def in_yuan(field):
 
 
 class AssessmentQuerySet(models.QuerySet):
+    def self_assessments(self):
+        """The year-end self-assessments (绩效自评表): what lists, sums and exports count."""
+        return self.filter(kind=Assessment.Kind.ASSESSMENT)
+
+    def target_tables(self):
+        """The target tables (绩效目标表) filled in and approved before the year."""
+        return self.filter(kind=Assessment.Kind.TARGETS)
+
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
         return self.select_related("project__unit__parent", "year")
@@ -40,6 +48,8 @@ class AssessmentQuerySet(models.QuerySet):
             "year__year",
             "project__name",
             "project__unit__name",
+            "kind",
+            "targets_source",
             "status",
             "money_unit",
             "total_full_year_budget",
@@ -117,6 +127,10 @@ class Assessment(models.Model):
         RETURNED = "returned", _("已退回")
         SIGNED_OFF = "signed_off", _("已签发")
 
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", _("绩效自评表")
+        TARGETS = "targets", _("绩效目标表")
+
     class MoneyUnit(models.TextChoices):
         YUAN = "元", _("元")
         WAN_YUAN = "万元", _("万元")
@@ -132,8 +146,19 @@ class Assessment(models.Model):
     year = models.ForeignKey(
         ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="assessments"
     )
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.ASSESSMENT)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # The approved target table this self-assessment started from; empty where the targets
+    # were never approved (the first year on the system), which the table then says.
+    targets_source = models.ForeignKey(
+        "self",
+        verbose_name=_("已批准的绩效目标表"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_assessments",
     )
     # The 主管部门 as printed on the table; names change over the years and published
     # tables do not always spell it the same way, so the table keeps its own.
@@ -194,7 +219,7 @@ class Assessment(models.Model):
         ordering = ["-year__year", "project__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "year"], name="one_assessment_per_project_and_year"
+                fields=["project", "year", "kind"], name="one_table_per_project_year_and_kind"
             ),
             models.CheckConstraint(
                 name="budget_weight_in_range",
@@ -224,6 +249,38 @@ class Assessment(models.Model):
         return self.project.unit
 
     @property
+    def is_target_table(self):
+        return self.kind == self.Kind.TARGETS
+
+    @property
+    def targets_locked(self):
+        """Targets, weights and the tree came from an approved target table: changing them
+        takes an approved adjustment (目标调整)."""
+        return self.targets_source_id is not None
+
+    @property
+    def targets_unapproved(self):
+        """A self-assessment whose targets were never approved (目标未经审批)."""
+        return not self.is_target_table and self.targets_source_id is None
+
+    @property
+    def kind_label(self):
+        """What messages call the table: 自评表 or 绩效目标表."""
+        return "绩效目标表" if self.is_target_table else "自评表"
+
+    @property
+    def status_label(self):
+        """The status as the page says it: a signed-off target table is 已批准."""
+        if self.is_target_table and self.status == self.Status.SIGNED_OFF:
+            return "已批准"
+        return self.get_status_display()
+
+    @property
+    def signed_label(self):
+        """What a sign-off is called: a target table is approved (已批准)."""
+        return "已批准" if self.is_target_table else "已签发"
+
+    @property
     def kept_in_wan_yuan(self):
         return self.money_unit == self.MoneyUnit.WAN_YUAN
 
@@ -244,6 +301,7 @@ class Assessment(models.Model):
             outcome=self.outcome,
             indicators=[row.rules_input() for row in indicators],
             money_unit=self.money_unit,
+            kind=self.kind,
         )
 
     def evaluate(self):

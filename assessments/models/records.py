@@ -124,6 +124,9 @@ class AssessmentEvent(models.Model):
         WITHDRAW = "withdraw", _("撤回")
         COMMENT = "comment", _("批注")
         ANSWER = "answer", _("答复批注")
+        ADJUST_REQUEST = "adjust_request", _("申请目标调整")
+        ADJUST_APPROVE = "adjust_approve", _("批准目标调整")
+        ADJUST_REJECT = "adjust_reject", _("驳回目标调整")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -231,3 +234,85 @@ class OrganisationEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("操作记录只能追加，不能删除。")
+
+
+class TargetAdjustmentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=TargetAdjustment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=TargetAdjustment.Status.PENDING)
+
+
+class TargetAdjustment(models.Model):
+    """A change of approved targets (目标调整) asked for during the year, with its reason and
+    the reviewer's decision. Approval applies the changes to the self-assessment's rows.
+
+    `changes` is a list of {"row": <indicator id>, "name": <三级指标>, "field": "target" |
+    "weight", "old": <text>, "new": <text>}, the old value as it stood when asked for.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="adjustments")
+    changes = models.JSONField(_("调整内容"))
+    reason = models.TextField(_("调整理由"), max_length=2000)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    objects = TargetAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目标调整")
+        verbose_name_plural = _("目标调整")
+        ordering = ["assessment", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(status="pending"),
+                name="one_pending_adjustment_per_assessment",
+            ),
+            models.CheckConstraint(
+                name="adjustment_decided_when_not_pending",
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} · {self.get_status_display()}"
+
+    def as_record(self) -> dict:
+        """The approved adjustment as the interchange format and the signed snapshot keep it."""
+        return {
+            "changes": [
+                {key: change[key] for key in ("name", "field", "old", "new")}
+                for change in self.changes
+            ],
+            "reason": self.reason,
+            "requested_at": timezone.localtime(self.requested_at).isoformat(),
+            "decided_at": (
+                timezone.localtime(self.decided_at).isoformat() if self.decided_at else None
+            ),
+        }

@@ -51,7 +51,7 @@ def book_assessments(
     `user` is who asked for it; None when that account has been deleted since, and then the
     organisation alone decides.
     """
-    queryset = Assessment.objects.with_tree()
+    queryset = Assessment.objects.self_assessments().with_tree()
     if user is not None:
         queryset = queryset.visible_to(user)
     queryset = (

@@ -12,7 +12,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .. import rules
+from ..interchange import assessment_record
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
+from .remarks import remarks_of
 
 # On paper a text longer than this prints after the table as a numbered note (注1, 注2 …),
 # full width, and its cell refers to it: in its column it would make the row pages tall, and
@@ -300,6 +302,8 @@ class OfficialTable:
     notes: list = field(default_factory=list)
     goal_note: int | None = None
     outcome_note: int | None = None
+    # Targets never approved, approved adjustments (paper.remarks), printed under the table.
+    remarks: list[str] = field(default_factory=list)
 
     def paginate(self, page_starts: Iterable[int], break_before: int | None = None) -> None:
         """Lay the groups out again for pages that start at these rows (indexes into lines).
@@ -321,6 +325,14 @@ class OfficialTable:
     def key_figures(self) -> list[tuple[str, str | Decimal]]:
         """The figures the detail page shows above the table, as (label, value)."""
         a, evaluation = self.assessment, self.evaluation
+        if a.is_target_table:
+            # Set before the year: nothing is executed or scored yet.
+            return [
+                ("年初预算数", rules.format_amount(a.total_initial_budget, grouped=True) or "—"),
+                ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
+                ("指标分值合计", rules.format_points(evaluation.weight_total)),
+                ("绩效指标", str(len(evaluation.indicators))),
+            ]
         return [
             ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
             ("全年执行数", rules.format_amount(a.total_executed, grouped=True) or "—"),
@@ -411,6 +423,7 @@ def build_official_table(
     options: PrintOptions | None = None,
     signatures: SignatureBlock | None = None,
     paper: bool = False,
+    remarks: list[str] | None = None,
 ) -> OfficialTable:
     """The table as printed; `signatures` overrides the 填报人/审核人 looked up in the log.
 
@@ -465,6 +478,9 @@ def build_official_table(
         signatures=signatures if options.signature_block else None,
         indicators=indicators,
     )
+    if remarks is None:
+        remarks = remarks_of(assessment_record(assessment, indicators))
+    table.remarks = remarks
     if paper:
         add_notes(table)
     return table

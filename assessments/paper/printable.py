@@ -24,6 +24,7 @@ from .official_table import (
     display_name,
     signature_block,
 )
+from .remarks import remarks_of
 
 DRAFT = "草稿"
 UNSIGNED = "未签发"
@@ -135,6 +136,7 @@ def signed_printable(signature: Signature) -> Printable:
         options=PrintOptions.of(assessment.print_options),
         signatures=signature_block(signature.assessment, signature),
         paper=True,
+        remarks=remarks_of(signature.snapshot),
     )
     url = verify_url(signature.content_hash)
     return Printable(table, "", signature, url, qr_data_uri(url))

@@ -57,7 +57,7 @@ class Scope:
 
 def scope_queryset(user, scope):
     """The assessments of the scope that the user may see."""
-    queryset = Assessment.objects.visible_to(user).filter(year__year=scope.year)
+    queryset = Assessment.objects.self_assessments().visible_to(user).filter(year__year=scope.year)
     if scope.is_department:
         return queryset.filter(project__unit__parent_id=scope.organisation_id)
     return queryset.filter(project__unit_id=scope.organisation_id)

@@ -22,6 +22,10 @@ from .scoring import (
     execution_rate,
     grade_for,
 )
+from .targets import target_findings
+
+# AssessmentInput.kind of a target table (绩效目标表).
+TARGETS = "targets"
 
 
 @dataclass
@@ -69,18 +73,22 @@ def evaluate(data: AssessmentInput) -> Evaluation:
     )
     total_score = round_half_up(funds_score + indicator_score)
 
-    findings = funds_findings(data, rule_set)
-    findings += weight_findings(data, rule_set, weight_total, level1_weights)
-    for index, (row, result) in enumerate(zip(data.indicators, results, strict=True)):
-        findings += indicator_findings(index, row, result, rule_set)
-    findings += text_findings(data)
+    if data.kind == TARGETS:
+        # A target table is checked for its targets; it has no actuals to score.
+        findings = target_findings(data, rule_set, weight_total, level1_weights)
+    else:
+        findings = funds_findings(data, rule_set)
+        findings += weight_findings(data, rule_set, weight_total, level1_weights)
+        for index, (row, result) in enumerate(zip(data.indicators, results, strict=True)):
+            findings += indicator_findings(index, row, result, rule_set)
+        findings += text_findings(data)
 
     return Evaluation(
         execution_rate=rate,
         budget_score=funds_score,
         indicator_score=indicator_score,
         total_score=total_score,
-        grade=grade_for(total_score, rule_set),
+        grade="" if data.kind == TARGETS else grade_for(total_score, rule_set),
         indicators=results,
         findings=findings,
         weight_total=weight_total,

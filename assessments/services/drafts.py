@@ -32,11 +32,91 @@ STEPS = (
     ("review", "核对"),
 )
 STEP_TITLES = dict(STEPS)
+# A target table (绩效目标表) is set before the year: nothing is done yet to report.
+TARGET_TABLE_STEPS = tuple(step for step in STEPS if step[0] != "actuals")
 
 
-def _refuse_duplicate(project: Project, year: ReportingYear) -> None:
-    if Assessment.objects.filter(project=project, year=year).exists():
-        raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的自评表。")
+def steps_of(assessment: Assessment) -> tuple[tuple[str, str], ...]:
+    return TARGET_TABLE_STEPS if assessment.is_target_table else STEPS
+
+
+TARGETS_LOCKED = (
+    "年度指标值、分值和指标结构来自已批准的绩效目标表，不能在自评表中直接修改；"
+    "如需改变，请提出目标调整，经审核人批准后生效。"
+)
+
+
+def _refuse_duplicate(project: Project, year: ReportingYear, kind: str) -> None:
+    if Assessment.objects.filter(project=project, year=year, kind=kind).exists():
+        label = "绩效目标表" if kind == Assessment.Kind.TARGETS else "自评表"
+        raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的{label}。")
+
+
+def approved_targets(project: Project, year: ReportingYear) -> Assessment | None:
+    """The project's approved target table of the year, if there is one."""
+    return (
+        Assessment.objects.target_tables()
+        .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
+        .prefetch_related("indicators")
+        .first()
+    )
+
+
+def _copied_rows(source: Assessment) -> list[Indicator]:
+    return [
+        Indicator(
+            position=row.position,
+            level1=row.level1,
+            level2=row.level2,
+            name=row.name,
+            target=row.target,
+            weight=row.weight,
+        )
+        for row in source.indicators.all()
+    ]
+
+
+def _store_new(
+    assessment: Assessment, rows: list[Indicator], *, by: User, comment: str = ""
+) -> Assessment:
+    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=rows)))
+    assessment.save()
+    for row in rows:
+        row.assessment = assessment
+        row.set_parsed_values()
+    Indicator.objects.bulk_create(rows)
+    log_event(
+        assessment,
+        AssessmentEvent.Action.CREATE,
+        by=by,
+        to_status=assessment.status,
+        comment=comment,
+    )
+    return assessment
+
+
+def _from_targets(targets: Assessment, *, by: User) -> Assessment:
+    """The year's self-assessment from its approved target table: the budget, the goal and
+    the tree with its targets and weights; the actuals start empty."""
+    unit = targets.project.unit
+    budget = {
+        f"{line}_{column}": getattr(targets, f"{line}_{column}")
+        for line in rules.FUND_LINES
+        for column in ("initial_budget", "full_year_budget")
+    }
+    assessment = Assessment(
+        project=targets.project,
+        year=targets.year,
+        kind=Assessment.Kind.ASSESSMENT,
+        targets_source=targets,
+        department_name=cast(Organisation, unit.parent).name,  # units have a department
+        money_unit=targets.money_unit,
+        budget_weight=targets.budget_weight,
+        goal=targets.goal,
+        updated_by=by,
+        **budget,
+    )
+    return _store_new(assessment, _copied_rows(targets), by=by, comment="按已批准的绩效目标表生成")
 
 
 @transaction.atomic
@@ -47,8 +127,13 @@ def create_assessment(
     by: User,
     project: Project | None = None,
     project_name: str = "",
+    kind: str = Assessment.Kind.ASSESSMENT,
 ) -> Assessment:
-    """A new draft for an existing project of the unit, or for a project created with it."""
+    """A new draft for an existing project of the unit, or for a project created with it.
+
+    A self-assessment of a project whose target table of the year is approved starts from
+    that table; without one it starts empty and is marked 目标未经审批.
+    """
     check(permissions.can_create_in(by, unit, year))
     if project is None:
         project_name = project_name.strip()
@@ -57,10 +142,13 @@ def create_assessment(
         project, _ = Project.objects.get_or_create(unit=unit, name=project_name)
     elif project.unit_id != unit.pk:
         raise AssessmentError("只能为本单位的项目新建自评表。")
-    _refuse_duplicate(project, year)
+    _refuse_duplicate(project, year, kind)
+    if kind == Assessment.Kind.ASSESSMENT and (targets := approved_targets(project, year)):
+        return _from_targets(targets, by=by)
     assessment = Assessment(
         project=project,
         year=year,
+        kind=kind,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
         updated_by=by,
@@ -73,49 +161,30 @@ def create_assessment(
 
 @transaction.atomic
 def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Assessment:
-    """Next year's draft from this one: structure, goal, indicators, targets and weights.
-
-    Funds, actuals, scores, grades, reasons and the outcome text start empty.
+    """Next year's draft of the same kind from this one: structure, goal, indicators,
+    targets and weights. Funds, actuals, scores, grades, reasons and the outcome text start
+    empty. A self-assessment whose target table of that year is approved starts from it.
     """
     unit = source.project.unit
     check(permissions.can_create_in(by, unit, year))
     if year.year <= source.year.year:
         raise AssessmentError("只能复制到以后的年度。")
-    _refuse_duplicate(source.project, year)
+    _refuse_duplicate(source.project, year, source.kind)
+    if not source.is_target_table and (targets := approved_targets(source.project, year)):
+        return _from_targets(targets, by=by)
     assessment = Assessment(
         project=source.project,
         year=year,
+        kind=source.kind,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=source.money_unit,
         budget_weight=source.budget_weight,
         goal=source.goal,
         updated_by=by,
     )
-    rows = [
-        Indicator(
-            position=row.position,
-            level1=row.level1,
-            level2=row.level2,
-            name=row.name,
-            target=row.target,
-            weight=row.weight,
-        )
-        for row in source.indicators.all()
-    ]
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=rows)))
-    assessment.save()
-    for row in rows:
-        row.assessment = assessment
-        row.set_parsed_values()
-    Indicator.objects.bulk_create(rows)
-    log_event(
-        assessment,
-        AssessmentEvent.Action.CREATE,
-        by=by,
-        to_status=assessment.status,
-        comment=f"复制自 {source.year.year} 年度",
+    return _store_new(
+        assessment, _copied_rows(source), by=by, comment=f"复制自 {source.year.year} 年度"
     )
-    return assessment
 
 
 def _plain(value: object, name: str = "") -> object:
@@ -184,7 +253,9 @@ def save_draft(
             setattr(assessment, name, value)
     indicators = list(assessment.indicators.all())
     if rows is not None:
-        if row_fields == ROW_FIELDS_TARGETS:
+        if row_fields == ROW_FIELDS_TARGETS and assessment.targets_locked:
+            _refuse_target_changes(indicators, rows)
+        elif row_fields == ROW_FIELDS_TARGETS:
             indicators = _replace_rows(assessment, indicators, rows, changes)
         else:
             _update_rows(indicators, rows, row_fields, changes)
@@ -202,6 +273,16 @@ def save_draft(
             changes=changes,
         )
     return assessment
+
+
+def _refuse_target_changes(indicators: list[Indicator], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Targets that came from an approved target table change only by an adjustment."""
+    posted = {data.get("id"): data for data in rows}
+    if len(posted) != len(rows) or set(posted) != {row.pk for row in indicators}:
+        raise AssessmentError(TARGETS_LOCKED)
+    for row in indicators:
+        if not all(_same(getattr(row, n), posted[row.pk][n]) for n in ROW_FIELDS_TARGETS):
+            raise AssessmentError(TARGETS_LOCKED)
 
 
 def _field_label(name: str) -> str:

@@ -34,7 +34,7 @@ def store_assessment(
     project, _ = Project.objects.get_or_create(unit=unit, name=record["project"])
     existing = (
         Assessment.objects.select_for_update(of=("self",))
-        .filter(project=project, year=year)
+        .filter(project=project, year=year, kind=record["kind"])
         .first()
     )
     if existing and not replace:
@@ -43,6 +43,7 @@ def store_assessment(
         )
     fields, indicators = record_fields(record)
     assessment = existing or Assessment(project=project, year=year)
+    assessment.targets_source = _approved_source(project, year, record)
     from_status = existing.status if existing else ""
     for name, value in fields.items():
         setattr(assessment, name, value)
@@ -70,6 +71,22 @@ def store_assessment(
         comment=f"从文件导入：{source}" if source else "从文件导入",
     )
     return assessment
+
+
+def _approved_source(
+    project: Project, year: ReportingYear, record: dict[str, Any]
+) -> Assessment | None:
+    """A self-assessment whose file says its targets were approved is linked to the approved
+    target table of its project and year, where this system holds one."""
+    if record["kind"] != Assessment.Kind.ASSESSMENT or not record.get("targets"):
+        return None
+    if project.pk is None:
+        return None
+    return (
+        Assessment.objects.target_tables()
+        .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
+        .first()
+    )
 
 
 def _resolve_places(
@@ -176,20 +193,26 @@ def _switch(
     projects = _projects_of(staged, places)
     taken = set(
         Assessment.objects.filter(project__in=projects.values()).values_list(
-            "project_id", "year__year"
+            "project_id", "year__year", "kind"
         )
     )
     for index, item in enumerate(staged):
         record = item.record
         year = places["year", record["year"]]
         project = projects[record["unit"], record["project"]]
-        if (project.pk, year.year) in taken:
+        if (project.pk, year.year, record["kind"]) in taken:
             try:
                 stored.append(store_assessment(record, replace=replace, by=by, source=source))
             except AssessmentError as error:
                 raise AssessmentError(f"assessments[{index}]：{error}") from None
             continue
-        assessment = Assessment(project=project, year=year, updated_by=by, **item.fields)
+        assessment = Assessment(
+            project=project,
+            year=year,
+            updated_by=by,
+            targets_source=_approved_source(project, year, record),
+            **item.fields,
+        )
         refresh_computed(assessment, item.evaluation)
         new.append((assessment, item))
         stored.append(assessment)

@@ -321,7 +321,11 @@ def plan_upload(
     else:
         ids = [sheet.assessment_id for sheet in maps]
         expected = {
-            a.pk: a for a in Assessment.objects.with_tree().visible_to(user).filter(pk__in=ids)
+            a.pk: a
+            for a in Assessment.objects.self_assessments()
+            .with_tree()
+            .visible_to(user)
+            .filter(pk__in=ids)
         }
     problems: list[str] = []
     sheets: list[dict[str, Any]] = []

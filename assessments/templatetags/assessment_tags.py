@@ -65,7 +65,7 @@ def status_badge(assessment):
     return format_html(
         '<span class="badge text-bg-{}">{}</span>',
         STATUS_COLOURS.get(assessment.status, "secondary"),
-        assessment.get_status_display(),
+        assessment.status_label,
     )
 
 

@@ -16,11 +16,22 @@ from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
 from ..services.comments import comment_targets
 from ..tables import AssessmentTable, BoundedPaginator
+from .wizard import adjustment_context
 
 
-def listed_assessments(user):
-    """What the list, and its exports, start from: every assessment the user may see."""
-    return Assessment.objects.for_listing().visible_to(user)
+def listed_assessments(user, kind=Assessment.Kind.ASSESSMENT):
+    """What the list, and its exports, start from: every table of the kind the user may see
+    (self-assessments unless the target tables are asked for)."""
+    return Assessment.objects.for_listing().visible_to(user).filter(kind=kind)
+
+
+def listed_kind(request):
+    """The kind of table the list shows: ?kind=targets for the target tables."""
+    return (
+        Assessment.Kind.TARGETS
+        if request.GET.get("kind") == Assessment.Kind.TARGETS
+        else Assessment.Kind.ASSESSMENT
+    )
 
 
 class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
@@ -31,7 +42,7 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50, "paginator_class": BoundedPaginator}
 
     def get_queryset(self):
-        return listed_assessments(self.request.user)
+        return listed_assessments(self.request.user, listed_kind(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -44,11 +55,14 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         if context["is_filtered"]:
             context["table"].empty_text = "没有符合筛选条件的自评表。请放宽或清除筛选条件。"
         context["can_create"] = permissions.prepares_anywhere(self.request.user)
+        context["kind"] = listed_kind(self.request)
         return context
 
 
 @login_required
-def assessment_detail(request, pk):
+def assessment_detail(request, pk, *, adjustment_form=None):
+    """The table; `adjustment_form` is a target adjustment that could not be read, shown
+    again with a message beside each field it could not read."""
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     table = build_official_table(assessment)
     history = signing.history_of(assessment, table.indicators)
@@ -56,7 +70,9 @@ def assessment_detail(request, pk):
     return render(
         request,
         "assessments/detail.html",
-        {
+        status=422 if adjustment_form is not None else 200,
+        context={
+            **adjustment_context(request.user, assessment, table.indicators, adjustment_form),
             "assessment": assessment,
             "table": table,
             "history": history,

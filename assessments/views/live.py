@@ -31,7 +31,7 @@ def live(request, pk, step):
         form.is_valid()
         errors = field_errors(form)
         data.funds.update(form.funds())
-    elif step == "targets":
+    elif step == "targets" and not assessment.targets_locked:
         formset = forms.TargetFormSet(request.POST, prefix=ROWS_PREFIX, rule_set=rule_set)
         formset.is_valid()
         kept = formset.live_rows()

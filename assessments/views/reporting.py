@@ -14,13 +14,15 @@ from ..reporting import exports
 from ..reporting.summary import build_summary
 from ..reporting.years import compare_years
 from ..tables import AssessmentTable
-from .assessments import listed_assessments
+from .assessments import listed_assessments, listed_kind
 
 
 def _filtered(request):
     """The rows of the list in its order, or None when the filters do not validate."""
     filterset = AssessmentFilter(
-        request.GET or None, queryset=listed_assessments(request.user), request=request
+        request.GET or None,
+        queryset=listed_assessments(request.user, listed_kind(request)),
+        request=request,
     )
     if filterset.is_bound and not filterset.is_valid():
         return None
@@ -82,7 +84,8 @@ def summary_xlsx(request):
 @require_GET
 @login_required
 def project_years(request, pk):
-    visible = list(Assessment.objects.with_tree().visible_to(request.user).filter(project_id=pk))
+    tables = Assessment.objects.self_assessments().with_tree()
+    visible = list(tables.visible_to(request.user).filter(project_id=pk))
     if not visible:
         raise Http404("没有这个项目。")
     assessments, figures, indicators = compare_years(visible)

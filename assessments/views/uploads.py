@@ -35,14 +35,17 @@ def _workbook(assessments, filename):
 @login_required
 @require_GET
 def download_fillable(request, pk):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(
+        request, pk, queryset=Assessment.objects.self_assessments().with_tree()
+    )
     return _workbook([assessment], fillable.fillable_filename(assessment))
 
 
 def unit_tables(user, year):
     """The tables of one year the user may still fill in, in the units she prepares for."""
     return (
-        Assessment.objects.with_tree()
+        Assessment.objects.self_assessments()
+        .with_tree()
         .visible_to(user)
         .filter(
             year__year=year,
@@ -121,7 +124,11 @@ def _preview(request, assessment, token):
         return redirect(assessment or "home")
     ids = [sheet["assessment"] for sheet in plan["sheets"]]
     tables = {
-        a.pk: a for a in Assessment.objects.with_tree().visible_to(request.user).filter(pk__in=ids)
+        a.pk: a
+        for a in Assessment.objects.self_assessments()
+        .with_tree()
+        .visible_to(request.user)
+        .filter(pk__in=ids)
     }
     if set(ids) - set(tables):
         raise Http404("上传的自评表已不存在。")
@@ -144,7 +151,7 @@ def _preview(request, assessment, token):
 @require_http_methods(["GET", "POST"])
 def upload(request, pk):
     assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.with_tree()
+        request, pk, write=True, queryset=Assessment.objects.self_assessments().with_tree()
     )
     return _upload(request, assessment)
 
@@ -153,7 +160,7 @@ def upload(request, pk):
 @require_http_methods(["GET", "POST"])
 def upload_preview(request, pk, token):
     assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.with_tree()
+        request, pk, write=True, queryset=Assessment.objects.self_assessments().with_tree()
     )
     return _preview(request, assessment, token)
 

@@ -18,6 +18,13 @@ from ..permissions import get_assessment_for_user
 from ..services import drafts
 
 STEP_NAMES = [name for name, _ in drafts.STEPS]
+
+
+def step_names(assessment):
+    """The steps of this table: a target table has no 实际完成 step."""
+    return [name for name, _ in drafts.steps_of(assessment)]
+
+
 ROWS_PREFIX = "rows"
 
 
@@ -44,12 +51,23 @@ def start(request):
                 year=form.cleaned_data["year"],
                 project=form.cleaned_data["project"],
                 project_name=form.cleaned_data["project_name"],
+                kind=form.cleaned_data["kind"],
                 by=request.user,
             )
         except services.AssessmentError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "已新建自评表草稿，请逐步填写；每一步都会保存。")
+            if assessment.targets_source_id:
+                messages.success(
+                    request,
+                    "已按批准的绩效目标表新建自评表：指标、年度指标值、分值和预算已带入，"
+                    "请填写实际完成情况。",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"已新建{assessment.kind_label}草稿，请逐步填写；每一步都会保存。",
+                )
             return redirect(step_url(assessment, "basic"))
     return render(request, "assessments/wizard/start.html", {"form": form})
 
@@ -91,7 +109,7 @@ def resume(request, pk):
     if assessment.status == Assessment.Status.RETURNED:
         step = first_step_to_revisit(assessment)
     if step is None:
-        step = assessment.last_step if assessment.last_step in STEP_NAMES else "basic"
+        step = assessment.last_step if assessment.last_step in step_names(assessment) else "basic"
     return redirect(step_url(assessment, step))
 
 
@@ -134,6 +152,9 @@ class Step:
                 "goal": forms.GoalForm,
             }[name]
             self.form = form_class(data, initial={**form_class.initial_for(assessment), **version})
+        elif name == "targets" and assessment.targets_locked:
+            # Approved targets are shown, not edited: a change is a 目标调整.
+            self.form = forms.StepForm(data, initial=version)
         elif name == "targets":
             self.form = forms.StepForm(data, initial=version)
             self.formset = forms.TargetFormSet(
@@ -156,7 +177,7 @@ class Step:
 
     def save(self, resume_at):
         fields, self.rows, row_fields = self.form.assessment_fields(), None, ()
-        if self.name == "targets":
+        if self.name == "targets" and self.formset is not None:
             self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
         elif self.name == "actuals":
             self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_ACTUALS
@@ -174,22 +195,23 @@ class Step:
 
 def destination(request, assessment, current):
     """Where the buttons lead after a save: 保存 stays, 下一步 goes on, the step bar jumps."""
+    names = step_names(assessment)
     goto = request.POST.get("goto")
-    if goto in STEP_NAMES:
+    if goto in names:
         return goto
     if "next" in request.POST:
-        return STEP_NAMES[min(STEP_NAMES.index(current) + 1, len(STEP_NAMES) - 1)]
+        return names[min(names.index(current) + 1, len(names) - 1)]
     if "previous" in request.POST:
-        return STEP_NAMES[max(STEP_NAMES.index(current) - 1, 0)]
+        return names[max(names.index(current) - 1, 0)]
     return current
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def wizard_step(request, pk, step):
-    if step not in STEP_NAMES:
-        raise Http404("没有这一步。")
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    if step not in step_names(assessment):
+        raise Http404("没有这一步。")
     autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     allowed, reason = permissions.can_edit(request.user, assessment)
     if not allowed:
@@ -249,7 +271,7 @@ def autosave_step(current):
         "version": saved.version,
         "saved_at": timezone.localtime(saved.updated_at).strftime("%H:%M"),
     }
-    if current.name == "targets":
+    if current.formset is not None and current.name == "targets":
         # New rows got ids and removed rows are gone: the page keeps its rows and learns both.
         ids = list(saved.indicators.order_by("position").values_list("pk", flat=True))
         payload["ids"] = {row["prefix"]: pk for row, pk in zip(current.rows, ids, strict=True)}
@@ -285,7 +307,7 @@ def return_comments(assessment):
 def first_step_to_revisit(assessment):
     """Where a returned table is best picked up: the first step with an open comment."""
     open_steps = {comment_step(c.target) for c in return_comments(assessment) if not c.answered_at}
-    return next((name for name in STEP_NAMES if name in open_steps), None)
+    return next((name for name in step_names(assessment) if name in open_steps), None)
 
 
 def step_context(assessment, step, evaluation):
@@ -311,12 +333,28 @@ def step_context(assessment, step, evaluation):
                 "errors": errors.get(name, 0),
                 "open_comments": open_comments.get(name, 0),
             }
-            for name, title in drafts.STEPS
+            for name, title in drafts.steps_of(assessment)
         ],
         "step": step,
         "step_title": drafts.STEP_TITLES[step],
-        "step_index": STEP_NAMES.index(step) + 1,
-        "is_last": step == STEP_NAMES[-1],
+        "step_index": step_names(assessment).index(step) + 1,
+        "is_last": step == step_names(assessment)[-1],
+    }
+
+
+def adjustment_context(user, assessment, indicators, form=None):
+    """What the adjustments block shows: the requests so far and, for the preparer, the form
+    (`form`: one posted that could not be read, shown with its errors)."""
+    allowed = permissions.can_request_adjustment(user, assessment)[0]
+    adjustments = list(assessment.adjustments.select_related("requested_by", "decided_by"))
+    for adjustment in adjustments:
+        adjustment.assessment = assessment
+        adjustment.can_decide = permissions.can_decide_adjustment(user, adjustment)[0]
+    return {
+        "adjustments": adjustments,
+        "adjustment_form": (form or forms.AdjustmentForm(indicators=indicators))
+        if allowed
+        else None,
     }
 
 
@@ -339,11 +377,13 @@ def render_step(request, assessment, current):
                     "reference": reference_for(row, reference),
                 }
             )
-    elif current.name == "targets":
+    elif current.name == "targets" and current.formset is not None:
         for form in current.formset.forms:
             row_id = form.initial.get("id")
             row = next((r for r in current.indicators if r.pk == row_id), None)
             rows.append({"form": form, "reference": reference_for(row, reference) if row else None})
+    if current.name == "targets" and assessment.targets_locked:
+        context.update(adjustment_context(request.user, assessment, current.indicators))
     context.update(
         form=current.form,
         formset=current.formset,

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import deadlines, interchange
+from assessments import deadlines, interchange, rules
 from assessments.demo import (
     DEMO_BUREAU,
     DEMO_DEPARTMENT,
@@ -23,9 +23,14 @@ from assessments.models import (
     Organisation,
     ReportingYear,
 )
-from assessments.services import bureau, cycle, importing
+from assessments.services import bureau, cycle, drafts, importing, workflow
 
+# Projects whose 2023 target table the demo fills in; the last one waits for review.
+DEMO_TARGET_PROJECTS = ("征地养老慰问经费", "外区属地化管理人员服务费", "政府购买辅助服务")
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
+
+
+User = get_user_model()
 
 
 class Command(BaseCommand):
@@ -57,8 +62,11 @@ class Command(BaseCommand):
             self.create_people({"bureau": finance_bureau, "department": department, "unit": unit})
             self.file_demo_year(department)
             self.set_deadlines(department, unit, year)
+            self.load_target_tables()
         self.stdout.write(
-            f"演示数据：{Assessment.objects.count()} 张自评表（本次新载入 {loaded} 张）。"
+            f"演示数据：{Assessment.objects.self_assessments().count()} 张自评表"
+            f"（本次新载入 {loaded} 张），"
+            f"{Assessment.objects.target_tables().count()} 张绩效目标表。"
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for person in DEMO_PEOPLE:
@@ -109,8 +117,62 @@ class Command(BaseCommand):
         importing.import_records(missing, source=DEMO_FILE.name)
         return len(missing)
 
+    def load_target_tables(self):
+        """2023's target tables of a few projects, from their 2022 tables: approved (and
+        signed) but one, which waits for review, so that the year's cycle can be shown."""
+        preparer = User.objects.get(username="tianbao")
+        reviewer = User.objects.get(username="shenhe")
+        year = ReportingYear.objects.get(year=2023)
+        for name in DEMO_TARGET_PROJECTS:
+            source = (
+                Assessment.objects.self_assessments()
+                .with_tree()
+                .filter(project__name=name, year__year=2022)
+                .first()
+            )
+            if (
+                source is None
+                or Assessment.objects.target_tables()
+                .filter(project=source.project, year=year)
+                .exists()
+            ):
+                continue
+            table = drafts.create_assessment(
+                unit=source.project.unit,
+                year=year,
+                project=source.project,
+                kind=Assessment.Kind.TARGETS,
+                by=preparer,
+            )
+            budget = {
+                f"{line}_{column}": getattr(source, f"{line}_{column}")
+                for line in rules.FUND_LINES
+                for column in ("initial_budget", "full_year_budget")
+            }
+            table = drafts.save_draft(
+                table.pk,
+                by=preparer,
+                base_version=table.version,
+                step="funds",
+                fields={**budget, "money_unit": source.money_unit, "goal": source.goal},
+            )
+            rows = [
+                {"id": None, **{f: getattr(row, f) for f in drafts.ROW_FIELDS_TARGETS}}
+                for row in source.indicators.all()
+            ]
+            drafts.save_draft(
+                table.pk,
+                by=preparer,
+                base_version=table.version,
+                step="targets",
+                rows=rows,
+                row_fields=drafts.ROW_FIELDS_TARGETS,
+            )
+            workflow.submit_assessment(table.pk, by=preparer)
+            if name != DEMO_TARGET_PROJECTS[-1]:
+                workflow.sign_off_assessment(table.pk, by=reviewer)
+
     def create_people(self, organisations):
-        User = get_user_model()
         for person in DEMO_PEOPLE:
             user, created = User.objects.get_or_create(
                 username=person["username"],

@@ -1,0 +1,35 @@
+"""The remarks printed under a table: targets never approved, approved adjustments.
+
+They are read from the interchange record (the signed snapshot of a signed table, the
+current content otherwise), so a signed table prints the remarks it was signed with.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+FIELD_NAMES = {"target": "年度指标值", "weight": "分值"}
+UNAPPROVED = "目标未经审批：本表的年度指标值和分值未经绩效目标表审批。"
+
+
+def adjustment_note(item: Mapping[str, Any]) -> str:
+    """目标调整：“…”年度指标值原为 X，调整为 Y，理由：…，于 日期 批准。"""
+    parts = []
+    for change in item.get("changes") or []:
+        what = FIELD_NAMES.get(change.get("field"), change.get("field"))
+        parts.append(
+            f"“{change.get('name')}”{what}原为 {change.get('old') or '（空）'}，"
+            f"调整为 {change.get('new') or '（空）'}"
+        )
+    decided = item.get("decided_at")
+    when = datetime.fromisoformat(decided).strftime("%Y-%m-%d") if decided else ""
+    return f"目标调整：{'；'.join(parts)}，理由：{item.get('reason')}，于 {when} 批准。"
+
+
+def remarks_of(record: Mapping[str, Any]) -> list[str]:
+    """The remarks of one table's record, in print order."""
+    if record.get("kind", "assessment") != "assessment":
+        return []
+    remarks = [] if record.get("targets") else [UNAPPROVED]
+    remarks += [adjustment_note(item) for item in record.get("adjustments") or []]
+    return remarks

@@ -1,0 +1,91 @@
+"""Findings of a target table (绩效目标表): what must be set before the year begins.
+
+A target table has no actuals and no scores; it is checked for what the year-end
+self-assessment will be measured against: the budget, the 预期目标, and an indicator tree whose
+every row has a name, a 年度指标值 and a 分值, with the 分值 adding up.
+"""
+
+from decimal import Decimal
+
+from .checks import ERROR, PLACEHOLDER_RES, Finding, funds_findings, weight_findings
+from .parsing import normalize_text
+from .rule_sets import RuleSet
+from .scoring import AssessmentInput
+
+TARGET_ROW_TEXTS = (("name", "三级指标"), ("target", "年度指标值"))
+
+
+def target_findings(
+    data: AssessmentInput,
+    rule_set: RuleSet,
+    weight_total: Decimal,
+    level1_weights: dict[str, Decimal],
+) -> list[Finding]:
+    """Errors block submission of the target table; warnings inform, as for a self-assessment."""
+    # A target table has no execution yet: its budget is needed for the budget's sake.
+    findings = [
+        Finding(f.code, f.severity, "年度资金总额的全年预算数未填写或为 0。", f.where)
+        if f.code == "FUNDS_NO_BUDGET"
+        else f
+        for f in funds_findings(data, rule_set)
+    ]
+    findings += weight_findings(data, rule_set, weight_total, level1_weights)
+    present = {row.level1 for row in data.indicators}
+    for level1s, _ in rule_set.level1_split:
+        if not present.intersection(level1s):
+            findings.append(
+                Finding(
+                    "LEVEL1_EMPTY",
+                    ERROR,
+                    f"一级指标“{'或'.join(level1s)}”下至少要设一项绩效指标。",
+                    "indicators",
+                )
+            )
+    for index, row in enumerate(data.indicators):
+        where = f"indicators[{index}]"
+        label = f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
+        if row.level1 not in rule_set.taxonomy:
+            findings.append(
+                Finding(
+                    "TAXONOMY",
+                    ERROR,
+                    f"{label}的一级指标“{row.level1}”不属于{rule_set.title}的指标体系。",
+                    f"{where}.level1",
+                )
+            )
+        elif row.level2 not in rule_set.level2_choices(row.level1):
+            findings.append(
+                Finding(
+                    "TAXONOMY",
+                    ERROR,
+                    f"{label}的二级指标“{row.level2}”不属于一级指标“{row.level1}”。",
+                    f"{where}.level2",
+                )
+            )
+        for attribute, title in TARGET_ROW_TEXTS:
+            text = normalize_text(getattr(row, attribute))
+            if not text.strip():
+                findings.append(
+                    Finding(
+                        "VALUE_MISSING", ERROR, f"{label}的{title}未填写。", f"{where}.{attribute}"
+                    )
+                )
+            elif any(pattern.search(text) for pattern in PLACEHOLDER_RES):
+                findings.append(
+                    Finding(
+                        "PLACEHOLDER_TEXT",
+                        ERROR,
+                        f"{label}中留有模板说明文字：“{getattr(row, attribute)}”。",
+                        f"{where}.{attribute}",
+                    )
+                )
+        if row.weight is None:
+            findings.append(
+                Finding("VALUE_MISSING", ERROR, f"{label}的分值未填写。", f"{where}.weight")
+            )
+    goal = normalize_text(data.goal)
+    if not goal.strip():
+        findings.append(Finding("GOAL_MISSING", ERROR, "年度总体目标（预期目标）未填写。", "goal"))
+    elif any(pattern.search(goal) for pattern in PLACEHOLDER_RES):
+        findings.append(Finding("PLACEHOLDER_TEXT", ERROR, "预期目标中留有模板说明文字。", "goal"))
+    return findings

@@ -1,0 +1,136 @@
+"""The year's cycle in the browser: targets filled, returned, answered, approved; the
+self-assessment from them with targets read-only; an adjustment asked for and approved."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from assessments.models import Assessment, TargetAdjustment
+from tests.e2e.pages import log_in_to_dashboard
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROWS = [
+    ("产出指标", "数量指标", "宣传品发放数量", "≥3000份", "50"),
+    ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "30"),
+    ("满意度指标", "服务对象满意度指标", "群众满意度", "≥85%", "10"),
+]
+
+
+def log_in(browser, server, username):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    log_in_to_dashboard(page, server, username)
+    return context, page
+
+
+def next_step(page):
+    page.get_by_role("button", name="保存并下一步").click()
+
+
+def test_targets_approved_then_self_assessment_and_adjustment(browser, live_server, artifacts):
+    call_command("load_demo", stdout=StringIO())
+    preparer_context, preparer = log_in(browser, live_server, "tianbao")
+    preparer.goto(f"{live_server.url}/assessments/new/")
+    preparer.get_by_label("绩效目标表").check()
+    preparer.screenshot(path=artifacts / "targets-0-start.png", full_page=True)
+    preparer.get_by_label("已有项目").select_option(label="宣传费（上海市闵行区社会保障服务中心）")
+    preparer.get_by_label("年度").select_option(label="2023")
+    preparer.get_by_role("button", name="新建并开始填写").click()
+    expect(preparer.locator(".wizard-steps li")).to_have_count(5)
+    next_step(preparer)
+    preparer.locator("#id_current_initial_budget").fill("60000")
+    preparer.locator("#id_current_full_year_budget").fill("60000")
+    preparer.screenshot(path=artifacts / "targets-1-funds.png", full_page=True)
+    next_step(preparer)
+    preparer.get_by_label("预期目标").fill("开展政策宣传，提高群众对社会保障政策的知晓率。")
+    next_step(preparer)
+    for index, (level1, level2, name, target, weight) in enumerate(ROWS):
+        preparer.locator("[data-add-row]").click()
+        row = preparer.locator("tbody[data-rows] tr").nth(index)
+        row.locator("[data-level1]").select_option(level1)
+        row.locator("[data-level2]").select_option(level2)
+        row.get_by_label("三级指标").fill(name)
+        row.get_by_label("年度指标值").fill(target)
+        row.get_by_label("分值").fill(weight)
+    preparer.screenshot(path=artifacts / "targets-2-indicators.png", full_page=True)
+    next_step(preparer)
+    expect(preparer.locator(".official h2")).to_have_text("财政项目支出绩效目标表")
+    table = Assessment.objects.target_tables().get(project__name="宣传费", year__year=2023)
+    url = f"{live_server.url}{table.get_absolute_url()}"
+    preparer.goto(url)
+    preparer.get_by_role("button", name="提交审核").click()
+    expect(preparer.locator(".alert-success")).to_contain_text("已提交审核")
+
+    reviewer_context, reviewer = log_in(browser, live_server, "shenhe")
+    reviewer.goto(url)
+    reviewer.locator('.official td[data-target="goal"]').click()
+    reviewer.get_by_label("批注内容").fill("请写明宣传品的发放对象。")
+    reviewer.get_by_role("button", name="添加批注").click()
+    reviewer.get_by_label("退回原因").fill("预期目标不够具体。")
+    reviewer.get_by_role("button", name="退回修改").click()
+    expect(reviewer.locator(".alert-success")).to_contain_text("已退回")
+
+    preparer.goto(url)
+    expect(preparer.locator("#returned-reason")).to_contain_text("预期目标不够具体。")
+    preparer.locator("#comments").get_by_label("答复批注").fill("已写明：发放给辖区参保居民。")
+    preparer.locator("#comments").get_by_role("button", name="答复").click()
+    preparer.get_by_role("button", name="提交审核").click()
+    expect(preparer.locator(".alert-success")).to_contain_text("已提交审核")
+
+    reviewer.goto(url)
+    reviewer.get_by_role("link", name="审核通过并批准").click()
+    reviewer.screenshot(path=artifacts / "targets-3-confirm-approval.png", full_page=True)
+    reviewer.get_by_role("button", name="确认批准").click()
+    expect(reviewer.locator(".alert-success").first).to_contain_text("已批准")
+    expect(reviewer.locator("#signature")).to_contain_text("已批准")
+    reviewer.screenshot(path=artifacts / "targets-4-approved.png", full_page=True)
+
+    preparer.goto(f"{live_server.url}/assessments/new/")
+    preparer.get_by_label("绩效自评表").check()
+    preparer.get_by_label("已有项目").select_option(label="宣传费（上海市闵行区社会保障服务中心）")
+    preparer.get_by_label("年度").select_option(label="2023")
+    preparer.get_by_role("button", name="新建并开始填写").click()
+    expect(preparer.locator(".alert-success")).to_contain_text("已按批准的绩效目标表新建自评表")
+    preparer.locator(".wizard-steps button", has_text="绩效指标与年度指标值").click()
+    expect(preparer.locator("#targets-locked")).to_be_visible()
+    expect(preparer.locator("#locked-targets")).to_contain_text("≥3000份")
+    expect(preparer.locator('input[name$="-target"]')).to_have_count(0)
+    preparer.locator("#adjustment-request summary").click()
+    request = preparer.locator("#adjustment-request")
+    request.get_by_label("宣传品发放数量 分值").fill("五十")
+    request.get_by_label("调整理由").fill("印刷经费压减。")
+    request.get_by_role("button", name="提交调整申请").click()
+    expect(preparer.locator(".alert-danger").first).to_contain_text("目标调整申请尚未提交")
+    request = preparer.locator("#adjustment-request")
+    expect(request.get_by_label("宣传品发放数量 分值")).to_have_class(re.compile("is-invalid"))
+    preparer.screenshot(path=artifacts / "targets-5a-unreadable-weight.png", full_page=True)
+    request.get_by_label("宣传品发放数量 分值").fill("50")
+    request.get_by_label("宣传品发放数量 年度指标值").fill("≥2500份")
+    request.get_by_label("调整理由").fill("印刷经费压减，宣传品数量相应减少。")
+    preparer.screenshot(path=artifacts / "targets-5-adjustment-request.png", full_page=True)
+    request.get_by_role("button", name="提交调整申请").click()
+    expect(preparer.locator(".alert-success")).to_contain_text("已提交目标调整申请")
+
+    assessment = Assessment.objects.self_assessments().get(project__name="宣传费", year__year=2023)
+    reviewer.goto(f"{live_server.url}{assessment.get_absolute_url()}")
+    reviewer.locator("#decide-adjustment").get_by_label("审批意见").fill("同意调整。")
+    reviewer.get_by_role("button", name="批准调整").click()
+    expect(reviewer.locator(".alert-success").first).to_contain_text("已批准目标调整")
+    expect(reviewer.locator("#history")).to_contain_text("批准目标调整")
+    expect(reviewer.locator("#adjustments")).to_contain_text("调整为 ≥2500份")
+    reviewer.screenshot(path=artifacts / "targets-6-adjustment-approved.png", full_page=True)
+    preparer.goto(f"{live_server.url}/assessments/?kind=targets")
+    expect(preparer.locator("#list-kinds .active")).to_have_text("绩效目标表")
+    expect(preparer.locator("table")).to_contain_text("宣传费")
+    preparer.screenshot(path=artifacts / "targets-7-list-of-target-tables.png", full_page=True)
+    preparer.goto(f"{live_server.url}/assessments/")
+    expect(preparer.locator("table").get_by_text("目标未经审批")).to_have_count(11)
+    preparer.screenshot(path=artifacts / "targets-8-list-unapproved.png", full_page=True)
+    assert TargetAdjustment.objects.get().status == TargetAdjustment.Status.APPROVED
+    assert assessment.indicators.get(name="宣传品发放数量").target == "≥2500份"
+    preparer_context.close()
+    reviewer_context.close()

@@ -1,0 +1,407 @@
+"""Target tables (绩效目标表): filled in before the year, approved, and the self-assessment
+that starts from them with its targets locked."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from assessments import permissions, rules, services
+from assessments.interchange import assessment_record
+from assessments.models import Assessment, AssessmentEvent, Indicator
+from assessments.paper import signing
+from assessments.paper.official_table import build_official_table
+from assessments.paper.remarks import UNAPPROVED
+from assessments.services import comments, drafts, workflow
+
+from .factories import (
+    AssessmentFactory,
+    ProjectFactory,
+    UnitFactory,
+    UserFactory,
+    YearFactory,
+    member,
+)
+
+TARGETS = Assessment.Kind.TARGETS
+ROWS = [
+    ("产出指标", "数量指标", "培训人次", "≥500人次", "50"),
+    ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "30"),
+    ("满意度指标", "服务对象满意度指标", "参训人员满意度", "≥85%", "10"),
+]
+
+
+@pytest.fixture
+def people(db):
+    unit = UnitFactory(name="就业促进中心")
+    return {
+        "unit": unit,
+        "preparer": member(UserFactory(username="preparer"), unit, "preparer"),
+        "reviewer": member(UserFactory(username="reviewer"), unit, "reviewer"),
+        "department": member(UserFactory(username="department"), unit.parent, "reviewer"),
+    }
+
+
+def target_table(people, rows=ROWS, **fields):
+    """A complete target table of the unit for 2023, created by its preparer, still a draft."""
+    project = ProjectFactory(unit=people["unit"], name="职业技能培训")
+    table = drafts.create_assessment(
+        unit=people["unit"],
+        year=YearFactory(year=2023, is_open=True),
+        project=project,
+        kind=TARGETS,
+        by=people["preparer"],
+    )
+    values = {
+        "goal": "全年开展职业技能培训，提升劳动者就业能力。",
+        "current_initial_budget": Decimal("800000"),
+        "current_full_year_budget": Decimal("900000"),
+        "total_initial_budget": Decimal("800000"),
+        "total_full_year_budget": Decimal("900000"),
+        **fields,
+    }
+    Assessment.objects.filter(pk=table.pk).update(**values)
+    for position, (level1, level2, name, target, weight) in enumerate(rows, start=1):
+        row = Indicator(
+            assessment=table,
+            position=position,
+            level1=level1,
+            level2=level2,
+            name=name,
+            target=target,
+            weight=Decimal(weight),
+        )
+        row.set_parsed_values()
+        row.save()
+    table = Assessment.objects.with_tree().get(pk=table.pk)
+    services.refresh_computed(table)
+    table.save()
+    return table
+
+
+def approved(people):
+    table = target_table(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"])
+    return Assessment.objects.with_tree().get(pk=table.pk)
+
+
+def events(table):
+    return list(table.events.order_by("pk").values_list("action", flat=True))
+
+
+# ---------------------------------------------------------------------------
+# The rules of a target table (pure)
+
+
+def targets_input(rows, *, goal="目标", budget="100", weight="10"):
+    return rules.AssessmentInput(
+        kind="targets",
+        goal=goal,
+        budget_weight=Decimal(weight),
+        funds={"total": rules.FundsLine(Decimal(budget), Decimal(budget), None)},
+        indicators=[
+            rules.IndicatorInput(level1=l1, level2=l2, name=n, target=t, weight=Decimal(w))
+            for l1, l2, n, t, w in rows
+        ],
+    )
+
+
+def codes(evaluation):
+    return sorted({f.code for f in evaluation.errors})
+
+
+def test_a_complete_target_table_has_no_errors_though_nothing_is_done_yet():
+    evaluation = rules.evaluate(targets_input(ROWS))
+    assert evaluation.errors == []
+    assert evaluation.grade == ""
+
+
+def test_the_same_rows_as_a_self_assessment_lack_their_actuals():
+    data = targets_input(ROWS)
+    data.kind = "assessment"
+    assert "VALUE_MISSING" in codes(rules.evaluate(data))
+
+
+def test_target_table_errors_name_what_is_missing():
+    rows = [
+        ("产出指标", "数量指标", "培训人次", "", "50"),
+        ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "20"),
+    ]
+    evaluation = rules.evaluate(targets_input(rows, goal=""))
+    messages = [f.message for f in evaluation.errors]
+    assert "第 1 行指标“培训人次”的年度指标值未填写。" in messages
+    assert "绩效指标分值合计为 70，应为 90。" in messages
+    assert "一级指标“满意度指标”下至少要设一项绩效指标。" in messages
+    assert "年度总体目标（预期目标）未填写。" in messages
+
+
+def test_target_table_without_a_budget_is_an_error():
+    evaluation = rules.evaluate(targets_input(ROWS, budget="0"))
+    assert "FUNDS_NO_BUDGET" in codes(evaluation)
+
+
+# ---------------------------------------------------------------------------
+# The cycle: submit, return with a comment, answer, approve, locked
+
+
+def test_target_table_is_submitted_returned_answered_and_approved(people):
+    table = target_table(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    comment = comments.add_comment(
+        table.pk,
+        by=people["reviewer"],
+        target="goal",
+        text="请写明培训的人数目标。",
+    )
+    workflow.return_assessment(table.pk, by=people["reviewer"], reason="目标不够具体")
+    with pytest.raises(services.AssessmentError, match="批注还没有答复"):
+        workflow.submit_assessment(table.pk, by=people["preparer"])
+    comments.answer_comment(comment.pk, by=people["preparer"], text="已补充：全年培训500人次。")
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"])
+    table.refresh_from_db()
+    assert table.status == Assessment.Status.SIGNED_OFF
+    assert table.status_label == "已批准"
+    assert events(table)[1:] == ["submit", "comment", "return", "answer", "submit", "sign_off"]
+    signature = table.valid_signature()
+    assert signature.snapshot["kind"] == "targets"
+    assert signing.check_signature(signature) == signing.SignatureState.VALID
+    allowed, reason = permissions.can_edit(people["preparer"], table)
+    assert not allowed
+    assert reason == "这张绩效目标表已批准，不能修改。"
+    with pytest.raises(services.AssessmentError, match="已批准，不能修改"):
+        drafts.save_draft(
+            table.pk,
+            by=people["preparer"],
+            base_version=table.version,
+            step="goal",
+            fields={"goal": "改了"},
+        )
+
+
+def test_target_table_with_errors_cannot_be_submitted(people):
+    table = target_table(people, rows=ROWS[:2])
+    with pytest.raises(services.AssessmentError, match="满意度指标"):
+        workflow.submit_assessment(table.pk, by=people["preparer"])
+
+
+# ---------------------------------------------------------------------------
+# The self-assessment that starts from the approved targets
+
+
+def test_self_assessment_starts_from_the_approved_targets(people):
+    targets = approved(people)
+    assessment = drafts.create_assessment(
+        unit=people["unit"], year=targets.year, project=targets.project, by=people["preparer"]
+    )
+    assert assessment.kind == Assessment.Kind.ASSESSMENT
+    assert assessment.targets_source == targets
+    assert assessment.goal == targets.goal
+    assert assessment.total_full_year_budget == targets.total_full_year_budget
+    assert assessment.total_executed is None
+    copied = list(assessment.indicators.values_list("name", "target", "weight", "actual"))
+    source = list(targets.indicators.values_list("name", "target", "weight"))
+    assert copied == [(*row, "") for row in source]
+    assert events(assessment) == [AssessmentEvent.Action.CREATE]
+    assert not assessment.targets_unapproved
+
+
+def test_a_second_target_table_for_the_same_project_and_year_is_refused(people):
+    table = target_table(people)
+    with pytest.raises(services.AssessmentError, match="已有 2023 年度的绩效目标表"):
+        drafts.create_assessment(
+            unit=people["unit"],
+            year=table.year,
+            project=table.project,
+            kind=TARGETS,
+            by=people["preparer"],
+        )
+
+
+def from_targets(people):
+    targets = approved(people)
+    assessment = drafts.create_assessment(
+        unit=people["unit"], year=targets.year, project=targets.project, by=people["preparer"]
+    )
+    return Assessment.objects.with_tree().get(pk=assessment.pk)
+
+
+def target_rows(assessment, **changes):
+    rows = []
+    for row in assessment.indicators.all():
+        data = {name: getattr(row, name) for name in drafts.ROW_FIELDS_TARGETS}
+        rows.append({"id": row.pk, **data, **changes.get(row.name, {})})
+    return rows
+
+
+def test_changing_an_approved_target_in_the_draft_is_refused_and_changes_nothing(people):
+    assessment = from_targets(people)
+    rows = target_rows(assessment, 培训人次={"target": "≥400人次"})
+    with pytest.raises(services.AssessmentError, match="请提出目标调整"):
+        drafts.save_draft(
+            assessment.pk,
+            by=people["preparer"],
+            base_version=assessment.version,
+            step="targets",
+            rows=rows,
+            row_fields=drafts.ROW_FIELDS_TARGETS,
+        )
+    assert assessment.indicators.get(name="培训人次").target == "≥500人次"
+
+
+def test_removing_an_approved_row_in_the_draft_is_refused(people):
+    assessment = from_targets(people)
+    with pytest.raises(services.AssessmentError, match="请提出目标调整"):
+        drafts.save_draft(
+            assessment.pk,
+            by=people["preparer"],
+            base_version=assessment.version,
+            step="targets",
+            rows=target_rows(assessment)[1:],
+            row_fields=drafts.ROW_FIELDS_TARGETS,
+        )
+    assert assessment.indicators.count() == len(ROWS)
+
+
+def test_the_unchanged_approved_rows_save_as_they_are(people):
+    assessment = from_targets(people)
+    saved = drafts.save_draft(
+        assessment.pk,
+        by=people["preparer"],
+        base_version=assessment.version,
+        step="targets",
+        rows=target_rows(assessment),
+        row_fields=drafts.ROW_FIELDS_TARGETS,
+    )
+    assert saved.version == assessment.version + 1
+
+
+def test_wizard_shows_approved_targets_read_only_and_saves_the_actuals(client, people):
+    assessment = from_targets(people)
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[assessment.pk, "targets"])
+    page = client.get(url).content.decode()
+    assert 'id="targets-locked"' in page
+    assert 'name="rows-0-target"' not in page
+    # A crafted post of changed targets is not read: the rows stay as approved.
+    response = client.post(
+        url,
+        {
+            "version": assessment.version,
+            "rows-TOTAL_FORMS": "1",
+            "rows-INITIAL_FORMS": "1",
+            "rows-0-id": assessment.indicators.first().pk,
+            "rows-0-target": "≥1人次",
+            "save": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert assessment.indicators.get(name="培训人次").target == "≥500人次"
+    actuals = reverse("assessments:wizard_step", args=[assessment.pk, "actuals"])
+    data = {
+        "version": Assessment.objects.get(pk=assessment.pk).version,
+        "outcome": "全年完成培训。",
+        "rows-TOTAL_FORMS": str(len(ROWS)),
+        "rows-INITIAL_FORMS": str(len(ROWS)),
+        "save": "1",
+    }
+    for index, row in enumerate(assessment.indicators.all()):
+        data.update(
+            {
+                f"rows-{index}-id": row.pk,
+                f"rows-{index}-actual": "=520人次",
+                f"rows-{index}-score": format(row.weight, "f"),
+                f"rows-{index}-grade": "",
+                f"rows-{index}-reason": "",
+            }
+        )
+    assert client.post(actuals, data).status_code == 302
+    assert set(assessment.indicators.values_list("actual", flat=True)) == {"=520人次"}
+
+
+def test_target_table_wizard_has_no_actuals_step_and_no_executed_column(client, people):
+    table = target_table(people)
+    client.force_login(people["preparer"])
+    missing = client.get(reverse("assessments:wizard_step", args=[table.pk, "actuals"]))
+    assert missing.status_code == 404
+    funds = client.get(reverse("assessments:wizard_step", args=[table.pk, "funds"]))
+    page = funds.content.decode()
+    assert "年初预算数" in page and "全年预算数" in page
+    assert "全年执行数" not in page
+    assert "实际完成" not in page
+
+
+# ---------------------------------------------------------------------------
+# Unapproved targets are marked; target tables are not counted as self-assessments
+
+
+def test_a_table_without_approved_targets_is_marked_on_detail_list_and_paper(client, people):
+    assessment = AssessmentFactory(project__unit=people["unit"], year=YearFactory(year=2023))
+    client.force_login(people["preparer"])
+    detail = client.get(assessment.get_absolute_url()).content.decode()
+    assert 'id="targets-unapproved"' in detail
+    listing = client.get(reverse("assessments:list")).content.decode()
+    assert "目标未经审批" in listing
+    table = build_official_table(assessment, paper=True)
+    assert table.remarks == [UNAPPROVED]
+    printed = client.get(reverse("assessments:print", args=[assessment.pk])).content.decode()
+    assert UNAPPROVED in printed
+
+
+def test_a_table_from_approved_targets_carries_no_unapproved_mark(client, people):
+    assessment = from_targets(people)
+    client.force_login(people["preparer"])
+    detail = client.get(assessment.get_absolute_url()).content.decode()
+    assert 'id="targets-unapproved"' not in detail
+    assert build_official_table(assessment, paper=True).remarks == []
+    record = assessment_record(assessment)
+    assert record["targets"] == {
+        "approved": True,
+        "content_hash": assessment.targets_source.valid_signature().content_hash,
+    }
+
+
+def test_target_tables_are_listed_apart_from_self_assessments(client, people):
+    table = target_table(people)
+    client.force_login(people["preparer"])
+    listing = client.get(reverse("assessments:list")).content.decode()
+    assert table.project.name not in listing
+    targets = client.get(reverse("assessments:list") + "?kind=targets").content.decode()
+    assert table.project.name in targets
+    assert list(Assessment.objects.self_assessments()) == []
+    assert list(Assessment.objects.target_tables()) == [table]
+
+
+def test_a_plain_self_assessment_snapshot_has_no_new_keys(people):
+    assessment = AssessmentFactory(project__unit=people["unit"])
+    record = assessment_record(assessment)
+    assert not {"kind", "targets", "adjustments"} & set(record)
+
+
+def test_demo_has_approved_target_tables_and_one_waiting_for_review(demo):
+    tables = {
+        t.project.name: t for t in Assessment.objects.target_tables().select_related("project")
+    }
+    waiting = [name for name, t in tables.items() if t.status == Assessment.Status.SUBMITTED]
+    approved_ = [name for name, t in tables.items() if t.status == Assessment.Status.SIGNED_OFF]
+    assert len(waiting) == 1 and len(approved_) >= 2
+    for name in approved_:
+        signature = tables[name].valid_signature()
+        assert signing.check_signature(signature) == signing.SignatureState.VALID
+        source = Assessment.objects.get(project__name=name, year__year=2022)
+        assert list(tables[name].indicators.values_list("name", "target", "weight")) == list(
+            source.indicators.values_list("name", "target", "weight")
+        )
+    assert Assessment.objects.self_assessments().filter(year__year=2023).count() == 0
+
+
+def test_target_table_detail_shows_budget_and_weights_not_scores(client, people):
+    table = approved(people)
+    client.force_login(people["preparer"])
+    page = client.get(table.get_absolute_url()).content.decode()
+    figures = dict(build_official_table(table).key_figures)
+    assert figures["指标分值合计"] == "90"
+    assert "全年执行数" not in figures and "总分" not in figures
+    assert 'id="scoring"' not in page
+    assert "财政项目支出绩效目标表" in page and "已批准" in page
