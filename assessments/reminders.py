@@ -103,7 +103,8 @@ def digests(now: datetime.datetime) -> list[Digest]:
     units = list(Organisation.objects.filter(kind=Organisation.Kind.UNIT).order_by("name"))
     for year in ReportingYear.objects.filter(is_open=True):
         rows = {row.organisation_id: row for row in Deadline.objects.filter(year=year)}
-        tables = Assessment.objects.filter(year=year).select_related("project__unit")
+        tables = Assessment.objects.self_assessments().filter(year=year)
+        tables = tables.select_related("project__unit")
         open_tables = _by_unit(tables.filter(status__in=WAITING_FOR_PREPARER))
         submitted = _by_unit(tables.filter(status=Assessment.Status.SUBMITTED))
         without = _projects_without_table(year)
@@ -140,7 +141,8 @@ def digests(now: datetime.datetime) -> list[Digest]:
 
 
 def _projects_without_table(year):
-    projects = Project.objects.exclude(assessments__year=year).select_related("unit")
+    started = Assessment.objects.self_assessments().filter(year=year).values("project")
+    projects = Project.objects.exclude(pk__in=started).select_related("unit")
     grouped = defaultdict(list)
     for project in projects.order_by("name"):
         grouped[project.unit_id].append(project)

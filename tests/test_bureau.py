@@ -25,7 +25,7 @@ from assessments.services import bureau as desk_services
 from assessments.services.bureau import IndicatorReview
 
 from . import bureau_fixtures
-from .factories import UnitFactory, UserFactory, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, member
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 desk = bureau_fixtures.desk
@@ -71,6 +71,19 @@ def test_department_reviewer_files_every_signed_table_with_one_log_entry(desk):
     assert filing.package_status == Filing.PackageStatus.PENDING
     [event] = events(BureauEvent.Action.FILE)
     assert event.filing == filing and event.actor == desk.people["department_reviewer"]
+
+
+def test_a_target_table_of_the_year_is_neither_waited_for_nor_filed(desk):
+    # A draft target table (绩效目标表) beside the signed self-assessments: the filing is of
+    # the self-assessments only.
+    table = desk.tables[0]
+    AssessmentFactory(project=table.project, year=desk.year, kind=Assessment.Kind.TARGETS)
+    filing = file_a(desk)
+    listed = {row["assessment"] for row in filing.manifest["tables"]}
+    assert listed and all(
+        Assessment.objects.get(pk=pk).kind == Assessment.Kind.ASSESSMENT for pk in listed
+    )
+    assert table.pk in listed
 
 
 def test_a_department_cannot_file_twice_while_a_filing_is_in_force(desk):

@@ -212,3 +212,23 @@ def test_the_worker_runs_the_daily_job_once_per_date(tmp_path):
     assert job.run_if_due(day) is False
     assert job.run_if_due(day + datetime.timedelta(days=1)) is True
     assert runs.read_text() == "xx"
+
+
+def test_target_tables_are_not_what_the_reminders_count(cycle_people):
+    # The project 信息化运维 has only its (draft) target table, 培训费 a submitted one besides
+    # its self-assessment: neither target table is a self-assessment the reminders ask for.
+    unit, year = cycle_people["unit"], cycle_people["year"]
+    AssessmentFactory(
+        project=Project.objects.get(name="信息化运维"), year=year, kind=Assessment.Kind.TARGETS
+    )
+    AssessmentFactory(
+        project=Project.objects.get(unit=unit, name="培训费"),
+        year=year,
+        kind=Assessment.Kind.TARGETS,
+        status=Assessment.Status.DRAFT,
+    )
+    reminders.send_reminders(at(ENTRY_DUE - datetime.timedelta(days=7)))
+    (message,) = mails_to("p@example.gov.cn")
+    assert "信息化运维（尚未新建）" in message.body
+    assert "信息化运维（草稿）" not in message.body
+    assert "培训费" not in message.body

@@ -49,9 +49,10 @@ def dashboard_for(user):
     # A new year starts from the last one: its projects that have no table yet this year.
     to_start = []
     if year and preparer_of:
-        started = Assessment.objects.filter(year=year).values("project_id")
+        started = Assessment.objects.self_assessments().filter(year=year).values("project_id")
         to_start = list(
             Assessment.objects.for_table()
+            .self_assessments()
             .filter(year__year=year.year - 1, project__unit_id__in=preparer_of)
             .exclude(project_id__in=started)
             .order_by("project__unit__name", "project__name")[:100]

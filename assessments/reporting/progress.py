@@ -25,14 +25,15 @@ def unit_progress(
     statuses = {status: Count("pk", filter=Q(status=status)) for status in Assessment.Status.values}
     counts: dict[int, Any] = {
         row["project__unit_id"]: row
-        for row in Assessment.objects.filter(year=year, project__unit_id__in=ids)
+        for row in Assessment.objects.self_assessments()
+        .filter(year=year, project__unit_id__in=ids)
         .values("project__unit_id")
         .annotate(total=Count("pk"), **statuses)
         .order_by()
     }
     not_started = dict(
         Project.objects.filter(unit_id__in=ids)
-        .exclude(assessments__year=year)
+        .exclude(pk__in=Assessment.objects.self_assessments().filter(year=year).values("project"))
         .values("unit_id")
         .annotate(count=Count("pk"))
         .values_list("unit_id", "count")

@@ -67,6 +67,7 @@ def department_tables(department: Organisation, year: ReportingYear) -> Assessme
     """Every table of the department's units for the year, in the order a filing lists them."""
     return (
         Assessment.objects.for_table()
+        .self_assessments()
         .filter(year=year, project__unit__parent=department)
         .annotate(budget_yuan=in_yuan("total_full_year_budget"))
         .annotate(executed_yuan=in_yuan("total_executed"))

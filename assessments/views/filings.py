@@ -35,7 +35,8 @@ def filing_list(request):
     filings she may see."""
     departments = list(permissions.filing_departments(request.user).select_related("parent"))
     counts = (
-        Assessment.objects.filter(project__unit__parent__in=departments)
+        Assessment.objects.self_assessments()
+        .filter(project__unit__parent__in=departments)
         .values("project__unit__parent_id", "year_id", "year__year")
         .annotate(
             total=Count("pk"), signed=Count("pk", filter=Q(status=Assessment.Status.SIGNED_OFF))
