@@ -475,6 +475,18 @@ def test_dashboard_lists_what_waits_for_each_person(client, people):
     assert "被退回" in text and returned.project.name in text
 
 
+def test_a_target_table_waiting_for_review_is_named_as_such_on_the_dashboard(client, people):
+    waiting = make(people, SUBMITTED)
+    Assessment.objects.filter(pk=waiting.pk).update(kind=Assessment.Kind.TARGETS)
+    client.force_login(people["reviewer"])
+    response = client.get(reverse("home"))
+    (item,) = [a for a in response.context["to_review"]]
+    assert item.pk == waiting.pk
+    text = response.content.decode()
+    waiting_list = text[text.index("待我审核") : text.index("</ul>", text.index("待我审核"))]
+    assert waiting.project.name in waiting_list and "绩效目标表" in waiting_list
+
+
 def test_department_dashboard_counts_each_units_tables_per_state(client, people):
     make(people, SUBMITTED)
     make(people, DRAFT)
