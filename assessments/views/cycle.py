@@ -104,6 +104,7 @@ def deadlines_page(request, pk, year):
         "assessments/deadlines.html",
         {
             "organisation": organisation,
+            "is_unit": organisation.kind == Organisation.Kind.UNIT,
             "year": year,
             "years": ReportingYear.objects.filter(is_open=True),
             "units": listed,
