@@ -7,6 +7,7 @@ department staff a department each. Writes the accounts as JSON for the locustfi
 """
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -23,8 +24,15 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from assessments.models import Assessment, Membership, Organisation, ReportingYear  # noqa: E402
+from assessments.models import (  # noqa: E402
+    Assessment,
+    Deadline,
+    Membership,
+    Organisation,
+    ReportingYear,
+)
 
 PASSWORD = "load-test-2026"
 PREFIX = "lt-"
@@ -50,6 +58,10 @@ def main() -> None:
     units = list(units)
     if len(units) < args.preparers:
         sys.exit(f"only {len(units)} units have drafts in {year.year}; generate more tables")
+    # The deadline week: entry closes in a week, review a week later, for every open year.
+    week = timezone.localdate() + datetime.timedelta(days=7)
+    ReportingYear.objects.filter(is_open=True).update(deadline=week)
+    Deadline.objects.update(entry_due=week, review_due=week + datetime.timedelta(days=7))
     password = make_password(PASSWORD)
     accounts: dict[str, object] = {"password": PASSWORD, "year": year.year, "year_id": year.pk}
     with transaction.atomic():
