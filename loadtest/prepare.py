@@ -58,8 +58,10 @@ def main() -> None:
     units = list(units)
     if len(units) < args.preparers:
         sys.exit(f"only {len(units)} units have drafts in {year.year}; generate more tables")
-    # The deadline week: entry closes in a week, review a week later, for every open year.
+    # The deadline week of the year worked on: open, entry closing in a week, review a week
+    # later (generated years are closed, and a closed year is read-only).
     week = timezone.localdate() + datetime.timedelta(days=7)
+    ReportingYear.objects.filter(pk=year.pk).update(is_open=True)
     ReportingYear.objects.filter(is_open=True).update(deadline=week)
     Deadline.objects.update(entry_due=week, review_due=week + datetime.timedelta(days=7))
     password = make_password(PASSWORD)
