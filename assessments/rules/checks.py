@@ -204,30 +204,28 @@ def weight_findings(
     return findings
 
 
+def row_label(index: int, row: IndicatorInput) -> str:
+    return f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
+
+
+def taxonomy_findings(index: int, row: IndicatorInput, rule_set: RuleSet) -> list[Finding]:
+    """A row's 一级 and 二级 outside the rule set's indicator tree (self-assessment or targets)."""
+    where, label = f"indicators[{index}]", row_label(index, row)
+    if row.level1 not in rule_set.taxonomy:
+        message = f"{label}的一级指标“{row.level1}”不属于{rule_set.title}的指标体系。"
+        return [Finding("TAXONOMY", ERROR, message, f"{where}.level1")]
+    if row.level2 not in rule_set.level2_choices(row.level1):
+        message = f"{label}的二级指标“{row.level2}”不属于一级指标“{row.level1}”。"
+        return [Finding("TAXONOMY", ERROR, message, f"{where}.level2")]
+    return []
+
+
 def indicator_findings(
     index: int, row: IndicatorInput, result: IndicatorResult, rule_set: RuleSet
 ) -> list[Finding]:
     where = f"indicators[{index}]"
-    label = f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
-    findings: list[Finding] = []
-    if row.level1 not in rule_set.taxonomy:
-        findings.append(
-            Finding(
-                "TAXONOMY",
-                ERROR,
-                f"{label}的一级指标“{row.level1}”不属于{rule_set.title}的指标体系。",
-                f"{where}.level1",
-            )
-        )
-    elif row.level2 not in rule_set.level2_choices(row.level1):
-        findings.append(
-            Finding(
-                "TAXONOMY",
-                ERROR,
-                f"{label}的二级指标“{row.level2}”不属于一级指标“{row.level1}”。",
-                f"{where}.level2",
-            )
-        )
+    label = row_label(index, row)
+    findings = taxonomy_findings(index, row, rule_set)
     for attribute, title in (
         ("name", "三级指标"),
         ("target", "年度指标值"),

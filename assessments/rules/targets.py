@@ -7,7 +7,15 @@ every row has a name, a 年度指标值 and a 分值, with the 分值 adding up.
 
 from decimal import Decimal
 
-from .checks import ERROR, PLACEHOLDER_RES, Finding, funds_findings, weight_findings
+from .checks import (
+    ERROR,
+    PLACEHOLDER_RES,
+    Finding,
+    funds_findings,
+    row_label,
+    taxonomy_findings,
+    weight_findings,
+)
 from .parsing import normalize_text
 from .rule_sets import RuleSet
 from .scoring import AssessmentInput
@@ -43,25 +51,8 @@ def target_findings(
             )
     for index, row in enumerate(data.indicators):
         where = f"indicators[{index}]"
-        label = f"第 {index + 1} 行指标“{row.name or '（未命名）'}”"
-        if row.level1 not in rule_set.taxonomy:
-            findings.append(
-                Finding(
-                    "TAXONOMY",
-                    ERROR,
-                    f"{label}的一级指标“{row.level1}”不属于{rule_set.title}的指标体系。",
-                    f"{where}.level1",
-                )
-            )
-        elif row.level2 not in rule_set.level2_choices(row.level1):
-            findings.append(
-                Finding(
-                    "TAXONOMY",
-                    ERROR,
-                    f"{label}的二级指标“{row.level2}”不属于一级指标“{row.level1}”。",
-                    f"{where}.level2",
-                )
-            )
+        label = row_label(index, row)
+        findings.extend(taxonomy_findings(index, row, rule_set))
         for attribute, title in TARGET_ROW_TEXTS:
             text = normalize_text(getattr(row, attribute))
             if not text.strip():
