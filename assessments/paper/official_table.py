@@ -286,6 +286,9 @@ class OfficialTable:
     signatures: SignatureBlock | None = None
     # The indicator rows in their stored order, as the table was built from them.
     indicators: list[Indicator] = field(default_factory=list)
+    # For paper (the PDF and the print page): long texts become notes, and the screens' hooks
+    # on the cells (ids, data-target, finding colours) are left out.
+    paper: bool = False
     # Where the pages of the last layout started and where a break is forced: see paginate().
     page_starts: frozenset = frozenset()
     break_before: int | None = None
@@ -477,6 +480,7 @@ def build_official_table(
         money_unit=money_unit,
         signatures=signatures if options.signature_block else None,
         indicators=indicators,
+        paper=paper,
     )
     if remarks is None:
         remarks = remarks_of(assessment_record(assessment, indicators))

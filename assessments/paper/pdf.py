@@ -138,13 +138,28 @@ def official_stylesheet() -> CSS:
     )
 
 
+@cache
+def paper_defaults() -> CSS:
+    """The element defaults the paper templates rely on (paper/defaults.css)."""
+    return CSS(filename=str(Path(__file__).with_name("defaults.css")), base_url=BASE_URL)
+
+
+class PaperHTML(HTML):
+    """One of the project's paper templates: its element defaults come from paper_defaults()
+    instead of WeasyPrint's stylesheet for the whole of HTML (tests/test_paper_defaults.py
+    keeps the two layouts box for box the same)."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [paper_defaults()]
+
+
 # The templates' indentation: blank text between tags costs parsing and layout time.
 _BETWEEN_TAGS = re.compile(r">[ \t\r\n]+<")
 
 
-def render_document(html: str) -> "Document":
+def render_document(html: str, *, html_class: type[HTML] = PaperHTML) -> "Document":
     html = _BETWEEN_TAGS.sub("><", html)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).render(
+    return html_class(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).render(
         font_config=font_config(), stylesheets=[official_stylesheet()]
     )
 

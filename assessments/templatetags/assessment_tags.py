@@ -25,9 +25,37 @@ def percent(value):
 
 @register.simple_tag
 def finding_class(table, *parts):
-    """CSS class marking a cell that a finding concerns."""
+    """CSS class marking a cell that a finding concerns (screens only: paper marks none)."""
+    if table.paper:
+        return ""
     severity = table.severity_at("".join(str(part) for part in parts))
     return f"cell-{severity}" if severity else ""
+
+
+# The screens' hooks on the official table: an id that a finding links to, and the data-target
+# that comments and findings attach to. Paper has no use for them and prints faster without.
+
+
+@register.simple_tag
+def anchor(table, *parts):
+    """` id=...` for the cell a finding at this location links to."""
+    if table.paper:
+        return ""
+    return format_html(' id="{}"', where_anchor("".join(str(part) for part in parts)))
+
+
+@register.simple_tag
+def target(table, *parts):
+    """` data-target=...` naming the cell for comments and findings."""
+    if table.paper:
+        return ""
+    return format_html(' data-target="{}"', "".join(str(part) for part in parts))
+
+
+@register.simple_tag
+def anchored(table, *parts):
+    """Both, for a cell whose location is its own target."""
+    return anchor(table, *parts) + target(table, *parts)
 
 
 @register.filter
