@@ -1,17 +1,26 @@
-"""Work after a commit (mail, the stored PDF) never turns a finished step into an error page."""
+"""Work after a commit (mail, queueing the signed PDF) never turns a finished step into an error
+page; the background worker stores the signed PDF, and the first download does when it could not."""
 
+import hashlib
 import logging
+from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import DatabaseError
 from django.urls import reverse
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from assessments import interchange
 from assessments.forms import StartForm
-from assessments.models import Assessment, Project, Signature
+from assessments.models import Assessment, AssessmentEvent, Project, Signature
 
+from .background import run_worker, runs_worker
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+
+QUEUED = "签发版 PDF 正在后台生成"
 
 
 @pytest.fixture(autouse=True)
@@ -64,10 +73,10 @@ def test_a_project_name_with_a_line_break_submits_and_signs_off(
         "【绩效自评】2023 年度“第一行 第二行 第三行”已提交，请审核",
         "【绩效自评】2023 年度“第一行 第二行 第三行”已签发",
     ]
-    assert Signature.objects.get(assessment=assessment).pdf
     response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
     assert response.status_code == 200
     assert "filename*=utf-8''2023-" in response["Content-Disposition"]
+    assert Signature.objects.get(assessment=assessment).pdf
 
 
 @pytest.mark.slow
@@ -83,11 +92,11 @@ def test_a_seventy_character_name_with_a_dot_signs_off_and_its_pdf_downloads(
     assessment = table_named(people, name)
     step(client, people["preparer"], "submit", assessment, django_capture_on_commit_callbacks)
     step(client, people["reviewer"], "sign_off", assessment, django_capture_on_commit_callbacks)
-    signature = Signature.objects.get(assessment=assessment)
-    assert signature.pdf.name.endswith(f"/{signature.pk}-{signature.content_hash[:12]}.pdf")
     response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+    signature = Signature.objects.get(assessment=assessment)
+    assert signature.pdf.name.endswith(f"/{signature.pk}-{signature.content_hash[:12]}.pdf")
 
 
 def test_any_mail_failure_is_logged_and_the_step_stands(
@@ -105,33 +114,120 @@ def test_any_mail_failure_is_logged_and_the_step_stands(
     assert "通知邮件发送失败" in caplog.text
 
 
-@pytest.mark.slow
-def test_a_failed_pdf_render_leaves_the_sign_off_done_and_the_pdf_pending(
-    client, people, django_capture_on_commit_callbacks, monkeypatch, caplog
-):
-    from assessments.paper import pdf
+def detail_page(client, assessment):
+    return client.get(assessment.get_absolute_url()).content.decode()
 
+
+def submitted_table(people):
     assessment = AssessmentFactory(project__unit=people["unit"], year=YearFactory(year=2023))
     Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
-    original = pdf.store_signed_pdf
+    return assessment
 
-    def broken(signature):
-        raise OSError("storage is full")
 
-    monkeypatch.setattr(pdf, "store_signed_pdf", broken)
+@dataclass
+class Renders:
+    """The signed PDFs rendered in a test; a render fails while `broken` is set."""
+
+    calls: list = field(default_factory=list)
+    broken: bool = False
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    from assessments.paper import pdf
+
+    original = pdf.render_pdf
+    renders = Renders()
+
+    def render(item):
+        renders.calls.append(item)
+        if renders.broken:
+            raise OSError("storage is full")
+        return original(item)
+
+    monkeypatch.setattr(pdf, "render_pdf", render)
+    return renders
+
+
+def test_sign_off_queues_one_task_for_the_signed_pdf_and_renders_nothing_itself(
+    client, people, django_capture_on_commit_callbacks, renders
+):
+    renders.broken = True
+    assessment = submitted_table(people)
+    step(client, people["reviewer"], "sign_off", assessment, django_capture_on_commit_callbacks)
+    assert renders.calls == []
+    assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.SIGNED_OFF
+    assert assessment.events.filter(action=AssessmentEvent.Action.SIGN_OFF).count() == 1
+    signature = Signature.objects.get(assessment=assessment)
+    assert not signature.pdf
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "assessments.tasks.store_signed_pdf"
+    assert task.task_result.args == [signature.pk]
+    assert QUEUED in detail_page(client, assessment)
+
+
+def test_a_queue_that_refuses_the_task_is_logged_and_the_sign_off_stands(
+    client, people, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def refused(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", refused)
+    assessment = submitted_table(people)
     with caplog.at_level(logging.ERROR, logger="assessments.services.workflow"):
         step(client, people["reviewer"], "sign_off", assessment, django_capture_on_commit_callbacks)
-    assert "签发版 PDF 生成失败" in caplog.text
+    assert "签发版 PDF 未能排入后台任务" in caplog.text
     assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.SIGNED_OFF
-    detail = client.get(assessment.get_absolute_url()).content.decode()
-    assert 'id="signed-pdf-pending"' in detail
+    assert not DBTaskResult.objects.exists()
+    assert 'id="signed-pdf-pending"' in detail_page(client, assessment)
 
-    monkeypatch.setattr(pdf, "store_signed_pdf", original)
-    assert client.get(reverse("assessments:pdf", args=[assessment.pk])).status_code == 200
-    assert Signature.objects.get(assessment=assessment).pdf
-    assert (
-        'id="signed-pdf-pending"' not in client.get(assessment.get_absolute_url()).content.decode()
-    )
+
+@pytest.mark.slow
+@runs_worker
+def test_the_worker_stores_the_signed_pdf_with_its_hash_and_downloads_serve_it(
+    client, people, django_capture_on_commit_callbacks, renders
+):
+    assessment = submitted_table(people)
+    step(client, people["reviewer"], "sign_off", assessment, django_capture_on_commit_callbacks)
+    run_worker()
+    assert len(renders.calls) == 1
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    signature = Signature.objects.get(assessment=assessment)
+    with signature.pdf.open("rb") as stored:
+        content = stored.read()
+    assert signature.pdf_sha256 == hashlib.sha256(content).hexdigest()
+    assert 'id="signed-pdf-pending"' not in detail_page(client, assessment)
+
+    renders.broken = True
+    response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
+    assert b"".join(response.streaming_content) == content
+    assert len(renders.calls) == 1
+
+
+@pytest.mark.slow
+@runs_worker
+def test_a_failed_render_in_the_worker_is_logged_and_the_first_download_renders_the_pdf(
+    client, people, django_capture_on_commit_callbacks, renders, caplog
+):
+    assessment = submitted_table(people)
+    step(client, people["reviewer"], "sign_off", assessment, django_capture_on_commit_callbacks)
+    renders.broken = True
+    with caplog.at_level(logging.ERROR, logger="assessments.tasks"):
+        run_worker()
+    assert "签发版 PDF 生成失败" in caplog.text
+    assert DBTaskResult.objects.get().status == "FAILED"
+    signature = Signature.objects.get(assessment=assessment)
+    assert not signature.pdf and not signature.pdf_sha256
+    assert QUEUED in detail_page(client, assessment)
+
+    renders.broken = False
+    response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    signature.refresh_from_db()
+    assert signature.pdf_sha256 == hashlib.sha256(content).hexdigest()
+    assert len(renders.calls) == 2
+    assert 'id="signed-pdf-pending"' not in detail_page(client, assessment)
 
 
 def test_the_start_form_refuses_a_project_name_with_a_line_break(people):

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import books, pdf
 
+from .background import run_worker, runs_worker
 from .database import as_table_owner
 from .factories import login, user
 from .pdftools import Layout, compact, page_count, pdf_text
@@ -30,15 +31,6 @@ DEPARTMENT = "闵行区人力资源和社会保障局"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-# The worker closes and reopens its database connection between tasks, as in production:
-# tests that run it commit for real instead of running inside one rolled-back transaction.
-runs_worker = pytest.mark.django_db(transaction=True)
-
-
-def run_worker():
-    call_command("run_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
 
 
 def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):

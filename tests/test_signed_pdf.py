@@ -65,6 +65,14 @@ def test_first_download_stores_the_signed_copy_and_later_ones_serve_it_byte_for_
     assert second == first
 
 
+def test_an_imported_signed_table_says_its_pdf_comes_with_the_first_download(client, demo):
+    assessment = Assessment.objects.self_assessments().get(project__name="宣传费")
+    assert assessment.valid_signature().signed_by is None
+    detail = login(client, "tianbao").get(assessment.get_absolute_url()).content.decode()
+    assert "签发版 PDF 尚未生成，下载时将自动生成。" in detail
+    assert "正在后台生成" not in detail
+
+
 @pytest.mark.slow
 def test_a_signed_copy_lost_from_the_storage_is_rendered_again_from_the_snapshot(client, demo):
     login(client, "tianbao")

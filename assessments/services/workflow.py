@@ -10,6 +10,7 @@ from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..paper.signing import canonical_snapshot
+from ..tasks import store_signed_pdf
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
 
@@ -105,22 +106,21 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
         comment=comment,
         snapshot=signature.snapshot,
     )
-    transaction.on_commit(lambda: store_signed_document(signature))
+    transaction.on_commit(lambda: queue_signed_pdf(signature))
     return event
 
 
-def store_signed_document(signature: Signature) -> None:
-    """Render and store the signed PDF once, right after the sign-off commits.
+def queue_signed_pdf(signature: Signature) -> None:
+    """Hand the signed PDF to the background worker once the sign-off has committed.
 
-    The sign-off is done whatever happens here: a failure is logged, the detail page says the
-    PDF is pending, and the first download renders it (paper.pdf.stored_signed_pdf).
+    Rendering takes a core for a fraction of a second, too long to hold a request for. The
+    sign-off is done whatever happens here: a queue that refuses the task is logged, and the
+    first download renders the PDF instead (paper.pdf.stored_signed_pdf).
     """
     try:
-        from ..paper import pdf  # WeasyPrint is heavy: loaded when a table is signed
-
-        pdf.store_signed_pdf(signature)
+        store_signed_pdf.enqueue(signature.pk)
     except Exception:
-        logger.exception("签发版 PDF 生成失败，将在下载时重试：签发记录 %s", signature.pk)
+        logger.exception("签发版 PDF 未能排入后台任务，将在下载时生成：签发记录 %s", signature.pk)
 
 
 @transaction.atomic

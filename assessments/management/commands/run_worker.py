@@ -9,7 +9,7 @@ from assessments import worker
 
 class Command(db_worker.Command):
     help = (
-        "运行后台任务程序（合订本）：数据库被锁或连接中断时等待重试；"
+        "运行后台任务程序（合订本、签发版 PDF）：数据库被锁或连接中断时等待重试；"
         "--supervise 时进程退出后自动重新启动，并每天发送一次截止提醒。"
     )
 
