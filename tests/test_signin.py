@@ -4,8 +4,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
+
+from config import settings as project_settings
 
 from .factories import UnitFactory, UserFactory, member
 from .test_deployment import production_env, run_manage
@@ -294,3 +298,18 @@ def test_a_session_without_the_second_factor_ends_once_the_account_has_one(
     response = client.get(reverse("assessments:list"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert not signed_in(client)
+
+
+def test_passwords_are_stored_with_argon2_and_older_hashes_still_sign_in(client, people):
+    """With the project's hashers (the suite otherwise hashes the fast way), a PBKDF2 password
+    from before signs in and is stored again with Argon2id."""
+    with override_settings(PASSWORD_HASHERS=project_settings.PASSWORD_HASHERS):
+        preparer = people["preparer"]
+        preparer.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+        preparer.save(update_fields=["password"])
+        app_sign_in(client, "preparer", PASSWORD)
+        assert signed_in(client)
+        preparer.refresh_from_db()
+        assert preparer.password.startswith("argon2$argon2id$")
+        preparer.set_password("another-pass-word-456")
+        assert preparer.password.startswith("argon2$argon2id$")

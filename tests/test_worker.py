@@ -146,7 +146,7 @@ def wait_for(condition, seconds=90):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_supervised_worker_comes_back_after_being_killed_and_finishes_the_task(tmp_path):
+def test_supervised_worker_runs_below_the_pages_and_comes_back_after_being_killed(tmp_path):
     log = tmp_path / "starts"
     result = slow_the_first_time.enqueue(str(log))
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_DEBUG": "1"}
@@ -156,6 +156,9 @@ def test_supervised_worker_comes_back_after_being_killed_and_finishes_the_task(t
     try:
         first_pid = int(wait_for(lambda: log.exists() and log.read_text()))
         assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
+        # Below the web server's CPU priority: pages first, books when the cores are free.
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, first_pid) == min(ours + 10, 19)
         os.kill(first_pid, signal.SIGKILL)
 
         finished = wait_for(

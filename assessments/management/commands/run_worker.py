@@ -2,6 +2,7 @@ import os
 import socket
 import sys
 
+from django.conf import settings
 from django_tasks_db.management.commands import db_worker
 
 from assessments import worker
@@ -47,6 +48,9 @@ class Command(db_worker.Command):
             daily = [sys.executable, sys.argv[0], "send_reminders", "--once-a-day"]
             sys.exit(worker.supervise(child, daily=daily))
         self.configure_logging(verbosity)
+        # Books and signed PDFs can wait; a clerk's page cannot. On a machine shared with the
+        # web server the worker takes the cores only when the pages leave them.
+        os.nice(settings.WORKER_NICENESS)
         surviving = worker.SurvivingWorker(
             queue_names=queue_name.split(","),
             interval=interval,
