@@ -312,4 +312,4 @@ def test_passwords_are_stored_with_argon2_and_older_hashes_still_sign_in(client,
         preparer.refresh_from_db()
         assert preparer.password.startswith("argon2$argon2id$")
         preparer.set_password("another-pass-word-456")
-        assert preparer.password.startswith("argon2$argon2id$")
+        assert preparer.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
