@@ -258,3 +258,24 @@ def test_without_a_key_file_sign_off_is_refused_and_nothing_changes(demo, tmp_pa
         workflow.sign_off_assessment(assessment.pk, by=shenhe)
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUBMITTED
+
+
+def test_a_private_key_that_starts_with_a_zero_byte_makes_a_working_key_file(tmp_path, monkeypatch):
+    """One SM2 key in 256 comes out of gmalg a byte short: the file must still be whole."""
+    generate = gmalg.SM2.generate_keypair
+
+    def short_key(self):
+        for _ in range(5000):
+            private, public = generate(self)
+            if len(private) < 32:
+                return private, public
+        raise AssertionError("no short key in 5000 tries")
+
+    monkeypatch.setattr(gmalg.SM2, "generate_keypair", short_key)
+    path = tmp_path / "short.pem"
+    keys.write_key_file(path, retired=[], common_name="短密钥")
+    with override_settings(SIGNING_KEY_FILE=path):
+        key = keys.load_key_file()
+        assert key.private_key[0] == 0 and len(key.private_key) == 32
+        value = keys.sign(b"message", key)
+        assert keys.verify(b"message", value, key.public_key)

@@ -182,6 +182,9 @@ def _pdf_key_and_certificate(common_name: str) -> tuple[str, str]:
 def write_key_file(path: Path, *, retired: list[bytes], common_name: str) -> None:
     """A new key file (mode 0600) with a fresh SM2 key, PDF key and certificate."""
     private, _ = gmalg.SM2().generate_keypair()
+    # gmalg gives the private number in as few bytes as it takes: one key in 256 starts with
+    # a zero byte and comes out short. The file always holds the 32 bytes of SM2.
+    private = private.rjust(32, b"\0")
     pdf_key, certificate = _pdf_key_and_certificate(common_name)
     text = (
         _pem("SM2 PRIVATE KEY", private)
