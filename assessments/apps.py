@@ -7,4 +7,9 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "绩效自评"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import refreshed_at_sign_in
         from .paper import fonts  # noqa: F401  (registers the print-font check)
+
+        user_logged_in.connect(refreshed_at_sign_in)

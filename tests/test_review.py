@@ -7,6 +7,7 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -613,9 +614,39 @@ def test_pages_carry_a_content_security_policy_without_inline_script_or_style(cl
         assert "'unsafe-inline'" not in part and "'self'" in part, part
 
 
-def test_sessions_end_after_thirty_idle_minutes(settings):
+def session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_sessions_end_after_thirty_idle_minutes(client, people, settings, monkeypatch):
+    """Each request keeps the session alive; it is written again at most once a minute."""
+    from assessments import middleware
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    clock = [1_000_000.0]
+    monkeypatch.setattr(middleware.time, "time", lambda: clock[0])
+    assert sign_in(client, "preparer", "pass-word-123").status_code == 302
+    home = reverse("assessments:list")
+    first = session_row(client).expire_date
+
+    clock[0] += 30  # within the minute: the page is served and nothing is written
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(home).status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert session_row(client).expire_date == first
+
+    clock[0] += 40  # a minute after the last refresh: the expiry moves on
+    assert client.get(home).status_code == 200
+    assert session_row(client).expire_date > first
+
+    # Thirty minutes without a request: the session is over and the list asks to sign in.
+    row = session_row(client)
+    row.expire_date = timezone.now() - timedelta(seconds=1)
+    row.save()
+    response = client.get(home)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_password_validators_refuse_a_weak_password(people):
