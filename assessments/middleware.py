@@ -55,9 +55,9 @@ class SessionIdleMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty() and "_auth_user_id" in session:
-            if time.time() - session.get(REFRESHED, 0) >= self.REFRESH_SECONDS:
-                session[REFRESHED] = int(time.time())
+        signed_in = session is not None and not session.is_empty() and "_auth_user_id" in session
+        if signed_in and time.time() - session.get(REFRESHED, 0) >= self.REFRESH_SECONDS:
+            session[REFRESHED] = int(time.time())
         return response
 
 
