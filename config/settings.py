@@ -303,8 +303,6 @@ AXES_LOCKOUT_CALLABLE = "assessments.signin.locked_out"
 AXES_CLIENT_IP_CALLABLE = "assessments.signin.client_address"
 # Every failure stays as a security record (unlocking removes only the counters).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-# Sign-in failures and lockouts are still logged; only the banner every command printed goes.
-AXES_VERBOSE = False
 # Behind the reverse proxy of docker-compose, the client address is the one that proxy
 # appended to X-Forwarded-For (exactly one trusted hop); without it, REMOTE_ADDR.
 USE_X_FORWARDED_FOR = env_bool("DJANGO_USE_X_FORWARDED_FOR", False)
