@@ -4,6 +4,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
@@ -38,30 +39,31 @@ class ChineseErrorPagesMiddleware:
         return render(request, "500.html", status=500)
 
 
+# When the session was last saved with a new expiry (seconds since the epoch).
+REFRESHED = "_refreshed"
+
+
 class SessionIdleMiddleware:
-    """Sessions end after SESSION_COOKIE_AGE idle seconds, refreshed at most once a minute.
+    """Sessions end after SESSION_COOKIE_AGE idle seconds, refreshed once a thirtieth of that
+    has passed (a minute for the default thirty).
 
     Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) makes every page a
     database write: on SQLite each one waits for the write lock. Here a signed-in session is
-    saved again, with a new expiry, only when its last refresh is a minute old, so it ends
-    between 29 and 30 idle minutes after the last request.
+    saved again, with a new expiry, only when its last refresh is that old, so with the default
+    it ends between 29 and 30 idle minutes after the last request.
     """
-
-    REFRESH_SECONDS = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.refresh_seconds = settings.SESSION_COOKIE_AGE / 30
 
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        signed_in = session is not None and not session.is_empty() and "_auth_user_id" in session
-        if signed_in and time.time() - session.get(REFRESHED, 0) >= self.REFRESH_SECONDS:
+        signed_in = session is not None and not session.is_empty() and SESSION_KEY in session
+        if signed_in and time.time() - session.get(REFRESHED, 0) >= self.refresh_seconds:
             session[REFRESHED] = int(time.time())
         return response
-
-
-REFRESHED = "_refreshed"
 
 
 def refreshed_at_sign_in(sender, request, user, **kwargs):

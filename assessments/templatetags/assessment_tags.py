@@ -23,12 +23,17 @@ def percent(value):
     return rules.format_percent(value)
 
 
+def _location(parts):
+    """A location on the table from the template's pieces: 'funds.', line, '.executed'."""
+    return "".join(str(part) for part in parts)
+
+
 @register.simple_tag
 def finding_class(table, *parts):
     """CSS class marking a cell that a finding concerns (screens only: paper marks none)."""
     if table.paper:
         return ""
-    severity = table.severity_at("".join(str(part) for part in parts))
+    severity = table.severity_at(_location(parts))
     return f"cell-{severity}" if severity else ""
 
 
@@ -41,7 +46,7 @@ def anchor(table, *parts):
     """` id=...` for the cell a finding at this location links to."""
     if table.paper:
         return ""
-    return format_html(' id="{}"', where_anchor("".join(str(part) for part in parts)))
+    return format_html(' id="{}"', where_anchor(_location(parts)))
 
 
 @register.simple_tag
@@ -49,7 +54,7 @@ def target(table, *parts):
     """` data-target=...` naming the cell for comments and findings."""
     if table.paper:
         return ""
-    return format_html(' data-target="{}"', "".join(str(part) for part in parts))
+    return format_html(' data-target="{}"', _location(parts))
 
 
 @register.simple_tag
