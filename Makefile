@@ -54,8 +54,10 @@ run: install ## Set up the embedded database with the demo data and serve on htt
 	$(MANAGE) load_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the accounts above."
 	@# The background worker (books) runs beside the web server, restarted whenever it dies;
-	@# Ctrl-C stops both.
-	@$(MANAGE) run_worker --supervise & worker=$$!; \
+	@# Ctrl-C stops both. The address printed on signed PDFs follows the port served, unless
+	@# DJANGO_SITE_URL says otherwise.
+	@export DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	$(MANAGE) run_worker --supervise & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

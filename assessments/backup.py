@@ -34,7 +34,11 @@ class BackupError(Exception):
 
 
 def stored_files(storage: Storage = default_storage, folder: str = "") -> Iterator[str]:
-    folders, files = storage.listdir(folder)
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        # A new installation whose media folder was never created holds no files.
+        return
     for name in sorted(files):
         yield f"{folder}/{name}" if folder else name
     for sub in sorted(folders):
