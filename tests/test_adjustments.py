@@ -138,7 +138,7 @@ def test_approved_adjustment_is_noted_on_paper_and_in_the_signed_snapshot(people
     day = timezone.localtime(adjustment.decided_at).strftime("%Y-%m-%d")
     assert note == (
         "目标调整：“培训人次”年度指标值原为 ≥500人次，调整为 ≥400人次，"
-        f"理由：培训场地改造，下半年停训两个月。，于 {day} 批准。"
+        f"理由：培训场地改造，下半年停训两个月，于 {day} 批准。"
     )
     assert build_official_table(assessment, paper=True).remarks == [note]
 

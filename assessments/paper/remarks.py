@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ..rules.wording import clause, sentence
+
 FIELD_NAMES = {"target": "年度指标值", "weight": "分值"}
 UNAPPROVED = "目标未经审批：本表的年度指标值和分值未经绩效目标表审批。"
 
@@ -23,7 +25,8 @@ def adjustment_note(item: Mapping[str, Any]) -> str:
         )
     decided = item.get("decided_at")
     when = datetime.fromisoformat(decided).strftime("%Y-%m-%d") if decided else ""
-    return f"目标调整：{'；'.join(parts)}，理由：{item.get('reason')}，于 {when} 批准。"
+    reason = clause(item.get("reason")) or "（未填写）"
+    return sentence(f"目标调整：{'；'.join(parts)}，理由：{reason}，于 {when} 批准")
 
 
 def remarks_of(record: Mapping[str, Any]) -> list[str]:

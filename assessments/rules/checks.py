@@ -23,6 +23,7 @@ from .scoring import (
     execution_rate,
     execution_ratio,
 )
+from .wording import sentence
 
 ERROR = "error"
 WARNING = "warning"
@@ -197,7 +198,7 @@ def weight_findings(
             Finding(
                 "LEVEL1_SPLIT",
                 WARNING,
-                "一级指标分值分配与原则不同：" + "；".join(differing) + "。",
+                "一级指标分值分配与原则不同：" + sentence(*differing),
                 "indicators",
             )
         )

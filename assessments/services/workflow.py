@@ -10,6 +10,7 @@ from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..paper.signing import canonical_snapshot
+from ..rules.wording import sentence
 from ..tasks import store_signed_pdf
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
@@ -51,7 +52,7 @@ def submit_assessment(assessment_id: int, *, by: User) -> AssessmentEvent:
     if evaluation.errors:
         raise AssessmentError(
             f"还有 {len(evaluation.errors)} 个错误，修改后才能提交："
-            + "；".join(f.message for f in evaluation.errors[:3])
+            + sentence(*(f.message for f in evaluation.errors[:3]))
         )
     open_comments = unanswered_comments(assessment).count()
     if open_comments:
