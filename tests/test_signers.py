@@ -1,12 +1,20 @@
 """SM2 signing behind one interface: Tongsuo signs and verifies what gmalg did, and the reverse."""
 
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
 import gmalg
+import pikepdf
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.test import override_settings
 
 from assessments import services
 from assessments.models import Assessment, Signature
-from assessments.paper import keys, signing
+from assessments.paper import keys, pdf_signature, signing
 from assessments.paper.signing import SignatureState, check_signature
 from assessments.trust import signers
 
@@ -191,3 +199,76 @@ def test_a_signer_that_does_not_answer_refuses_the_sign_off_with_its_message(dem
     ):
         services.sign(assessment, by=None)
     assert Signature.objects.count() == count
+
+
+# ---------------------------------------------------------------------------
+# The PDF signature with a certificate from the installation's CA
+
+
+def certificate(subject, key, issuer=None, issuer_key=None, *, ca):
+    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_name = issuer.subject if issuer is not None else name
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                content_commitment=not ca,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(issuer_key or key, hashes.SHA256())
+    )
+
+
+def pem(certificate_or_key):
+    if isinstance(certificate_or_key, x509.Certificate):
+        return certificate_or_key.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    return certificate_or_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def test_a_pdf_signed_with_a_certificate_from_the_installations_ca_is_trusted_by_that_ca(
+    tmp_path,
+):
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = certificate("某区财政局 CA", root_key, ca=True)
+    own_key = ec.generate_private_key(ec.SECP256R1())
+    own = certificate("某区财政局 绩效自评", own_key, root, root_key, ca=False)
+    path = tmp_path / "ca.pem"
+    # As a CA's PKCS#12 export lists them: the CA's certificate before the installation's own.
+    path.write_text(
+        keys._pem("SM2 PRIVATE KEY", STANDARD_PRIVATE_KEY) + pem(own_key) + pem(root) + pem(own),
+        encoding="ascii",
+    )
+    document = BytesIO()
+    with pikepdf.new() as blank:
+        blank.add_blank_page()
+        blank.save(document)
+    with override_settings(SIGNING_KEY_FILE=path):
+        content = pdf_signature.sign_pdf(document.getvalue())
+
+    status = pdf_signature.validate_pdf(content, pem(root).encode("ascii"))
+    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.signing_cert.subject.native["common_name"] == "某区财政局 绩效自评"
+    # The self-signed certificate that create_signing_key makes is no anchor for it.
+    other = pdf_signature.validate_pdf(content, keys.load_key_file().pdf_cert_pem)
+    assert other.intact and not other.trusted and not other.bottom_line
