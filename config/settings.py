@@ -171,6 +171,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 # The private signing keys (SM2 for sign-offs, ECDSA for the PDF): a file outside the database
 # and its backups (`manage.py create_signing_key` makes one; docs/security-integrity.md).
 SIGNING_KEY_FILE = Path(os.environ.get("DJANGO_SIGNING_KEY_FILE", VAR_DIR / "signing-key.pem"))
+# Who makes the SM2 signature of a sign-off: the dotted path of a callable that takes the key
+# file's SM2 private key (or None) and returns a signer (assessments/trust/signers.py). The
+# default signs with the key file's key; a signing server or hardware module is configured here.
+SIGNER_BACKEND = os.environ.get("DJANGO_SIGNER_BACKEND", "assessments.trust.signers.SoftwareKey")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -20,6 +20,7 @@ from assessments import services
 from assessments.models import Assessment, Indicator, ReportingYear, Signature, SigningKey
 from assessments.paper import keys, signing
 from assessments.paper.signing import SignatureState, check_signature
+from assessments.trust import signers
 
 from .database import as_table_owner, change_signature
 
@@ -261,21 +262,22 @@ def test_without_a_key_file_sign_off_is_refused_and_nothing_changes(demo, tmp_pa
 
 
 def test_a_private_key_that_starts_with_a_zero_byte_makes_a_working_key_file(tmp_path, monkeypatch):
-    """One SM2 key in 256 comes out of gmalg a byte short: the file must still be whole."""
-    generate = gmalg.SM2.generate_keypair
+    """One SM2 key in 256 starts with a zero byte: the file must still hold all 32 bytes."""
+    new_private_key = signers.new_private_key
 
-    def short_key(self):
+    def short_key():
         for _ in range(5000):
-            private, public = generate(self)
-            if len(private) < 32:
-                return private, public
+            private = new_private_key()
+            if private[0] == 0:
+                return private
         raise AssertionError("no short key in 5000 tries")
 
-    monkeypatch.setattr(gmalg.SM2, "generate_keypair", short_key)
+    monkeypatch.setattr(signers, "new_private_key", short_key)
     path = tmp_path / "short.pem"
     keys.write_key_file(path, retired=[], common_name="短密钥")
     with override_settings(SIGNING_KEY_FILE=path):
         key = keys.load_key_file()
+        assert key.private_key is not None
         assert key.private_key[0] == 0 and len(key.private_key) == 32
         value = keys.sign(b"message", key)
         assert keys.verify(b"message", value, key.public_key)

@@ -2,13 +2,15 @@
 
 The private keys live in one PEM file outside the database (settings.SIGNING_KEY_FILE):
 
-- ``SM2 PRIVATE KEY``: the 32-byte SM2 key that signs each sign-off (GB/T 32918, SM3 digest);
+- ``SM2 PRIVATE KEY``: the 32-byte SM2 key that signs each sign-off (GB/T 32918, SM3 digest),
+  unless settings.SIGNER_BACKEND names another signer (a signing server, a hardware module);
 - ``SM2 PUBLIC KEY``: public keys of earlier, rotated keys, still trusted for old signatures;
 - ``PRIVATE KEY`` and ``CERTIFICATE``: the ECDSA P-256 key and X.509 certificate (or a
   deployment's own key and chain) that sign the stored PDF, since PDF readers know no SM2.
 
 A public key stored in the database is only trusted when the key file names it: someone who
-can write to the database cannot add a key of their own.
+can write to the database cannot add a key of their own. The public key of a configured signing
+server or module is trusted too, since configuration names it.
 """
 
 import base64
@@ -20,23 +22,25 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import gmalg
 from django.conf import settings
+from django.utils.module_loading import import_string
 
-ALGORITHM = "SM2-SM3"
-# The distinguishing identifier of GB/T 35276 when none is agreed: "1234567812345678".
-SM2_UID = b"1234567812345678"
+from ..trust import signers
+
+ALGORITHM = signers.ALGORITHM
+SM2_UID = signers.SM2_UID
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\s+(.*?)\s+-----END \1-----", re.S)
 
-
-class SigningKeyMissing(Exception):
-    """No key file: signing is impossible and signatures cannot be checked."""
+# No key file, or the configured signer cannot sign: signing is impossible (and without the
+# file, signatures cannot be checked).
+SigningKeyMissing = signers.SignerUnavailable
 
 
 @dataclass(frozen=True)
 class KeyFile:
-    private_key: bytes  # SM2, 32 bytes
-    public_key: bytes  # SM2, 65 bytes (04 || x || y)
+    private_key: bytes | None  # SM2, 32 bytes; None when a signing server or module signs
+    signer: signers.Signer
+    public_key: bytes  # the signer's SM2 public key, 65 bytes (04 || x || y)
     trusted: frozenset[bytes]  # every public key whose signatures are accepted
     pdf_key_pem: bytes
     pdf_cert_pem: bytes
@@ -72,11 +76,11 @@ def load_key_file() -> KeyFile:
             f"没有签名密钥文件（{path}），不能签发，也不能核验签名。"
             "请管理员运行 manage.py create_signing_key。"
         ) from None
-    return _parse(str(path), stat.st_mtime_ns, stat.st_size)
+    return _parse(str(path), stat.st_mtime_ns, stat.st_size, settings.SIGNER_BACKEND)
 
 
 @lru_cache(maxsize=4)
-def _parse(path: str, mtime_ns: int, size: int) -> KeyFile:
+def _parse(path: str, mtime_ns: int, size: int, backend: str = "") -> KeyFile:
     text = Path(path).read_text(encoding="ascii")
     private, retired, pdf_key, certificates = None, [], "", []
     for kind, body in _blocks(text):
@@ -89,48 +93,34 @@ def _parse(path: str, mtime_ns: int, size: int) -> KeyFile:
             pdf_key = _pem(kind, raw)
         elif kind == "CERTIFICATE":
             certificates.append(_pem(kind, raw))
-    if private is None or len(private) != 32 or not pdf_key or not certificates:
+    if (private is not None and len(private) != 32) or not pdf_key or not certificates:
         raise SigningKeyMissing(f"签名密钥文件（{path}）不完整。")
-    public = gmalg.SM2().generate_pk(private)
+    factory: signers.SignerFactory = import_string(backend or settings.SIGNER_BACKEND)
+    signer = factory(private)
+    # The file's own SM2 key stays trusted when a signing server or module signs instead.
+    own = [signers.SoftwareKey(private).public_key] if private is not None else []
     return KeyFile(
         private_key=private,
-        public_key=public,
-        trusted=frozenset([public, *retired]),
+        signer=signer,
+        public_key=signer.public_key,
+        trusted=frozenset([signer.public_key, *own, *retired]),
         pdf_key_pem=pdf_key.encode("ascii"),
         pdf_cert_pem="".join(certificates).encode("ascii"),
     )
 
 
 def sign(message: bytes, key: KeyFile) -> str:
-    """The SM2 signature (r || s, hex) of a message."""
-    r, s = gmalg.SM2(key.private_key, SM2_UID, key.public_key).sign(message)
-    return (r.rjust(32, b"\0") + s.rjust(32, b"\0")).hex()
-
-
-def _verifies(message: bytes, value: str, public_key: bytes) -> bool:
-    try:
-        raw = bytes.fromhex(value)
-        if len(raw) != 64:
-            return False
-        return bool(gmalg.SM2(pk=public_key, uid=SM2_UID).verify(message, raw[:32], raw[32:]))
-    except (ValueError, gmalg.errors.GMError):
-        return False
-
-
-# Verifying takes tens of milliseconds in pure Python: results are kept per process, keyed by
-# the message's digest, so a page shown again does not verify again.
-_VERIFIED: dict[tuple[bytes, bytes, str], bool] = {}
-_VERIFIED_MAX = 4096
+    """The configured signer's SM2 signature (r || s, hex) of a message."""
+    return key.signer.sign(message).hex()
 
 
 def verify(message: bytes, value: str, public_key: bytes) -> bool:
-    """Whether value is an SM2 signature of message by public_key."""
-    key = (public_key, hashlib.sha256(message).digest(), value)
-    if key not in _VERIFIED:
-        if len(_VERIFIED) >= _VERIFIED_MAX:
-            _VERIFIED.clear()
-        _VERIFIED[key] = _verifies(message, value, public_key)
-    return _VERIFIED[key]
+    """Whether value (hex r || s) is an SM2 signature of message by public_key."""
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        return False
+    return signers.verify(public_key, message, raw)
 
 
 # ---------------------------------------------------------------------------
@@ -181,10 +171,7 @@ def _pdf_key_and_certificate(common_name: str) -> tuple[str, str]:
 
 def write_key_file(path: Path, *, retired: list[bytes], common_name: str) -> None:
     """A new key file (mode 0600) with a fresh SM2 key, PDF key and certificate."""
-    private, _ = gmalg.SM2().generate_keypair()
-    # gmalg gives the private number in as few bytes as it takes: one key in 256 starts with
-    # a zero byte and comes out short. The file always holds the 32 bytes of SM2.
-    private = private.rjust(32, b"\0")
+    private = signers.new_private_key()
     pdf_key, certificate = _pdf_key_and_certificate(common_name)
     text = (
         _pem("SM2 PRIVATE KEY", private)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import keys
 
 if TYPE_CHECKING:
+    from asn1crypto.x509 import Certificate
     from pyhanko.sign.validation.status import PdfSignatureStatus
 
 FIELD_NAME = "Signature-JixiaoZiping"
@@ -41,7 +42,9 @@ def _sign_pdf(content: bytes, key_file: keys.KeyFile | None) -> bytes:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     key_file = key_file or keys.load_key_file()
-    certificates = list(load_certs_from_pemder_data(key_file.pdf_cert_pem))
+    certificates = _key_certificate_first(
+        list(load_certs_from_pemder_data(key_file.pdf_cert_pem)), key_file.pdf_key_pem
+    )
     signer = signers.SimpleSigner(
         signing_cert=certificates[0],
         signing_key=load_private_key_from_pemder_data(key_file.pdf_key_pem, passphrase=None),
@@ -55,6 +58,20 @@ def _sign_pdf(content: bytes, key_file: keys.KeyFile | None) -> bytes:
     )
     writer = IncrementalPdfFileWriter(BytesIO(content))
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+
+def _key_certificate_first(
+    certificates: list["Certificate"], key_pem: bytes
+) -> list["Certificate"]:
+    """The certificate of the private key first, then the rest of the chain: a chain exported
+    from a CA's PKCS#12 file may list the CA before the installation's own certificate."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return sorted(certificates, key=lambda certificate: certificate.public_key.dump() != public)
 
 
 def validate_pdf(content: bytes, trusted_certificate_pem: bytes) -> "PdfSignatureStatus":
