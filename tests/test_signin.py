@@ -323,3 +323,81 @@ def test_passwords_are_stored_with_argon2_and_older_hashes_still_sign_in(client,
         assert preparer.password.startswith("argon2$argon2id$")
         preparer.set_password("another-pass-word-456")
         assert preparer.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+# ---------------------------------------------------------------------------
+# Nobody can lock an account's owner out from elsewhere
+
+
+def fail_from_many_addresses(settings, username):
+    from django.test import Client
+
+    attacker = Client()
+    for n in range(settings.LOGIN_LOCK_ACCOUNT_FAILURES):
+        app_sign_in(attacker, username, "wrong", REMOTE_ADDR=f"10.9.{n // 9}.{n % 9 + 1}")
+    return attacker
+
+
+def test_failures_from_many_addresses_do_not_lock_the_owner_out_of_a_browser_she_used(
+    client, people, settings
+):
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    attacker = fail_from_many_addresses(settings, "preparer")
+
+    response = app_sign_in(attacker, "preparer", PASSWORD, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429 and "从未登录过该账号的浏览器" in response.content.decode()
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 302 and signed_in(client)
+
+
+def test_a_forged_known_device_cookie_does_not_pass_the_lock(client, people, settings):
+    from assessments.signin import KNOWN_DEVICE_COOKIE
+
+    fail_from_many_addresses(settings, "preparer")
+    client.cookies[KNOWN_DEVICE_COOKIE] = "preparer"
+    assert app_sign_in(client, "preparer", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_a_known_browser_is_still_locked_by_its_own_failures(client, people, settings):
+    app_sign_in(client, "preparer", PASSWORD)
+    client.post(reverse("logout"))
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        app_sign_in(client, "preparer", "wrong")
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 429
+
+
+def test_a_lock_is_mailed_to_the_account_and_the_security_administrators_once(
+    client, people, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+
+    from assessments import duties
+
+    security = UserFactory(username="anquan", email="s@example.gov.cn", is_staff=True)
+    security.groups.add(Group.objects.get(name=duties.SECURITY))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(settings.LOGIN_LOCK_FAILURES + 3):
+            app_sign_in(client, "preparer", "wrong")
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == ["a@example.gov.cn", "p@example.gov.cn", "s@example.gov.cn"]
+    assert all(
+        "preparer" in message.body and "127.0.0.1" in message.body for message in mail.outbox
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fail_from_many_addresses(settings, "preparer")
+    assert len(mail.outbox) == 4 and "多个地址" in mail.outbox[-1].body
+
+
+def test_a_lock_alert_that_cannot_be_mailed_still_answers_with_the_lock_page(
+    client, people, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    def relay_down(*args, **kwargs):
+        raise OSError("relay down")
+
+    monkeypatch.setattr("assessments.signin.send_mail", relay_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [
+            app_sign_in(client, "preparer", "wrong") for _ in range(settings.LOGIN_LOCK_FAILURES)
+        ]
+    assert responses[-1].status_code == 429
