@@ -79,16 +79,14 @@ def known_accounts(request: HttpRequest) -> list[str]:
         salt=KNOWN_DEVICE_SALT,
         max_age=settings.KNOWN_DEVICE_DAYS * 24 * 3600,
     )
-    return [name for name in value.split(",") if name]
+    return [name for name in (value or "").split(",") if name]
 
 
 def account_locked_everywhere(request: HttpRequest, username: str | None) -> bool:
     """Whether failures from all addresses together lock `username` for this browser."""
-    return (
-        bool(username)
-        and username not in known_accounts(request)
-        and account_failures(request, username) >= settings.LOGIN_LOCK_ACCOUNT_FAILURES
-    )
+    if not username or username in known_accounts(request):
+        return False
+    return account_failures(request, username) >= settings.LOGIN_LOCK_ACCOUNT_FAILURES
 
 
 def lockout_parameters(request: HttpRequest, credentials: dict | None = None) -> list:

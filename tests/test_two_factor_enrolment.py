@@ -100,7 +100,7 @@ def test_an_enrolment_code_works_once_and_not_after_it_expires(reviewer):
 
 
 def test_a_new_enrolment_code_ends_the_earlier_one_and_is_stored_hashed(reviewer):
-    _, earlier = enrolment.issue(reviewer, by=None)
+    enrolment.issue(reviewer, by=None)
     record, later = enrolment.issue(reviewer, by=None)
     assert list(EnrolmentCode.objects.usable()) == [record]
     assert enrolment.normalise(later) not in record.code_hash
