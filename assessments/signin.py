@@ -129,13 +129,17 @@ def alert_lock(sender, request, username, ip_address, **kwargs):
     Once per account, kind of lock and lock period; mailed after the commit, and a mail that
     fails is logged, never raised: the sign-in page answers either way.
     """
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        return
-    everywhere = account_locked_everywhere(request, username)
-    window = int(get_cool_off(request).total_seconds())
-    key = f"{username}:{'everywhere' if everywhere else ip_address}"
-    if not throttle.allow("sign-in-lock-alert", key, (1, window)):
+    try:
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            return
+        everywhere = account_locked_everywhere(request, username)
+        window = int(get_cool_off(request).total_seconds())
+        key = f"{username}:{'everywhere' if everywhere else ip_address}"
+        if not throttle.allow("sign-in-lock-alert", key, (1, window)):
+            return
+    except Exception:
+        logger.exception("登录锁定提醒未能安排：账号 %s", username)
         return
     transaction.on_commit(lambda: _mail_lock_alert(user, ip_address, everywhere))
 
