@@ -1,20 +1,25 @@
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import signin
+from . import enrolment, signin
 from .models import (
     AssessmentEvent,
     BureauEvent,
     Comment,
     Deadline,
     DeadlineException,
+    EnrolmentCode,
     Filing,
     Membership,
     Notice,
@@ -150,10 +155,41 @@ class SignInFailureLogAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
     pass
 
 
+@admin.register(LogEntry)
+class AdminLogAdmin(ReadOnlyAdmin):
+    """What administrators did in the admin, for the audit administrator."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+
+
 class UserAdmin(BaseUserAdmin):
+    """Accounts, for the system administrator. Only a superuser (the installation's account)
+    gives administrator duties or changes an administrator's account, so that no duty can
+    grant itself another."""
+
     actions = ["unlock_accounts"]
 
-    @admin.action(description="解除登录锁定")
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        return [
+            (name, {**options, "fields": ("is_active",)})
+            if "is_superuser" in options["fields"]
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_unlock_permission(self, request):
+        return request.user.has_perm("axes.delete_accessattempt")
+
+    @admin.action(description="解除登录锁定", permissions=["unlock"])
     def unlock_accounts(self, request, queryset):
         for user in queryset:
             signin.unlock(user.username)
@@ -162,6 +198,46 @@ class UserAdmin(BaseUserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, UserAdmin)
+
+
+@admin.register(EnrolmentCode)
+class EnrolmentCodeAdmin(admin.ModelAdmin):
+    """Issuing an enrolment code (security administrator): the code is shown once, on the
+    page after the form; the list keeps who issued which, when, and when it was used."""
+
+    list_display = ["user", "issued_by", "issued_at", "expires_at", "used_at"]
+    list_filter = ["issued_at", "used_at"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    fields = ["user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        issued, request.enrolment_code = enrolment.issue(obj.user, by=request.user)
+        obj.pk = issued.pk
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/assessments/enrolmentcode/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "两步验证启用码",
+                "record": obj,
+                "code": request.enrolment_code,
+            },
+        )
 
 
 @admin.register(Comment)
@@ -176,9 +252,22 @@ class SigningKeyAdmin(ReadOnlyAdmin):
     list_display = ["fingerprint", "algorithm", "created_at"]
 
 
-class CheckedTOTPDeviceAdmin(TOTPDeviceAdmin):
+class SecondFactorAdmin:
+    """Second factors are seen and removed here (a lost phone), never added or changed: an
+    administrator who set a person's secret or codes could sign in as that person. The
+    secrets and codes are not shown either (OTP_ADMIN_HIDE_SENSITIVE_DATA)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CheckedTOTPDeviceAdmin(SecondFactorAdmin, TOTPDeviceAdmin):
     """django-otp's device pages look the device up with .get(): an id that names no device
-    would be a server error; it is a 404."""
+    would be a server error; it is a 404. Removing a lost authenticator removes the person's
+    recovery codes too: setting up again then needs a new enrolment code."""
 
     def config_view(self, request, pk):
         get_object_or_404(TOTPDevice, pk=pk)
@@ -188,9 +277,23 @@ class CheckedTOTPDeviceAdmin(TOTPDeviceAdmin):
         get_object_or_404(TOTPDevice, pk=pk)
         return super().qrcode_view(request, pk)
 
+    def delete_model(self, request, obj):
+        StaticDevice.objects.filter(user_id=obj.user_id).delete()
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        StaticDevice.objects.filter(user_id__in=queryset.values("user_id")).delete()
+        super().delete_queryset(request, queryset)
+
+
+class CheckedStaticDeviceAdmin(SecondFactorAdmin, StaticDeviceAdmin):
+    pass
+
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, CheckedTOTPDeviceAdmin)
+admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, CheckedStaticDeviceAdmin)
 
 
 @admin.register(Filing)

@@ -105,7 +105,11 @@ def backup(output: Path) -> dict[str, object]:
             "files": len(files),
         }
         partial = output.with_name(output.name + ".partial")
-        with tarfile.open(partial, "w") as archive:
+        # Readable by its owner only from the first byte: it holds the password hashes and
+        # the second factors' secrets.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as out, tarfile.open(fileobj=out, mode="w") as archive:
             data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(data)

@@ -1,4 +1,5 @@
-"""Error pages in Chinese in every mode, the development server's included."""
+"""Error pages in Chinese in every mode, the development server's included; answers that no
+cache keeps; the idle time-out of sessions."""
 
 import logging
 import time
@@ -8,6 +9,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import Resolver404, get_resolver
+from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger("django.request")
 
@@ -21,6 +24,13 @@ class ChineseErrorPagesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # An address that names no page never reaches a view: in debug mode Django would
+        # answer with its technical page, which lists every URL pattern.
+        if settings.DEBUG:
+            try:
+                get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+            except Resolver404:
+                return render(request, "404.html", {"request_path": request.path}, status=404)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -37,6 +47,23 @@ class ChineseErrorPagesMiddleware:
             extra={"request": request},
         )
         return render(request, "500.html", status=500)
+
+
+class PrivateResponsesMiddleware:
+    """Pages for a signed-in person and every download (PDF, workbook, book, filing package)
+    are kept by no browser or proxy cache (Cache-Control: no-store): a shared computer's
+    next user cannot page back to them, nor read them from the disk cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or response.has_header("Content-Disposition"):
+            add_never_cache_headers(response)
+        return response
 
 
 # When the session was last saved with a new expiry (seconds since the epoch).

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Outside the two-factor redirect, so that its answers are covered too.
+    "assessments.middleware.PrivateResponsesMiddleware",
+    "assessments.signin.KnownDeviceMiddleware",
     "assessments.signin.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -294,14 +297,17 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Sign-in lockout (等保) through django-axes, for every sign-in page. One person guessing at
-# an account from one address is stopped after LOGIN_LOCK_FAILURES; the account from every
-# address together after LOGIN_LOCK_ACCOUNT_FAILURES (assessments.signin.lockout_parameters).
-# The lock ends LOGIN_LOCK_MINUTES after the last counted failure, or when an administrator
-# unlocks (admin, or `manage.py axes_reset_username NAME`).
+# Sign-in lockout (等保) through django-axes, for every sign-in page. One account at one address
+# is locked after LOGIN_LOCK_FAILURES; the account from every address together after
+# LOGIN_LOCK_ACCOUNT_FAILURES, except in browsers it has signed in from before (a signed
+# cookie kept KNOWN_DEVICE_DAYS), so that nobody can lock a reviewer out from elsewhere
+# (assessments.signin.lockout_parameters). The lock ends LOGIN_LOCK_MINUTES after the last
+# counted failure, or when a security administrator unlocks (admin, or
+# `manage.py axes_reset_username NAME`); every lock is mailed to the account and to them.
 LOGIN_LOCK_FAILURES = int(os.environ.get("DJANGO_LOGIN_LOCK_FAILURES", "10"))
 LOGIN_LOCK_ACCOUNT_FAILURES = int(os.environ.get("DJANGO_LOGIN_LOCK_ACCOUNT_FAILURES", "30"))
 LOGIN_LOCK_MINUTES = int(os.environ.get("DJANGO_LOGIN_LOCK_MINUTES", "15"))
+KNOWN_DEVICE_DAYS = int(os.environ.get("DJANGO_KNOWN_DEVICE_DAYS", "180"))
 AXES_FAILURE_LIMIT = LOGIN_LOCK_FAILURES
 AXES_LOCKOUT_PARAMETERS = "assessments.signin.lockout_parameters"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCK_MINUTES)
@@ -319,6 +325,12 @@ USE_X_FORWARDED_FOR = env_bool("DJANGO_USE_X_FORWARDED_FOR", False)
 # for preparers. Required by default in production mode only, so the demo runs without.
 TWO_FACTOR_REQUIRED = env_bool("DJANGO_TWO_FACTOR_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = "绩效自评"
+# Nobody reads a second factor's secret or recovery codes in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Reviewers and administrators enrol with a one-time code a security administrator issues
+# (assessments.enrolment): valid this many hours, this many tries per account and hour.
+ENROLMENT_CODE_HOURS = int(os.environ.get("DJANGO_ENROLMENT_CODE_HOURS", "72"))
+ENROLMENT_CODE_TRIES_PER_HOUR = 10
 
 # Limits on the pages that mail or that anyone may call, counted in the database so that
 # every worker process shares them: (requests, seconds).

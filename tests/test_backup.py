@@ -116,3 +116,18 @@ def test_verify_signatures_reports_a_snapshot_or_a_table_changed_in_the_database
     assert not ok
     assert f"签发记录 {first.pk}" in report and "签发内容与记录的内容摘要不符" in report
     assert f"签发记录 {second.pk}" in report and "自评表当前内容与签发内容不符" in report
+
+
+@drill
+def test_the_backup_archive_is_readable_by_its_owner_only(tmp_path, settings):
+    import os
+    import stat
+
+    settings.MEDIA_ROOT.mkdir()
+    archive = tmp_path / "backup.tar"
+    previous = os.umask(0o022)
+    try:
+        call_command("backup", "-o", str(archive), stdout=StringIO())
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600

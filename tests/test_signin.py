@@ -113,22 +113,33 @@ def reviewer(db):
     )
 
 
-def code(device, steps_ahead=0):
+def code_for(key, steps_ahead=0):
     from django_otp.oath import totp
 
-    return f"{totp(device.bin_key, drift=steps_ahead):06d}"
+    return f"{totp(key, drift=steps_ahead):06d}"
+
+
+def code(device, steps_ahead=0):
+    return code_for(device.bin_key, steps_ahead)
 
 
 def set_up_device(client, user):
+    """The set-up page as its owner goes through it: the secret shown, an enrolment code from
+    a security administrator, a code from the authenticator."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from assessments import enrolment
 
     client.force_login(user)
     client.get(reverse("two_factor"))
-    device = TOTPDevice.objects.get(user=user)
-    response = client.post(reverse("two_factor"), {"action": "confirm", "token": code(device)})
-    assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed
+    key = bytes.fromhex(client.session[enrolment.SESSION_KEY])
+    _, enrolment_code = enrolment.issue(user, by=None)
+    response = client.post(
+        reverse("two_factor"),
+        {"action": "confirm", "token": code_for(key), "enrolment_code": enrolment_code},
+    )
+    assert response.status_code == 200 and "两步验证已启用" in response.content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
     client.logout()
     return device
 
@@ -230,11 +241,10 @@ def test_recovery_codes_can_be_renewed(client, reviewer):
         reverse("login"),
         {"username": "reviewer", "password": PASSWORD, "otp_token": code(device, 1)},
     )
-    page = client.get(reverse("two_factor")).content.decode()
-    assert all(token in page for token in old)
-    client.post(reverse("two_factor"), {"action": "regenerate"})
+    page = client.post(reverse("two_factor"), {"action": "regenerate"}).content.decode()
     new = set(StaticToken.objects.values_list("token", flat=True))
     assert len(new) == 10 and not new & old
+    assert all(token in page for token in new) and not any(token in page for token in old)
 
 
 def test_password_reset_is_limited_per_address_too(client, people, settings):
@@ -313,3 +323,81 @@ def test_passwords_are_stored_with_argon2_and_older_hashes_still_sign_in(client,
         assert preparer.password.startswith("argon2$argon2id$")
         preparer.set_password("another-pass-word-456")
         assert preparer.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+# ---------------------------------------------------------------------------
+# Nobody can lock an account's owner out from elsewhere
+
+
+def fail_from_many_addresses(settings, username):
+    from django.test import Client
+
+    attacker = Client()
+    for n in range(settings.LOGIN_LOCK_ACCOUNT_FAILURES):
+        app_sign_in(attacker, username, "wrong", REMOTE_ADDR=f"10.9.{n // 9}.{n % 9 + 1}")
+    return attacker
+
+
+def test_failures_from_many_addresses_do_not_lock_the_owner_out_of_a_browser_she_used(
+    client, people, settings
+):
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    attacker = fail_from_many_addresses(settings, "preparer")
+
+    response = app_sign_in(attacker, "preparer", PASSWORD, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429 and "从未登录过该账号的浏览器" in response.content.decode()
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 302 and signed_in(client)
+
+
+def test_a_forged_known_device_cookie_does_not_pass_the_lock(client, people, settings):
+    from assessments.signin import KNOWN_DEVICE_COOKIE
+
+    fail_from_many_addresses(settings, "preparer")
+    client.cookies[KNOWN_DEVICE_COOKIE] = "preparer"
+    assert app_sign_in(client, "preparer", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_a_known_browser_is_still_locked_by_its_own_failures(client, people, settings):
+    app_sign_in(client, "preparer", PASSWORD)
+    client.post(reverse("logout"))
+    for _ in range(settings.LOGIN_LOCK_FAILURES):
+        app_sign_in(client, "preparer", "wrong")
+    assert app_sign_in(client, "preparer", PASSWORD).status_code == 429
+
+
+def test_a_lock_is_mailed_to_the_account_and_the_security_administrators_once(
+    client, people, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+
+    from assessments import duties
+
+    security = UserFactory(username="anquan", email="s@example.gov.cn", is_staff=True)
+    security.groups.add(Group.objects.get(name=duties.SECURITY))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(settings.LOGIN_LOCK_FAILURES + 3):
+            app_sign_in(client, "preparer", "wrong")
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == ["a@example.gov.cn", "p@example.gov.cn", "s@example.gov.cn"]
+    assert all(
+        "preparer" in message.body and "127.0.0.1" in message.body for message in mail.outbox
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fail_from_many_addresses(settings, "preparer")
+    assert len(mail.outbox) == 4 and "多个地址" in mail.outbox[-1].body
+
+
+def test_a_lock_alert_that_cannot_be_mailed_still_answers_with_the_lock_page(
+    client, people, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    def relay_down(*args, **kwargs):
+        raise OSError("relay down")
+
+    monkeypatch.setattr("assessments.signin.send_mail", relay_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [
+            app_sign_in(client, "preparer", "wrong") for _ in range(settings.LOGIN_LOCK_FAILURES)
+        ]
+    assert responses[-1].status_code == 429

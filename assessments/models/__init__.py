@@ -1,5 +1,6 @@
 """What is stored, with the querysets beside their models.
 
+- accounts: the codes that let a second factor be enrolled
 - organisations: organisations, memberships, reporting years, projects
 - assessments: assessments and their indicator rows
 - records: signatures and signing keys, the event log, comments
@@ -8,6 +9,7 @@
 - cycle: deadlines, exceptions, reminders, notices
 """
 
+from .accounts import EnrolmentCode
 from .assessments import (
     AMOUNT,
     POINTS,
@@ -64,6 +66,7 @@ __all__ = [
     "CommentQuerySet",
     "Deadline",
     "DeadlineException",
+    "EnrolmentCode",
     "Filing",
     "Indicator",
     "JobRun",

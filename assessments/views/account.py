@@ -7,16 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import throttle
+from .. import enrolment, throttle
 from ..signin import SignInForm, client_address, needs_second_factor
-
-RECOVERY_CODES = 10
 
 
 class SignInView(auth_views.LoginView):
@@ -41,42 +38,41 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
-def _recovery_codes(user):
-    device = StaticDevice.objects.filter(user=user, name="recovery").first()
-    return [token.token for token in device.token_set.all()] if device else []
-
-
-@transaction.atomic
-def _new_recovery_codes(user):
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery")
-    device.token_set.all().delete()
-    for _ in range(RECOVERY_CODES):
-        device.token_set.create(token=StaticToken.random_token())
+def _codes_page(request, device, codes):
+    """The recovery codes, once: answered to the request that made them, never stored to be
+    shown again (a reload of this answer only asks to send the form once more)."""
+    return render(
+        request,
+        "registration/two_factor.html",
+        {"setting_up": False, "device": device, "codes": codes},
+    )
 
 
 @login_required
 def two_factor(request):
-    """Set up the authenticator app (QR code, then one code), see and renew recovery codes."""
+    """Set up the authenticator app (QR code, then one code), renew the recovery codes."""
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     action = request.POST.get("action") if request.method == "POST" else None
 
     if device is None:
-        pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if pending is None:
-            pending = TOTPDevice.objects.create(user=user, name="验证器", confirmed=False)
-        error = ""
+        pending = enrolment.pending_device(request.session, user)
+        errors = {}
         if action == "confirm":
-            token = "".join(request.POST.get("token", "").split())
-            if token.isdigit() and pending.verify_token(token):
-                with transaction.atomic():
-                    pending.confirmed = True
-                    pending.save(update_fields=["confirmed"])
-                    _new_recovery_codes(user)
+            try:
+                codes = enrolment.enrol(
+                    user,
+                    pending,
+                    token=request.POST.get("token", ""),
+                    code=request.POST.get("enrolment_code", ""),
+                )
+            except enrolment.EnrolmentError as error:
+                errors[error.field] = error.message
+            else:
+                request.session.pop(enrolment.SESSION_KEY, None)
                 otp_login(request, pending)
                 messages.success(request, "两步验证已启用。请把下面的恢复码抄下或打印，妥善保管。")
-                return redirect("two_factor")
-            error = "验证码不正确：请输入验证器应用当前显示的 6 位数字（注意手机时间要准确）。"
+                return _codes_page(request, pending, codes)
         key = base64.b32encode(pending.bin_key).decode("ascii")
         return render(
             request,
@@ -85,20 +81,27 @@ def two_factor(request):
                 "setting_up": True,
                 "qr": segno.make(pending.config_url, error="m").svg_data_uri(scale=5),
                 "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
-                "error": error,
+                "errors": errors,
+                "code_required": enrolment.code_required(user),
                 "required": settings.TWO_FACTOR_REQUIRED and needs_second_factor(user),
             },
         )
 
+    verified = request.user.is_verified()
     if action == "regenerate":
-        if request.user.is_verified():
-            _new_recovery_codes(user)
+        if verified:
+            codes = enrolment.new_recovery_codes(user)
             messages.success(request, "已生成新的恢复码，旧的恢复码全部作废。")
-        else:
-            messages.error(request, "请先用动态验证码重新登录，再生成恢复码。")
+            return _codes_page(request, device, codes)
+        messages.error(request, "请先用动态验证码重新登录，再生成恢复码。")
         return redirect("two_factor")
     return render(
         request,
         "registration/two_factor.html",
-        {"setting_up": False, "device": device, "codes": _recovery_codes(user)},
+        {
+            "setting_up": False,
+            "device": device,
+            "verified": verified,
+            "remaining": StaticToken.objects.filter(device__user=user).count(),
+        },
     )

@@ -1,10 +1,13 @@
 """Signing in as a reviewer where two-factor sign-in is required, and one lock for both logins."""
 
+import base64
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from assessments import enrolment
 from tests.factories import UnitFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,12 +45,31 @@ def test_reviewer_sets_up_totp_then_signs_in_with_password_and_code(
     expect(page.locator("#totp-qr")).to_be_visible()
     page.screenshot(path=artifacts / "two-factor-1-set-up.png", full_page=True)
 
-    device = TOTPDevice.objects.get(user=reviewer)
-    page.get_by_label("动态验证码").fill(f"{totp(device.bin_key):06d}")
+    # The secret is this page's own: read off the page as someone typing it by hand would.
+    key = base64.b32decode(page.locator("#totp-key").inner_text().replace(" ", ""))
+    assert not TOTPDevice.objects.filter(user=reviewer).exists()
+
+    # The password alone does not enrol a reviewer: a security administrator's code is needed.
+    page.get_by_label("启用码").fill("ABCD-EFGH-JKLM")
+    page.get_by_label("动态验证码").fill(f"{totp(key):06d}")
+    page.get_by_role("button", name="启用").click()
+    expect(page.locator("#enrolment-code-error")).to_contain_text("启用码不正确或已失效")
+    expect(page.get_by_label("启用码")).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=artifacts / "two-factor-1b-enrolment-code-missing.png", full_page=True)
+
+    _, enrolment_code = enrolment.issue(reviewer, by=None)
+    page.get_by_label("启用码").fill(enrolment_code)
+    page.get_by_label("动态验证码").fill(f"{totp(key):06d}")
     page.get_by_role("button", name="启用").click()
     expect(page.locator(".alert-success").first).to_contain_text("两步验证已启用")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.screenshot(path=artifacts / "two-factor-2-recovery-codes.png", full_page=True)
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=True)
+
+    # Shown once: the page opened again names how many are left, not the codes.
+    page.goto(f"{live_server.url}/accounts/two-factor/")
+    expect(page.locator("#recovery-codes")).to_have_count(0)
+    expect(page.locator("#recovery-remaining")).to_contain_text("还有 10 个未用的恢复码")
 
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_label("用户名")).to_be_visible()
