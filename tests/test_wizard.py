@@ -153,7 +153,7 @@ def test_funds_step_saves_amounts_typed_as_people_type_them(client, preparer, dr
     ("value", "message"),
     [
         ("-100", "不能为负数"),
-        ("一万", "不是有效的数字"),
+        ("一万", "全年执行数不是数字（填写的是“一万”），可填 1234.5、1,234.50 或 0.12万元"),
         ("12345678901234567890", "过大"),
         ("1.005", "两位小数"),
     ],

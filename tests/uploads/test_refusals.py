@@ -25,11 +25,11 @@ from .helpers import (
 @pytest.mark.parametrize(
     ("cell", "value", "message"),
     [
-        ("F7", "约九千", "F7：全年执行数不是数字（填写的是“约九千”）"),
-        ("F7", -5, "F7：全年执行数不能为负数"),
+        ("F7", "约九千", "F7：全年执行数不是数字（填写的是“约九千”），可填 1234.5、1,234.50 或 0.12万元。"),
+        ("F7", -5, "F7：全年执行数不能为负数。"),
         ("F7", "12345678901234", "F7：全年执行数过大：整数部分最多 13 位。"),
         ("F7", "100.555", "F7：全年执行数最多保留两位小数。"),
-        ("H13", "满分", "H13：得分不是数字（填写的是“满分”）"),
+        ("H13", "满分", "H13：得分不是数字（填写的是“满分”），可填 8、8.5 或 8.50分。"),
         ("H13", 1000, "H13：得分过大：整数部分最多 3 位。"),
         ("F13", "很" * 201, "F13：实际完成值过长：最多 200 字，现有 201 字"),
         ("J15", "基本达成", "J15：完成等级只能从下拉列表中选择（填写的是“基本达成”）"),
@@ -138,7 +138,7 @@ def test_a_refusal_in_one_sheet_of_the_unit_workbook_names_sheet_and_cell(client
     before = stored(first), stored(second)
     response = unit_upload(client_in, book)
     assert response.context["problems"] == [
-        "工作表“2.技能培训”：H13：得分不是数字（填写的是“满分”）"
+        "工作表“2.技能培训”：H13：得分不是数字（填写的是“满分”），可填 8、8.5 或 8.50分。"
     ]
     assert (stored(first), stored(second)) == before
 
