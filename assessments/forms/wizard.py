@@ -112,7 +112,8 @@ class FundsForm(StepForm):
 
     def __init__(self, *args, money_unit=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The unit the step was opened with: amounts typed as 万元 or 元 are converted into it.
+        # The table's unit (a save refuses a table changed since the step was opened):
+        # amounts typed as 万元 or 元 are converted into it.
         money_unit = money_unit or self.initial.get("money_unit")
         if money_unit is None:
             raise TypeError("FundsForm needs the table's money unit")

@@ -180,27 +180,15 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
 # Reading the cells people typed into
 
 
-def read_amount(value: object, label: str, money_unit: str) -> Decimal | None:
-    """An amount as people type it, read as the wizard reads it (rules.readers)."""
-    return readers.read_amount(value, money_unit, what=label)
-
-
-def read_points(value: object, label: str) -> Decimal | None:
-    """A 分值 or 得分 as the wizard reads it: a score above its 分值 is stored and reported
-    as a finding."""
-    return readers.read_points(value, what=label)
-
-
 def read_cell(value: object, key: str, money_unit: str) -> str:
     """What an open cell says, as the plan keeps it (numbers as text, grades as codes)."""
     spec = fillable.open_field(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if spec.kind in ("amount", "points"):
-        if spec.kind == "amount":
-            number = read_amount(value, spec.label, money_unit)
-        else:
-            number = read_points(value, spec.label)
+        # Read as the wizard reads them: a score above its 分值 is stored and reported as a
+        # finding; an amount written in 万元 or 元 is converted into the table's unit.
+        number = readers.read(spec.kind, value, money_unit=money_unit, what=spec.label)
         return "" if number is None else format(number, "f")
     text = fillable.stored_text(value)
     if spec.kind == "grade":
