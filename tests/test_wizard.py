@@ -153,7 +153,7 @@ def test_funds_step_saves_amounts_typed_as_people_type_them(client, preparer, dr
     ("value", "message"),
     [
         ("-100", "不能为负数"),
-        ("一万", "不是有效的数字"),
+        ("一万", "全年执行数不是数字（填写的是“一万”），可填 1234.5、1,234.50 或 0.12万元"),
         ("12345678901234567890", "过大"),
         ("1.005", "两位小数"),
     ],
@@ -625,3 +625,71 @@ def test_a_name_longer_than_its_column_is_refused_with_a_message_not_cut(client,
     assert "长" * 201 in page  # still on the page, whole
     assert "200" in page and "is-invalid" in page
     assert stored(draft) == before
+
+
+# ---------------------------------------------------------------------------
+# 年度资金总额: derived by the save, never typed
+
+
+def test_the_save_stores_the_sum_of_the_lines_in_each_column_saved_and_logs_it(preparer, draft):
+    before = Assessment.objects.get(pk=draft.pk)
+    saved = drafts.save_draft(
+        draft.pk,
+        by=preparer,
+        base_version=draft.version,
+        step="funds",
+        fields={"current_executed": Decimal("6000"), "other_executed": Decimal("500.5")},
+    )
+    assert saved.total_executed == Decimal("6500.5")
+    assert saved.total_full_year_budget == before.total_full_year_budget
+    change = saved.events.get().changes["年度资金总额 · 全年执行数"]
+    assert change == [format(before.total_executed, "f"), "6500.5"]
+
+
+def test_a_total_passed_to_the_save_is_refused(preparer, draft):
+    with pytest.raises(ValueError, match="derived"):
+        drafts.save_draft(
+            draft.pk,
+            by=preparer,
+            base_version=draft.version,
+            step="funds",
+            fields={"total_executed": Decimal("1")},
+        )
+
+
+def test_a_published_total_that_disagrees_stays_until_its_column_is_saved(preparer, draft):
+    Assessment.objects.filter(pk=draft.pk).update(
+        total_executed=Decimal("99999"), total_initial_budget=Decimal("77777")
+    )
+    kept = drafts.save_draft(
+        draft.pk, by=preparer, base_version=draft.version, step="goal", fields={"goal": "目标"}
+    )
+    assert kept.total_executed == Decimal("99999")
+    assert "FUNDS_LINES_MISMATCH" in {f.code for f in kept.evaluate().findings}
+    saved = drafts.save_draft(
+        draft.pk,
+        by=preparer,
+        base_version=kept.version,
+        step="funds",
+        fields={"current_executed": Decimal("8000")},
+    )
+    assert saved.total_executed == Decimal("8000") + (saved.carryover_executed or 0) + (
+        saved.other_executed or 0
+    )
+    assert saved.total_initial_budget == Decimal("77777")  # a column not saved keeps its total
+
+
+def test_the_wizard_reads_amounts_in_wan_yuan_into_the_tables_unit(client, preparer, draft):
+    Assessment.objects.filter(pk=draft.pk).update(money_unit=Assessment.MoneyUnit.WAN_YUAN)
+    client.force_login(preparer)
+    response = client.post(
+        step_url(draft, "funds"),
+        funds_post(draft, current_full_year_budget="１２．５", current_executed="90000元"),
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.current_full_year_budget, draft.current_executed) == (
+        Decimal("12.5"),
+        Decimal("9"),
+    )
+    assert draft.total_executed == Decimal("9")

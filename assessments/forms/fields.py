@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 from .. import rules
+from ..rules import readers
 
-# 分值 and 得分 are stored with three integer digits: up to 999.99.
-POINTS_DIGITS = 3
+POINTS_DIGITS = readers.POINTS_DIGITS
 
 
 class MarkedBoundField(BoundField):
@@ -79,6 +79,77 @@ class DecimalTextField(forms.CharField):
         if number is not None and number < 0:
             raise forms.ValidationError(f"{self.what}不能为负数。", code="negative")
         return number
+
+
+class ReadField(forms.CharField):
+    """A value typed or pasted, read by the one reader of its input type (rules.readers):
+    the wizard takes what the workbook upload and the live figures take, with the same
+    message, which says what can be typed."""
+
+    def __init__(self, *, reader, hint, what=None, max_length=40, **kw):
+        kw.setdefault("required", False)
+        super().__init__(**kw)
+        # The name the messages give the cell: the label, or a shorter one beside a table.
+        self.reader, self.what = reader, what or self.label
+        # The length limit guards the text typed; the reader decides what it says.
+        self.max_text = max_length
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(max_length)}
+        )
+        self.widget.attrs.setdefault("title", hint)
+
+    def read(self, text):
+        return self.reader(text, what=self.what)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if len(text) > self.max_text:
+            raise ValidationError(f"{self.what}过长。", code="too_long")
+        try:
+            return self.read(text)
+        except readers.ReadError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+class AmountField(ReadField):
+    """An amount in the table's money unit; 万元 or 元 written out are converted into it."""
+
+    def __init__(self, *, money_unit=readers.YUAN, **kw):
+        super().__init__(reader=readers.read_amount, hint=readers.AMOUNT_HINT, **kw)
+        self.money_unit = money_unit
+
+    def read(self, text):
+        return readers.read_amount(text, self.money_unit, what=self.what)
+
+
+class PointsField(ReadField):
+    """A 分值 or 得分."""
+
+    def __init__(self, **kw):
+        kw.setdefault("max_length", 20)
+        super().__init__(reader=readers.read_points, hint=readers.POINTS_HINT, **kw)
+
+
+class PercentField(ReadField):
+    """A percentage, as its number of percent."""
+
+    def __init__(self, **kw):
+        kw.setdefault("max_length", 20)
+        super().__init__(reader=readers.read_percent, hint=readers.PERCENT_HINT, **kw)
+
+
+class IndicatorValueField(TextField):
+    """A 年度指标值 or 实际完成值, kept as written; rules.parse_value reads its meaning."""
+
+    def __init__(self, **kw):
+        kw.setdefault("required", False)
+        super().__init__(**kw)
+
+    def to_python(self, value):
+        try:
+            return readers.read_indicator_value(super().to_python(value), what=self.label)
+        except readers.ReadError as error:
+            raise ValidationError(str(error), code="too_long") from None
 
 
 def amount_to_text(value):

@@ -4,12 +4,14 @@ from django import forms
 
 from .. import rules
 from ..models import Assessment, Indicator, Project, ReportingYear
+from ..rules import edits
 from .fields import (
-    POINTS_DIGITS,
     SMALL_SELECT,
-    DecimalTextField,
+    AmountField,
+    IndicatorValueField,
     LineField,
     MarkedBoundField,
+    PointsField,
     TextField,
     amount_to_text,
     control,
@@ -105,16 +107,24 @@ FUNDS_INPUT_LINES = rules.FUND_LINES[1:]
 
 
 class FundsForm(StepForm):
-    """The three lines × three amounts; 年度资金总额 is their sum."""
+    """The three lines × three amounts, in the table's money unit; 年度资金总额 is their sum,
+    which the save derives (rules.edits), never a typed figure."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, money_unit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The table's unit (a save refuses a table changed since the step was opened):
+        # amounts typed as 万元 or 元 are converted into it.
+        money_unit = money_unit or self.initial.get("money_unit")
+        if money_unit is None:
+            raise TypeError("FundsForm needs the table's money unit")
+        self.money_unit = money_unit
         for line in FUNDS_INPUT_LINES:
             for column in rules.FUND_COLUMNS:
                 label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
-                self.fields[f"{line}_{column}"] = DecimalTextField(
+                self.fields[f"{line}_{column}"] = AmountField(
                     label=label,
                     what=rules.FUND_COLUMN_LABELS[column],
+                    money_unit=money_unit,
                     max_length=40,
                     widget=forms.TextInput(attrs=control(label, number=True)),
                 )
@@ -122,32 +132,22 @@ class FundsForm(StepForm):
     @staticmethod
     def initial_for(assessment):
         return {
-            f"{line}_{column}": amount_to_text(getattr(assessment, f"{line}_{column}"))
-            for line in FUNDS_INPUT_LINES
-            for column in rules.FUND_COLUMNS
+            "money_unit": assessment.money_unit,
+            **{
+                f"{line}_{column}": amount_to_text(getattr(assessment, f"{line}_{column}"))
+                for line in FUNDS_INPUT_LINES
+                for column in rules.FUND_COLUMNS
+            },
         }
 
-    def funds(self):
-        """The lines as the rules take them, and their total; after is_valid(), a cell that
-        does not read as an amount counts as blank."""
+    def typed_fields(self):
+        """The amounts of the lines as read so far; after is_valid(), a cell that does not
+        read as an amount counts as blank (for the live figures)."""
         data = getattr(self, "cleaned_data", {})
-        lines = {
-            line: rules.FundsLine(
-                *(
-                    None if name in self.errors else data.get(name)
-                    for name in (f"{line}_{column}" for column in rules.FUND_COLUMNS)
-                )
-            )
-            for line in FUNDS_INPUT_LINES
-        }
-        return {**lines, "total": rules.funds_total(lines)}
+        return {name: None if name in self.errors else data.get(name) for name in edits.LINE_FIELDS}
 
     def assessment_fields(self):
-        return {
-            f"{line}_{column}": getattr(values, column)
-            for line, values in self.funds().items()
-            for column in rules.FUND_COLUMNS
-        }
+        return self.typed_fields()
 
     def rows(self):
         """Bound fields arranged as the table: one row per line, one cell per column."""
@@ -202,10 +202,8 @@ class TargetRowForm(forms.Form):
             attrs=control("三级指标", size="sm", placeholder="如：告知单制作数量")
         ),
     )
-    target = TextField(
+    target = IndicatorValueField(
         label="年度指标值",
-        max_length=200,
-        required=False,
         widget=forms.TextInput(
             attrs=control(
                 "年度指标值",
@@ -215,11 +213,8 @@ class TargetRowForm(forms.Form):
             )
         ),
     )
-    weight = DecimalTextField(
+    weight = PointsField(
         label="分值",
-        what="分值",
-        max_digits=POINTS_DIGITS,
-        max_length=20,
         widget=forms.TextInput(attrs=control("分值", size="sm", number=True)),
     )
 
@@ -276,20 +271,15 @@ class BaseTargetFormSet(forms.BaseFormSet):
         return sorted(forms_, key=lambda f: f.cleaned_data.get("ORDER") or 0)
 
     def live_rows(self):
-        """(prefix, rules input) of the rows on the page as typed so far, for the live
+        """(prefix, typed row) of the rows on the page as typed so far, for the live
         figures: a value that does not read yet counts as blank."""
         kept = []
         for form in self.forms:
             typed = getattr(form, "cleaned_data", None)
             if typed is None or self._should_delete_form(form) or form.is_blank():
                 continue
-            row = rules.IndicatorInput(
-                level1=typed.get("level1", ""),
-                level2=typed.get("level2", ""),
-                name=typed.get("name", ""),
-                target=typed.get("target", ""),
-                weight=typed.get("weight"),
-            )
+            row = {name: typed.get(name, "") for name in ("level1", "level2", "name", "target")}
+            row["weight"] = typed.get("weight")
             kept.append((typed.get("ORDER") or 0, form.prefix, row))
         return [(prefix, row) for _, prefix, row in sorted(kept, key=lambda item: item[0])]
 
@@ -357,10 +347,8 @@ class ActualRowForm(forms.Form):
     edits = ()
 
     id = forms.IntegerField(widget=forms.HiddenInput)
-    actual = TextField(
+    actual = IndicatorValueField(
         label="实际完成值",
-        max_length=200,
-        required=False,
         widget=forms.TextInput(attrs=control("实际完成值", size="sm")),
     )
     grade = forms.ChoiceField(
@@ -369,11 +357,8 @@ class ActualRowForm(forms.Form):
         choices=[("", "—"), *Indicator.Grade.choices],
         widget=forms.Select(attrs={"class": f"{SMALL_SELECT} mt-1", "aria-label": "完成等级"}),
     )
-    score = DecimalTextField(
+    score = PointsField(
         label="得分",
-        what="得分",
-        max_digits=POINTS_DIGITS,
-        max_length=20,
         widget=forms.TextInput(attrs=control("得分", size="sm", number=True)),
     )
     reason = TextField(
@@ -421,6 +406,19 @@ class BaseActualFormSet(forms.BaseFormSet):
         posted = [form.cleaned_data["id"] for form in self.forms]
         if posted != [row.pk for row in self.indicators]:
             raise forms.ValidationError("指标行与已保存的不一致，请重新打开此步骤。")
+
+    def live_rows(self):
+        """The typed values of each row by its index, for the live figures: a score that
+        does not read yet counts as blank; a grade counts only on a qualitative row."""
+        updates = {}
+        for index, form in enumerate(self.forms):
+            typed = getattr(form, "cleaned_data", {})
+            row = {name: typed[name] for name in ("actual", "reason") if name in typed}
+            row["score"] = typed.get("score")
+            if form.qualitative:
+                row["grade"] = typed.get("grade") or None
+            updates[index] = row
+        return updates
 
     def rows(self):
         return [

@@ -189,8 +189,9 @@ class Assessment(models.Model):
 
     # Figures derived by rules.evaluate() from the stored values, kept for listing and
     # sorting; services refresh them on every change, exports recompute them.
+    # The largest amount over the smallest budget (0.01) is 10^17 percent: 18 integer digits.
     execution_rate = models.DecimalField(
-        _("执行率"), null=True, blank=True, max_digits=12, decimal_places=2
+        _("执行率"), null=True, blank=True, max_digits=20, decimal_places=2
     )
     total_score = models.DecimalField(_("总分"), default=Decimal("0"), **POINTS)
     grade = models.CharField(_("等级"), max_length=2, blank=True)

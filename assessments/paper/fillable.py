@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import rules
 from ..models import Assessment
+from ..rules import readers
 from .official_table import OfficialTable, PrintOptions, build_official_table
 from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet, line_count
 
@@ -42,7 +43,6 @@ OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 AMOUNT_FORMAT = "0.00"
 TEXT_FORMAT = "@"
-MAX_AMOUNT = "9999999999999.99"
 NOTE = (
     "填写说明：黄色单元格可以填写（各资金来源的全年执行数、实际完成情况、实际完成值、"
     "完成等级、得分、偏差原因分析及改进措施），其余单元格已锁定。执行率、得分和总分由公式计算。"
@@ -265,25 +265,22 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     by_kind: dict[str, list[str]] = {}
     for address, key, _ in sheet.open_cells:
         by_kind.setdefault(open_field(key).kind, []).append(address)
+    # Amounts and scores are read on upload by the one reader of each input type, which
+    # takes more than a number cell ("12.5万元", full-width digits, "8.5分") and names the
+    # cell it refuses: here the cells only say what can be typed.
     _validation(
         worksheet,
         by_kind.get("amount", []),
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2=MAX_AMOUNT,
-        errorTitle="全年执行数",
-        error="请填写不小于 0 的金额，最多两位小数。",
+        showInputMessage=True,
+        promptTitle="全年执行数",
+        prompt=f"{readers.AMOUNT_HINT}；写明万元或元的，按本表的金额单位折算。",
     )
     _validation(
         worksheet,
         by_kind.get("points", []),
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2="100",
-        errorTitle="得分",
-        error="请填写 0 至 100 之间的得分（不高于该指标的分值）。",
+        showInputMessage=True,
+        promptTitle="得分",
+        prompt=f"{readers.POINTS_HINT}，不高于该指标的分值。",
     )
     _validation(
         worksheet,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .. import permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
 from ..paper.official_table import PrintOptions
+from ..rules import edits
 from . import (
     AssessmentError,
     Changes,
@@ -223,7 +224,9 @@ def save_draft(
 ) -> Assessment:
     """Save one wizard step: all of it or nothing.
 
-    `fields` are assessment fields; `rows` are indicator rows as dicts. With row_fields of the
+    `fields` are assessment fields; 年度资金总额 is not one of them: in each column where an
+    amount of a line is saved, the save stores the sum of the lines (rules.edits).
+    `rows` are indicator rows as dicts. With row_fields of the
     targets step, `rows` is the whole list in its new order (rows left out are removed, rows
     without an id are added); otherwise each dict updates the row with its id. `resume_at` is
     the step the preparer goes on to, where she comes back after a break. `comment` says
@@ -246,11 +249,14 @@ def save_draft(
             "您的修改没有保存；请重新打开此步骤，核对后再填写。"
         )
     changes: Changes = {}
-    for name, value in (fields or {}).items():
-        old = getattr(assessment, name)
-        if not _same(old, value):
-            changes[_field_label(name)] = [_plain(old), _plain(value)]
-            setattr(assessment, name, value)
+    fields = dict(fields or {})
+    for name, value in fields.items():
+        if name in edits.TOTAL_FIELDS:
+            raise ValueError("年度资金总额 is derived by the save, never passed in")
+        _change(assessment, name, value, changes)
+    lines = {line: assessment.fund(line) for line in rules.FUND_LINES}
+    for name, value in edits.derived_totals(lines, list(fields)).items():
+        _change(assessment, name, value, changes)
     indicators = list(assessment.indicators.all())
     if rows is not None:
         if row_fields == ROW_FIELDS_TARGETS and assessment.targets_locked:
@@ -273,6 +279,13 @@ def save_draft(
             changes=changes,
         )
     return assessment
+
+
+def _change(assessment: Assessment, name: str, value: object, changes: Changes) -> None:
+    old = getattr(assessment, name)
+    if not _same(old, value):
+        changes[_field_label(name)] = [_plain(old), _plain(value)]
+        setattr(assessment, name, value)
 
 
 def _refuse_target_changes(indicators: list[Indicator], rows: Sequence[Mapping[str, Any]]) -> None:

@@ -25,6 +25,7 @@ from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 from .. import permissions, rules
 from ..models import Assessment, Indicator
 from ..paper import fillable
+from ..rules import edits, readers
 from . import AssessmentError, EditConflict, drafts
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ NOT_FILLABLE = (
     "在下载的文件中填写后再上传。"
 )
 GRADE_CODES = {label: code for code, label in rules.QUALITATIVE_GRADE_LABELS.items()}
-_WAN = re.compile(r"^(.*?)(万元|万)$")
-_NOT_A_NUMBER = "不是有效的数字"
 
 
 class UploadRefused(AssessmentError):
@@ -181,58 +180,15 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
 # Reading the cells people typed into
 
 
-def _number(value: object) -> str:
-    """A cell as text to read as a number: numbers stored as numbers or as text."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
-        return format(Decimal(str(value)), "f")
-    return rules.normalize_text(str(value)).strip()
-
-
-def read_amount(value: object, label: str, money_unit: str) -> Decimal | None:
-    """An amount as people type it: full-width digits, separators, 元, or 万元 written out
-    (converted into the table's unit)."""
-    text = _number(value)
-    factor = Decimal(1)
-    match = _WAN.match(text)
-    if match:
-        text = match.group(1).strip()
-        if money_unit == Assessment.MoneyUnit.YUAN:
-            factor = Decimal(10000)
-    number = rules.parse_decimal(text, what=label, places=6)
-    if number is None:
-        return None
-    return rules.parse_decimal(number * factor, what=label)
-
-
-# 分值 and 得分 are stored with three integer digits, as the wizard takes them: a score above
-# its 分值 is stored and reported as a finding.
-POINTS_DIGITS = 3
-
-
-def read_points(value: object, label: str) -> Decimal | None:
-    return rules.parse_decimal(_number(value), what=label, max_digits=POINTS_DIGITS)
-
-
 def read_cell(value: object, key: str, money_unit: str) -> str:
     """What an open cell says, as the plan keeps it (numbers as text, grades as codes)."""
     spec = fillable.open_field(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if spec.kind in ("amount", "points"):
-        try:
-            if spec.kind == "amount":
-                number = read_amount(value, spec.label, money_unit)
-            else:
-                number = read_points(value, spec.label)
-        except ValueError as error:
-            message = str(error)
-            if _NOT_A_NUMBER in message:
-                message = f"{spec.label}不是数字（填写的是“{str(value).strip()}”）"
-            raise ValueError(message) from None
-        if number is not None and number < 0:
-            raise ValueError(f"{spec.label}不能为负数")
+        # Read as the wizard reads them: a score above its 分值 is stored and reported as a
+        # finding; an amount written in 万元 or 元 is converted into the table's unit.
+        number = readers.read(spec.kind, value, money_unit=money_unit, what=spec.label)
         return "" if number is None else format(number, "f")
     text = fillable.stored_text(value)
     if spec.kind == "grade":
@@ -475,27 +431,27 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
                 _value(key, new),
             )
         )
-    before = rules.evaluate(assessment.rules_input(indicators))
+    stored = assessment.rules_input(indicators)
     fields: dict[str, object] = {}
-    changed_rows: dict[int, dict[str, object]] = {}
+    typed_rows: dict[int, dict[str, object]] = {}
     for change in changes:
         if change.by_others:
             continue
         value, parts = change.value, change.key.split(".")
         if parts[0] == "funds":
             fields[f"{parts[1]}_executed"] = value
-            setattr(assessment, f"{parts[1]}_executed", value)
         elif change.key == "outcome":
             fields["outcome"] = value
-            assessment.outcome = str(value)
         else:
-            row = rows[int(parts[1])]
-            setattr(row, parts[2], value)
-            changed_rows[row.pk] = {name: getattr(row, name) for name in drafts.ROW_FIELDS_ACTUALS}
-    if any(name.endswith("_executed") for name in fields):
-        lines = {line: assessment.fund(line) for line in rules.FUND_LINES[1:]}
-        fields["total_executed"] = assessment.total_executed = rules.funds_total(lines).executed
-    after = rules.evaluate(assessment.rules_input(indicators))
+            typed_rows.setdefault(int(parts[1]), {})[parts[2]] = value
+    position = {row.pk: index for index, row in enumerate(indicators)}
+    updates = {position[pk]: typed for pk, typed in typed_rows.items()}
+    changed_rows = {
+        pk: {name: typed.get(name, getattr(rows[pk], name)) for name in drafts.ROW_FIELDS_ACTUALS}
+        for pk, typed in typed_rows.items()
+    }
+    before = rules.evaluate(stored)
+    after = rules.evaluate(edits.with_edits(stored, fields, updates=updates))
     return TablePreview(
         sheet["title"],
         assessment,

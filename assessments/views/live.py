@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from .. import forms, rules
 from ..models import Assessment
 from ..permissions import get_assessment_for_user
+from ..rules import edits
 from .wizard import ROWS_PREFIX, findings_on_page
 
 
@@ -27,15 +28,15 @@ def live(request, pk, step):
     rule_set = rules.get_rule_set(assessment.year.rule_set)
     errors, prefixes = {}, None
     if step == "funds":
-        form = forms.FundsForm(request.POST)
+        form = forms.FundsForm(request.POST, money_unit=assessment.money_unit)
         form.is_valid()
         errors = field_errors(form)
-        data.funds.update(form.funds())
+        data = edits.with_edits(data, form.typed_fields())
     elif step == "targets" and not assessment.targets_locked:
         formset = forms.TargetFormSet(request.POST, prefix=ROWS_PREFIX, rule_set=rule_set)
         formset.is_valid()
         kept = formset.live_rows()
-        data.indicators = [row for _, row in kept]
+        data = edits.with_edits(data, rows=[row for _, row in kept])
         prefixes = [prefix for prefix, _ in kept]
         for form in formset.forms:
             errors.update(field_errors(form, form.prefix))
@@ -45,16 +46,12 @@ def live(request, pk, step):
             request.POST, prefix=ROWS_PREFIX, indicators=indicators, rule_set=rule_set
         )
         formset.is_valid()
-        for form, row in zip(formset.forms, data.indicators, strict=True):
-            typed = getattr(form, "cleaned_data", {})
-            row.actual = typed.get("actual", row.actual)
-            row.grade = (typed.get("grade") or None) if form.qualitative else row.grade
-            row.reason = typed.get("reason", row.reason)
-            row.score = typed.get("score")
+        for form in formset.forms:
             errors.update(field_errors(form, form.prefix))
         outcome = forms.OutcomeForm(request.POST)
         outcome.is_valid()
-        data.outcome = outcome.cleaned_data.get("outcome", data.outcome)
+        typed = {k: v for k, v in outcome.cleaned_data.items() if k == "outcome"}
+        data = edits.with_edits(data, typed, updates=formset.live_rows())
     evaluation = rules.evaluate(data)
     payload = live_payload(data, evaluation)
     payload["findings"] = findings_on_page(assessment, evaluation, prefixes)

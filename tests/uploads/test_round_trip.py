@@ -44,7 +44,13 @@ def test_fillable_workbook_opens_the_cells_to_fill_and_locks_the_rest(client_in,
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["J15"].type == "list"
     assert "部分达成年度指标并具有一定效果" in validations["J15"].formula1
-    assert {v.type for v in validations.values()} == {"decimal", "list"}
+    # Amounts and scores are left to the reader on upload ("12.5万元" is an amount): their
+    # cells say what can be typed and refuse nothing.
+    prompts = {v.promptTitle: v for v in validations.values() if v.type is None}
+    assert "F7" in str(prompts["全年执行数"].sqref)
+    assert "0.12万元" in prompts["全年执行数"].prompt
+    assert "H13" in str(prompts["得分"].sqref)
+    assert {v.type for v in validations.values()} == {None, "list"}
     # Only quantitative rows have no grade to choose.
     with pytest.raises(KeyError):
         address(book, row_key(draft, 1, "grade"))

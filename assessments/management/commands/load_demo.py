@@ -146,7 +146,7 @@ class Command(BaseCommand):
             )
             budget = {
                 f"{line}_{column}": getattr(source, f"{line}_{column}")
-                for line in rules.FUND_LINES
+                for line in rules.FUND_LINES[1:]
                 for column in ("initial_budget", "full_year_budget")
             }
             table = drafts.save_draft(
