@@ -1,0 +1,1 @@
+"""Signatures, keys and the checks that content is as signed."""
