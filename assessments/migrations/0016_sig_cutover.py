@@ -21,11 +21,9 @@ CREATE TRIGGER assessments_legacysignature_fixed
 ALLOW = "DROP TRIGGER IF EXISTS assessments_legacysignature_fixed ON assessments_legacysignature;"
 
 
-def record_cutover(apps, schema_editor):
-    """Every signature row without a key stored before the first keyed one."""
-    Signature = apps.get_model("assessments", "Signature")
-    LegacySignature = apps.get_model("assessments", "LegacySignature")
-    database = schema_editor.connection.alias
+def legacy_signatures(Signature, database):
+    """(id, content hash) of every signature row without a key stored before the first keyed
+    one (of every row without a key while none is keyed)."""
     rows = Signature.objects.using(database).filter(key__isnull=True, value="")
     first_keyed = (
         Signature.objects.using(database)
@@ -36,9 +34,17 @@ def record_cutover(apps, schema_editor):
     )
     if first_keyed is not None:
         rows = rows.filter(pk__lt=first_keyed)
+    return list(rows.order_by("pk").values_list("pk", "content_hash"))
+
+
+def record_cutover(apps, schema_editor):
+    LegacySignature = apps.get_model("assessments", "LegacySignature")
+    database = schema_editor.connection.alias
     LegacySignature.objects.using(database).bulk_create(
         LegacySignature(signature_id=pk, content_hash=content_hash)
-        for pk, content_hash in rows.order_by("pk").values_list("pk", "content_hash")
+        for pk, content_hash in legacy_signatures(
+            apps.get_model("assessments", "Signature"), database
+        )
     )
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(REFUSE, params=None)
