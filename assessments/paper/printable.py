@@ -49,6 +49,8 @@ class Printable:
     signature: Signature | None = None
     verify_url: str = ""
     qr: str = ""
+    # The signed snapshot as read (a signed version): from version 2 on it names the signer.
+    content: signed_snapshot.SignedContent | None = None
 
     @property
     def assessment(self) -> Assessment:
@@ -71,6 +73,9 @@ class Printable:
 
     @property
     def signer(self) -> str:
+        if self.content is not None and self.content.printed is not None:
+            reviewer = self.content.printed["reviewer"]
+            return reviewer["name"] if reviewer else ""
         return display_name(self.signature.signed_by) if self.signature else ""
 
     @property
@@ -186,7 +191,7 @@ def signed_printable(signature: Signature) -> Printable:
     )
     table.evaluation = as_signed(table.evaluation, content)
     url = verify_url(signature.content_hash)
-    return Printable(table, "", signature, url, qr_data_uri(url))
+    return Printable(table, "", signature, url, qr_data_uri(url), content)
 
 
 def printable(assessment: Assessment, *, options: PrintOptions | None = None) -> Printable:
