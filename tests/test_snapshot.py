@@ -65,9 +65,7 @@ HAND_MADE_RECORD = {
     "unit": "区档案馆",
     "rule_set": "MOF2020",
     "money_unit": "yuan",
-    "funds": {
-        line: {column: None for column in rules.FUND_COLUMNS} for line in rules.FUND_LINES
-    },
+    "funds": {line: {column: None for column in rules.FUND_COLUMNS} for line in rules.FUND_LINES},
     "budget_weight": "10.00",
     "goal": "完成馆藏档案数字化。",
     "outcome": "已完成。",
@@ -134,13 +132,14 @@ def test_a_hand_made_snapshot_of_each_version_keeps_its_hash():
     assert (first.version, first.printed) == (1, None)
     assert first.record == second.record == HAND_MADE_RECORD
     assert second.version == 2
-    assert second.figures == {
-        "execution_rate": None,
-        "budget_score": Decimal("0.00"),
-        "indicator_score": Decimal("90.00"),
-        "total_score": Decimal("90.00"),
-        "grade": "优",
-    }
+    assert first.figures is None
+    assert second.figures == snapshot.SignedFigures(
+        execution_rate=None,
+        budget_score=Decimal("0.00"),
+        indicator_score=Decimal("90.00"),
+        total_score=Decimal("90.00"),
+        grade="优",
+    )
 
 
 @pytest.mark.parametrize(

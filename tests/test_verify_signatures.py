@@ -63,9 +63,7 @@ def test_a_row_rewritten_with_its_table_and_its_hash_is_reported(demo):
     assert verify()[0]
     snapshot = json.loads(json.dumps(signature.snapshot))
     snapshot["indicators"][0]["score"] = "0.00"
-    change_signature(
-        signature.pk, snapshot=snapshot, content_hash=signing.content_hash(snapshot)
-    )
+    change_signature(signature.pk, snapshot=snapshot, content_hash=signing.content_hash(snapshot))
     first = signature.assessment.indicators.order_by("position").first()
     Indicator.objects.filter(pk=first.pk).update(score=0)
     ok, report = verify()

@@ -15,8 +15,7 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 
-from .. import interchange
-from .. import rules
+from .. import interchange, rules
 from ..models import Assessment, Indicator, Organisation, Project, ReportingYear, Signature
 from ..trust import snapshot as signed_snapshot
 from . import signing
@@ -155,7 +154,17 @@ def as_signed(
 ) -> rules.Evaluation:
     """The evaluation with the figures the snapshot printed when it was signed (version 2 on);
     a snapshot of version 1 holds none: the rules' figures stand."""
-    return replace(evaluation, **content.figures) if content.printed else evaluation
+    figures = content.figures
+    if figures is None:
+        return evaluation
+    return replace(
+        evaluation,
+        execution_rate=figures.execution_rate,
+        budget_score=figures.budget_score,
+        indicator_score=figures.indicator_score,
+        total_score=figures.total_score,
+        grade=figures.grade,
+    )
 
 
 def signed_evaluation(signature: Signature) -> tuple[Assessment, list[Indicator], rules.Evaluation]:

@@ -40,9 +40,7 @@ def canonical_snapshot(
 ) -> Snapshot:
     """Every stored figure and text of the table (the status is not content): what the log
     keeps at a submission or return, and what a signature's content is compared with."""
-    return signed_snapshot.record_of(
-        assessment, None if indicators is None else list(indicators)
-    )
+    return signed_snapshot.record_of(assessment, None if indicators is None else list(indicators))
 
 
 def signed_content(signature: Signature) -> Snapshot | None:

@@ -76,19 +76,30 @@ class SignedContent:
     printed: Printed | None  # None: version 1, whose copy computes figures and reads the log
 
     @property
-    def figures(self) -> dict[str, Decimal | str | None]:
-        """The printed figures as values (Decimal, the grade as text); empty for version 1."""
+    def figures(self) -> "SignedFigures | None":
+        """The printed figures as values; None for version 1 (the rules compute them)."""
         printed = self.printed
         if printed is None:
-            return {}
+            return None
         rate = printed["execution_rate"]
-        return {
-            "execution_rate": None if rate is None else Decimal(rate),
-            "budget_score": Decimal(printed["budget_score"]),
-            "indicator_score": Decimal(printed["indicator_score"]),
-            "total_score": Decimal(printed["total_score"]),
-            "grade": printed["grade"],
-        }
+        return SignedFigures(
+            execution_rate=None if rate is None else Decimal(rate),
+            budget_score=Decimal(printed["budget_score"]),
+            indicator_score=Decimal(printed["indicator_score"]),
+            total_score=Decimal(printed["total_score"]),
+            grade=printed["grade"],
+        )
+
+
+@dataclass(frozen=True)
+class SignedFigures:
+    """The computed figures a copy of version 2 or later prints, as they were at signing."""
+
+    execution_rate: Decimal | None
+    budget_score: Decimal
+    indicator_score: Decimal
+    total_score: Decimal
+    grade: str
 
 
 def _text(value: Decimal | None) -> str | None:
