@@ -183,6 +183,9 @@ def test_a_sign_off_from_before_keys_shows_as_such_and_never_plainly_valid(clien
     )
     assert 'id="signature-legacy"' in text and "旧版签发（仅摘要）" in text
     assert "SM2 签名有效" not in text and "签名无效" not in text
+    # Its signed copy is still handed out (the workbook; the PDF prints from the same table).
+    workbook = client.get(reverse("assessments:xlsx", args=[legacy.assessment_id]))
+    assert workbook.status_code == 200
 
     client.logout()
     text = client.get(reverse("verify:hash", args=[legacy.content_hash])).content.decode()
