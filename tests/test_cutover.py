@@ -166,6 +166,16 @@ def test_a_row_on_the_list_whose_content_and_hash_were_rewritten_is_forged(demo,
     assert check_signature(Signature.objects.get(pk=legacy.pk)) == SignatureState.FORGED
 
 
+def test_a_forged_row_put_on_the_list_past_the_triggers_is_still_forged(demo, key_file):
+    """The table's owner adds the forged row to the list: it comes after keyed rows."""
+    forged = forge_sign_off("宣传费")
+    change_signature(forged.pk, id=Signature.objects.order_by("-pk").first().pk + 1)
+    forged = Signature.objects.get(assessment=forged.assessment, voided_at__isnull=True)
+    with as_table_owner():
+        LegacySignature.objects.create(signature=forged, content_hash=forged.content_hash)
+    assert check_signature(forged) == SignatureState.FORGED
+
+
 def test_a_row_on_the_list_given_a_later_version_is_forged(demo):
     legacy = installation_before_keys()
     change_signature(legacy.pk, version=snapshot.CURRENT_VERSION)

@@ -148,10 +148,21 @@ class SignatureState(StrEnum):
 
 
 def is_legacy(signature: Signature) -> bool:
-    """Whether the cut-over recorded this row, with this content hash, as signed before keys."""
-    return LegacySignature.objects.filter(
+    """Whether the cut-over recorded this row, with this content hash, as signed before keys,
+    and the row still comes before every keyed one (as the cut-over chose them): a row put on
+    the list later, past the triggers, is not."""
+    listed = LegacySignature.objects.filter(
         signature_id=signature.pk, content_hash=signature.content_hash
     ).exists()
+    if not listed:
+        return False
+    first_keyed = (
+        Signature.objects.filter(key__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first_keyed is None or signature.pk < first_keyed
 
 
 def examine(signature: Signature) -> tuple[SignatureState, str]:

@@ -51,7 +51,7 @@ class PrintedPerson(TypedDict):
 class Printed(TypedDict):
     """What a copy prints that the record does not hold: computed figures and names."""
 
-    execution_rate: str | None  # a ratio, e.g. "0.9876"; None when nothing was budgeted
+    execution_rate: str | None  # in per cent, e.g. "94.48"; None when nothing was budgeted
     budget_score: str
     indicator_score: str
     total_score: str
