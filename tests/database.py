@@ -4,13 +4,14 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from assessments.models import AssessmentEvent, BureauEvent, Signature
+from assessments.models import AssessmentEvent, BureauEvent, LegacySignature, Signature
 from assessments.paper import keys, signing
 
 APPEND_ONLY = [
     AssessmentEvent._meta.db_table,
     Signature._meta.db_table,
     BureauEvent._meta.db_table,
+    LegacySignature._meta.db_table,
 ]
 
 

@@ -192,23 +192,6 @@ def test_a_row_moved_to_another_signer_is_forged(demo):
     assert check_signature(signature_of("宣传费")) == SignatureState.FORGED
 
 
-def test_a_signature_from_before_keys_shows_as_hash_only(client, demo):
-    signature = signature_of("宣传费")
-    change_signature(signature.pk, key=None, value="")
-    assert check_signature(signature_of("宣传费")) == SignatureState.HASH_ONLY
-    text = (
-        login(client, "tianbao")
-        .get(reverse("assessments:detail", args=[signature.assessment_id]))
-        .content.decode()
-    )
-    assert "启用数字签名前签发：仅核对摘要" in text and "签名无效" not in text
-    client.logout()
-    assert (
-        "有效："
-        in client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
-    )
-
-
 def test_a_valid_signature_says_so_on_the_detail_and_verify_pages(client, demo):
     signature = signature_of("宣传费")
     text = (

@@ -115,7 +115,8 @@ def test_sign_off_stores_a_signature_bound_to_the_content(people):
     signature = Signature.objects.get(assessment=assessment)
     assert assessment.status == SIGNED_OFF
     assert signature.signed_by == people["reviewer"]
-    assert signature.content_hash == signing.content_hash(signing.canonical_snapshot(assessment))
+    assert signature.content_hash == signing.content_hash(signature.snapshot)
+    assert signing.signed_content(signature) == signing.canonical_snapshot(assessment)
     event = events(assessment)[-1]
     assert (event.action, event.actor, event.from_status, event.to_status) == (
         "sign_off",

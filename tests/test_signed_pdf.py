@@ -252,7 +252,8 @@ def test_verification_page_refuses_post(client, db):
 def test_content_hash_printed_equals_the_hash_of_the_canonical_snapshot(demo):
     assessment = Assessment.objects.with_tree().get(project__name="征地养老费支出")
     signature = assessment.signatures.get()
-    assert signature.content_hash == signing.content_hash(signing.canonical_snapshot(assessment))
+    assert signature.content_hash == signing.content_hash(signature.snapshot)
+    assert signing.signed_content(signature) == signing.canonical_snapshot(assessment)
     item = printable.printable(assessment)
     assert item.signature == signature
     assert item.verify_url.endswith(reverse("verify:hash", args=[signature.content_hash]))

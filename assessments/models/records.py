@@ -55,7 +55,7 @@ class Signature(models.Model):
     """A sign-off bound to content: the canonical snapshot, its hash and an SM2 signature.
 
     Signatures stored before keys were introduced have no key and no value: only their hash
-    can be checked.
+    can be checked, and only those the cut-over recorded (LegacySignature) count as signed.
     """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signatures")
@@ -87,6 +87,9 @@ class Signature(models.Model):
     )
     value = models.CharField(_("签名值"), max_length=128, blank=True)
     pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
+    # Which version of the signed snapshot (trust.snapshot) the row holds; rows stored before
+    # versions were counted hold version 1.
+    version = models.PositiveSmallIntegerField(_("签发内容版本"), default=1)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -108,6 +111,25 @@ class Signature(models.Model):
     @property
     def is_valid(self):
         return self.voided_at is None
+
+
+class LegacySignature(models.Model):
+    """A signature stored before keys were introduced, as the migration that recorded the
+    cut-over found it (its id and content hash). Only these rows may stand without an SM2
+    signature: a row without a key inserted later is not signed, whatever its id or time.
+    """
+
+    signature = models.OneToOneField(
+        Signature, primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_hash = models.CharField(_("内容摘要（SHA-256）"), max_length=64)
+
+    class Meta:
+        verbose_name = _("启用数字签名前的签发记录")
+        verbose_name_plural = _("启用数字签名前的签发记录")
+
+    def __str__(self):
+        return f"{self.signature_id} · {self.content_hash[:12]}"
 
 
 class AssessmentEvent(models.Model):

@@ -24,7 +24,7 @@ from ..models import (
     visible_organisations,
 )
 from .official_table import chinese_date, convert_amount
-from .printable import assessment_from_snapshot, book_filename, watermark_for
+from .printable import book_filename, signed_evaluation, watermark_for
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +180,8 @@ class BookEntry:
     @classmethod
     def signed(cls, signature: Signature) -> "BookEntry":
         """The table as this signature covers it, whether or not it is still in force."""
-        signed, indicators = assessment_from_snapshot(signature)
-        return cls(signed, rules.evaluate(signed.rules_input(indicators)))
+        signed, _, evaluation = signed_evaluation(signature)
+        return cls(signed, evaluation)
 
     @property
     def status_label(self) -> str:

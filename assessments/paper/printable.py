@@ -1,24 +1,29 @@
 """A table ready for paper, whatever prints it: the official table, its watermark or signature.
 
 Anything not signed off prints with a 草稿 / 未签发 watermark. A signed version prints from
-its signature's snapshot, with the content hash and a QR code of the verification page.
+its signature's snapshot, with the content hash and a QR code of the verification page: a
+snapshot of version 2 or later holds the computed figures and the names it prints; one of
+version 1 prints them as the rules compute them and as the log names them (trust.snapshot).
 Nothing here needs the PDF engine: the print page, the workbook and the PDF share it.
 """
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import segno
 from django.conf import settings
 from django.urls import reverse
 
-from .. import interchange
+from .. import interchange, rules
 from ..models import Assessment, Indicator, Organisation, Project, ReportingYear, Signature
+from ..trust import snapshot as signed_snapshot
 from . import signing
 from .official_table import (
     OfficialTable,
+    Person,
     PrintOptions,
+    SignatureBlock,
     build_official_table,
     chinese_date,
     display_name,
@@ -43,6 +48,8 @@ class Printable:
     signature: Signature | None = None
     verify_url: str = ""
     qr: str = ""
+    # The signed snapshot as read (a signed version): from version 2 on it names the signer.
+    content: signed_snapshot.SignedContent | None = None
 
     @property
     def assessment(self) -> Assessment:
@@ -65,6 +72,9 @@ class Printable:
 
     @property
     def signer(self) -> str:
+        if self.content is not None and self.content.printed is not None:
+            reviewer = self.content.printed["reviewer"]
+            return reviewer["name"] if reviewer else ""
         return display_name(self.signature.signed_by) if self.signature else ""
 
     @property
@@ -102,44 +112,95 @@ def check_signed_copy(signature: Signature) -> None:
         raise SignedCopyError("服务器没有签名密钥文件，无法核验签名，暂不能提供签发版。")
 
 
-def assessment_from_snapshot(signature: Signature) -> tuple[Assessment, list[Indicator]]:
-    """The signed version as unsaved model instances, read back through the interchange checks."""
+def signed_content(signature: Signature) -> signed_snapshot.SignedContent:
+    """The checked signature's snapshot, read under its version."""
     check_signed_copy(signature)
-    snapshot = signature.snapshot
+    try:
+        return signed_snapshot.read(signature.snapshot)
+    except signed_snapshot.SnapshotError as error:
+        raise SignedCopyError(f"签发内容无法读取：{error}") from None
+
+
+def assessment_from_record(record: signed_snapshot.Record) -> tuple[Assessment, list[Indicator]]:
+    """A signed record as unsaved model instances, read back through the interchange checks."""
     document = {
         "format": interchange.FORMAT,
         "version": interchange.VERSION,
-        "assessments": [{**snapshot, "status": Assessment.Status.SIGNED_OFF}],
+        "assessments": [{**record, "status": Assessment.Status.SIGNED_OFF}],
     }
     records, problems = interchange.parse_document(
         json.dumps(document, ensure_ascii=False), single_line_names=False
     )
     if problems:
         raise SignedCopyError("签发内容无法读取：" + "；".join(problems))
-    record = records[0]
-    fields, indicators = interchange.record_fields(record)
-    unit = Organisation(name=record["unit"], kind=Organisation.Kind.UNIT)
+    parsed = records[0]
+    fields, indicators = interchange.record_fields(parsed)
+    unit = Organisation(name=parsed["unit"], kind=Organisation.Kind.UNIT)
     assessment = Assessment(
-        project=Project(name=record["project"], unit=unit),
-        year=ReportingYear(year=record["year"], rule_set=record["rule_set"]),
+        project=Project(name=parsed["project"], unit=unit),
+        year=ReportingYear(year=parsed["year"], rule_set=parsed["rule_set"]),
         **fields,
     )
     return assessment, indicators
 
 
+def assessment_from_snapshot(signature: Signature) -> tuple[Assessment, list[Indicator]]:
+    """The signed version as unsaved model instances (refused unless the signature stands)."""
+    return assessment_from_record(signed_content(signature).record)
+
+
+def as_signed(
+    evaluation: rules.Evaluation, content: signed_snapshot.SignedContent
+) -> rules.Evaluation:
+    """The evaluation with the figures the snapshot printed when it was signed (version 2 on);
+    a snapshot of version 1 holds none: the rules' figures stand."""
+    figures = content.figures
+    if figures is None:
+        return evaluation
+    return replace(
+        evaluation,
+        execution_rate=figures.execution_rate,
+        budget_score=figures.budget_score,
+        indicator_score=figures.indicator_score,
+        total_score=figures.total_score,
+        grade=figures.grade,
+    )
+
+
+def signed_evaluation(signature: Signature) -> tuple[Assessment, list[Indicator], rules.Evaluation]:
+    """The signed version and the figures its copy prints."""
+    content = signed_content(signature)
+    assessment, indicators = assessment_from_record(content.record)
+    evaluation = rules.evaluate(assessment.rules_input(indicators))
+    return assessment, indicators, as_signed(evaluation, content)
+
+
+def printed_block(signature: Signature, content: signed_snapshot.SignedContent) -> SignatureBlock:
+    """填报人 and 审核人 as the snapshot names them; version 1 names none: the log's."""
+    if content.printed is None:
+        return signature_block(signature.assessment, signature)
+    preparer, reviewer = content.printed["preparer"], content.printed["reviewer"]
+    return SignatureBlock(
+        Person(preparer["name"], preparer["date"]) if preparer else None,
+        Person(reviewer["name"], reviewer["date"]) if reviewer else None,
+    )
+
+
 def signed_printable(signature: Signature) -> Printable:
-    assessment, indicators = assessment_from_snapshot(signature)
+    content = signed_content(signature)
+    assessment, indicators = assessment_from_record(content.record)
     table = build_official_table(
         assessment,
         indicators,
         # A snapshot signed before tables kept their own settings has none: the defaults.
         options=PrintOptions.of(assessment.print_options),
-        signatures=signature_block(signature.assessment, signature),
+        signatures=printed_block(signature, content),
         paper=True,
-        remarks=remarks_of(signature.snapshot),
+        remarks=remarks_of(content.record),
     )
+    table.evaluation = as_signed(table.evaluation, content)
     url = verify_url(signature.content_hash)
-    return Printable(table, "", signature, url, qr_data_uri(url))
+    return Printable(table, "", signature, url, qr_data_uri(url), content)
 
 
 def printable(assessment: Assessment, *, options: PrintOptions | None = None) -> Printable:

@@ -1,7 +1,10 @@
 """Signatures bound to content: a canonical snapshot, its SHA-256 and an SM2 signature.
 
-The SM2 signature covers the snapshot and what places it: the table's id, the signer and the
-signing time, so that a signature row cannot be moved to another table or backdated.
+The SM2 signature covers the snapshot (trust.snapshot: what a signature covers, by version)
+and what places it: the table's id, the signer and the signing time, so that a signature row
+cannot be moved to another table or backdated. A row without a key counts only when the
+cut-over to keyed signing recorded it (LegacySignature): it is 旧版签发（仅摘要）, never plainly
+valid.
 """
 
 import difflib
@@ -16,22 +19,43 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from ..interchange import assessment_record
-from ..models import Assessment, AssessmentEvent, Indicator, Signature, SigningKey
+from ..models import (
+    Assessment,
+    AssessmentEvent,
+    Indicator,
+    LegacySignature,
+    Signature,
+    SigningKey,
+)
 from ..rules import QUALITATIVE_GRADE_LABELS
+from ..trust import snapshot as signed_snapshot
 from . import keys
 
-# The content a signature covers, as JSON: the interchange record without the status.
+# A snapshot as JSON: a signature's (trust.snapshot), or a log entry's stored content.
 Snapshot = dict[str, Any]
 
 
 def canonical_snapshot(
     assessment: Assessment, indicators: Iterable[Indicator] | None = None
 ) -> Snapshot:
-    """Every stored figure and text that the signature covers (the status is not content)."""
-    record = assessment_record(assessment, indicators)
-    del record["status"]
-    return record
+    """Every stored figure and text of the table (the status is not content): what the log
+    keeps at a submission or return, and what a signature's content is compared with."""
+    return signed_snapshot.record_of(assessment, None if indicators is None else list(indicators))
+
+
+def signed_content(signature: Signature) -> Snapshot | None:
+    """The stored content a signature covers, without what its version adds (computed figures,
+    names); None when no version reads its snapshot."""
+    try:
+        return signed_snapshot.read(signature.snapshot).record
+    except signed_snapshot.SnapshotError:
+        return None
+
+
+def matches_current(signature: Signature, current: Snapshot) -> bool:
+    """Whether the table's current content is the content the signature covers."""
+    content = signed_content(signature)
+    return content is not None and content_hash(content) == content_hash(current)
 
 
 def canonical_bytes(snapshot: Snapshot) -> bytes:
@@ -93,8 +117,8 @@ def unsaved_signature(
     """The signature of the assessment as it is now, not yet stored (imports store many at
     once). Raises keys.SigningKeyMissing when the server has no key file."""
     key_file, key_row = current_key()
-    snapshot = canonical_snapshot(assessment, indicators)
     signed_at = timezone.now()
+    snapshot = signed_snapshot.build(assessment, indicators, signed_by=by, signed_at=signed_at)
     message = signed_message(
         assessment_id=assessment.pk,
         signed_by_id=by.pk if by else None,
@@ -110,47 +134,80 @@ def unsaved_signature(
         comment=comment,
         key=key_row,
         value=keys.sign(message, key_file),
+        version=signed_snapshot.CURRENT_VERSION,
     )
 
 
 class SignatureState(StrEnum):
     VALID = "valid"
-    HASH_ONLY = "hash_only"  # signed before keys were introduced: only the hash can be checked
+    # Stored before keys were introduced and recorded so by the cut-over (LegacySignature):
+    # only its hash can be checked. Shown as 旧版签发（仅摘要）, never as plainly valid.
+    HASH_ONLY = "hash_only"
     FORGED = "forged"
     UNCHECKED = "unchecked"  # the server has no key file
 
 
-def check_signature(signature: Signature) -> SignatureState:
-    """Whether the stored row is what was signed: its hash, and its SM2 signature by a key
-    the key file trusts."""
-    if not isinstance(signature.snapshot, dict):
-        return SignatureState.FORGED
-    if content_hash(signature.snapshot) != signature.content_hash:
-        return SignatureState.FORGED
+def is_legacy(signature: Signature) -> bool:
+    """Whether the cut-over recorded this row, with this content hash, as signed before keys,
+    and the row still comes before every keyed one (as the cut-over chose them): a row put on
+    the list later, past the triggers, is not."""
+    listed = LegacySignature.objects.filter(
+        signature_id=signature.pk, content_hash=signature.content_hash
+    ).exists()
+    if not listed:
+        return False
+    first_keyed = (
+        Signature.objects.filter(key__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first_keyed is None or signature.pk < first_keyed
+
+
+def examine(signature: Signature) -> tuple[SignatureState, str]:
+    """The state of a signature row and, unless valid, why (for the operator)."""
+    stored = signature.snapshot
+    if not isinstance(stored, dict) or content_hash(stored) != signature.content_hash:
+        return SignatureState.FORGED, "签发内容与记录的内容摘要不符"
+    try:
+        version = signed_snapshot.version_of(stored)
+    except signed_snapshot.SnapshotError as error:
+        return SignatureState.FORGED, str(error)
+    if version != signature.version:
+        return SignatureState.FORGED, "签发内容的版本与签发记录不符"
     if signature.key_id is None and not signature.value:
-        return SignatureState.HASH_ONLY
+        if version == signed_snapshot.FIRST_VERSION and is_legacy(signature):
+            return SignatureState.HASH_ONLY, "启用数字签名前签发，仅核对内容摘要"
+        return SignatureState.FORGED, "没有 SM2 签名，也不是启用数字签名前的签发记录"
     try:
         trusted = keys.load_key_file().trusted
     except keys.SigningKeyMissing:
-        return SignatureState.UNCHECKED
+        return SignatureState.UNCHECKED, "服务器没有签名密钥文件，无法核验 SM2 签名"
     key = signature.key
     if key is None:
-        return SignatureState.FORGED
+        return SignatureState.FORGED, "签名值没有对应的签名公钥"
     try:
         public_key = bytes.fromhex(key.public_key)
     except ValueError:
-        return SignatureState.FORGED
+        return SignatureState.FORGED, "签名公钥无法读取"
     if public_key not in trusted or keys.fingerprint(public_key) != key.fingerprint:
-        return SignatureState.FORGED
+        return SignatureState.FORGED, "签名公钥不是密钥文件信任的公钥"
     message = signed_message(
         assessment_id=signature.assessment_id,
         signed_by_id=signature.signed_by_id,
         signed_at=signature.signed_at,
-        snapshot=signature.snapshot,
+        snapshot=stored,
     )
     if not keys.verify(message, signature.value, public_key):
-        return SignatureState.FORGED
-    return SignatureState.VALID
+        return SignatureState.FORGED, "SM2 签名无效"
+    return SignatureState.VALID, ""
+
+
+def check_signature(signature: Signature) -> SignatureState:
+    """Whether the stored row is what was signed: its hash, its snapshot's version, and its
+    SM2 signature by a key the key file trusts (or its place on the cut-over's list)."""
+    return examine(signature)[0]
 
 
 FIELD_LABELS = {
@@ -308,17 +365,21 @@ def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = 
     history = History(
         events=events,
         signature=valid,
-        signature_matches=valid is not None and valid.content_hash == content_hash(current),
+        signature_matches=valid is not None and matches_current(valid, current),
         voided=voided,
         signature_state=check_signature(valid) if valid else None,
     )
     if valid:
         history.comparisons.append(
-            ("与签发版本相比", valid, diff_snapshots(valid.snapshot, current))
+            ("与签发版本相比", valid, diff_snapshots(signed_content(valid), current))
         )
     elif voided:
         history.comparisons.append(
-            ("自上次签发以来的修改", voided[-1], diff_snapshots(voided[-1].snapshot, current))
+            (
+                "自上次签发以来的修改",
+                voided[-1],
+                diff_snapshots(signed_content(voided[-1]), current),
+            )
         )
     last_return = next(
         (e for e in reversed(events) if e.action == AssessmentEvent.Action.RETURN), None

@@ -20,6 +20,8 @@ from ..signin import client_address
 
 STATE_LABELS = {
     "valid": "有效",
+    # Signed before keys were introduced (the cut-over's list): only the hash is checked.
+    "legacy": "旧版签发（仅摘要）",
     "voided": "已作废",
     "mismatch": "签名无效：与签发内容不符",
     "unchecked": "无法核验",
@@ -42,14 +44,18 @@ class Signing:
 
 
 def signing_state(signature: Signature) -> str:
-    """valid, voided, mismatch when the row is not what was signed (its hash or its SM2
-    signature fails, or the key is not trusted), unchecked without the key file."""
+    """valid, legacy (in force, signed before keys: only its hash checked), voided, mismatch
+    when the row is not what was signed (its hash or its SM2 signature fails, the key is not
+    trusted, or a row without a key is not one the cut-over recorded), unchecked without the
+    key file."""
     state = signing.check_signature(signature)
     if state == signing.SignatureState.FORGED:
         return "mismatch"
     if state == signing.SignatureState.UNCHECKED:
         return "unchecked"
-    return "valid" if signature.is_valid else "voided"
+    if not signature.is_valid:
+        return "voided"
+    return "legacy" if state == signing.SignatureState.HASH_ONLY else "valid"
 
 
 def public_signing(signature: Signature) -> Signing:
@@ -101,6 +107,7 @@ def verify_hash(request, content_hash):
         "content_hash": content_hash,
         "signings": signings,
         "is_valid": any(s.state == "valid" for s in signings),
+        "is_legacy": any(s.state == "legacy" for s in signings),
         "is_forged": any(s.state == "mismatch" for s in signings),
         "is_unchecked": any(s.state == "unchecked" for s in signings),
     }
