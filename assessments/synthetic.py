@@ -23,7 +23,7 @@ from .models import (
     ReportingYear,
     Signature,
 )
-from .paper.signing import canonical_snapshot, content_hash
+from .paper.signing import unsaved_signature
 from .services import refresh_computed
 
 DISTRICTS = [
@@ -464,14 +464,8 @@ def _store(batch):
             )
         )
         if signed:
-            snapshot = canonical_snapshot(assessment, indicators)
             signatures.append(
-                Signature(
-                    assessment=assessment,
-                    snapshot=snapshot,
-                    content_hash=content_hash(snapshot),
-                    comment="模拟数据",
-                )
+                unsaved_signature(assessment, comment="模拟数据", indicators=indicators)
             )
     Indicator.objects.bulk_create(rows, batch_size=5000)
     AssessmentEvent.objects.bulk_create(events)

@@ -8,7 +8,12 @@ from django.core.management import CommandError, call_command
 
 from assessments import rules, synthetic
 from assessments.models import Assessment, AssessmentEvent, Organisation, Signature
-from assessments.paper.signing import canonical_snapshot, content_hash
+from assessments.paper.signing import (
+    SignatureState,
+    canonical_snapshot,
+    check_signature,
+    matches_current,
+)
 
 
 def generate(count, *extra):
@@ -67,7 +72,8 @@ def test_signed_off_tables_carry_a_matching_signature(db):
     assert Signature.objects.count() == signed.count()
     for assessment in signed:
         signature = assessment.signatures.get(voided_at__isnull=True)
-        assert signature.content_hash == content_hash(canonical_snapshot(assessment))
+        assert matches_current(signature, canonical_snapshot(assessment))
+        assert check_signature(signature) == SignatureState.VALID
 
 
 def test_same_seed_gives_the_same_tables(db):
