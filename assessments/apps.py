@@ -8,8 +8,12 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from .middleware import refreshed_at_sign_in
         from .paper import fonts  # noqa: F401  (registers the print-font check)
+        from .privileges import grant_after_migrate
 
         user_logged_in.connect(refreshed_at_sign_in)
+        # After every app's migrations: the application's database role gets its rights.
+        post_migrate.connect(grant_after_migrate, sender=self)
