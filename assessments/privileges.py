@@ -13,6 +13,7 @@ table that the application changes and deletes from.
 """
 
 from django.conf import settings
+from django.db import connections
 
 from .models import (
     AssessmentEvent,
@@ -44,39 +45,28 @@ def table_privileges(table: str) -> str:
     return "SELECT, INSERT, UPDATE, DELETE"
 
 
-def grant_statements(connection, role: str) -> list[str]:
-    quote = connection.ops.quote_name
-    grantee = quote(role)
-    statements = []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        (schema,) = cursor.fetchone()
-    statements.append(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {grantee}")
-    for table in sorted(connection.introspection.table_names()):
-        # Revoked first, so that a table which became append-only loses what it had.
-        statements.append(f"REVOKE ALL ON {quote(table)} FROM {grantee}")
-        statements.append(f"GRANT {table_privileges(table)} ON {quote(table)} TO {grantee}")
-    columns = ", ".join(quote(column) for column in SIGNATURE_COLUMNS)
-    statements.append(
-        f"GRANT UPDATE ({columns}) ON {quote(Signature._meta.db_table)} TO {grantee}"
-    )
-    statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {grantee}")
-    return statements
-
-
 def grant_runtime_role(connection, role: str) -> None:
     """Give `role` the application's rights on every table of the database, as its owner."""
-    statements = grant_statements(connection, role)
+    quote = connection.ops.quote_name
+    grantee = quote(role)
     with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+        cursor.execute("SELECT current_schema()")
+        schema = quote(cursor.fetchone()[0])
+        cursor.execute(f"GRANT USAGE ON SCHEMA {schema} TO {grantee}")
+        for table in sorted(connection.introspection.table_names(cursor)):
+            # Revoked first, so that a table which became append-only loses what it had.
+            cursor.execute(f"REVOKE ALL ON {quote(table)} FROM {grantee}")
+            cursor.execute(f"GRANT {table_privileges(table)} ON {quote(table)} TO {grantee}")
+        columns = ", ".join(quote(column) for column in SIGNATURE_COLUMNS)
+        cursor.execute(
+            f"GRANT UPDATE ({columns}) ON {quote(Signature._meta.db_table)} TO {grantee}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}")
 
 
 def grant_after_migrate(sender, using, plan=None, **kwargs):
     """post_migrate: after `migrate` (which passes its plan; `flush` does not), on PostgreSQL,
     when DATABASE_RUNTIME_ROLE names the application's role."""
-    from django.db import connections
-
     role = settings.DATABASE_RUNTIME_ROLE
     connection = connections[using]
     if plan is None or not role or connection.vendor != "postgresql":
