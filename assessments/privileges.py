@@ -13,6 +13,7 @@ table that the application changes and deletes from.
 """
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from .models import (
@@ -50,8 +51,14 @@ def grant_runtime_role(connection, role: str) -> None:
     quote = connection.ops.quote_name
     grantee = quote(role)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        schema = quote(cursor.fetchone()[0])
+        cursor.execute("SELECT current_schema(), current_user")
+        schema, owner = cursor.fetchone()
+        if role == owner:
+            # Revoking would take the owner's own rights on its tables.
+            raise ImproperlyConfigured(
+                f"DATABASE_RUNTIME_ROLE（{role}）是迁移所用的表所有者：应用须以另一个角色运行。"
+            )
+        schema = quote(schema)
         cursor.execute(f"GRANT USAGE ON SCHEMA {schema} TO {grantee}")
         for table in sorted(connection.introspection.table_names(cursor)):
             # Revoked first, so that a table which became append-only loses what it had.

@@ -43,13 +43,16 @@ def suite_roles():
     if connection.vendor != "postgresql":
         yield
         return
-    flush = connection.ops.execute_sql_flush
+    # On the class: a test driving the browser has connections of its own (Playwright's
+    # greenlets are contexts of their own for Django).
+    operations = type(connection.ops)
+    flush = operations.execute_sql_flush
 
-    def flush_as_owner(sql_list):
+    def flush_as_owner(self, sql_list):
         with transaction.atomic(), as_table_owner():
-            flush(sql_list)
+            flush(self, sql_list)
 
-    connection.ops.execute_sql_flush = flush_as_owner
+    operations.execute_sql_flush = flush_as_owner
     if runtime_role():
         connection.close()
         connection_created.connect(_set_runtime_role)
@@ -58,7 +61,7 @@ def suite_roles():
     finally:
         connection_created.disconnect(_set_runtime_role)
         connection.close()
-        del connection.ops.execute_sql_flush
+        operations.execute_sql_flush = flush
 
 
 @contextmanager
