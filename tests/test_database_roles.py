@@ -16,6 +16,7 @@ from io import StringIO
 import dj_database_url
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -28,8 +29,10 @@ from assessments.models import (
     Signature,
     SigningKey,
 )
+from assessments.privileges import grant_runtime_role
 from assessments.services import drafts, workflow
 
+from .database import as_owner
 from .factories import AssessmentFactory, UnitFactory, UserFactory, member
 
 SIGNATURES = Signature._meta.db_table
@@ -119,6 +122,18 @@ def test_the_suite_runs_as_the_applications_role(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         assert cursor.fetchone() == (settings.DATABASE_RUNTIME_ROLE,)
+
+
+def test_migrate_refuses_to_grant_the_applications_rights_to_the_owner(db):
+    """Revoking first, the grants would take the owner's own rights on its tables."""
+    needs_the_runtime_role()
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (owner,) = cursor.fetchone()
+        with pytest.raises(ImproperlyConfigured, match="表所有者"):
+            grant_runtime_role(connection, owner)
+        cursor.execute("SELECT has_table_privilege(%s, %s, 'DELETE')", [owner, SIGNATURES])
+        assert cursor.fetchone() == (True,)
 
 
 def test_the_applications_role_signs_off_saves_reopens_and_backs_up(
