@@ -30,4 +30,6 @@ RUN export DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_VAR_DIR=/app/var \
 USER jixiao
 ENV DJANGO_DEBUG=0 DJANGO_VAR_DIR=/app/var
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --timeout 120 --access-logfile -"]
+# The migrations are not run here: they run as the tables' owner (`python manage.py migrate`, the
+# `migrate` service of docker-compose), the server as the application's role.
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

@@ -1,7 +1,8 @@
 """Settings: every value comes from the environment, with safe local defaults.
 
 Local development needs nothing set: SQLite under var/, debug on, demo accounts allowed.
-Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL
+(and, for `migrate` as the tables' owner, DATABASE_RUNTIME_ROLE).
 """
 
 import os
@@ -130,6 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(DATABASES["default"]["NAME"]).with_name("test.sqlite3"))
     }
+
+# On PostgreSQL the application runs as a role that does not own the tables (DATABASE_URL
+# names it); `migrate` runs as the owner, with DATABASE_URL naming the owner, and grants this
+# role what the application does (assessments/privileges.py, docs/operations.md).
+DATABASE_RUNTIME_ROLE = os.environ.get("DATABASE_RUNTIME_ROLE", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

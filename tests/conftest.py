@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from assessments.paper import keys
 
+from .database import as_owner, suite_roles
 from .factories import UnitFactory, UserFactory, member
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -30,6 +31,14 @@ def signing_key_file(tmp_path_factory):
     keys.write_key_file(path, retired=[], common_name="绩效自评 测试")
     with override_settings(SIGNING_KEY_FILE=path):
         yield path
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The test database, migrated as its owner; on PostgreSQL with DATABASE_RUNTIME_ROLE set,
+    the tests then run as the application's role (tests/database.py)."""
+    with suite_roles():
+        yield
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -51,7 +60,7 @@ def demo(db, demo_rows):
     for model, rows in demo_rows:
         model._base_manager.bulk_create(rows)
     # Rows inserted with their ids leave PostgreSQL's sequences behind: set them past the ids.
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in demo_rows]):
             cursor.execute(sql)
 

@@ -1,10 +1,26 @@
-"""Writing to the database the way its owner can, past the application and its triggers."""
+"""The suite's database roles, and writing to the database the way its owner can, past the
+application, its role's rights and its triggers.
+
+On PostgreSQL with DATABASE_RUNTIME_ROLE set (CI), the suite migrates as the owner and then
+runs every test as the application's role (SET ROLE on every connection it opens, the owner
+being a member of that role): what the application does is done with the rights `migrate`
+granted it (assessments/privileges.py). `as_owner()` gives the owner's rights back for a
+while, for what only the owner may do.
+"""
 
 from contextlib import contextmanager
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 
-from assessments.models import AssessmentEvent, BureauEvent, LegacySignature, Signature
+from assessments.models import (
+    AssessmentEvent,
+    BureauEvent,
+    LegacySignature,
+    OrganisationEvent,
+    Signature,
+)
 from assessments.paper import keys, signing
 
 APPEND_ONLY = [
@@ -12,7 +28,65 @@ APPEND_ONLY = [
     Signature._meta.db_table,
     BureauEvent._meta.db_table,
     LegacySignature._meta.db_table,
+    OrganisationEvent._meta.db_table,
 ]
+
+
+def runtime_role():
+    """The application's role the suite runs as, or "" when it runs as the owner."""
+    return settings.DATABASE_RUNTIME_ROLE if connection.vendor == "postgresql" else ""
+
+
+def _set_runtime_role(sender, connection, **kwargs):
+    if connection.vendor == "postgresql" and connection.alias == "default":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(settings.DATABASE_RUNTIME_ROLE)}")
+
+
+@contextmanager
+def suite_roles():
+    """From here on every test database connection runs as the application's role, and a flush
+    (after a test that commits) runs as the owner past the TRUNCATE guard."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # On the class: a test driving the browser has connections of its own (Playwright's
+    # greenlets are contexts of their own for Django).
+    operations = type(connection.ops)
+    flush = operations.execute_sql_flush
+
+    def flush_as_owner(self, sql_list):
+        with transaction.atomic(), as_table_owner():
+            flush(self, sql_list)
+
+    operations.execute_sql_flush = flush_as_owner
+    if runtime_role():
+        connection.close()
+        connection_created.connect(_set_runtime_role)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(_set_runtime_role)
+        connection.close()
+        operations.execute_sql_flush = flush
+
+
+@contextmanager
+def as_owner():
+    """The owner's rights for a while, on the suite's connection (RESET ROLE)."""
+    if not runtime_role():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, session_user")
+        role, owner = cursor.fetchone()
+        cursor.execute("RESET ROLE")
+    back = "RESET ROLE" if role == owner else f"SET ROLE {connection.ops.quote_name(role)}"
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(back)
 
 
 @contextmanager
@@ -22,6 +96,12 @@ def as_table_owner():
     if connection.vendor != "postgresql":
         yield
         return
+    with as_owner(), _user_triggers_off():
+        yield
+
+
+@contextmanager
+def _user_triggers_off():
     with connection.cursor() as cursor:
         # ALTER TABLE waits for no deferred foreign-key checks of this transaction: run them.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -1,4 +1,6 @@
-"""On PostgreSQL the database refuses to change or delete the log and the signatures.
+"""On PostgreSQL the database refuses to change or delete the log and the signatures, even
+for the tables' owner: these tests run as the owner (the application's role is refused before
+any trigger fires: tests/test_database_roles.py).
 
 SQLite has no such triggers here, so these tests prove nothing there: they run on PostgreSQL
 (CI sets DATABASE_URL to one, and CI=true) and fail in CI if the suite is not on PostgreSQL.
@@ -11,8 +13,16 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentEvent, Signature
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    BureauEvent,
+    OrganisationEvent,
+    Signature,
+)
 from assessments.services import workflow
+
+from .database import as_owner
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +31,8 @@ def postgresql(db):
         if os.environ.get("CI"):
             pytest.fail("CI must run the suite on PostgreSQL (DATABASE_URL=postgres://…).")
         pytest.skip("the append-only triggers exist on PostgreSQL only; set DATABASE_URL")
+    with as_owner():
+        yield
 
 
 def refused(sql, params=()):
@@ -30,6 +42,12 @@ def refused(sql, params=()):
         connection.cursor() as cursor,
     ):
         cursor.execute(sql, params)
+
+
+def run_deferred_checks():
+    """TRUNCATE waits for no foreign-key check deferred by this transaction's inserts."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 SIGNATURES = Signature._meta.db_table
@@ -74,11 +92,35 @@ def test_voiding_once_and_storing_the_pdf_name_are_allowed(demo):
 
 
 def test_the_organisation_log_cannot_be_changed_or_deleted(demo):
-    from assessments.models import OrganisationEvent
-
     table = OrganisationEvent._meta.db_table
     # load_demo sets the department's deadlines and grants the unit an exception.
     assert OrganisationEvent.objects.count() == 2
     refused(f"UPDATE {table} SET comment = 'x'")
     refused(f"DELETE FROM {table}")
     assert OrganisationEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        SIGNATURES,
+        EVENTS,
+        BureauEvent._meta.db_table,
+        OrganisationEvent._meta.db_table,
+    ],
+)
+def test_the_owner_cannot_truncate_the_logs_or_the_signatures(demo, table):
+    run_deferred_checks()
+    refused(f"TRUNCATE {table} CASCADE")
+    refused(f"TRUNCATE {table}, {Assessment._meta.db_table}, auth_user CASCADE")
+    assert Signature.objects.exists() and AssessmentEvent.objects.exists()
+    assert OrganisationEvent.objects.exists()
+
+
+def test_truncating_a_table_they_refer_to_with_cascade_is_refused(demo):
+    """TRUNCATE … CASCADE of the tables, of the organisations or of the people would empty
+    the logs and the signatures with them."""
+    run_deferred_checks()
+    for table in (Assessment._meta.db_table, "assessments_organisation", "auth_user"):
+        refused(f"TRUNCATE {table} CASCADE")
+    assert Signature.objects.exists() and AssessmentEvent.objects.exists()

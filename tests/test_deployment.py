@@ -95,6 +95,8 @@ def test_docker_compose_file_is_valid():
     env = {
         **os.environ,
         "POSTGRES_PASSWORD": "x",
+        "DB_OWNER_PASSWORD": "o",
+        "DB_APP_PASSWORD": "a",
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "example.org",
         "MINIO_ROOT_PASSWORD": "x",
@@ -120,6 +122,8 @@ def test_compose_puts_a_proxy_in_front_that_passes_the_client_address():
     env = {
         **os.environ,
         "POSTGRES_PASSWORD": "x",
+        "DB_OWNER_PASSWORD": "o",
+        "DB_APP_PASSWORD": "a",
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "e",
         "MINIO_ROOT_PASSWORD": "x",
@@ -162,6 +166,8 @@ def test_compose_shows_the_shape_past_one_machine():
     env = {
         **os.environ,
         "POSTGRES_PASSWORD": "pg-secret",
+        "DB_OWNER_PASSWORD": "o",
+        "DB_APP_PASSWORD": "a",
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "e",
         "MINIO_ROOT_PASSWORD": "minio-secret",
@@ -177,7 +183,9 @@ def test_compose_shows_the_shape_past_one_machine():
     )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert set(services) == {"db", "minio", "minio-bucket", "web", "worker", "scheduler", "proxy"}
+    assert set(services) == {
+        *("db", "minio", "minio-bucket", "migrate", "web", "worker", "scheduler", "proxy")
+    }
     # The daily reminders: one service, once a day whatever its restarts.
     scheduler = services["scheduler"]
     assert "send_reminders --once-a-day" in scheduler["command"][-1]
@@ -196,3 +204,50 @@ def test_compose_shows_the_shape_past_one_machine():
         assert service["environment"]["DATABASE_URL"].endswith("@db:5432/jixiao")
         assert "ports" not in service
     assert services["proxy"]["ports"][1]["published"] == 443
+
+
+@pytest.mark.slow
+def test_compose_migrates_as_the_owner_and_runs_the_application_as_its_own_role():
+    """The superuser is nobody's; the owner migrates, once, before the application starts; the
+    application's services sign in as a role that owns nothing (docs/operations.md)."""
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose (Debian package) is needed to validate docker-compose.yml"
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "superuser-secret",
+        "DB_OWNER_PASSWORD": "owner-secret",
+        "DB_APP_PASSWORD": "app-secret",
+        "DJANGO_SECRET_KEY": "x",
+        "DJANGO_ALLOWED_HOSTS": "e",
+        "MINIO_ROOT_PASSWORD": "m",
+    }
+    result = subprocess.run(
+        [compose, "-f", "docker-compose.yml", "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    db = services["db"]
+    assert "POSTGRES_USER" not in db["environment"]  # the image's superuser, postgres
+    assert any("/docker-entrypoint-initdb.d/" in str(volume) for volume in db["volumes"])
+    roles = (ROOT / "deploy" / "postgres-roles.sh").read_text()
+    assert "CREATE ROLE jixiao LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" in roles
+    assert "CREATE ROLE jixiao_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" in roles
+    assert "CREATE DATABASE jixiao OWNER jixiao;" in roles
+
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    assert migrate["environment"]["DATABASE_URL"] == "postgres://jixiao:owner-secret@db:5432/jixiao"
+    assert migrate["environment"]["DATABASE_RUNTIME_ROLE"] == "jixiao_app"
+    assert "restart" not in migrate
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    for name in ("web", "worker", "scheduler"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url == "postgres://jixiao_app:app-secret@db:5432/jixiao", name
+        assert "command" not in services[name] or "migrate" not in services[name]["command"]
+    assert "superuser-secret" not in str({k: v for k, v in services.items() if k != "db"})
+    assert "migrate" not in (ROOT / "Dockerfile").read_text().split("\nCMD ")[-1]
