@@ -181,7 +181,7 @@ class BookEntry:
     def signed(cls, signature: Signature) -> "BookEntry":
         """The table as this signature covers it, whether or not it is still in force."""
         signed, indicators = assessment_from_snapshot(signature)
-        return cls(signed, rules.evaluate(signed.rules_input(indicators)))
+        return cls(signed, signed.evaluate(indicators))
 
     @property
     def status_label(self) -> str:

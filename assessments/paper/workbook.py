@@ -118,10 +118,10 @@ def official_workbook(item: printable.Printable) -> Workbook:
     a, ev = table.assessment, table.evaluation
     book = Workbook()
     worksheet = book.active
-    worksheet.title = "绩效自评表"
+    worksheet.title = a.table_kind.file_words
     sheet = TableSheet(worksheet)
 
-    for text, size in (("财政项目支出绩效自评表", 16), (f"（{a.year.year} 年度）", 10)):
+    for text, size in ((a.table_kind.title, 16), (f"（{a.year.year} 年度）", 10)):
         sheet.next_row()
         cell = worksheet.cell(row=sheet.row, column=1, value=text)
         cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)

@@ -475,7 +475,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
                 _value(key, new),
             )
         )
-    before = rules.evaluate(assessment.rules_input(indicators))
+    before = assessment.evaluate(indicators)
     fields: dict[str, object] = {}
     changed_rows: dict[int, dict[str, object]] = {}
     for change in changes:
@@ -495,7 +495,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
     if any(name.endswith("_executed") for name in fields):
         lines = {line: assessment.fund(line) for line in rules.FUND_LINES[1:]}
         fields["total_executed"] = assessment.total_executed = rules.funds_total(lines).executed
-    after = rules.evaluate(assessment.rules_input(indicators))
+    after = assessment.evaluate(indicators)
     return TablePreview(
         sheet["title"],
         assessment,

@@ -55,7 +55,7 @@ def live(request, pk, step):
         outcome = forms.OutcomeForm(request.POST)
         outcome.is_valid()
         data.outcome = outcome.cleaned_data.get("outcome", data.outcome)
-    evaluation = rules.evaluate(data)
+    evaluation = assessment.table_kind.evaluate(data)
     payload = live_payload(data, evaluation)
     payload["findings"] = findings_on_page(assessment, evaluation, prefixes)
     payload["errors"] = errors

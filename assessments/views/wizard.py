@@ -359,7 +359,7 @@ def adjustment_context(user, assessment, indicators, form=None):
 
 
 def render_step(request, assessment, current):
-    evaluation = rules.evaluate(assessment.rules_input(current.indicators))
+    evaluation = assessment.evaluate(current.indicators)
     context = step_context(assessment, current.name, evaluation)
     previous, reference = (
         previous_rows(assessment) if current.name in ("targets", "actuals") else (None, {})

@@ -1,0 +1,109 @@
+"""What a kind of table declares. One subclass per kind, registered with kinds.register.
+
+Everything that differs between two kinds of table is an attribute or a method here; the
+generic code (workflow, comments, signing, lists, paper, the interchange) reads it and never
+asks which kind it holds.
+"""
+
+from typing import ClassVar
+
+from .. import rules
+
+# What a table belongs to.
+PROJECT = "project"
+DEPARTMENT = "department"
+
+
+class TableKind:
+    # The stored name (Assessment.kind, the interchange's `kind`): never change it.
+    name: ClassVar[str]
+    # Where the kind is listed among the tabs and choices (lower first).
+    order: ClassVar[int] = 50
+    # 绩效自评表: the tab, the badge, the choice when a table is created.
+    label: ClassVar[str]
+    # 自评表: what messages call one table ("项目已有 2023 年度的自评表").
+    short_label: ClassVar[str]
+    # 财政项目支出绩效自评表: the heading on screen, on paper and in the workbook.
+    title: ClassVar[str]
+    # The last words of a file name: 2023-培训-绩效自评表.pdf.
+    file_words: ClassVar[str]
+    # What the public verification page calls a signed table of the kind.
+    verify_noun: ClassVar[str]
+    # What a sign-off is called: 签发, or 批准.
+    sign_verb: ClassVar[str] = "签发"
+    # The message after a sign-off.
+    signed_message: ClassVar[str] = "已签发。签发内容已锁定，其摘要可用于核验。"
+    # A project's table, or a department's.
+    belongs_to: ClassVar[str] = PROJECT
+    # The wizard's steps in order: (name, title). The log names a saved step by its title.
+    steps: ClassVar[tuple[tuple[str, str], ...]]
+    # A year-end report: counted in summaries, exports, books, filings, reminders and a
+    # project's years. Tables set before the year (targets) are not.
+    reported: ClassVar[bool] = True
+    # Nothing is executed or scored before the year: without actuals the funds show only the
+    # budget columns, and the paper has no 全年执行数, 执行率, 实际完成值, 得分, 偏差原因 or 总分.
+    has_actuals: ClassVar[bool] = True
+    # Filled offline in the fillable workbook (下载填报表 / 上传).
+    fillable: ClassVar[bool] = True
+    # The kind whose approved table of the same project and year a new table starts from
+    # (its targets then locked), or None.
+    starts_from: ClassVar[str | None] = None
+    # The default kind leaves `kind` out of the signed record, so tables signed before kinds
+    # existed keep their hash; any other kind names itself there.
+    named_in_record: ClassVar[bool] = True
+
+    # Beside the table's name wherever tables of several kinds are listed together ("" for
+    # the kind a table is by default).
+    badge: ClassVar[str] = ""
+    # The sign-off page's heading and what it says will follow.
+    sign_off_heading: ClassVar[str] = "确认签发"
+    sign_off_note: ClassVar[str] = (
+        "签发后内容锁定，签发版 PDF 按此内容生成；如需再改，须由主管部门重新打开。"
+    )
+
+    @property
+    def signed_label(self) -> str:
+        """The status of a signed-off table: 已签发, 已批准."""
+        return f"已{self.sign_verb}"
+
+    @property
+    def review_button(self) -> str:
+        return f"审核通过并{self.sign_verb}"
+
+    @property
+    def list_query(self) -> str:
+        """The list's query string that shows tables of this kind ("" for the default)."""
+        from . import DEFAULT
+
+        return "" if self.name == DEFAULT else f"kind={self.name}"
+
+    @property
+    def step_names(self) -> list[str]:
+        return [name for name, _ in self.steps]
+
+    def step_title(self, step: str) -> str:
+        return dict(self.steps).get(step, step)
+
+    def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
+        """Every figure and finding of one table of the kind (rules.evaluate with its checks)."""
+        return rules.evaluate(data)
+
+    def key_figures(
+        self, data: rules.AssessmentInput, evaluation: rules.Evaluation
+    ) -> list[tuple[str, str]]:
+        """The figures the detail page shows above the table, as (label, text)."""
+        total = data.fund("total")
+        return [
+            ("全年预算数", rules.format_amount(total.full_year_budget, grouped=True) or "—"),
+            ("全年执行数", rules.format_amount(total.executed, grouped=True) or "—"),
+            ("执行率", rules.format_percent(evaluation.execution_rate)),
+            (
+                "预算执行得分",
+                f"{evaluation.budget_score} / {rules.format_points(data.budget_weight)}",
+            ),
+            ("总分", str(evaluation.total_score)),
+            ("等级", evaluation.grade),
+        ]
+
+    def __repr__(self) -> str:
+        return f"<TableKind {self.name}>"
