@@ -5,9 +5,11 @@ generic code (workflow, comments, signing, lists, paper, the interchange) reads 
 asks which kind it holds.
 """
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from .. import rules
+from .address import CellAddress
 
 # What a table belongs to.
 PROJECT = "project"
@@ -37,6 +39,8 @@ class TableKind:
     belongs_to: ClassVar[str] = PROJECT
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
+    # The wizard step that fills a cell: looked up by "section.column", then by "section".
+    cell_steps: ClassVar[Mapping[str, str]] = {}
     # A year-end report: counted in summaries, exports, books, filings, reminders and a
     # project's years. Tables set before the year (targets) are not.
     reported: ClassVar[bool] = True
@@ -83,6 +87,14 @@ class TableKind:
 
     def step_title(self, step: str) -> str:
         return dict(self.steps).get(step, step)
+
+    def step_of(self, address: CellAddress) -> str:
+        """The wizard step where the cell is filled in; the last step (核对) for a cell no
+        step of this kind fills."""
+        step = self.cell_steps.get(f"{address.section}.{address.column}") or self.cell_steps.get(
+            address.section
+        )
+        return step if step in self.step_names else self.steps[-1][0]
 
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         """Every figure and finding of one table of the kind (rules.evaluate with its checks)."""

@@ -3,6 +3,18 @@
 from . import DEFAULT, register
 from .base import TableKind
 
+# Which step fills a cell (kinds.base.TableKind.cell_steps).
+CELL_STEPS = {
+    "funds": "funds",
+    "goal": "goal",
+    "outcome": "actuals",
+    "indicators": "targets",
+    "indicators.actual": "actuals",
+    "indicators.grade": "actuals",
+    "indicators.score": "actuals",
+    "indicators.reason": "actuals",
+}
+
 STEPS = (
     ("basic", "基本信息"),
     ("funds", "项目资金"),
@@ -23,5 +35,6 @@ class SelfAssessment(TableKind):
     file_words = "绩效自评表"
     verify_noun = "自评表"
     steps = STEPS
+    cell_steps = CELL_STEPS
     starts_from = "targets"
     named_in_record = False

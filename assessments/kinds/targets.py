@@ -6,7 +6,7 @@ from .. import rules
 from ..rules.targets import target_findings
 from . import register
 from .base import TableKind
-from .self_assessment import STEPS
+from .self_assessment import CELL_STEPS, STEPS
 
 
 def target_checks(
@@ -39,6 +39,7 @@ class TargetTable(TableKind):
     signed_message = "已批准。绩效目标已锁定并签名，本年度的自评表将从这些目标开始。"
     # Set before the year: nothing is done yet to report.
     steps = tuple(step for step in STEPS if step[0] != "actuals")
+    cell_steps = CELL_STEPS
     reported = False
     has_actuals = False
     fillable = False

@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import rules
+from ..kinds.address import AddressError, CellAddress, parse_address
 from ..models import Assessment
 from .official_table import OfficialTable, PrintOptions, build_official_table
 from .workbook import CENTER, FONT_NAME, LEFT, RIGHT, WIDTHS, TableSheet, line_count
@@ -60,11 +61,12 @@ class OpenField:
 
 
 def funds_key(line: str) -> str:
-    return f"funds.{line}.executed"
+    """An open cell's key is its cell address (kinds.address)."""
+    return str(CellAddress("funds", line, "executed"))
 
 
 def indicator_key(indicator_id: int, name: str) -> str:
-    return f"indicators.{indicator_id}.{name}"
+    return str(CellAddress("indicators", str(indicator_id), name))
 
 
 INDICATOR_FIELDS = {
@@ -80,11 +82,14 @@ def open_field(key: str) -> OpenField:
     """The field of an open cell's key; KeyError for a key this format does not have."""
     if key == "outcome":
         return OUTCOME
-    parts = key.split(".")
-    if len(parts) == 3 and parts[0] == "funds" and parts[1] in rules.FUND_LINES[1:]:
+    try:
+        cell = parse_address(key)
+    except AddressError:
+        raise KeyError(key) from None
+    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:] and cell.column == "executed":
         return OpenField(rules.FUND_COLUMN_LABELS["executed"], "amount")
-    if len(parts) == 3 and parts[0] == "indicators" and parts[1].isdigit():
-        return INDICATOR_FIELDS[parts[2]]
+    if cell.section == "indicators" and cell.row_id is not None and str(cell) == key:
+        return INDICATOR_FIELDS[cell.column]
     raise KeyError(key)
 
 

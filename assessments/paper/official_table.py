@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import kinds, rules
 from ..interchange import assessment_record
+from ..kinds.address import AddressError, CellAddress, normalise, parse
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
 from .remarks import remarks_of
 
@@ -246,7 +247,7 @@ class IndicatorLine:
 
     @property
     def where(self) -> str:
-        return "" if self.index is None else f"indicators[{self.index}]"
+        return "" if self.index is None else str(CellAddress.at("indicators", self.index))
 
     @property
     def target(self) -> str:
@@ -351,7 +352,7 @@ class OfficialTable:
         return a.table_kind.key_figures(a.rules_input(self.indicators), self.evaluation)
 
     def severity_at(self, where: str) -> str:
-        found = self.findings_by_where.get(where, [])
+        found = self.findings_by_where.get(normalise(where), [])
         if any(f.severity == rules.ERROR for f in found):
             return rules.ERROR
         return rules.WARNING if found else ""
@@ -443,10 +444,15 @@ def build_official_table(
     evaluation = assessment.evaluate(indicators)
     findings_by_where: dict[str, list[rules.Finding]] = {}
     for finding in evaluation.findings:
-        findings_by_where.setdefault(finding.where, []).append(finding)
+        try:
+            cell = parse(finding.where)
+        except AddressError:
+            findings_by_where.setdefault(finding.where, []).append(finding)
+            continue
+        findings_by_where.setdefault(str(cell), []).append(finding)
         # A finding on one cell of an indicator row also marks the row.
-        if finding.where.startswith("indicators[") and "." in finding.where:
-            findings_by_where.setdefault(finding.where.split(".")[0], []).append(finding)
+        if cell.row and cell.column:
+            findings_by_where.setdefault(str(cell.whole_row), []).append(finding)
     lines = [
         IndicatorLine(index, row, result)
         for index, (row, result) in enumerate(zip(indicators, evaluation.indicators, strict=True))

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 
 from .. import permissions, rules
+from ..kinds.address import CellAddress, normalise
 from ..models import Assessment, AssessmentEvent, Comment, Indicator
 from . import AssessmentError, check, locked, log_in_place
 
@@ -37,10 +38,12 @@ def comment_targets(
                 )
             )
     for row in indicators:
-        targets.append((f"indicator:{row.pk}", f"指标“{row.name}”（整行）"))
+        whole = CellAddress("indicators", str(row.pk))
+        targets.append((str(whole), f"指标“{row.name}”（整行）"))
         for field_name in ("target", "actual", "weight", "score", "reason"):
             label = cast(models.Field, Indicator._meta.get_field(field_name)).verbose_name
-            targets.append((f"indicator:{row.pk}.{field_name}", f"指标“{row.name}” · {label}"))
+            cell = CellAddress("indicators", str(row.pk), field_name)
+            targets.append((str(cell), f"指标“{row.name}” · {label}"))
     return targets
 
 
@@ -52,6 +55,8 @@ def add_comment(assessment_id: int, *, by: User, target: str, text: str) -> Comm
     if not text:
         raise AssessmentError("批注内容不能为空。")
     labels = dict(comment_targets(assessment))
+    # A form opened before addresses had one form may still post the old one.
+    target = normalise(target)
     if target not in labels:
         raise AssessmentError("请选择批注所针对的栏目。")
     comment = Comment.objects.create(
