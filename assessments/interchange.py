@@ -34,7 +34,7 @@ ASSESSMENT_KEYS = {
     "computed",
     "print",
 }
-VERSION_2_KEYS = {"kind", "targets", "adjustments"}
+VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells"}
 ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
 CHANGE_KEYS = {"name", "field", "old", "new"}
 ADJUSTABLE_FIELDS = ("target", "weight")
@@ -321,6 +321,7 @@ def _check_assessment(item, path, problems, version=VERSION):
         problems.add(
             f"{path}.kind", f"应为 {'、'.join(name for name, _ in kinds.choices())} 之一。"
         )
+    record["cells"] = _check_cells(item.get("cells", {}), record["kind"], f"{path}.cells", problems)
     record["targets"] = _check_targets(item.get("targets"), f"{path}.targets", problems)
     record["adjustments"] = _check_adjustments(
         item.get("adjustments", []), f"{path}.adjustments", problems
@@ -335,6 +336,30 @@ def _check_assessment(item, path, problems, version=VERSION):
         for index, row in enumerate(indicators)
     ]
     return record if len(problems) == before else None
+
+
+def _check_cells(cells, kind, path, problems):
+    """The values of a kind's declared cells ({key: text}), each read as its cell reads
+    typed input."""
+    if not isinstance(cells, dict):
+        problems.add(path, "应为对象。")
+        return {}
+    declared = kinds.get(kind) if kinds.is_known(kind) else kinds.default()
+    checked = {}
+    for key, value in cells.items():
+        try:
+            cell = declared.cell(key)
+        except KeyError:
+            problems.add(f"{path}.{key}", "未知的字段。")
+            continue
+        if value is not None and not isinstance(value, str):
+            problems.add(f"{path}.{key}", "应为文本或 null。")
+            continue
+        try:
+            checked[key] = cell.read(value)
+        except ValueError as error:
+            problems.add(f"{path}.{key}", str(error))
+    return checked
 
 
 def _check_targets(targets, path, problems):
@@ -483,6 +508,7 @@ def record_fields(record):
         "outcome": record["outcome"],
         "print_options": record.get("print") or {},
         "kind": record.get("kind") or kinds.DEFAULT,
+        "cells": record.get("cells") or {},
     }
     for line in rules.FUND_LINES:
         values = record["funds"][line]
@@ -552,6 +578,11 @@ def assessment_record(assessment, indicators=None):
     if assessment.print_options:
         record["print"] = dict(assessment.print_options)
     kind = assessment.table_kind
+    # Only a kind with cells of its own has the key, so no record signed before has it.
+    if kind.cells:
+        record["cells"] = {
+            cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells
+        }
     if kind.named_in_record:
         record["kind"] = assessment.kind
     if assessment.targets_source_id:

@@ -6,10 +6,52 @@ asks which kind it holds.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 from .. import rules
 from .address import CellAddress
+from .inputs import READERS, read
+
+# The section of a kind's generic cells (values kept in Assessment.cells).
+CELLS = "cells"
+# A generic cell is a row of its section with one column, its value.
+VALUE = "value"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell a kind declares beyond the official columns: a row of the simple labelled
+    table (screen, print, PDF, workbook), an input of its wizard step, a key of the record."""
+
+    # Stable: the key in Assessment.cells, the snapshot and the interchange, and the row of
+    # its address (cells.<key>.value), which the fillable workbook keys it by.
+    key: str
+    label: str
+    # An input type of kinds.inputs: amount, points, percent, indicator_value, text, choice.
+    input: str
+    # The wizard step that fills it.
+    step: str
+    max_length: int = 200
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.input not in READERS:
+            raise ValueError(f"cell {self.key!r}: unknown input type {self.input!r}")
+
+    @property
+    def address(self) -> CellAddress:
+        return CellAddress(CELLS, self.key, VALUE)
+
+    def read(self, text: object) -> str:
+        """The stored text of typed input; ValueError with a Chinese message."""
+        value = read(self.input, text)
+        if len(value) > self.max_length:
+            raise ValueError(f"“{self.label}”最多 {self.max_length} 个字。")
+        if self.choices and value and value not in dict(self.choices):
+            raise ValueError(f"“{self.label}”请从列出的选项中选择。")
+        return value
+
 
 # What a table belongs to.
 PROJECT = "project"
@@ -39,6 +81,12 @@ class TableKind:
     belongs_to: ClassVar[str] = PROJECT
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
+    # The cells beyond the official columns (a kind that is not the official table declares
+    # all of its cells here); empty for the two official tables.
+    cells: ClassVar[tuple[Cell, ...]] = ()
+    # The template of the table on screen and paper: the official layout, or the simple
+    # labelled table of the declared cells.
+    layout: ClassVar[str] = "assessments/_cells_table.html"
     # The wizard step that fills a cell: looked up by "section.column", then by "section".
     cell_steps: ClassVar[Mapping[str, str]] = {}
     # A year-end report: counted in summaries, exports, books, filings, reminders and a
@@ -88,9 +136,27 @@ class TableKind:
     def step_title(self, step: str) -> str:
         return dict(self.steps).get(step, step)
 
+    def cell(self, key: str) -> Cell:
+        """The declared cell `key`; KeyError for a key the kind does not declare."""
+        for cell in self.cells:
+            if cell.key == key:
+                return cell
+        raise KeyError(key)
+
+    def cells_of_step(self, step: str) -> tuple[Cell, ...]:
+        return tuple(cell for cell in self.cells if cell.step == step)
+
+    def cell_at(self, address: CellAddress) -> Cell | None:
+        """The declared cell at an address, if it is one."""
+        if address.section != CELLS or address.column not in ("", VALUE):
+            return None
+        return next((cell for cell in self.cells if cell.key == address.row), None)
+
     def step_of(self, address: CellAddress) -> str:
         """The wizard step where the cell is filled in; the last step (核对) for a cell no
         step of this kind fills."""
+        if (cell := self.cell_at(address)) is not None:
+            return cell.step
         step = self.cell_steps.get(f"{address.section}.{address.column}") or self.cell_steps.get(
             address.section
         )

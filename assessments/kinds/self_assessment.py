@@ -34,6 +34,7 @@ class SelfAssessment(TableKind):
     title = "财政项目支出绩效自评表"
     file_words = "绩效自评表"
     verify_noun = "自评表"
+    layout = "assessments/_official_table.html"
     steps = STEPS
     cell_steps = CELL_STEPS
     starts_from = "targets"

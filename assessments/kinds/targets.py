@@ -38,6 +38,7 @@ class TargetTable(TableKind):
     )
     signed_message = "已批准。绩效目标已锁定并签名，本年度的自评表将从这些目标开始。"
     # Set before the year: nothing is done yet to report.
+    layout = "assessments/_official_table.html"
     steps = tuple(step for step in STEPS if step[0] != "actuals")
     cell_steps = CELL_STEPS
     reported = False

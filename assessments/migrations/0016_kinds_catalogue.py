@@ -1,6 +1,7 @@
 """Table kinds (assessments.kinds) and one cell address (kinds.address).
 
-The kind is the name of a declared kind, without choices frozen here. Comments pinned to an
+The kind is the name of a declared kind, without choices frozen here; `cells` keeps the
+values of the cells a kind declares beyond the official columns. Comments pinned to an
 indicator's cell were stored as `indicator:<id>.<field>`; they now use the one form of a cell
 address, `indicators.<id>.<field>` (kinds.address.parse still reads the old form).
 """
@@ -39,6 +40,11 @@ class Migration(migrations.Migration):
             model_name="assessment",
             name="kind",
             field=models.CharField(default="assessment", max_length=20, verbose_name="类别"),
+        ),
+        migrations.AddField(
+            model_name="assessment",
+            name="cells",
+            field=models.JSONField(blank=True, default=dict, verbose_name="其他栏目"),
         ),
         migrations.RunPython(one_address_form, old_address_form),
     ]

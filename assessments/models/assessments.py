@@ -37,6 +37,10 @@ class AssessmentQuerySet(models.QuerySet):
         """The tables a new table starts from once approved (绩效目标表)."""
         return self.filter(kind__in={k.starts_from for k in kinds.all()} - {None})
 
+    def fillable(self):
+        """The tables filled offline in the fillable workbook (kinds declared `fillable`)."""
+        return self.filter(kind__in=kinds.names(fillable=True))
+
     def of_kind(self, kind: str):
         return self.filter(kind=kind)
 
@@ -175,6 +179,9 @@ class Assessment(models.Model):
     print_options = models.JSONField(_("打印设置"), default=dict, blank=True)
     goal = models.TextField(_("预期目标"), blank=True)
     outcome = models.TextField(_("实际完成情况"), blank=True)
+    # The values of the cells a kind declares beyond the official columns, as stored text by
+    # cell key (kinds.base.Cell); empty for the two official tables.
+    cells = models.JSONField(_("其他栏目"), default=dict, blank=True)
 
     total_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
     total_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
@@ -304,6 +311,7 @@ class Assessment(models.Model):
             outcome=self.outcome,
             indicators=[row.rules_input() for row in indicators],
             money_unit=self.money_unit,
+            cells=dict(self.cells or {}),
         )
 
     def evaluate(self, indicators=None):

@@ -317,6 +317,12 @@ class OfficialTable:
         return self.kind.has_actuals
 
     @property
+    def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
+        """The kind's declared cells with their values, for the labelled table."""
+        stored = self.assessment.cells or {}
+        return [(cell, stored.get(cell.key, "")) for cell in self.kind.cells]
+
+    @property
     def indicator_columns(self) -> list[float]:
         if self.has_actuals:
             return list(INDICATOR_COLUMNS.values())

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .. import kinds
+
 FIELD_NAMES = {"target": "年度指标值", "weight": "分值"}
 UNAPPROVED = "目标未经审批：本表的年度指标值和分值未经绩效目标表审批。"
 
@@ -28,7 +30,9 @@ def adjustment_note(item: Mapping[str, Any]) -> str:
 
 def remarks_of(record: Mapping[str, Any]) -> list[str]:
     """The remarks of one table's record, in print order."""
-    if record.get("kind", "assessment") != "assessment":
+    kind = record.get("kind", kinds.DEFAULT)
+    if not kinds.is_known(kind) or kinds.get(kind).starts_from is None:
+        # Only a table that starts from approved targets says whether they were approved.
         return []
     remarks = [] if record.get("targets") else [UNAPPROVED]
     remarks += [adjustment_note(item) for item in record.get("adjustments") or []]

@@ -112,10 +112,42 @@ def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else value / Decimal(100)
 
 
+def cells_workbook(item: printable.Printable) -> Workbook:
+    """The workbook of a kind's declared cells: the labelled table, as on screen and paper."""
+    table = item.table
+    a = table.assessment
+    book = Workbook()
+    worksheet = book.active
+    worksheet.title = a.table_kind.file_words
+    sheet = TableSheet(worksheet)
+    sheet.next_row()
+    sheet.put(1, a.table_kind.title, bold=True, span=COLUMNS)
+    sheet.next_row()
+    sheet.put(1, f"（{a.year.year} 年度）", span=COLUMNS)
+    for label, value in (
+        ("项目名称", a.project.name),
+        ("主管部门", a.department_name),
+        ("实施单位", a.project.unit.name),
+        *((cell.label, value) for cell, value in table.cell_rows),
+    ):
+        sheet.next_row()
+        sheet.put(1, label, bold=True, span=2)
+        sheet.put(3, value, align=LEFT, span=COLUMNS - 2)
+    if item.signature is not None:
+        sheet.next_row()
+        sheet.put(1, f"内容摘要（SHA-256）{item.signature.content_hash}", align=LEFT, span=COLUMNS)
+    sheet.fit_rows()
+    for column, width in enumerate(WIDTHS, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    return book
+
+
 def official_workbook(item: printable.Printable) -> Workbook:
     """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
+    if a.table_kind.cells:
+        return cells_workbook(item)
     book = Workbook()
     worksheet = book.active
     worksheet.title = a.table_kind.file_words

@@ -213,6 +213,7 @@ def save_draft(
     fields: Mapping[str, object] | None = None,
     rows: Sequence[Mapping[str, Any]] | None = None,
     row_fields: tuple[str, ...] = (),
+    cells: Mapping[str, str] | None = None,
     resume_at: str | None = None,
     comment: str = "",
 ) -> Assessment:
@@ -246,6 +247,8 @@ def save_draft(
         if not _same(old, value):
             changes[_field_label(name)] = [_plain(old), _plain(value)]
             setattr(assessment, name, value)
+    if cells:
+        _update_cells(assessment, cells, changes)
     indicators = list(assessment.indicators.all())
     if rows is not None:
         if row_fields == ROW_FIELDS_TARGETS and assessment.targets_locked:
@@ -264,10 +267,21 @@ def save_draft(
             assessment,
             AssessmentEvent.Action.EDIT,
             by=by,
-            comment=comment or STEP_TITLES.get(step, step),
+            comment=comment or assessment.table_kind.step_title(step),
             changes=changes,
         )
     return assessment
+
+
+def _update_cells(assessment: Assessment, cells: Mapping[str, str], changes: Changes) -> None:
+    """The values of the kind's declared cells (already read by their input types)."""
+    kind, stored = assessment.table_kind, dict(assessment.cells or {})
+    for key, value in cells.items():
+        label = kind.cell(key).label  # a key the kind does not declare is a programming error
+        if not _same(stored.get(key, ""), value):
+            changes[label] = [stored.get(key, ""), value]
+            stored[key] = value
+    assessment.cells = stored
 
 
 def _refuse_target_changes(indicators: list[Indicator], rows: Sequence[Mapping[str, Any]]) -> None:

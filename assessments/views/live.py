@@ -26,7 +26,12 @@ def live(request, pk, step):
     data = assessment.rules_input(list(assessment.indicators.all()))
     rule_set = rules.get_rule_set(assessment.year.rule_set)
     errors, prefixes = {}, None
-    if step == "funds":
+    if cells := assessment.table_kind.cells_of_step(step):
+        form = forms.CellsForm(request.POST, cells=cells)
+        form.is_valid()
+        errors = field_errors(form)
+        data.cells.update(form.read_cells())
+    elif step == "funds":
         form = forms.FundsForm(request.POST)
         form.is_valid()
         errors = field_errors(form)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import forms, permissions, rules, services
 from ..kinds import address
+from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
@@ -67,7 +68,7 @@ def start(request):
                     request,
                     f"已新建{assessment.kind_label}草稿，请逐步填写；每一步都会保存。",
                 )
-            return redirect(step_url(assessment, "basic"))
+            return redirect(step_url(assessment, step_names(assessment)[0]))
     return render(request, "assessments/wizard/start.html", {"form": form})
 
 
@@ -92,7 +93,7 @@ def copy(request, pk):
                 f"已按 {source.year.year} 年度复制：结构、预期目标、指标、指标值和分值已带入，"
                 "实际完成值、得分和原因已清空。",
             )
-            return redirect(step_url(assessment, "basic"))
+            return redirect(step_url(assessment, step_names(assessment)[0]))
     return render(request, "assessments/wizard/copy.html", {"form": form, "source": source})
 
 
@@ -108,7 +109,8 @@ def resume(request, pk):
     if assessment.status == Assessment.Status.RETURNED:
         step = first_step_to_revisit(assessment)
     if step is None:
-        step = assessment.last_step if assessment.last_step in step_names(assessment) else "basic"
+        names = step_names(assessment)
+        step = assessment.last_step if assessment.last_step in names else names[0]
     return redirect(step_url(assessment, step))
 
 
@@ -144,7 +146,12 @@ class Step:
         data = request.POST if request.method == "POST" else None
         version = {"version": assessment.version}
         self.form, self.formset = None, None
-        if name in ("basic", "funds", "goal"):
+        self.cells = assessment.table_kind.cells_of_step(name)
+        if self.cells:
+            # A step of a kind's own cells: one input per declared cell.
+            stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)
+            self.form = forms.CellsForm(data, cells=self.cells, initial={**stored, **version})
+        elif name in ("basic", "funds", "goal"):
             form_class = {
                 "basic": forms.BasicForm,
                 "funds": forms.FundsForm,
@@ -188,7 +195,16 @@ class Step:
             fields=fields,
             rows=self.rows,
             row_fields=row_fields,
+            cells=self.form.cell_values() if self.cells else None,
             resume_at=resume_at,
+        )
+
+    @property
+    def template(self):
+        return (
+            "assessments/wizard/cells.html"
+            if self.cells
+            else f"assessments/wizard/{self.name}.html"
         )
 
 
@@ -333,7 +349,7 @@ def step_context(assessment, step, evaluation):
             for name, title in drafts.steps_of(assessment)
         ],
         "step": step,
-        "step_title": drafts.STEP_TITLES[step],
+        "step_title": assessment.table_kind.step_title(step),
         "step_index": step_names(assessment).index(step) + 1,
         "is_last": step == step_names(assessment)[-1],
     }
@@ -392,7 +408,7 @@ def render_step(request, assessment, current):
         findings=findings_on_page(assessment, evaluation),
         live_url=reverse("assessments:wizard_live", args=[assessment.pk, current.name]),
     )
-    return render(request, f"assessments/wizard/{current.name}.html", context)
+    return render(request, current.template, context)
 
 
 def input_name(cell, prefixes=None):
@@ -403,6 +419,8 @@ def input_name(cell, prefixes=None):
         return f"{'current' if cell.row == 'total' else cell.row}_{cell.column}"
     if cell.section in ("goal", "outcome"):
         return cell.section
+    if cell.section == CELLS:
+        return str(cell)
     if cell.section == "indicators" and (index := cell.position) is not None:
         prefix = prefixes[index] if prefixes and index < len(prefixes) else f"{ROWS_PREFIX}-{index}"
         return f"{prefix}-{cell.column or 'name'}"
