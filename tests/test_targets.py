@@ -463,3 +463,22 @@ def test_the_sign_off_page_and_review_button_speak_of_approval(client, people):
     assert "审核通过并批准" in detail and "审核通过并签发" not in detail
     page = client.get(reverse("assessments:sign_off", args=[table.pk])).content.decode()
     assert "确认批准绩效目标表" in page and "确认签发" not in page
+
+
+def test_a_target_tables_workbook_has_no_execution_score_or_total(client, people):
+    import io
+
+    import openpyxl
+
+    table = approved(people)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[table.pk]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    assert "财政项目支出绩效目标表" in texts and "年度指标值" in texts and "≥500人次" in texts
+    for absent in ("全年执行数", "执行率", "得分", "实际完成值", "偏差原因分析及改进措施", "总分"):
+        assert absent not in texts, absent
+    from urllib.parse import quote
+
+    assert quote("2023-职业技能培训-绩效目标表.xlsx") in response["Content-Disposition"]
