@@ -53,9 +53,8 @@ class Cell:
         return value
 
 
-# What a table belongs to.
+# What a table belongs to: every kind today belongs to a project (Assessment.project).
 PROJECT = "project"
-DEPARTMENT = "department"
 
 
 class TableKind:
@@ -77,7 +76,7 @@ class TableKind:
     sign_verb: ClassVar[str] = "签发"
     # The message after a sign-off.
     signed_message: ClassVar[str] = "已签发。签发内容已锁定，其摘要可用于核验。"
-    # A project's table, or a department's.
+    # What a table of the kind belongs to (only a project, until Assessment has another owner).
     belongs_to: ClassVar[str] = PROJECT
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
