@@ -247,3 +247,25 @@ def test_the_kinds_cells_are_checked_when_declared():
     with pytest.raises(ValueError, match="unknown input type"):
         Cell("x", "某栏", "colour", "figures")
     assert Decimal(ProbeTable().cell("people").read("1,200元")) == Decimal("1200")
+
+
+def test_the_detail_page_shows_the_cells_and_comments_pin_to_them(client, people, table):
+    from assessments.services import comments
+
+    client.force_login(people["preparer"])
+    fill(client, table, people="1200", note="运行平稳")
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    client.force_login(people["reviewer"])
+    page = client.get(fresh(table).get_absolute_url()).content.decode()
+    assert "财政项目试点统计表" in page and "已填栏目" in page and "2 / 3" in page
+    assert 'data-target="cells.people.value"' in page
+    assert dict(comments.comment_targets(fresh(table))) == {
+        "cells.people.value": "受益人数",
+        "cells.satisfaction.value": "满意度",
+        "cells.note.value": "情况说明",
+    }
+    comments.add_comment(table.pk, by=people["reviewer"], target="cells.note.value", text="请细化")
+    workflow.return_assessment(table.pk, by=people["reviewer"], reason="见批注")
+    client.force_login(people["preparer"])
+    step = client.get(step_url(table)).content.decode()
+    assert "请细化" in step and "批注 1" in step

@@ -482,3 +482,12 @@ def test_a_target_tables_workbook_has_no_execution_score_or_total(client, people
     from urllib.parse import quote
 
     assert quote("2023-职业技能培训-绩效目标表.xlsx") in response["Content-Disposition"]
+
+
+def test_comments_on_a_target_table_pin_only_to_what_it_shows(people):
+    table = target_table(people)
+    offered = dict(comments.comment_targets(table))
+    row = table.indicators.order_by("position").first()
+    assert "goal" in offered and f"indicators.{row.pk}.target" in offered
+    assert "outcome" not in offered and "funds.total.executed" not in offered
+    assert f"indicators.{row.pk}.actual" not in offered

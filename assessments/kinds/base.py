@@ -86,6 +86,9 @@ class TableKind:
     # The template of the table on screen and paper: the official layout, or the simple
     # labelled table of the declared cells.
     layout: ClassVar[str] = "assessments/_cells_table.html"
+    # The indicator rows' columns a table of the kind shows (and comments may be pinned to);
+    # none for a kind without indicator rows.
+    indicator_columns: ClassVar[tuple[str, ...]] = ()
     # The wizard step that fills a cell: looked up by "section.column", then by "section".
     cell_steps: ClassVar[Mapping[str, str]] = {}
     # A year-end report: counted in summaries, exports, books, filings, reminders and a
@@ -168,19 +171,15 @@ class TableKind:
     def key_figures(
         self, data: rules.AssessmentInput, evaluation: rules.Evaluation
     ) -> list[tuple[str, str]]:
-        """The figures the detail page shows above the table, as (label, text)."""
-        total = data.fund("total")
-        return [
-            ("全年预算数", rules.format_amount(total.full_year_budget, grouped=True) or "—"),
-            ("全年执行数", rules.format_amount(total.executed, grouped=True) or "—"),
-            ("执行率", rules.format_percent(evaluation.execution_rate)),
-            (
-                "预算执行得分",
-                f"{evaluation.budget_score} / {rules.format_points(data.budget_weight)}",
-            ),
-            ("总分", str(evaluation.total_score)),
-            ("等级", evaluation.grade),
-        ]
+        """The figures the detail page shows above the table, as (label, text): by default
+        how many of its cells are filled in."""
+        filled = sum(1 for cell in self.cells if data.cells.get(cell.key))
+        return [("已填栏目", f"{filled} / {len(self.cells)}")]
+
+    def comment_targets(self) -> list[tuple[str, str]]:
+        """The cells a comment may be pinned to beyond the indicator rows, as (address,
+        label); a kind with its own cells offers those."""
+        return [(str(cell.address), cell.label) for cell in self.cells]
 
     def __repr__(self) -> str:
         return f"<TableKind {self.name}>"

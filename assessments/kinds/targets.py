@@ -44,9 +44,18 @@ class TargetTable(TableKind):
     reported = False
     has_actuals = False
     fillable = False
+    indicator_columns = ("target", "weight")
 
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         return rules.evaluate(data, target_checks, graded=False)
+
+    def comment_targets(self) -> list[tuple[str, str]]:
+        targets = [("goal", "预期目标")]
+        for line in rules.FUND_LINES:
+            for column in ("initial_budget", "full_year_budget"):
+                label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
+                targets.append((f"funds.{line}.{column}", label))
+        return targets
 
     def key_figures(
         self, data: rules.AssessmentInput, evaluation: rules.Evaluation
