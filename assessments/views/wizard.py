@@ -17,8 +17,6 @@ from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import drafts
 
-STEP_NAMES = [name for name, _ in drafts.STEPS]
-
 
 def step_names(assessment):
     """The steps of this table: a target table has no 实际完成 step."""
