@@ -4,7 +4,7 @@ import json
 import math
 import re
 
-from . import rules
+from . import kinds, rules
 from .models import Assessment, Indicator, Organisation, ReportingYear
 
 FORMAT = "perf-self-assessment"
@@ -34,8 +34,7 @@ ASSESSMENT_KEYS = {
     "computed",
     "print",
 }
-VERSION_2_KEYS = {"kind", "targets", "adjustments"}
-KINDS = [choice.value for choice in Assessment.Kind]
+VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells"}
 ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
 CHANGE_KEYS = {"name", "field", "old", "new"}
 ADJUSTABLE_FIELDS = ("target", "weight")
@@ -317,9 +316,12 @@ def _check_assessment(item, path, problems, version=VERSION):
         record[key] = _text(item, key, path, problems)
     record["funds"] = _check_funds(item.get("funds"), f"{path}.funds", problems)
     record["print"] = _check_print(item.get("print", {}), f"{path}.print", problems)
-    record["kind"] = item.get("kind", Assessment.Kind.ASSESSMENT)
-    if record["kind"] not in KINDS:
-        problems.add(f"{path}.kind", f"应为 {'、'.join(KINDS)} 之一。")
+    record["kind"] = item.get("kind", kinds.DEFAULT)
+    if not kinds.is_known(record["kind"]):
+        problems.add(
+            f"{path}.kind", f"应为 {'、'.join(name for name, _ in kinds.choices())} 之一。"
+        )
+    record["cells"] = _check_cells(item.get("cells", {}), record["kind"], f"{path}.cells", problems)
     record["targets"] = _check_targets(item.get("targets"), f"{path}.targets", problems)
     record["adjustments"] = _check_adjustments(
         item.get("adjustments", []), f"{path}.adjustments", problems
@@ -334,6 +336,30 @@ def _check_assessment(item, path, problems, version=VERSION):
         for index, row in enumerate(indicators)
     ]
     return record if len(problems) == before else None
+
+
+def _check_cells(cells, kind, path, problems):
+    """The values of a kind's declared cells ({key: text}), each read as its cell reads
+    typed input."""
+    if not isinstance(cells, dict):
+        problems.add(path, "应为对象。")
+        return {}
+    declared = kinds.get(kind) if kinds.is_known(kind) else kinds.default()
+    checked = {}
+    for key, value in cells.items():
+        try:
+            cell = declared.cell(key)
+        except KeyError:
+            problems.add(f"{path}.{key}", "未知的字段。")
+            continue
+        if value is not None and not isinstance(value, str):
+            problems.add(f"{path}.{key}", "应为文本或 null。")
+            continue
+        try:
+            checked[key] = cell.read(value)
+        except ValueError as error:
+            problems.add(f"{path}.{key}", str(error))
+    return checked
 
 
 def _check_targets(targets, path, problems):
@@ -481,7 +507,8 @@ def record_fields(record):
         "goal": record["goal"],
         "outcome": record["outcome"],
         "print_options": record.get("print") or {},
-        "kind": record.get("kind") or Assessment.Kind.ASSESSMENT,
+        "kind": record.get("kind") or kinds.DEFAULT,
+        "cells": record.get("cells") or {},
     }
     for line in rules.FUND_LINES:
         values = record["funds"][line]
@@ -550,11 +577,17 @@ def assessment_record(assessment, indicators=None):
     # and carries its approved adjustments; a table without them has no key.
     if assessment.print_options:
         record["print"] = dict(assessment.print_options)
-    if assessment.is_target_table:
+    kind = assessment.table_kind
+    # Only a kind with cells of its own has the key, so no record signed before has it.
+    if kind.cells:
+        record["cells"] = {
+            cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells
+        }
+    if kind.named_in_record:
         record["kind"] = assessment.kind
     if assessment.targets_source_id:
         record["targets"] = approved_targets_record(assessment)
-    if assessment.pk and not assessment.is_target_table:
+    if assessment.pk and kind.starts_from is not None:
         adjustments = [a.as_record() for a in assessment.adjustments.approved()]
         if adjustments:
             record["adjustments"] = adjustments
@@ -572,12 +605,12 @@ def approved_targets_record(assessment):
 
 def export_assessment(assessment):
     indicators = list(assessment.indicators.all())
-    evaluation = rules.evaluate(assessment.rules_input(indicators))
+    evaluation = assessment.evaluate(indicators)
     record = assessment_record(assessment, indicators)
     # A file says every table's kind, and of a self-assessment whether its targets were
     # approved (null: never approved); the signed snapshot leaves the defaults out.
     record.setdefault("kind", assessment.kind)
-    if not assessment.is_target_table:
+    if assessment.table_kind.starts_from is not None:
         record.setdefault("targets", None)
     for row, result in zip(record["indicators"], evaluation.indicators, strict=True):
         target, actual = result.target, result.actual

@@ -344,7 +344,7 @@ class Generator:
                 setattr(assessment, f"{line}_{column}", value)
         for row in indicators:
             row.set_parsed_values()
-        refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
+        refresh_computed(assessment, assessment.evaluate(indicators))
         if assessment.error_count and assessment.status in (
             Assessment.Status.SUBMITTED,
             Assessment.Status.SIGNED_OFF,

@@ -77,12 +77,10 @@ def test_a_target_table_of_the_year_is_neither_waited_for_nor_filed(desk):
     # A draft target table (绩效目标表) beside the signed self-assessments: the filing is of
     # the self-assessments only.
     table = desk.tables[0]
-    AssessmentFactory(project=table.project, year=desk.year, kind=Assessment.Kind.TARGETS)
+    AssessmentFactory(project=table.project, year=desk.year, kind="targets")
     filing = file_a(desk)
     listed = {row["assessment"] for row in filing.manifest["tables"]}
-    assert listed and all(
-        Assessment.objects.get(pk=pk).kind == Assessment.Kind.ASSESSMENT for pk in listed
-    )
+    assert listed and all(Assessment.objects.get(pk=pk).kind == "assessment" for pk in listed)
     assert table.pk in listed
 
 

@@ -104,7 +104,7 @@ def test_target_tables_count_neither_as_started_nor_by_status(db):
     department, (unit,), chief = department_with_units(1)
     year = YearFactory(year=2023)
     cycle.set_deadline(department, year, entry_due=DUE, review_due=None, by=chief)
-    targets = AssessmentFactory(project__unit=unit, year=year, kind=Assessment.Kind.TARGETS)
+    targets = AssessmentFactory(project__unit=unit, year=year, kind="targets")
     Assessment.objects.filter(pk=targets.pk).update(status=Assessment.Status.SUBMITTED)
     (row,) = unit_progress(year, [unit], AFTER)
     assert (row["not_started"], row["draft"], row["submitted"]) == (1, 0, 0)

@@ -218,13 +218,11 @@ def test_target_tables_are_not_what_the_reminders_count(cycle_people):
     # The project 信息化运维 has only its (draft) target table, 培训费 a submitted one besides
     # its self-assessment: neither target table is a self-assessment the reminders ask for.
     unit, year = cycle_people["unit"], cycle_people["year"]
-    AssessmentFactory(
-        project=Project.objects.get(name="信息化运维"), year=year, kind=Assessment.Kind.TARGETS
-    )
+    AssessmentFactory(project=Project.objects.get(name="信息化运维"), year=year, kind="targets")
     AssessmentFactory(
         project=Project.objects.get(unit=unit, name="培训费"),
         year=year,
-        kind=Assessment.Kind.TARGETS,
+        kind="targets",
         status=Assessment.Status.DRAFT,
     )
     reminders.send_reminders(at(ENTRY_DUE - datetime.timedelta(days=7)))

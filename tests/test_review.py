@@ -479,7 +479,7 @@ def test_dashboard_lists_what_waits_for_each_person(client, people):
 
 def test_a_target_table_waiting_for_review_is_named_as_such_on_the_dashboard(client, people):
     waiting = make(people, SUBMITTED)
-    Assessment.objects.filter(pk=waiting.pk).update(kind=Assessment.Kind.TARGETS)
+    Assessment.objects.filter(pk=waiting.pk).update(kind="targets")
     client.force_login(people["reviewer"])
     response = client.get(reverse("home"))
     (item,) = [a for a in response.context["to_review"]]

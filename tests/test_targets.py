@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from assessments import permissions, rules, services
+from assessments import kinds, permissions, rules, services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, Indicator
 from assessments.paper import signing
@@ -23,7 +23,8 @@ from .factories import (
     member,
 )
 
-TARGETS = Assessment.Kind.TARGETS
+TARGETS = "targets"
+TARGET_TABLE = kinds.get(TARGETS)
 ROWS = [
     ("产出指标", "数量指标", "培训人次", "≥500人次", "50"),
     ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "30"),
@@ -96,7 +97,6 @@ def events(table):
 
 def targets_input(rows, *, goal="目标", budget="100", weight="10"):
     return rules.AssessmentInput(
-        kind="targets",
         goal=goal,
         budget_weight=Decimal(weight),
         funds={"total": rules.FundsLine(Decimal(budget), Decimal(budget), None)},
@@ -112,15 +112,13 @@ def codes(evaluation):
 
 
 def test_a_complete_target_table_has_no_errors_though_nothing_is_done_yet():
-    evaluation = rules.evaluate(targets_input(ROWS))
+    evaluation = TARGET_TABLE.evaluate(targets_input(ROWS))
     assert evaluation.errors == []
     assert evaluation.grade == ""
 
 
 def test_the_same_rows_as_a_self_assessment_lack_their_actuals():
-    data = targets_input(ROWS)
-    data.kind = "assessment"
-    assert "VALUE_MISSING" in codes(rules.evaluate(data))
+    assert "VALUE_MISSING" in codes(kinds.get("assessment").evaluate(targets_input(ROWS)))
 
 
 def test_target_table_errors_name_what_is_missing():
@@ -128,7 +126,7 @@ def test_target_table_errors_name_what_is_missing():
         ("产出指标", "数量指标", "培训人次", "", "50"),
         ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "20"),
     ]
-    evaluation = rules.evaluate(targets_input(rows, goal=""))
+    evaluation = TARGET_TABLE.evaluate(targets_input(rows, goal=""))
     messages = [f.message for f in evaluation.errors]
     assert "第 1 行指标“培训人次”的年度指标值未填写。" in messages
     assert "绩效指标分值合计为 70，应为 90。" in messages
@@ -137,7 +135,7 @@ def test_target_table_errors_name_what_is_missing():
 
 
 def test_target_table_without_a_budget_is_an_error():
-    evaluation = rules.evaluate(targets_input(ROWS, budget="0"))
+    evaluation = TARGET_TABLE.evaluate(targets_input(ROWS, budget="0"))
     assert "FUNDS_NO_BUDGET" in codes(evaluation)
 
 
@@ -195,7 +193,7 @@ def test_self_assessment_starts_from_the_approved_targets(people):
     assessment = drafts.create_assessment(
         unit=people["unit"], year=targets.year, project=targets.project, by=people["preparer"]
     )
-    assert assessment.kind == Assessment.Kind.ASSESSMENT
+    assert assessment.kind == "assessment"
     assert assessment.targets_source == targets
     assert assessment.goal == targets.goal
     assert assessment.total_full_year_budget == targets.total_full_year_budget
@@ -405,3 +403,91 @@ def test_target_table_detail_shows_budget_and_weights_not_scores(client, people)
     assert "全年执行数" not in figures and "总分" not in figures
     assert 'id="scoring"' not in page
     assert "财政项目支出绩效目标表" in page and "已批准" in page
+
+
+# ---------------------------------------------------------------------------
+# A target table in its own words and columns (the kind's declaration)
+
+
+def official_html(table):
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "assessments/_official_table.html", {"table": build_official_table(table, paper=True)}
+    )
+
+
+def test_an_approved_target_table_prints_without_actuals_scores_or_total(people):
+    html = official_html(approved(people))
+    assert "财政项目支出绩效目标表" in html and "年度指标值" in html and "≥500人次" in html
+    for absent in (
+        "全年执行数",
+        "执行率",
+        "得分",
+        "实际完成值",
+        "偏差原因",
+        "总分",
+        "实际完成情况",
+    ):
+        assert absent not in html, absent
+    assert 'class="official-indicators without-actuals"' in html
+
+
+def test_a_self_assessment_still_prints_every_column_and_the_total(people):
+    html = official_html(AssessmentFactory(project__unit=people["unit"]))
+    for present in ("财政项目支出绩效自评表", "全年执行数", "实际完成值", "偏差原因", "总分"):
+        assert present in html, present
+
+
+def test_a_target_tables_files_are_named_as_target_tables(people):
+    from assessments.paper import printable
+
+    table = approved(people)
+    assert printable.table_filename(table) == "2023-职业技能培训-绩效目标表.pdf"
+    draft = AssessmentFactory(project__unit=people["unit"], project__name="宣传")
+    assert printable.table_filename(draft).endswith("-宣传-绩效自评表.pdf")
+
+
+def test_verify_calls_an_approved_target_table_an_approved_target_table(client, people):
+    signature = approved(people).valid_signature()
+    page = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
+    assert "该摘要属于一份批准的目标表，批准仍然有效" in page
+    assert "批准时间" in page and "签发仍然有效" not in page
+
+
+def test_the_sign_off_page_and_review_button_speak_of_approval(client, people):
+    table = target_table(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    client.force_login(people["reviewer"])
+    detail = client.get(table.get_absolute_url()).content.decode()
+    assert "审核通过并批准" in detail and "审核通过并签发" not in detail
+    page = client.get(reverse("assessments:sign_off", args=[table.pk])).content.decode()
+    assert "确认批准绩效目标表" in page and "确认签发" not in page
+
+
+def test_a_target_tables_workbook_has_no_execution_score_or_total(client, people):
+    import io
+
+    import openpyxl
+
+    table = approved(people)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[table.pk]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    assert "财政项目支出绩效目标表" in texts and "年度指标值" in texts and "≥500人次" in texts
+    for absent in ("全年执行数", "执行率", "得分", "实际完成值", "偏差原因分析及改进措施", "总分"):
+        assert absent not in texts, absent
+    from urllib.parse import quote
+
+    assert quote("2023-职业技能培训-绩效目标表.xlsx") in response["Content-Disposition"]
+
+
+def test_comments_on_a_target_table_pin_only_to_what_it_shows(people):
+    table = target_table(people)
+    offered = dict(comments.comment_targets(table))
+    row = table.indicators.order_by("position").first()
+    assert "goal" in offered and f"indicators.{row.pk}.target" in offered
+    assert "outcome" not in offered and "funds.total.executed" not in offered
+    assert f"indicators.{row.pk}.actual" not in offered

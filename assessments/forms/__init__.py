@@ -5,6 +5,7 @@ render fields as they are: `{{ form.field }}`.
 """
 
 from .bureau import FileForm, ReturnFilingForm, ReviewForm, SampleForm
+from .cells import CellsForm
 from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
 from .review import (
     AdjustmentForm,
@@ -37,6 +38,7 @@ __all__ = [
     "AnswerForm",
     "BasicForm",
     "BookForm",
+    "CellsForm",
     "CommentForm",
     "CopyForm",
     "DecisionForm",

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from .. import kinds
 from ..models import Assessment, ReportingYear, visible_organisations
 from ..paper.official_table import PrintOptions
 
@@ -75,7 +76,7 @@ class BookForm(forms.Form):
         self.fields["year"].empty_label = None
         # The latest year that has tables, not an open year nobody has filled in yet.
         self.fields["year"].initial = (
-            ReportingYear.objects.filter(assessments__kind=Assessment.Kind.ASSESSMENT)
+            ReportingYear.objects.filter(assessments__kind__in=kinds.names(reported=True))
             .order_by("-year")
             .first()
         )

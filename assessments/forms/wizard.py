@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .. import rules
+from .. import kinds, rules
 from ..models import Assessment, Indicator, Project, ReportingYear
 from ..rules import edits
 from .fields import (
@@ -25,8 +25,8 @@ from .fields import (
 class StartForm(forms.Form):
     kind = forms.ChoiceField(
         label="表别",
-        choices=Assessment.Kind.choices,
-        initial=Assessment.Kind.ASSESSMENT,
+        choices=kinds.choices,
+        initial=kinds.DEFAULT,
         required=False,  # left out: a self-assessment, as before target tables existed
         widget=forms.RadioSelect,
         help_text="年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。",
@@ -48,7 +48,7 @@ class StartForm(forms.Form):
         self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"
 
     def clean_kind(self):
-        return self.cleaned_data["kind"] or Assessment.Kind.ASSESSMENT
+        return self.cleaned_data["kind"] or kinds.DEFAULT
 
     def clean(self):
         data = super().clean()

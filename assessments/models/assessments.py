@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Va
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .. import rules
+from .. import kinds, rules
 from .organisations import Project, ReportingYear, memberships_of
 
 # An amount in 元 has at most four more digits than the same amount in 万元.
@@ -29,12 +29,20 @@ def in_yuan(field):
 
 class AssessmentQuerySet(models.QuerySet):
     def self_assessments(self):
-        """The year-end self-assessments (绩效自评表): what lists, sums and exports count."""
-        return self.filter(kind=Assessment.Kind.ASSESSMENT)
+        """The year-end reports (kinds declared `reported`): what lists, sums and exports
+        count."""
+        return self.filter(kind__in=kinds.names(reported=True))
 
     def target_tables(self):
-        """The target tables (绩效目标表) filled in and approved before the year."""
-        return self.filter(kind=Assessment.Kind.TARGETS)
+        """The tables a new table starts from once approved (绩效目标表)."""
+        return self.filter(kind__in={k.starts_from for k in kinds.all()} - {None})
+
+    def fillable(self):
+        """The tables filled offline in the fillable workbook (kinds declared `fillable`)."""
+        return self.filter(kind__in=kinds.names(fillable=True))
+
+    def of_kind(self, kind: str):
+        return self.filter(kind=kind)
 
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
@@ -127,10 +135,6 @@ class Assessment(models.Model):
         RETURNED = "returned", _("已退回")
         SIGNED_OFF = "signed_off", _("已签发")
 
-    class Kind(models.TextChoices):
-        ASSESSMENT = "assessment", _("绩效自评表")
-        TARGETS = "targets", _("绩效目标表")
-
     class MoneyUnit(models.TextChoices):
         YUAN = "元", _("元")
         WAN_YUAN = "万元", _("万元")
@@ -146,7 +150,9 @@ class Assessment(models.Model):
     year = models.ForeignKey(
         ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="assessments"
     )
-    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.ASSESSMENT)
+    # The name of its kind in the catalogue (assessments.kinds): no choices here, so that a
+    # kind registered later is stored without a migration.
+    kind = models.CharField(_("类别"), max_length=20, default=kinds.DEFAULT)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -173,6 +179,9 @@ class Assessment(models.Model):
     print_options = models.JSONField(_("打印设置"), default=dict, blank=True)
     goal = models.TextField(_("预期目标"), blank=True)
     outcome = models.TextField(_("实际完成情况"), blank=True)
+    # The values of the cells a kind declares beyond the official columns, as stored text by
+    # cell key (kinds.base.Cell); empty for the two official tables.
+    cells = models.JSONField(_("其他栏目"), default=dict, blank=True)
 
     total_initial_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
     total_full_year_budget = models.DecimalField(null=True, blank=True, **AMOUNT)
@@ -250,8 +259,9 @@ class Assessment(models.Model):
         return self.project.unit
 
     @property
-    def is_target_table(self):
-        return self.kind == self.Kind.TARGETS
+    def table_kind(self) -> kinds.TableKind:
+        """The declaration of this table's kind: its steps, checks, words and paper."""
+        return kinds.get(self.kind)
 
     @property
     def targets_locked(self):
@@ -262,24 +272,24 @@ class Assessment(models.Model):
     @property
     def targets_unapproved(self):
         """A self-assessment whose targets were never approved (目标未经审批)."""
-        return not self.is_target_table and self.targets_source_id is None
+        return self.table_kind.starts_from is not None and self.targets_source_id is None
 
     @property
     def kind_label(self):
         """What messages call the table: 自评表 or 绩效目标表."""
-        return "绩效目标表" if self.is_target_table else "自评表"
+        return self.table_kind.short_label
 
     @property
     def status_label(self):
-        """The status as the page says it: a signed-off target table is 已批准."""
-        if self.is_target_table and self.status == self.Status.SIGNED_OFF:
-            return "已批准"
+        """The status as the page says it, in its kind's words: a target table is 已批准."""
+        if self.status == self.Status.SIGNED_OFF:
+            return self.table_kind.signed_label
         return self.get_status_display()
 
     @property
     def signed_label(self):
-        """What a sign-off is called: a target table is approved (已批准)."""
-        return "已批准" if self.is_target_table else "已签发"
+        """What a sign-off is called: 已签发, or 已批准 for a target table."""
+        return self.table_kind.signed_label
 
     @property
     def kept_in_wan_yuan(self):
@@ -302,11 +312,12 @@ class Assessment(models.Model):
             outcome=self.outcome,
             indicators=[row.rules_input() for row in indicators],
             money_unit=self.money_unit,
-            kind=self.kind,
+            cells=dict(self.cells or {}),
         )
 
-    def evaluate(self):
-        return rules.evaluate(self.rules_input())
+    def evaluate(self, indicators=None):
+        """Every figure and finding, by the checks of the table's kind."""
+        return self.table_kind.evaluate(self.rules_input(indicators))
 
     def valid_signature(self):
         """The signature in force, with its signer: there is one only while signed off."""

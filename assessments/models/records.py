@@ -194,7 +194,8 @@ class Comment(models.Model):
     """A reviewer's remark pinned to one cell of the table, with the preparer's answers below it."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="comments")
-    # Where it is pinned: funds.total.executed, goal, outcome, indicator:<id>.<field>, …
+    # Where it is pinned, a cell address (kinds.address): funds.total.executed, goal, outcome,
+    # indicators.<id>.<field>, …
     target = models.CharField(_("位置"), max_length=100)
     target_label = models.CharField(_("位置说明"), max_length=300)
     parent = models.ForeignKey(

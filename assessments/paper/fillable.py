@@ -25,6 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import rules
+from ..kinds.address import AddressError, CellAddress, parse_address
+from ..kinds.base import CELLS, VALUE
 from ..models import Assessment
 from ..rules import readers
 from .official_table import OfficialTable, PrintOptions, build_official_table
@@ -60,11 +62,12 @@ class OpenField:
 
 
 def funds_key(line: str) -> str:
-    return f"funds.{line}.executed"
+    """An open cell's key is its cell address (kinds.address)."""
+    return str(CellAddress("funds", line, "executed"))
 
 
 def indicator_key(indicator_id: int, name: str) -> str:
-    return f"indicators.{indicator_id}.{name}"
+    return str(CellAddress("indicators", str(indicator_id), name))
 
 
 INDICATOR_FIELDS = {
@@ -74,17 +77,24 @@ INDICATOR_FIELDS = {
     "reason": OpenField("偏差原因分析及改进措施", "text", 2000),
 }
 OUTCOME = OpenField("实际完成情况", "text", 5000)
+# A kind's declared cell is read as text here; the cell's own input type reads it on upload.
+DECLARED_CELL = OpenField("栏目", "text", 5000)
 
 
 def open_field(key: str) -> OpenField:
     """The field of an open cell's key; KeyError for a key this format does not have."""
     if key == "outcome":
         return OUTCOME
-    parts = key.split(".")
-    if len(parts) == 3 and parts[0] == "funds" and parts[1] in rules.FUND_LINES[1:]:
+    try:
+        cell = parse_address(key)
+    except AddressError:
+        raise KeyError(key) from None
+    if cell.section == CELLS and cell.column == VALUE and str(cell) == key:
+        return DECLARED_CELL
+    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:] and cell.column == "executed":
         return OpenField(rules.FUND_COLUMN_LABELS["executed"], "amount")
-    if len(parts) == 3 and parts[0] == "indicators" and parts[1].isdigit():
-        return INDICATOR_FIELDS[parts[2]]
+    if cell.section == "indicators" and cell.row_id is not None and str(cell) == key:
+        return INDICATOR_FIELDS[cell.column]
     raise KeyError(key)
 
 
@@ -143,9 +153,31 @@ def _validation(worksheet: Worksheet, addresses: list[str], **kwargs: object) ->
         validation.add(address)
 
 
+def write_cells_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
+    """A kind's declared cells to fill: a label and an open cell on each line."""
+    a = table.assessment
+    sheet = FillableSheet(worksheet)
+    sheet.next_row()
+    sheet.put(1, f"{table.kind.title}（填报用）", bold=True, span=9)
+    sheet.next_row()
+    sheet.put(1, "项目名称", bold=True, span=2)
+    sheet.put(3, a.project.name, align=LEFT, span=7)
+    for cell, value in table.cell_rows:
+        sheet.next_row()
+        sheet.put(1, cell.label, bold=True, span=2)
+        sheet.put_open(3, str(cell.address), value, span=7, align=LEFT)
+    sheet.fit_rows()
+    for column, width in enumerate(WIDTHS, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    worksheet.protection.sheet = True
+    return sheet
+
+
 def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     """The official table with its open cells, formulas and validations on one sheet."""
     a = table.assessment
+    if table.kind.cells:
+        return write_cells_table(worksheet, table)
     sheet = FillableSheet(worksheet)
     columns = len(WIDTHS)
     for text, size in (("财政项目支出绩效自评表（填报用）", 16), (f"（{a.year.year} 年度）", 10)):

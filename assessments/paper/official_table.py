@@ -11,8 +11,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from .. import rules
+from .. import kinds, rules
 from ..interchange import assessment_record
+from ..kinds.address import AddressError, CellAddress, normalise, parse
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
 from .remarks import remarks_of
 
@@ -47,6 +48,16 @@ INDICATOR_COLUMNS = {
     "weight": 5,
     "score": 6,
     "reason": 23,
+}
+# A table without actuals (kinds that declare has_actuals False, a target table) has no
+# 实际完成值, 得分 or 偏差原因: the names and targets take their width.
+INDICATOR_COLUMNS_WITHOUT_ACTUALS = {
+    "block": 6,
+    "level1": 12,
+    "level2": 16,
+    "name": 36,
+    "target": 22,
+    "weight": 8,
 }
 # The printable width of A4 with the stylesheet's margins, the cell padding and the body
 # size: how many CJK characters a column holds on one line.
@@ -236,7 +247,7 @@ class IndicatorLine:
 
     @property
     def where(self) -> str:
-        return "" if self.index is None else f"indicators[{self.index}]"
+        return "" if self.index is None else str(CellAddress.at("indicators", self.index))
 
     @property
     def target(self) -> str:
@@ -298,8 +309,24 @@ class OfficialTable:
         return HEAD_COLUMNS
 
     @property
+    def kind(self) -> kinds.TableKind:
+        return self.assessment.table_kind
+
+    @property
+    def has_actuals(self) -> bool:
+        return self.kind.has_actuals
+
+    @property
+    def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
+        """The kind's declared cells with their values, for the labelled table."""
+        stored = self.assessment.cells or {}
+        return [(cell, stored.get(cell.key, "")) for cell in self.kind.cells]
+
+    @property
     def indicator_columns(self) -> list[float]:
-        return list(INDICATOR_COLUMNS.values())
+        if self.has_actuals:
+            return list(INDICATOR_COLUMNS.values())
+        return list(INDICATOR_COLUMNS_WITHOUT_ACTUALS.values())
 
     # Long texts printed after the table (paper only), and the notes of the goal row.
     notes: list = field(default_factory=list)
@@ -325,28 +352,13 @@ class OfficialTable:
         return self.evaluation.findings
 
     @property
-    def key_figures(self) -> list[tuple[str, str | Decimal]]:
+    def key_figures(self) -> list[tuple[str, str]]:
         """The figures the detail page shows above the table, as (label, value)."""
-        a, evaluation = self.assessment, self.evaluation
-        if a.is_target_table:
-            # Set before the year: nothing is executed or scored yet.
-            return [
-                ("年初预算数", rules.format_amount(a.total_initial_budget, grouped=True) or "—"),
-                ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
-                ("指标分值合计", rules.format_points(evaluation.weight_total)),
-                ("绩效指标", str(len(evaluation.indicators))),
-            ]
-        return [
-            ("全年预算数", rules.format_amount(a.total_full_year_budget, grouped=True) or "—"),
-            ("全年执行数", rules.format_amount(a.total_executed, grouped=True) or "—"),
-            ("执行率", rules.format_percent(evaluation.execution_rate)),
-            ("预算执行得分", f"{evaluation.budget_score} / {rules.format_points(a.budget_weight)}"),
-            ("总分", evaluation.total_score),
-            ("等级", evaluation.grade),
-        ]
+        a = self.assessment
+        return a.table_kind.key_figures(a.rules_input(self.indicators), self.evaluation)
 
     def severity_at(self, where: str) -> str:
-        found = self.findings_by_where.get(where, [])
+        found = self.findings_by_where.get(normalise(where), [])
         if any(f.severity == rules.ERROR for f in found):
             return rules.ERROR
         return rules.WARNING if found else ""
@@ -435,13 +447,18 @@ def build_official_table(
     options = options or PrintOptions.defaults()
     if indicators is None:
         indicators = list(assessment.indicators.all())
-    evaluation = rules.evaluate(assessment.rules_input(indicators))
+    evaluation = assessment.evaluate(indicators)
     findings_by_where: dict[str, list[rules.Finding]] = {}
     for finding in evaluation.findings:
-        findings_by_where.setdefault(finding.where, []).append(finding)
+        try:
+            cell = parse(finding.where)
+        except AddressError:
+            findings_by_where.setdefault(finding.where, []).append(finding)
+            continue
+        findings_by_where.setdefault(str(cell), []).append(finding)
         # A finding on one cell of an indicator row also marks the row.
-        if finding.where.startswith("indicators[") and "." in finding.where:
-            findings_by_where.setdefault(finding.where.split(".")[0], []).append(finding)
+        if cell.row and cell.column:
+            findings_by_where.setdefault(str(cell.whole_row), []).append(finding)
     lines = [
         IndicatorLine(index, row, result)
         for index, (row, result) in enumerate(zip(indicators, evaluation.indicators, strict=True))

@@ -228,7 +228,17 @@ def book_filename(year: int, organisation: str) -> str:
     return pdf_filename(year, organisation, kind="绩效自评表合订本")
 
 
+def table_filename(assessment: Assessment, *, suffix: str = "", extension: str = "pdf") -> str:
+    """`2022-宣传费-绩效自评表.pdf`, `2023-培训-绩效目标表.pdf`: in the words of its kind."""
+    return pdf_filename(
+        assessment.year.year,
+        assessment.project.name,
+        suffix=suffix,
+        kind=assessment.table_kind.file_words,
+        extension=extension,
+    )
+
+
 def filename_for(item: Printable, extension: str = "pdf") -> str:
-    a = item.assessment
     suffix = f"（{item.watermark}）" if item.watermark else ""
-    return pdf_filename(a.year.year, a.project.name, suffix=suffix, extension=extension)
+    return table_filename(item.assessment, suffix=suffix, extension=extension)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .. import kinds
 from ..rules.wording import clause, sentence
 
 FIELD_NAMES = {"target": "年度指标值", "weight": "分值"}
@@ -31,7 +32,9 @@ def adjustment_note(item: Mapping[str, Any]) -> str:
 
 def remarks_of(record: Mapping[str, Any]) -> list[str]:
     """The remarks of one table's record, in print order."""
-    if record.get("kind", "assessment") != "assessment":
+    kind = record.get("kind", kinds.DEFAULT)
+    if not kinds.is_known(kind) or kinds.get(kind).starts_from is None:
+        # Only a table that starts from approved targets says whether they were approved.
         return []
     remarks = [] if record.get("targets") else [UNAPPROVED]
     remarks += [adjustment_note(item) for item in record.get("adjustments") or []]

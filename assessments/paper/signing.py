@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from ..kinds.address import CellAddress
 from ..models import (
     Assessment,
     AssessmentEvent,
@@ -321,7 +322,8 @@ def diff_snapshots(before: Snapshot | None, after: Snapshot | None) -> list[Cell
     for old_index, new_index in _paired_rows(old_rows, new_rows):
         old_row = old_rows[old_index] if old_index is not None else {}
         new_row = new_rows[new_index] if new_index is not None else {}
-        index = new_index if new_index is not None else old_index
+        # A pair has at least one side.
+        index = new_index if new_index is not None else cast(int, old_index)
         name = new_row.get("name") or old_row.get("name") or ""
         for key, label in INDICATOR_LABELS.items():
             before_value = _value(old_row.get(key), key)
@@ -329,7 +331,7 @@ def diff_snapshots(before: Snapshot | None, after: Snapshot | None) -> list[Cell
             if before_value != after_value:
                 changes.append(
                     CellChange(
-                        f"indicators[{index}].{key}",
+                        str(CellAddress.at("indicators", index, key)),
                         _row_label(old_index, new_index, name, label),
                         before_value,
                         after_value,

@@ -108,20 +108,62 @@ class TableSheet:
         return cell
 
 
+# The indicator columns of a table without actuals: (column, heading, span).
+TARGET_COLUMNS = (
+    (2, "一级指标", 1),
+    (3, "二级指标", 1),
+    (4, "三级指标", 1),
+    (5, "年度指标值", 3),
+    (8, "分值", 2),
+)
+
+
 def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else value / Decimal(100)
+
+
+def cells_workbook(item: printable.Printable) -> Workbook:
+    """The workbook of a kind's declared cells: the labelled table, as on screen and paper."""
+    table = item.table
+    a = table.assessment
+    book = Workbook()
+    worksheet = book.active
+    worksheet.title = a.table_kind.file_words
+    sheet = TableSheet(worksheet)
+    sheet.next_row()
+    sheet.put(1, a.table_kind.title, bold=True, span=COLUMNS)
+    sheet.next_row()
+    sheet.put(1, f"（{a.year.year} 年度）", span=COLUMNS)
+    for label, value in (
+        ("项目名称", a.project.name),
+        ("主管部门", a.department_name),
+        ("实施单位", a.project.unit.name),
+        *((cell.label, value) for cell, value in table.cell_rows),
+    ):
+        sheet.next_row()
+        sheet.put(1, label, bold=True, span=2)
+        sheet.put(3, value, align=LEFT, span=COLUMNS - 2)
+    if item.signature is not None:
+        sheet.next_row()
+        sheet.put(1, f"内容摘要（SHA-256）{item.signature.content_hash}", align=LEFT, span=COLUMNS)
+    sheet.fit_rows()
+    for column, width in enumerate(WIDTHS, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    return book
 
 
 def official_workbook(item: printable.Printable) -> Workbook:
     """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
+    if a.table_kind.cells:
+        return cells_workbook(item)
     book = Workbook()
     worksheet = book.active
-    worksheet.title = "绩效自评表"
+    worksheet.title = a.table_kind.file_words
     sheet = TableSheet(worksheet)
 
-    for text, size in (("财政项目支出绩效自评表", 16), (f"（{a.year.year} 年度）", 10)):
+    for text, size in ((a.table_kind.title, 16), (f"（{a.year.year} 年度）", 10)):
         sheet.next_row()
         cell = worksheet.cell(row=sheet.row, column=1, value=text)
         cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)
@@ -140,17 +182,31 @@ def official_workbook(item: printable.Printable) -> Workbook:
     sheet.put(5, "实施单位", bold=True)
     sheet.put(6, a.project.unit.name, align=LEFT, span=4)
 
+    # A kind without actuals (a target table) has only the budget columns, the names and
+    # targets wider, and no 总分 row: nothing is executed or scored yet.
+    actuals = table.has_actuals
+
     sheet.next_row()
     sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
     sheet.put(2, "", span=2)
+    if not actuals:
+        sheet.put(4, "年初预算数", bold=True)
+        sheet.put(5, "全年预算数", bold=True, span=5)
     for column, heading in enumerate(
-        ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=4
+        ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"] if actuals else [],
+        start=4,
     ):
         sheet.put(column, heading, bold=True)
     for number, row in enumerate(table.funds):
         sheet.next_row()
         label = ("其中：" if number == 1 else "") + row.label
         sheet.put(2, label, align=LEFT, span=2)
+        if not actuals:
+            sheet.put(4, row.values.initial_budget, align=RIGHT, number_format=AMOUNT_FORMAT)
+            sheet.put(
+                5, row.values.full_year_budget, align=RIGHT, number_format=AMOUNT_FORMAT, span=5
+            )
+            continue
         for column, name in enumerate(rules.FUND_COLUMNS, start=4):
             sheet.put(column, getattr(row.values, name), align=RIGHT, number_format=AMOUNT_FORMAT)
         if row.is_total:
@@ -164,29 +220,35 @@ def official_workbook(item: printable.Printable) -> Workbook:
 
     sheet.next_row()
     sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
-    sheet.put(2, "预期目标", bold=True, span=4)
-    sheet.put(6, "实际完成情况", bold=True, span=4)
+    sheet.put(2, "预期目标", bold=True, span=4 if actuals else 8)
+    if actuals:
+        sheet.put(6, "实际完成情况", bold=True, span=4)
     sheet.next_row()
-    sheet.put(2, a.goal, align=LEFT, span=4)
-    sheet.put(6, a.outcome, align=LEFT, span=4)
+    sheet.put(2, a.goal, align=LEFT, span=4 if actuals else 8)
+    if actuals:
+        sheet.put(6, a.outcome, align=LEFT, span=4)
 
     sheet.next_row()
     indicator_header = sheet.row
     sheet.put(1, "绩效\n指标", bold=True, down=1 + len(table.lines))
-    for column, heading in enumerate(
-        [
-            "一级指标",
-            "二级指标",
-            "三级指标",
-            "年度指标值",
-            "实际完成值",
-            "分值",
-            "得分",
-            "偏差原因分析及改进措施",
-        ],
-        start=2,
-    ):
-        sheet.put(column, heading, bold=True)
+    if actuals:
+        for column, heading in enumerate(
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值",
+                "分值",
+                "得分",
+                "偏差原因分析及改进措施",
+            ],
+            start=2,
+        ):
+            sheet.put(column, heading, bold=True)
+    else:
+        for column, heading, span in TARGET_COLUMNS:
+            sheet.put(column, heading, bold=True, span=span)
     for line in table.lines:
         sheet.next_row()
         i = line.indicator
@@ -195,8 +257,17 @@ def official_workbook(item: printable.Printable) -> Workbook:
         if line.level2_rowspan:
             sheet.put(3, i.level2, down=line.level2_rowspan)
         if line.is_empty_level2:
+            if not actuals:
+                for column, _, span in TARGET_COLUMNS[2:]:
+                    sheet.put(column, None, span=span)
+                continue
             for column in range(4, COLUMNS + 1):
                 sheet.put(column, None)
+            continue
+        if not actuals:
+            sheet.put(4, i.name, align=LEFT)
+            sheet.put(5, line.target, span=3)
+            sheet.put(8, i.weight, span=2)
             continue
         sheet.put(4, i.name, align=LEFT)
         sheet.put(5, line.target)
@@ -205,11 +276,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
         sheet.put(8, i.score)
         sheet.put(9, i.reason, align=LEFT)
 
-    sheet.next_row()
-    sheet.put(1, "总分", bold=True, span=6)
-    sheet.put(7, 100)
-    sheet.put(8, ev.total_score, bold=True)
-    sheet.put(9, None)
+    if actuals:
+        sheet.next_row()
+        sheet.put(1, "总分", bold=True, span=6)
+        sheet.put(7, 100)
+        sheet.put(8, ev.total_score, bold=True)
+        sheet.put(9, None)
 
     if table.signatures:
         people = table.signatures

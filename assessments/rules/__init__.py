@@ -12,7 +12,7 @@ database, so every figure the application shows or prints comes from one tested 
 """
 
 from .checks import ERROR, WARNING, Finding
-from .evaluation import Evaluation, evaluate
+from .evaluation import Checks, Evaluation, assessment_checks, evaluate
 from .numbers import (
     CENT,
     HUNDRED,
@@ -88,6 +88,7 @@ __all__ = [
     "WARNING",
     "ZERO",
     "AssessmentInput",
+    "Checks",
     "Evaluation",
     "Finding",
     "FundsLine",
@@ -95,6 +96,7 @@ __all__ = [
     "IndicatorResult",
     "ParsedValue",
     "RuleSet",
+    "assessment_checks",
     "average",
     "budget_score",
     "clean_text",

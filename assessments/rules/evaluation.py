@@ -1,5 +1,6 @@
 """evaluate(): every computed figure and finding of one table, from plain values."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from .checks import (
     weight_findings,
 )
 from .numbers import ZERO, round_half_up
-from .rule_sets import get_rule_set
+from .rule_sets import RuleSet, get_rule_set
 from .scoring import (
     AssessmentInput,
     IndicatorResult,
@@ -22,10 +23,12 @@ from .scoring import (
     execution_rate,
     grade_for,
 )
-from .targets import target_findings
 
-# AssessmentInput.kind of a target table (绩效目标表).
-TARGETS = "targets"
+# What a kind of table checks: its findings from the input, the rule set, the indicator
+# results, the weight total and the weights per 一级指标.
+Checks = Callable[
+    [AssessmentInput, RuleSet, list[IndicatorResult], Decimal, dict[str, Decimal]], list[Finding]
+]
 
 
 @dataclass
@@ -49,8 +52,27 @@ class Evaluation:
         return [f for f in self.findings if f.severity == WARNING]
 
 
-def evaluate(data: AssessmentInput) -> Evaluation:
-    """Every computed figure and finding of one assessment."""
+def assessment_checks(
+    data: AssessmentInput,
+    rule_set: RuleSet,
+    results: list[IndicatorResult],
+    weight_total: Decimal,
+    level1_weights: dict[str, Decimal],
+) -> list[Finding]:
+    """The findings of a year-end self-assessment: funds, weights, every row's actuals, texts."""
+    findings = funds_findings(data, rule_set)
+    findings += weight_findings(data, rule_set, weight_total, level1_weights)
+    for index, (row, result) in enumerate(zip(data.indicators, results, strict=True)):
+        findings += indicator_findings(index, row, result, rule_set)
+    findings += text_findings(data)
+    return findings
+
+
+def evaluate(
+    data: AssessmentInput, checks: Checks = assessment_checks, *, graded: bool = True
+) -> Evaluation:
+    """Every computed figure and finding of one table; `checks` are its kind's findings, and
+    only a `graded` table has a 等级 (a target table has nothing done yet to grade)."""
     rule_set = get_rule_set(data.rule_set)
     total = data.fund("total")
     rate = execution_rate(total.full_year_budget, total.executed)
@@ -73,22 +95,14 @@ def evaluate(data: AssessmentInput) -> Evaluation:
     )
     total_score = round_half_up(funds_score + indicator_score)
 
-    if data.kind == TARGETS:
-        # A target table is checked for its targets; it has no actuals to score.
-        findings = target_findings(data, rule_set, weight_total, level1_weights)
-    else:
-        findings = funds_findings(data, rule_set)
-        findings += weight_findings(data, rule_set, weight_total, level1_weights)
-        for index, (row, result) in enumerate(zip(data.indicators, results, strict=True)):
-            findings += indicator_findings(index, row, result, rule_set)
-        findings += text_findings(data)
+    findings = checks(data, rule_set, results, weight_total, level1_weights)
 
     return Evaluation(
         execution_rate=rate,
         budget_score=funds_score,
         indicator_score=indicator_score,
         total_score=total_score,
-        grade="" if data.kind == TARGETS else grade_for(total_score, rule_set),
+        grade=grade_for(total_score, rule_set) if graded else "",
         indicators=results,
         findings=findings,
         weight_total=weight_total,

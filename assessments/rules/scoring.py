@@ -49,8 +49,8 @@ class AssessmentInput:
     outcome: str = ""
     indicators: list[IndicatorInput] = field(default_factory=list)
     money_unit: str = "元"
-    # "targets" for a target table (绩效目标表): checked against rules.targets, not actuals.
-    kind: str = "assessment"
+    # Values of the cells a kind declares beyond the official columns, by cell address.
+    cells: dict[str, str] = field(default_factory=dict)
 
     def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()

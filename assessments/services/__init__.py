@@ -48,7 +48,7 @@ def locked(assessment_id: int) -> Assessment:
 
 
 def refresh_computed(assessment: Assessment, evaluation: Evaluation | None = None) -> Evaluation:
-    """Store the figures rules.evaluate() derives, so lists can sort and filter on them."""
+    """Store the figures its kind's evaluate() derives, so lists can sort and filter on them."""
     evaluation = evaluation or assessment.evaluate()
     assessment.execution_rate = evaluation.execution_rate
     assessment.total_score = evaluation.total_score

@@ -102,7 +102,7 @@ def approve_adjustment(adjustment_id: int, *, by: User, comment: str = "") -> Ta
     adjustment.decided_by, adjustment.decided_at = by, timezone.now()
     adjustment.decision_comment = (comment or "").strip()
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(list(rows.values()))))
+    refresh_computed(assessment, assessment.evaluate(list(rows.values())))
     assessment.version += 1
     assessment.save()
     log_in_place(

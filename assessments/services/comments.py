@@ -6,7 +6,8 @@ from typing import cast
 from django.contrib.auth.models import User
 from django.db import models, transaction
 
-from .. import permissions, rules
+from .. import permissions
+from ..kinds.address import CellAddress, normalise
 from ..models import Assessment, AssessmentEvent, Comment, Indicator
 from . import AssessmentError, check, locked, log_in_place
 
@@ -25,22 +26,19 @@ def comment_targets(
     assessment: Assessment, indicators: Iterable[Indicator] | None = None
 ) -> list[tuple[str, str]]:
     """Every cell a comment may be pinned to, as (key, label), in the order of the table."""
+    kind = assessment.table_kind
+    targets = kind.comment_targets()
+    if not kind.indicator_columns:
+        return targets
     if indicators is None:
         indicators = list(assessment.indicators.all())
-    targets = [("goal", "预期目标"), ("outcome", "实际完成情况")]
-    for line in rules.FUND_LINES:
-        for column in rules.FUND_COLUMNS:
-            targets.append(
-                (
-                    f"funds.{line}.{column}",
-                    f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}",
-                )
-            )
     for row in indicators:
-        targets.append((f"indicator:{row.pk}", f"指标“{row.name}”（整行）"))
-        for field_name in ("target", "actual", "weight", "score", "reason"):
+        whole = CellAddress("indicators", str(row.pk))
+        targets.append((str(whole), f"指标“{row.name}”（整行）"))
+        for field_name in kind.indicator_columns:
             label = cast(models.Field, Indicator._meta.get_field(field_name)).verbose_name
-            targets.append((f"indicator:{row.pk}.{field_name}", f"指标“{row.name}” · {label}"))
+            cell = CellAddress("indicators", str(row.pk), field_name)
+            targets.append((str(cell), f"指标“{row.name}” · {label}"))
     return targets
 
 
@@ -52,6 +50,8 @@ def add_comment(assessment_id: int, *, by: User, target: str, text: str) -> Comm
     if not text:
         raise AssessmentError("批注内容不能为空。")
     labels = dict(comment_targets(assessment))
+    # A form opened before addresses had one form may still post the old one.
+    target = normalise(target)
     if target not in labels:
         raise AssessmentError("请选择批注所针对的栏目。")
     comment = Comment.objects.create(

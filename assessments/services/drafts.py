@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 
-from .. import permissions, rules
+from .. import kinds, permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
 from ..paper.official_table import PrintOptions
 from ..rules import edits
@@ -23,22 +23,13 @@ from . import (
     refresh_computed,
 )
 
-# The wizard's steps in order, with their titles; the log names a saved step by its title.
-STEPS = (
-    ("basic", "基本信息"),
-    ("funds", "项目资金"),
-    ("goal", "年度总体目标"),
-    ("targets", "绩效指标与年度指标值"),
-    ("actuals", "实际完成"),
-    ("review", "核对"),
-)
+# The self-assessment's steps, by name and title (each kind declares its own).
+STEPS = kinds.self_assessment.STEPS
 STEP_TITLES = dict(STEPS)
-# A target table (绩效目标表) is set before the year: nothing is done yet to report.
-TARGET_TABLE_STEPS = tuple(step for step in STEPS if step[0] != "actuals")
 
 
 def steps_of(assessment: Assessment) -> tuple[tuple[str, str], ...]:
-    return TARGET_TABLE_STEPS if assessment.is_target_table else STEPS
+    return assessment.table_kind.steps
 
 
 TARGETS_LOCKED = (
@@ -49,14 +40,18 @@ TARGETS_LOCKED = (
 
 def _refuse_duplicate(project: Project, year: ReportingYear, kind: str) -> None:
     if Assessment.objects.filter(project=project, year=year, kind=kind).exists():
-        label = "绩效目标表" if kind == Assessment.Kind.TARGETS else "自评表"
+        label = kinds.get(kind).short_label
         raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的{label}。")
 
 
-def approved_targets(project: Project, year: ReportingYear) -> Assessment | None:
-    """The project's approved target table of the year, if there is one."""
+def approved_targets(project: Project, year: ReportingYear, kind: str) -> Assessment | None:
+    """The project's approved table of the year that a table of `kind` starts from (its
+    target table), if its kind starts from one and there is one."""
+    source = kinds.get(kind).starts_from
+    if source is None:
+        return None
     return (
-        Assessment.objects.target_tables()
+        Assessment.objects.of_kind(source)
         .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
         .prefetch_related("indicators")
         .first()
@@ -80,7 +75,7 @@ def _copied_rows(source: Assessment) -> list[Indicator]:
 def _store_new(
     assessment: Assessment, rows: list[Indicator], *, by: User, comment: str = ""
 ) -> Assessment:
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=rows)))
+    refresh_computed(assessment, assessment.evaluate(indicators=rows))
     assessment.save()
     for row in rows:
         row.assessment = assessment
@@ -96,7 +91,7 @@ def _store_new(
     return assessment
 
 
-def _from_targets(targets: Assessment, *, by: User) -> Assessment:
+def _from_targets(targets: Assessment, kind: str, *, by: User) -> Assessment:
     """The year's self-assessment from its approved target table: the budget, the goal and
     the tree with its targets and weights; the actuals start empty."""
     unit = targets.project.unit
@@ -108,7 +103,7 @@ def _from_targets(targets: Assessment, *, by: User) -> Assessment:
     assessment = Assessment(
         project=targets.project,
         year=targets.year,
-        kind=Assessment.Kind.ASSESSMENT,
+        kind=kind,
         targets_source=targets,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=targets.money_unit,
@@ -128,7 +123,7 @@ def create_assessment(
     by: User,
     project: Project | None = None,
     project_name: str = "",
-    kind: str = Assessment.Kind.ASSESSMENT,
+    kind: str = kinds.DEFAULT,
 ) -> Assessment:
     """A new draft for an existing project of the unit, or for a project created with it.
 
@@ -144,8 +139,8 @@ def create_assessment(
     elif project.unit_id != unit.pk:
         raise AssessmentError("只能为本单位的项目新建自评表。")
     _refuse_duplicate(project, year, kind)
-    if kind == Assessment.Kind.ASSESSMENT and (targets := approved_targets(project, year)):
-        return _from_targets(targets, by=by)
+    if targets := approved_targets(project, year, kind):
+        return _from_targets(targets, kind, by=by)
     assessment = Assessment(
         project=project,
         year=year,
@@ -154,7 +149,7 @@ def create_assessment(
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
         updated_by=by,
     )
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=[])))
+    refresh_computed(assessment, assessment.evaluate(indicators=[]))
     assessment.save()
     log_event(assessment, AssessmentEvent.Action.CREATE, by=by, to_status=assessment.status)
     return assessment
@@ -171,8 +166,8 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
     if year.year <= source.year.year:
         raise AssessmentError("只能复制到以后的年度。")
     _refuse_duplicate(source.project, year, source.kind)
-    if not source.is_target_table and (targets := approved_targets(source.project, year)):
-        return _from_targets(targets, by=by)
+    if targets := approved_targets(source.project, year, source.kind):
+        return _from_targets(targets, source.kind, by=by)
     assessment = Assessment(
         project=source.project,
         year=year,
@@ -219,6 +214,7 @@ def save_draft(
     fields: Mapping[str, object] | None = None,
     rows: Sequence[Mapping[str, Any]] | None = None,
     row_fields: tuple[str, ...] = (),
+    cells: Mapping[str, str] | None = None,
     resume_at: str | None = None,
     comment: str = "",
 ) -> Assessment:
@@ -257,6 +253,8 @@ def save_draft(
     lines = {line: assessment.fund(line) for line in rules.FUND_LINES}
     for name, value in edits.derived_totals(lines, list(fields)).items():
         _change(assessment, name, value, changes)
+    if cells:
+        _update_cells(assessment, cells, changes)
     indicators = list(assessment.indicators.all())
     if rows is not None:
         if row_fields == ROW_FIELDS_TARGETS and assessment.targets_locked:
@@ -268,14 +266,14 @@ def save_draft(
     assessment.version += 1
     assessment.updated_by = by
     assessment.last_step = resume_at or step
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
+    refresh_computed(assessment, assessment.evaluate(indicators))
     assessment.save()
     if changes:
         log_in_place(
             assessment,
             AssessmentEvent.Action.EDIT,
             by=by,
-            comment=comment or STEP_TITLES.get(step, step),
+            comment=comment or assessment.table_kind.step_title(step),
             changes=changes,
         )
     return assessment
@@ -286,6 +284,17 @@ def _change(assessment: Assessment, name: str, value: object, changes: Changes) 
     if not _same(old, value):
         changes[_field_label(name)] = [_plain(old), _plain(value)]
         setattr(assessment, name, value)
+
+
+def _update_cells(assessment: Assessment, cells: Mapping[str, str], changes: Changes) -> None:
+    """The values of the kind's declared cells (already read by their input types)."""
+    kind, stored = assessment.table_kind, dict(assessment.cells or {})
+    for key, value in cells.items():
+        label = kind.cell(key).label  # a key the kind does not declare is a programming error
+        if not _same(stored.get(key, ""), value):
+            changes[label] = [stored.get(key, ""), value]
+            stored[key] = value
+    assessment.cells = stored
 
 
 def _refuse_target_changes(indicators: list[Indicator], rows: Sequence[Mapping[str, Any]]) -> None:

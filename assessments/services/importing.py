@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from .. import rules
+from .. import kinds, rules
 from ..interchange import record_fields
 from ..models import (
     Assessment,
@@ -51,7 +51,7 @@ def store_assessment(
     if existing:
         assessment.version += 1
         assessment.indicators.all().delete()
-    refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
+    refresh_computed(assessment, assessment.evaluate(indicators))
     assessment.save()
     for row in indicators:
         row.assessment = assessment
@@ -78,12 +78,13 @@ def _approved_source(
 ) -> Assessment | None:
     """A self-assessment whose file says its targets were approved is linked to the approved
     target table of its project and year, where this system holds one."""
-    if record["kind"] != Assessment.Kind.ASSESSMENT or not record.get("targets"):
+    source = kinds.get(record["kind"]).starts_from
+    if source is None or not record.get("targets"):
         return None
     if project.pk is None:
         return None
     return (
-        Assessment.objects.target_tables()
+        Assessment.objects.of_kind(source)
         .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
         .first()
     )
@@ -134,7 +135,7 @@ def stage(record: dict[str, Any]) -> Staged:
     # An unsaved year carries the rule set; nothing here touches the database.
     year = ReportingYear(year=record["year"], rule_set=record["rule_set"])
     probe = Assessment(year=year, **fields)
-    return Staged(record, fields, indicators, rules.evaluate(probe.rules_input(indicators)))
+    return Staged(record, fields, indicators, probe.evaluate(indicators))
 
 
 def import_records(

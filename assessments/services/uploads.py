@@ -12,7 +12,7 @@ import io
 import logging
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ from django.db import transaction
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from .. import permissions, rules
+from ..kinds.address import AddressError, parse_address
+from ..kinds.base import CELLS, Cell
 from ..models import Assessment, Indicator
 from ..paper import fillable
 from ..rules import edits, readers
@@ -278,10 +280,7 @@ def plan_upload(
         ids = [sheet.assessment_id for sheet in maps]
         expected = {
             a.pk: a
-            for a in Assessment.objects.self_assessments()
-            .with_tree()
-            .visible_to(user)
-            .filter(pk__in=ids)
+            for a in Assessment.objects.fillable().with_tree().visible_to(user).filter(pk__in=ids)
         }
     problems: list[str] = []
     sheets: list[dict[str, Any]] = []
@@ -306,6 +305,7 @@ def plan_upload(
             problems.append(f"工作表“{sheet.title}”不见了，请在新下载的填报表中填写")
             continue
         edits, sheet_problems = read_sheet(grid, sheet, found.money_unit)
+        sheet_problems += _read_declared_cells(found, edits)
         problems += [prefix + problem for problem in sheet_problems]
         sheets.append(
             {
@@ -338,8 +338,10 @@ def _equal(key: str, a: str, b: str) -> bool:
 def _current(assessment: Assessment, rows: dict[int, Indicator], key: str) -> str | None:
     """The stored value of an open cell's key as the plan writes values; None: row deleted."""
     parts = key.split(".")
-    if parts[0] == "funds":
-        value: object = getattr(assessment, f"{parts[1]}_executed")
+    if parts[0] == CELLS:
+        value: object = (assessment.cells or {}).get(parts[1], "")
+    elif parts[0] == "funds":
+        value = getattr(assessment, f"{parts[1]}_executed")
     elif key == "outcome":
         value = assessment.outcome
     else:
@@ -373,6 +375,8 @@ class TablePreview:
     after: rules.Evaluation
     fields: dict[str, object]
     rows: list[dict[str, object]]
+    # The values of the kind's declared cells by key.
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def applied(self) -> list[CellChange]:
@@ -383,6 +387,33 @@ class TablePreview:
         """The findings after saving, each with whether the upload raises it."""
         seen = {(f.code, f.where) for f in self.before.findings}
         return [(f, (f.code, f.where) not in seen) for f in self.after.findings]
+
+
+def _declared_cell(assessment: Assessment, key: str) -> Cell | None:
+    try:
+        return assessment.table_kind.cell_at(parse_address(key))
+    except AddressError:
+        return None
+
+
+def _declared_label(assessment: Assessment, key: str) -> str:
+    cell = _declared_cell(assessment, key)
+    return cell.label if cell else ""
+
+
+def _read_declared_cells(assessment: Assessment, edits: list[list[str]]) -> list[str]:
+    """A kind's declared cells read by their own input types: the edit keeps the stored form,
+    a value that cannot be stored is a problem beside its cell's address."""
+    problems = []
+    for edit in edits:
+        address, key, _, new = edit
+        if (cell := _declared_cell(assessment, key)) is None:
+            continue
+        try:
+            edit[3] = cell.read(new)
+        except ValueError as error:
+            problems.append(f"{address}：{error}")
+    return problems
 
 
 def _label(key: str, rows: dict[int, Indicator]) -> str:
@@ -424,7 +455,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
             CellChange(
                 address,
                 key,
-                _label(key, rows),
+                _declared_label(assessment, key) or _label(key, rows),
                 _shown(key, current),
                 _shown(key, new),
                 by_others,
@@ -434,11 +465,14 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
     stored = assessment.rules_input(indicators)
     fields: dict[str, object] = {}
     typed_rows: dict[int, dict[str, object]] = {}
+    cells: dict[str, str] = {}
     for change in changes:
         if change.by_others:
             continue
         value, parts = change.value, change.key.split(".")
-        if parts[0] == "funds":
+        if parts[0] == CELLS:
+            cells[parts[1]] = str(value)
+        elif parts[0] == "funds":
             fields[f"{parts[1]}_executed"] = value
         elif change.key == "outcome":
             fields["outcome"] = value
@@ -450,8 +484,10 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
         pk: {name: typed.get(name, getattr(rows[pk], name)) for name in drafts.ROW_FIELDS_ACTUALS}
         for pk, typed in typed_rows.items()
     }
-    before = rules.evaluate(stored)
-    after = rules.evaluate(edits.with_edits(stored, fields, updates=updates))
+    kind = assessment.table_kind
+    before = kind.evaluate(stored)
+    edited = edits.with_edits(stored, fields, updates=updates)
+    after = kind.evaluate(replace(edited, cells={**edited.cells, **cells}))
     return TablePreview(
         sheet["title"],
         assessment,
@@ -461,6 +497,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
         after,
         fields,
         [{"id": pk, **values} for pk, values in changed_rows.items()],
+        cells,
     )
 
 
@@ -491,7 +528,7 @@ def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
                 "请重新上传文件，核对新的预览。"
             )
         item = preview_sheet(sheet, assessment)
-        if not item.fields and not item.rows:
+        if not item.fields and not item.rows and not item.cells:
             continue
         saved.append(
             drafts.save_draft(
@@ -502,6 +539,7 @@ def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
                 fields=item.fields,
                 rows=item.rows,
                 row_fields=drafts.ROW_FIELDS_ACTUALS,
+                cells=item.cells,
                 resume_at=assessment.last_step or "actuals",
                 comment=f"上传填报表“{plan['filename']}”",
             )

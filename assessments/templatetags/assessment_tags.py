@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 
 from assessments import rules
+from assessments.kinds.address import AddressError, normalise, parse
 
 register = template.Library()
 
@@ -24,8 +25,9 @@ def percent(value):
 
 
 def _location(parts):
-    """A location on the table from the template's pieces: 'funds.', line, '.executed'."""
-    return "".join(str(part) for part in parts)
+    """A cell's address (kinds.address) from the template's pieces: 'funds.', line,
+    '.executed'; in its one string form."""
+    return normalise("".join(str(part) for part in parts))
 
 
 @register.simple_tag
@@ -65,8 +67,11 @@ def anchored(table, *parts):
 
 @register.filter
 def where_anchor(where):
-    """An id usable in HTML for a finding's location."""
-    return "cell-" + "".join(c if c.isalnum() else "-" for c in where)
+    """An id usable in HTML for a finding's location (the same for every form of it)."""
+    try:
+        return parse(where).html_id
+    except AddressError:
+        return "cell-" + "".join(c if c.isalnum() else "-" for c in where)
 
 
 @register.filter

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from .. import permissions
+from .. import kinds, permissions
 from ..filters import AssessmentFilter
 from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
@@ -19,19 +19,17 @@ from ..tables import AssessmentTable, BoundedPaginator
 from .wizard import adjustment_context
 
 
-def listed_assessments(user, kind=Assessment.Kind.ASSESSMENT):
+def listed_assessments(user, kind=kinds.DEFAULT):
     """What the list, and its exports, start from: every table of the kind the user may see
     (self-assessments unless the target tables are asked for)."""
     return Assessment.objects.for_listing().visible_to(user).filter(kind=kind)
 
 
 def listed_kind(request):
-    """The kind of table the list shows: ?kind=targets for the target tables."""
-    return (
-        Assessment.Kind.TARGETS
-        if request.GET.get("kind") == Assessment.Kind.TARGETS
-        else Assessment.Kind.ASSESSMENT
-    )
+    """The kind of table the list shows: ?kind=targets for the target tables, the
+    self-assessments without it (or for a kind that is not declared)."""
+    asked = request.GET.get("kind")
+    return asked if kinds.is_known(asked) else kinds.DEFAULT
 
 
 class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
@@ -55,7 +53,8 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         if context["is_filtered"]:
             context["table"].empty_text = "没有符合筛选条件的自评表。请放宽或清除筛选条件。"
         context["can_create"] = permissions.prepares_anywhere(self.request.user)
-        context["kind"] = listed_kind(self.request)
+        context["kind"] = kinds.get(listed_kind(self.request))
+        context["kinds"] = list(kinds.all())
         return context
 
 

@@ -27,7 +27,12 @@ def live(request, pk, step):
     data = assessment.rules_input(list(assessment.indicators.all()))
     rule_set = rules.get_rule_set(assessment.year.rule_set)
     errors, prefixes = {}, None
-    if step == "funds":
+    if cells := assessment.table_kind.cells_of_step(step):
+        form = forms.CellsForm(request.POST, cells=cells)
+        form.is_valid()
+        errors = field_errors(form)
+        data.cells.update(form.read_cells())
+    elif step == "funds":
         form = forms.FundsForm(request.POST, money_unit=assessment.money_unit)
         form.is_valid()
         errors = field_errors(form)
@@ -52,7 +57,7 @@ def live(request, pk, step):
         outcome.is_valid()
         typed = {k: v for k, v in outcome.cleaned_data.items() if k == "outcome"}
         data = edits.with_edits(data, typed, updates=formset.live_rows())
-    evaluation = rules.evaluate(data)
+    evaluation = assessment.table_kind.evaluate(data)
     payload = live_payload(data, evaluation)
     payload["findings"] = findings_on_page(assessment, evaluation, prefixes)
     payload["errors"] = errors

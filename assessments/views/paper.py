@@ -65,7 +65,7 @@ def download_pdf(request, pk):
             stored = pdf.stored_signed_pdf(signature)
         except printable.SignedCopyError as error:
             return plain_text(str(error), 409)
-        filename = printable.pdf_filename(assessment.year.year, assessment.project.name)
+        filename = printable.table_filename(assessment)
         response = FileResponse(
             stored.open("rb"),
             as_attachment=True,

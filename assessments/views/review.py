@@ -75,11 +75,7 @@ def sign_off(request, pk):
         lambda _: workflow.sign_off_assessment(
             assessment.pk, by=request.user, comment=request.POST.get("comment", "")
         ),
-        (
-            "已批准。绩效目标已锁定并签名，本年度的自评表将从这些目标开始。"
-            if assessment.is_target_table
-            else "已签发。签发内容已锁定，其摘要可用于核验。"
-        ),
+        assessment.table_kind.signed_message,
     )
     return redirect(assessment)
 

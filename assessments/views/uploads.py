@@ -36,7 +36,7 @@ def _workbook(assessments, filename):
 @require_GET
 def download_fillable(request, pk):
     assessment = get_assessment_for_user(
-        request, pk, queryset=Assessment.objects.self_assessments().with_tree()
+        request, pk, queryset=Assessment.objects.fillable().with_tree()
     )
     return _workbook([assessment], fillable.fillable_filename(assessment))
 
@@ -44,7 +44,7 @@ def download_fillable(request, pk):
 def unit_tables(user, year):
     """The tables of one year the user may still fill in, in the units she prepares for."""
     return (
-        Assessment.objects.self_assessments()
+        Assessment.objects.fillable()
         .with_tree()
         .visible_to(user)
         .filter(
@@ -125,7 +125,7 @@ def _preview(request, assessment, token):
     ids = [sheet["assessment"] for sheet in plan["sheets"]]
     tables = {
         a.pk: a
-        for a in Assessment.objects.self_assessments()
+        for a in Assessment.objects.fillable()
         .with_tree()
         .visible_to(request.user)
         .filter(pk__in=ids)
@@ -151,7 +151,7 @@ def _preview(request, assessment, token):
 @require_http_methods(["GET", "POST"])
 def upload(request, pk):
     assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.self_assessments().with_tree()
+        request, pk, write=True, queryset=Assessment.objects.fillable().with_tree()
     )
     return _upload(request, assessment)
 
@@ -160,7 +160,7 @@ def upload(request, pk):
 @require_http_methods(["GET", "POST"])
 def upload_preview(request, pk, token):
     assessment = get_assessment_for_user(
-        request, pk, write=True, queryset=Assessment.objects.self_assessments().with_tree()
+        request, pk, write=True, queryset=Assessment.objects.fillable().with_tree()
     )
     return _preview(request, assessment, token)
 

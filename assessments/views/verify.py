@@ -12,7 +12,7 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from .. import throttle
+from .. import kinds, throttle
 from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
 from ..paper import signing
@@ -37,6 +37,8 @@ class Signing:
     year: int
     signed_at: datetime
     state: str
+    # The kind of the signed table, for its words (自评表 · 签发, 目标表 · 批准).
+    kind: kinds.TableKind
 
     @property
     def state_label(self) -> str:
@@ -66,7 +68,14 @@ def public_signing(signature: Signature) -> Signing:
         year=snapshot.get("year", ""),
         signed_at=signature.signed_at,
         state=signing_state(signature),
+        kind=signed_kind(snapshot),
     )
+
+
+def signed_kind(snapshot: dict) -> kinds.TableKind:
+    """The kind a snapshot names; a snapshot without `kind` is of the default kind."""
+    name = snapshot.get("kind", kinds.DEFAULT)
+    return kinds.get(name) if isinstance(name, str) and kinds.is_known(name) else kinds.default()
 
 
 def _limited(request):
@@ -110,5 +119,7 @@ def verify_hash(request, content_hash):
         "is_legacy": any(s.state == "legacy" for s in signings),
         "is_forged": any(s.state == "mismatch" for s in signings),
         "is_unchecked": any(s.state == "unchecked" for s in signings),
+        # One content hash is one content, so one kind: its words for the verdict.
+        "kind": signings[0].kind if signings else kinds.default(),
     }
     return render(request, "assessments/verify.html", context, status=200 if signings else 404)

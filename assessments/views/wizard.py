@@ -1,7 +1,5 @@
 """The data-entry wizard: six steps, each saved to the database as a draft."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .. import forms, permissions, rules, services
+from ..kinds import address
+from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import drafts
-
-STEP_NAMES = [name for name, _ in drafts.STEPS]
 
 
 def step_names(assessment):
@@ -68,7 +66,7 @@ def start(request):
                     request,
                     f"已新建{assessment.kind_label}草稿，请逐步填写；每一步都会保存。",
                 )
-            return redirect(step_url(assessment, "basic"))
+            return redirect(step_url(assessment, step_names(assessment)[0]))
     return render(request, "assessments/wizard/start.html", {"form": form})
 
 
@@ -93,7 +91,7 @@ def copy(request, pk):
                 f"已按 {source.year.year} 年度复制：结构、预期目标、指标、指标值和分值已带入，"
                 "实际完成值、得分和原因已清空。",
             )
-            return redirect(step_url(assessment, "basic"))
+            return redirect(step_url(assessment, step_names(assessment)[0]))
     return render(request, "assessments/wizard/copy.html", {"form": form, "source": source})
 
 
@@ -109,7 +107,8 @@ def resume(request, pk):
     if assessment.status == Assessment.Status.RETURNED:
         step = first_step_to_revisit(assessment)
     if step is None:
-        step = assessment.last_step if assessment.last_step in step_names(assessment) else "basic"
+        names = step_names(assessment)
+        step = assessment.last_step if assessment.last_step in names else names[0]
     return redirect(step_url(assessment, step))
 
 
@@ -145,7 +144,12 @@ class Step:
         data = request.POST if request.method == "POST" else None
         version = {"version": assessment.version}
         self.form, self.formset = None, None
-        if name in ("basic", "funds", "goal"):
+        self.cells = assessment.table_kind.cells_of_step(name)
+        if self.cells:
+            # A step of a kind's own cells: one input per declared cell.
+            stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)
+            self.form = forms.CellsForm(data, cells=self.cells, initial={**stored, **version})
+        elif name in ("basic", "funds", "goal"):
             form_class = {
                 "basic": forms.BasicForm,
                 "funds": forms.FundsForm,
@@ -189,7 +193,16 @@ class Step:
             fields=fields,
             rows=self.rows,
             row_fields=row_fields,
+            cells=self.form.cell_values() if self.cells else None,
             resume_at=resume_at,
+        )
+
+    @property
+    def template(self):
+        return (
+            "assessments/wizard/cells.html"
+            if self.cells
+            else f"assessments/wizard/{self.name}.html"
         )
 
 
@@ -279,16 +292,12 @@ def autosave_step(current):
     return JsonResponse(payload)
 
 
-def comment_step(target):
-    """The wizard step where the cell a comment is pinned to is filled in."""
-    if target.startswith("funds."):
-        return "funds"
-    if target == "goal":
-        return "goal"
-    if target == "outcome":
-        return "actuals"
-    field = target.partition(".")[2]
-    return "actuals" if field in ("actual", "score", "reason") else "targets"
+def cell_step(assessment, where):
+    """The wizard step where the cell at `where` (a finding's or a comment's) is filled in."""
+    try:
+        return assessment.table_kind.step_of(address.parse(where))
+    except address.AddressError:
+        return assessment.table_kind.steps[-1][0]
 
 
 def return_comments(assessment):
@@ -306,7 +315,9 @@ def return_comments(assessment):
 
 def first_step_to_revisit(assessment):
     """Where a returned table is best picked up: the first step with an open comment."""
-    open_steps = {comment_step(c.target) for c in return_comments(assessment) if not c.answered_at}
+    open_steps = {
+        cell_step(assessment, c.target) for c in return_comments(assessment) if not c.answered_at
+    }
     return next((name for name in step_names(assessment) if name in open_steps), None)
 
 
@@ -316,14 +327,14 @@ def step_context(assessment, step, evaluation):
     comments = return_comments(assessment)
     errors, open_comments = {}, {}
     for finding in evaluation.errors:
-        name = finding_place(finding.where)[0]
+        name = cell_step(assessment, finding.where)
         errors[name] = errors.get(name, 0) + 1
     for comment in comments:
         if not comment.answered_at:
-            name = comment_step(comment.target)
+            name = cell_step(assessment, comment.target)
             open_comments[name] = open_comments.get(name, 0) + 1
     return {
-        "comments": [c for c in comments if comment_step(c.target) == step],
+        "comments": [c for c in comments if cell_step(assessment, c.target) == step],
         "answer_form": forms.AnswerForm(auto_id=False),
         "assessment": assessment,
         "steps": [
@@ -336,7 +347,7 @@ def step_context(assessment, step, evaluation):
             for name, title in drafts.steps_of(assessment)
         ],
         "step": step,
-        "step_title": drafts.STEP_TITLES[step],
+        "step_title": assessment.table_kind.step_title(step),
         "step_index": step_names(assessment).index(step) + 1,
         "is_last": step == step_names(assessment)[-1],
     }
@@ -359,7 +370,7 @@ def adjustment_context(user, assessment, indicators, form=None):
 
 
 def render_step(request, assessment, current):
-    evaluation = rules.evaluate(assessment.rules_input(current.indicators))
+    evaluation = assessment.evaluate(current.indicators)
     context = step_context(assessment, current.name, evaluation)
     previous, reference = (
         previous_rows(assessment) if current.name in ("targets", "actuals") else (None, {})
@@ -395,43 +406,37 @@ def render_step(request, assessment, current):
         findings=findings_on_page(assessment, evaluation),
         live_url=reverse("assessments:wizard_live", args=[assessment.pk, current.name]),
     )
-    return render(request, f"assessments/wizard/{current.name}.html", context)
+    return render(request, current.template, context)
 
 
-STEP_OF_ROW_FIELD = {
-    "level1": "targets",
-    "level2": "targets",
-    "name": "targets",
-    "target": "targets",
-    "weight": "targets",
-}
-FINDING_ROW = re.compile(r"^indicators\[(\d+)\](?:\.(\w+))?$")
-
-
-def finding_place(where, prefixes=None):
-    """(step, input name) of the wizard field a finding concerns; the name is "" where no
-    input holds the value (the weights as a whole). `prefixes` names the form of each
-    indicator row when rows were added or removed on the page."""
-    if where.startswith("funds."):
-        _, line, column = where.split(".")
-        return "funds", f"{'current' if line == 'total' else line}_{column}"
-    if where == "goal":
-        return "goal", "goal"
-    if where == "outcome":
-        return "actuals", "outcome"
-    if where == "indicators":
-        return "targets", ""
-    match = FINDING_ROW.match(where)
-    if match:
-        index, field = int(match[1]), match[2] or "name"
+def input_name(cell, prefixes=None):
+    """The wizard's input that holds the cell, "" where none does (the weights as a whole).
+    The 年度资金总额 line is a sum: its findings point at 当年财政拨款. `prefixes` names the
+    form of each indicator row when rows were added or removed on the page."""
+    if cell.section == "funds":
+        return f"{'current' if cell.row == 'total' else cell.row}_{cell.column}"
+    if cell.section in ("goal", "outcome"):
+        return cell.section
+    if cell.section == CELLS:
+        return str(cell)
+    if cell.section == "indicators" and (index := cell.position) is not None:
         prefix = prefixes[index] if prefixes and index < len(prefixes) else f"{ROWS_PREFIX}-{index}"
-        return STEP_OF_ROW_FIELD.get(field, "actuals"), f"{prefix}-{field}"
-    return "review", ""
+        return f"{prefix}-{cell.column or 'name'}"
+    return ""
+
+
+def finding_place(assessment, where, prefixes=None):
+    """(step, input name) of the wizard field a finding concerns."""
+    try:
+        cell = address.parse(where)
+    except address.AddressError:
+        return assessment.table_kind.steps[-1][0], ""
+    return assessment.table_kind.step_of(cell), input_name(cell, prefixes)
 
 
 def finding_link(assessment, where):
     """The address of the wizard field a finding concerns."""
-    step, name = finding_place(where)
+    step, name = finding_place(assessment, where)
     return step_url(assessment, step, f"id_{name}" if name else "weights-summary")
 
 
@@ -439,7 +444,7 @@ def findings_on_page(assessment, evaluation, prefixes=None):
     """The findings with the step and the input they concern, as the page shows them."""
     shown = []
     for finding in evaluation.findings:
-        step, name = finding_place(finding.where, prefixes)
+        step, name = finding_place(assessment, finding.where, prefixes)
         shown.append(
             {
                 "severity": finding.severity,

@@ -63,9 +63,7 @@ class Command(BaseCommand):
         for assessment, content in zip(assessments, contents, strict=True):
             signed = assessment.valid_signature() is not None
             suffix = "" if signed else f"（{printable.watermark_for(assessment)}）"
-            name = printable.pdf_filename(
-                assessment.year.year, assessment.project.name, suffix=suffix
-            )
+            name = printable.table_filename(assessment, suffix=suffix)
             path = self.unique(output / self.prefixed(assessment, assessments, name))
             path.write_bytes(content)
             written.append(path)

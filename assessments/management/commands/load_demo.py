@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import deadlines, interchange, rules
+from assessments import deadlines, interchange, kinds, rules
 from assessments.demo import (
     DEMO_BUREAU,
     DEMO_DEPARTMENT,
@@ -141,7 +141,7 @@ class Command(BaseCommand):
                 unit=source.project.unit,
                 year=year,
                 project=source.project,
-                kind=Assessment.Kind.TARGETS,
+                kind=kinds.targets.TargetTable.name,
                 by=preparer,
             )
             budget = {
