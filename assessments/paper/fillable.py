@@ -105,7 +105,7 @@ def cell_address(text: object) -> str:
     column, row = column_index_from_string(match.group(1)), int(match.group(2))
     if column > TABLE_COLUMNS or row > TABLE_ROWS:
         raise ValueError(f"outside a table sheet: {text}")
-    return text
+    return match.group(0)
 
 
 def stored_text(value: object) -> str:

@@ -63,9 +63,7 @@ BOUNDS = workbook_reader.Bounds(
 )
 
 
-def read_workbook(
-    data: bytes, reading: workbook_reader.Reading | None = None
-) -> dict[str, Grid]:
+def read_workbook(data: bytes, reading: workbook_reader.Reading | None = None) -> dict[str, Grid]:
     """The sheets of an .xlsx / .xlsm (a zip) or a legacy .xls (an OLE2 file), by content."""
     if len(data) > MAX_BYTES:
         raise UploadRefused([TOO_BIG])

@@ -19,7 +19,9 @@ import selectors
 import signal
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import openpyxl
 import xlrd
@@ -192,19 +194,24 @@ def read_in_process(data: bytes, bounds: Bounds) -> dict[str, Grid]:
 # ---------------------------------------------------------------------------
 # Values as plain JSON between the child and the parent
 
-_TYPES = {
-    "datetime": datetime.datetime,
-    "date": datetime.date,
-    "time": datetime.time,
+_DECODERS: dict[str, Callable[[Any], object]] = {
+    "datetime": datetime.datetime.fromisoformat,
+    "date": datetime.date.fromisoformat,
+    "time": datetime.time.fromisoformat,
+    "timedelta": lambda seconds: datetime.timedelta(seconds=seconds),
 }
 
 
 def _encode_value(value: object) -> object:
+    """A cell's value as JSON: dates and times tagged with their kind, the rest as they are."""
     if isinstance(value, datetime.timedelta):
         return {"timedelta": value.total_seconds()}
-    for name, kind in _TYPES.items():
-        if isinstance(value, kind):
-            return {name: value.isoformat()}
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {"time": value.isoformat()}
     if isinstance(value, str | int | float | bool):
         return value
     return str(value)
@@ -213,10 +220,8 @@ def _encode_value(value: object) -> object:
 def _decode_value(value: object) -> object:
     if not isinstance(value, dict):
         return value
-    ((name, text),) = value.items()
-    if name == "timedelta":
-        return datetime.timedelta(seconds=text)
-    return _TYPES[name].fromisoformat(text)
+    ((kind, text),) = value.items()
+    return _DECODERS[kind](text)
 
 
 def encode(grids: dict[str, Grid]) -> bytes:
@@ -290,7 +295,9 @@ def _child(data: bytes, bounds: Bounds, out: int) -> int:
     _limit_child()
     try:
         payload = encode(read_in_process(data, bounds))
-    except (TooLarge, MemoryError, RecursionError) as error:
+    except TooLarge as error:
+        payload = json.dumps({"refused": "too_large", "detail": str(error)}).encode()
+    except (MemoryError, RecursionError) as error:
         refusal = {"refused": "too_large", "detail": f"{type(error).__name__}: {error}"}
         payload = json.dumps(refusal).encode()
     except Unreadable as error:
