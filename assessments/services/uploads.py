@@ -52,7 +52,7 @@ class UploadRefused(AssessmentError):
 # Reading the file: every sheet as its cells, whichever format it came in, in a child process
 
 # A fillable workbook's archive: a part or two for each sheet beside the workbook's own
-# parts; its XML unpacks to a few MB and packs some 5 to 20 to 1.
+# parts; its XML unpacks to a few MB and packs less than 20 to 1.
 BOUNDS = workbook_reader.Bounds(
     sheets=fillable.MAX_SHEETS,
     rows=fillable.TABLE_ROWS,
