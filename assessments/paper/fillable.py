@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -45,6 +45,14 @@ OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 AMOUNT_FORMAT = "0.00"
 TEXT_FORMAT = "@"
+# What a fillable workbook can hold: the bounds an upload is read within. A table sheet uses
+# columns A-J and a row per indicator; the hidden sheet five columns and a row per cell of each
+# table. The bounds leave room for notes typed beside and for a unit's many tables.
+TABLE_ROWS, TABLE_COLUMNS = 5_000, 26
+META_ROWS, META_COLUMNS = 200_000, 8
+MAX_SHEETS = 500
+MAX_CELLS = 4_000_000  # the declared area of all sheets together
+_ADDRESS = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 NOTE = (
     "填写说明：黄色单元格可以填写（各资金来源的全年执行数、实际完成情况、实际完成值、"
     "完成等级、得分、偏差原因分析及改进措施），其余单元格已锁定。执行率、得分和总分由公式计算。"
@@ -96,6 +104,18 @@ def open_field(key: str) -> OpenField:
     if cell.section == "indicators" and cell.row_id is not None and str(cell) == key:
         return INDICATOR_FIELDS[cell.column]
     raise KeyError(key)
+
+
+def cell_address(text: object) -> str:
+    """An address the hidden sheet names, checked: a cell within a table sheet's bounds.
+    ValueError for anything else ("NOT-A-CELL", "A0", "XFD1048577")."""
+    match = _ADDRESS.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"not a cell address: {text!r}")
+    column, row = column_index_from_string(match.group(1)), int(match.group(2))
+    if column > TABLE_COLUMNS or row > TABLE_ROWS:
+        raise ValueError(f"outside a table sheet: {text}")
+    return match.group(0)
 
 
 def stored_text(value: object) -> str:

@@ -8,19 +8,16 @@ cell; values that can be stored but break a rule are shown as the findings they 
 """
 
 import hashlib
-import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
-import xlrd
 from django.contrib.auth.models import User
 from django.db import transaction
-from openpyxl.utils.cell import coordinate_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 
 from .. import permissions, rules
 from ..kinds.address import AddressError, parse_address
@@ -28,12 +25,15 @@ from ..kinds.base import CELLS, Cell
 from ..models import Assessment, Indicator
 from ..paper import fillable
 from ..rules import edits, readers
-from . import AssessmentError, EditConflict, drafts
+from . import AssessmentError, EditConflict, drafts, workbook_reader
+from .workbook_reader import Grid
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 NOT_A_WORKBOOK = "这个文件不是 Excel 工作簿（.xlsx、.xlsm 或 .xls），无法读取。"
+TOO_BIG = f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，无法上传。"
+TOO_LARGE = "文件过大或结构异常，无法读取；请用系统下载的填报表填写后上传。"
 NOT_FILLABLE = (
     "这不是本系统下载的填报表（找不到表格标识）。请在自评表页面点“下载填报表”，"
     "在下载的文件中填写后再上传。"
@@ -50,83 +50,34 @@ class UploadRefused(AssessmentError):
 
 
 # ---------------------------------------------------------------------------
-# Reading the file: every sheet as its cells, whichever format it came in
+# Reading the file: every sheet as its cells, whichever format it came in, in a child process
+
+# A fillable workbook's archive: a part or two for each sheet beside the workbook's own
+# parts; its XML unpacks to a few MB and packs less than 20 to 1.
+BOUNDS = workbook_reader.Bounds(
+    sheets=fillable.MAX_SHEETS,
+    rows=fillable.TABLE_ROWS,
+    columns=fillable.TABLE_COLUMNS,
+    special={fillable.META_SHEET: (fillable.META_ROWS, fillable.META_COLUMNS)},
+    cells=fillable.MAX_CELLS,
+    members=4 * fillable.MAX_SHEETS + 100,
+    unpacked=64 * 1024 * 1024,
+    ratio=200,
+)
 
 
-@dataclass
-class Grid:
-    cells: dict[str, object] = field(default_factory=dict)  # address: value (cached, for formulas)
-    formulas: dict[str, str] = field(default_factory=dict)  # address: formula (xlsx only)
-    uncached: set[str] = field(default_factory=set)  # formulas saved without their result
-
-    def rows(self) -> list[list[object]]:
-        by_row: dict[int, dict[int, object]] = {}
-        for address, value in self.cells.items():
-            letters, row = coordinate_from_string(address)
-            by_row.setdefault(row, {})[openpyxl.utils.column_index_from_string(letters)] = value
-        return [
-            [by_row[row].get(column) for column in range(1, max(by_row[row]) + 1)]
-            for row in sorted(by_row)
-        ]
-
-
-def _read_xlsx(data: bytes) -> dict[str, Grid]:
-    # Macros (.xlsm) are never kept: openpyxl leaves the VBA part out unless asked.
-    formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    grids: dict[str, Grid] = {}
-    for worksheet in formulas.worksheets:
-        grid = grids[worksheet.title] = Grid()
-        cached = values[worksheet.title]
-        for row in worksheet.iter_rows():
-            for cell in row:
-                if cell.value is None:
-                    continue
-                if cell.data_type == "f":
-                    grid.formulas[cell.coordinate] = str(cell.value)
-                    result = cached[cell.coordinate].value
-                    if result is None:
-                        grid.uncached.add(cell.coordinate)
-                    else:
-                        grid.cells[cell.coordinate] = result
-                else:
-                    grid.cells[cell.coordinate] = cell.value
-    return grids
-
-
-def _read_xls(data: bytes) -> dict[str, Grid]:
-    book = xlrd.open_workbook(file_contents=data)
-    grids: dict[str, Grid] = {}
-    for sheet in book.sheets():
-        grid = grids[sheet.name] = Grid()
-        for row in range(sheet.nrows):
-            for column in range(sheet.ncols):
-                cell = sheet.cell(row, column)
-                if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    continue
-                value = cell.value
-                if cell.ctype == xlrd.XL_CELL_ERROR:
-                    value = xlrd.error_text_from_code.get(int(value), "#ERR")
-                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                    value = bool(value)
-                grid.cells[f"{get_column_letter(column + 1)}{row + 1}"] = value
-    return grids
-
-
-def read_workbook(data: bytes) -> dict[str, Grid]:
+def read_workbook(data: bytes, reading: workbook_reader.Reading | None = None) -> dict[str, Grid]:
     """The sheets of an .xlsx / .xlsm (a zip) or a legacy .xls (an OLE2 file), by content."""
     if len(data) > MAX_BYTES:
-        raise UploadRefused([f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，无法上传。"])
+        raise UploadRefused([TOO_BIG])
     try:
-        if data[:4] == b"PK\x03\x04":
-            return _read_xlsx(data)
-        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            return _read_xls(data)
-    except (zipfile.BadZipFile, xlrd.biffh.XLRDError) as error:
+        return workbook_reader.read(data, BOUNDS, reading)
+    except workbook_reader.Unreadable as error:
         logger.info("unreadable workbook: %s", error)
-    except Exception:  # a damaged file must end in a message, whatever the library raises
-        logger.warning("unreadable workbook", exc_info=True)
-    raise UploadRefused([NOT_A_WORKBOOK])
+        raise UploadRefused([NOT_A_WORKBOOK]) from None
+    except workbook_reader.TooLarge as error:
+        logger.warning("workbook refused as too large: %s", error)
+        raise UploadRefused([TOO_LARGE]) from None
 
 
 # ---------------------------------------------------------------------------
@@ -150,6 +101,17 @@ class SheetMap:
         return f"{self.year} 年度“{self.project}”"
 
 
+def _whole(value: object) -> int:
+    """A table's id, year or version as the hidden sheet keeps it (spreadsheets may turn the
+    integer into a float); ValueError for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,12}", text.strip()):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(text)
+
+
 def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
     meta = grids.get(fillable.META_SHEET)
     rows = meta.rows() if meta else []
@@ -161,16 +123,20 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
             title, kind, *rest = [*row, None, None, None, None][:5]
             title = str(title)
             if kind == fillable.TABLE:
-                number, year, version = (int(Decimal(str(value))) for value in rest[:3])
+                number, year, version = (_whole(value) for value in rest[:3])
                 maps[title] = SheetMap(title, number, year, version)
             elif kind == "name":
                 maps[title].project, maps[title].unit = str(rest[0] or ""), str(rest[1] or "")
             elif kind == fillable.OPEN:
-                maps[title].open[str(rest[0])] = (str(rest[1]), fillable.stored_text(rest[2]))
+                fillable.open_field(str(rest[1]))  # a key this format has
+                maps[title].open[fillable.cell_address(rest[0])] = (
+                    str(rest[1]),
+                    fillable.stored_text(rest[2]),
+                )
             elif kind == fillable.LOCKED:
-                maps[title].locked[str(rest[0])] = fillable.stored_text(rest[2])
+                maps[title].locked[fillable.cell_address(rest[0])] = fillable.stored_text(rest[2])
             elif kind == fillable.FORMULA:
-                maps[title].formulas[str(rest[0])] = str(rest[2])
+                maps[title].formulas[fillable.cell_address(rest[0])] = str(rest[2])
     except (KeyError, TypeError, ValueError, ArithmeticError):
         raise UploadRefused([NOT_FILLABLE]) from None
     if not maps:

@@ -8,6 +8,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -82,7 +83,7 @@ def _upload(request, assessment):
         file = form.cleaned_data["file"]
         try:
             if file.size > uploads.MAX_BYTES:
-                raise uploads.UploadRefused(["文件超过 5 MB，无法上传。"])
+                raise uploads.UploadRefused([uploads.TOO_BIG])
             plan = uploads.plan_upload(
                 file.read(), file.name, user=request.user, assessment=assessment
             )
@@ -168,6 +169,9 @@ def upload_preview(request, pk, token):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_upload(request):
+    # Before the file is read: only those who fill tables in some unit upload a unit's workbook.
+    if not permissions.preparer_units(request.user).exists():
+        raise PermissionDenied("只有单位的填报人可以上传填报表。")
     return _upload(request, None)
 
 
