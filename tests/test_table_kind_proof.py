@@ -125,7 +125,7 @@ def test_input_that_cannot_be_stored_is_refused_beside_its_cell(client, people, 
     client.force_login(people["preparer"])
     response = fill(client, table, people="很多", note="说明")
     assert response.status_code == 200
-    assert "金额“很多”不是有效的数字。" in response.content.decode()
+    assert "受益人数不是数字（填写的是“很多”），可填 1234.5" in response.content.decode()
     assert fresh(table).cells == {}
 
 
@@ -133,7 +133,8 @@ def test_the_live_check_reports_the_kinds_finding_and_typing_errors(client, peop
     client.force_login(people["preparer"])
     url = reverse("assessments:wizard_live", args=[table.pk, "figures"])
     payload = client.post(url, {"cells.people.value": "abc", "cells.note.value": ""}).json()
-    assert payload["errors"] == {"cells.people.value": "金额“abc”不是有效的数字。"}
+    assert list(payload["errors"]) == ["cells.people.value"]
+    assert payload["errors"]["cells.people.value"].startswith("受益人数不是数字（填写的是“abc”）")
     (finding,) = payload["findings"]
     assert (finding["message"], finding["step"], finding["field"]) == (
         "请填写情况说明。",
@@ -178,7 +179,7 @@ def test_a_cell_value_the_kind_cannot_store_refuses_the_upload(client, people, t
     sheet[address(book, "cells.satisfaction.value")] = "大约一半"
     response = upload(client, table, saved(book))
     assert response.status_code == 200
-    assert any("不是有效的数字" in problem for problem in response.context["problems"])
+    assert any("满意度不是数字" in problem for problem in response.context["problems"])
     assert fresh(table).cells == {}
 
 

@@ -45,7 +45,7 @@ class Cell:
 
     def read(self, text: object) -> str:
         """The stored text of typed input; ValueError with a Chinese message."""
-        value = read(self.input, text)
+        value = read(self.input, text, self.label)
         if len(value) > self.max_length:
             raise ValueError(f"“{self.label}”最多 {self.max_length} 个字。")
         if self.choices and value and value not in dict(self.choices):

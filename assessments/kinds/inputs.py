@@ -17,17 +17,18 @@ def _stored(value: Decimal | str | None) -> str:
     return format(value, "f") if isinstance(value, Decimal) else value
 
 
-def _reader(input_type: str) -> Callable[[str], str]:
-    return lambda text: _stored(readers.read(input_type, text))
+def _reader(input_type: str) -> Callable[[str, str], str]:
+    return lambda text, what: _stored(readers.read(input_type, text, what=what or None))
 
 
 # Every input type a cell may declare; a choice is stored as the text of the option chosen.
-READERS: dict[str, Callable[[str], str]] = {
+READERS: dict[str, Callable[[str, str], str]] = {
     **{input_type: _reader(input_type) for input_type in readers.READERS},
     "choice": _reader("text"),
 }
 
 
-def read(input_type: str, text: object) -> str:
-    """The stored text of a value typed into a cell of this input type."""
-    return READERS[input_type]("" if text is None else str(text))
+def read(input_type: str, text: object, what: str = "") -> str:
+    """The stored text of a value typed into a cell of this input type; `what` names the cell
+    in a refusal."""
+    return READERS[input_type]("" if text is None else str(text), what)
