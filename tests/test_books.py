@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import books, pdf
+from assessments.services import books as book_services
 
 from .background import run_worker, runs_worker
 from .database import as_table_owner
@@ -64,7 +66,7 @@ def unit_book(throwaway_db):
     with throwaway_db():
         call_command("load_demo", stdout=StringIO())
         assessments = list(
-            books.book_assessments(
+            book_services.book_assessments(
                 Organisation.objects.get(name=UNIT),
                 ReportingYear.objects.get(year=2022),
                 user=user("tianbao"),
@@ -236,8 +238,8 @@ def test_outsider_cannot_request_see_or_download_a_book(
         {"organisation": Organisation.objects.get(name=UNIT).pk, "year": book.year.pk},
     )
     assert response.status_code == 200 and Book.objects.count() == 1
-    with pytest.raises(books.BookError):
-        books.request_book(Organisation.objects.get(name=UNIT), book.year, by=outsider)
+    with pytest.raises(book_services.BookError):
+        book_services.request_book(Organisation.objects.get(name=UNIT), book.year, by=outsider)
 
 
 def test_anonymous_visitor_is_sent_to_login(client, db):
@@ -342,7 +344,7 @@ def test_book_list_query_count_does_not_grow_with_books(client, demo):
 def test_a_book_whose_requester_was_deleted_is_still_built(demo):
     unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
     book = Book.objects.create(organisation=unit, year=year, requested_by=None, total=11)
-    books.build(book.pk)
+    tasks.build_book.call(book.pk)
     book.refresh_from_db()
     assert (book.status, book.done) == (Book.Status.DONE, 11)
     assert book_content(book).startswith(b"%PDF")
@@ -350,7 +352,7 @@ def test_a_book_whose_requester_was_deleted_is_still_built(demo):
 
 def unit_assessments():
     return list(
-        books.book_assessments(
+        book_services.book_assessments(
             Organisation.objects.get(name=UNIT),
             ReportingYear.objects.get(year=2022),
             user=user("tianbao"),

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions
 from ..forms import FileForm, ReturnFilingForm
 from ..models import Assessment, Filing, ReportingYear, visible_organisations
+from ..reporting.exports import XLSX_TYPE
 from ..services import AssessmentError
 from ..services import bureau as desk
+from ..services.filing import filing_basename
 
 
 def visible_filings(user):
@@ -147,8 +149,6 @@ def _package_file(request, pk, field, content_type, extension):
     stored = getattr(filing, field)
     if filing.package_status != Filing.PackageStatus.DONE or not stored:
         raise Http404("报送材料尚未生成。")
-    from ..paper.filing import filing_basename
-
     return FileResponse(
         stored.open("rb"),
         as_attachment=True,
@@ -166,6 +166,4 @@ def filing_book(request, pk):
 @login_required
 @require_GET
 def filing_summary(request, pk):
-    from ..reporting.exports import XLSX_TYPE
-
     return _package_file(request, pk, "summary_xlsx", XLSX_TYPE, "xlsx")

@@ -132,7 +132,7 @@ class Command(BaseCommand):
             if s is not None and not (s.pdf and s.pdf.storage.exists(s.pdf.name))
         ]
         items = [printable.signed_printable(s) for s in signatures]
-        contents = pool.lay_out_many(items, len(items))
+        contents = pool.lay_out_many(items, len(items), render=pdf.render_pdf)
         for signature, content in zip(signatures, contents, strict=True):
             signature.pdf.save(f"bench-{signature.pk}.pdf", ContentFile(content), save=True)
 
