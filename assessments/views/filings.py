@@ -77,7 +77,7 @@ def file_year(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("assessments:filings")
     department = form.cleaned_data["department"]
     year: ReportingYear = form.cleaned_data["year"]
@@ -119,7 +119,9 @@ def return_filing(request, pk):
     form = ReturnFilingForm(request.POST)
     try:
         if not form.is_valid():
-            raise AssessmentError("；".join(e for errors in form.errors.values() for e in errors))
+            raise AssessmentError(
+                "；".join(str(e) for errors in form.errors.values() for e in errors)
+            )
         desk.return_filing(filing.pk, by=request.user, reason=form.cleaned_data["reason"])
     except AssessmentError as error:
         messages.error(request, str(error))
