@@ -342,8 +342,6 @@ class Generator:
         for line, values in funds.items():
             for column, value in zip(rules.FUND_COLUMNS, values, strict=True):
                 setattr(assessment, f"{line}_{column}", value)
-        for row in indicators:
-            row.set_parsed_values()
         refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators)))
         if assessment.error_count and assessment.status in (
             Assessment.Status.SUBMITTED,

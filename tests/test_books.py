@@ -25,14 +25,11 @@ from .database import as_table_owner
 from .factories import login, user
 from .pdftools import Layout, compact, page_count, pdf_text
 
+pytestmark = pytest.mark.usefixtures("media")
+
 BOOKS = reverse("assessments:books")
 UNIT = "上海市闵行区社会保障服务中心"
 DEPARTMENT = "闵行区人力资源和社会保障局"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):
