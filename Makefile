@@ -65,6 +65,7 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen pytest
 
@@ -83,10 +84,11 @@ DB ?= postgres
 load-test: install ## Locust against gunicorn in production mode, then the nothing-lost check (USERS, DURATION, DB=postgres|sqlite)
 	USERS=$(USERS) DURATION=$(DURATION) DB=$(DB) UV=$(UV) loadtest/run.sh
 
-lint: .venv/.synced ## Lint, check formatting and check types
+lint: .venv/.synced ## Lint, check formatting, check types and the import layers
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 
 format: .venv/.synced ## Format the code
 	$(UV) run --frozen ruff check --fix .

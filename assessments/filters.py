@@ -1,6 +1,7 @@
 """The filters of the assessment list; the CSV and Excel exports apply the same ones."""
 
 from html import escape
+from typing import cast
 
 import django_filters
 from django import forms
@@ -44,7 +45,7 @@ class PlainSelect(forms.Select):
 
 class AssessmentFilterForm(forms.Form):
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         low, high = cleaned.get("score_min"), cleaned.get("score_max")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError("总分下限不能高于上限。")
@@ -146,8 +147,10 @@ class SummaryForm(forms.Form):
             # Nothing chosen yet: the user's broadest organisation and the latest year.
             data = {"organisation": next(iter(self.organisations)), "year": years[0]}
         super().__init__(data)
-        self.fields["organisation"].choices = self._grouped_choices()
-        self.fields["year"].choices = [(year, f"{year} 年度") for year in years]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = self._grouped_choices()
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            (year, f"{year} 年度") for year in years
+        ]
         for name, field in self.fields.items():
             field.widget.attrs.update({"class": "form-select", "id": f"summary-{name}"})
 

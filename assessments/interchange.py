@@ -79,6 +79,8 @@ MAX_NUMBER_DIGITS = 30
 class _Refused(str):
     """A value refused while reading the JSON text, with the reason."""
 
+    reason: str
+
     def __new__(cls, text, reason):
         value = super().__new__(cls, text[:40])
         value.reason = reason
@@ -125,7 +127,7 @@ def _inspect(value, path, depth, problems):
         problems.add(path, f"嵌套层数过多（最多 {MAX_DEPTH} 层）。")
     elif isinstance(value, _Refused):
         problems.add(path, value.reason)
-    elif isinstance(value, dict):
+    elif isinstance(value, _Object):
         for key in value.duplicates:
             problems.add(f"{path}.{key}", "同一对象中出现了两次这个键，无法确定取哪一个值。")
         for key, item in value.items():
@@ -226,7 +228,7 @@ def check_against_database(records, *, replace):
 
 
 def _check_duplicates(records, problems):
-    seen = {}
+    seen: dict[tuple, int] = {}
     for index, record in enumerate(records):
         key = (record["year"], record["unit"], record["project"], record["kind"])
         if key in seen:
@@ -276,7 +278,7 @@ def _decimal(value, path, problems, *, places=2, digits=rules.MAX_AMOUNT_DIGITS,
     except ValueError as error:
         problems.add(path, str(error))
         return None
-    if number < 0 and not negative:
+    if number is not None and number < 0 and not negative:
         problems.add(path, "不能为负数。")
         return None
     return number
@@ -330,7 +332,7 @@ def _check_assessment(item, path, problems, version=VERSION):
     if not isinstance(indicators, list):
         problems.add(f"{path}.indicators", "缺少此项或不是列表。")
         indicators = []
-    rule_set_data = rules.RULE_SETS.get(rule_set)
+    rule_set_data = rules.RULE_SETS.get(str(rule_set))
     record["indicators"] = [
         _check_indicator(row, f"{path}.indicators[{index}]", problems, rule_set_data)
         for index, row in enumerate(indicators)

@@ -87,8 +87,9 @@ class SessionIdleMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        signed_in = session is not None and not session.is_empty() and SESSION_KEY in session
-        if signed_in and time.time() - session.get(REFRESHED, 0) >= self.refresh_seconds:
+        if session is None or session.is_empty() or SESSION_KEY not in session:
+            return response
+        if time.time() - session.get(REFRESHED, 0) >= self.refresh_seconds:
             session[REFRESHED] = int(time.time())
         return response
 

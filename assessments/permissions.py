@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from . import deadlines
 from .models import (
     Assessment,
+    AssessmentEvent,
     AssessmentQuerySet,
     DeadlineException,
     Filing,
@@ -161,8 +162,6 @@ def can_answer(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
 
 def has_prepared(user: User, assessment: Assessment) -> bool:
     """Whether the user created, edited or submitted this table (then she may not sign it)."""
-    from .models import AssessmentEvent
-
     if assessment.updated_by_id == user.pk:
         return True
     return assessment.events.filter(
@@ -187,8 +186,6 @@ def can_sign_off(user: User, assessment: Assessment) -> tuple[bool, str]:
 
 def can_withdraw(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     """The preparer takes a submitted table back, until a reviewer has acted on it."""
-    from .models import AssessmentEvent
-
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以撤回。"
     if assessment.status != Assessment.Status.SUBMITTED:

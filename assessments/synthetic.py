@@ -248,7 +248,7 @@ class Generator:
             parts = {50: rng.randint(3, 6), 30: rng.randint(2, 4)}.get(
                 int(weight), rng.randint(1, 2)
             )
-            chosen = []
+            chosen: list[tuple[str, str, Template]] = []
             for _ in range(parts):
                 level1, level2 = rng.choices(
                     level2s, weights=[LEVEL2_WEIGHTS[l2] for _, l2 in level2s]
@@ -306,6 +306,7 @@ class Generator:
     def outcome(self, funds):
         _, full, executed = funds["total"]
         rate = rules.execution_rate(full, executed)
+        assert rate is not None  # every generated table has a budget
         written = rate
         if self.rng.random() < 0.02:
             written = rate - CENT  # a slip the RATE_TEXT_MISMATCH check reports
@@ -342,8 +343,6 @@ class Generator:
         for line, values in funds.items():
             for column, value in zip(rules.FUND_COLUMNS, values, strict=True):
                 setattr(assessment, f"{line}_{column}", value)
-        for row in indicators:
-            row.set_parsed_values()
         refresh_computed(assessment, assessment.evaluate(indicators))
         if assessment.error_count and assessment.status in (
             Assessment.Status.SUBMITTED,
@@ -414,7 +413,7 @@ def generate(count, *, years, prefix="模拟", seed=2022, batch_size=1000, progr
         ]
         projects = create_places(Plan(count, years), prefix)
     latest = max(years)
-    batch = []
+    batch: list[tuple[Assessment, list[Indicator]]] = []
     created = 0
     # Project after project, year after year: every project recurs over the years.
     for project in projects:

@@ -1,27 +1,55 @@
-"""Background tasks (Django's tasks framework; `manage.py db_worker` runs them)."""
+"""Background tasks (Django's tasks framework; `manage.py run_worker` runs them).
+
+The services queue them by name (services.background) once their transaction commits; each
+task joins the state change of a service with the layout of paper.pdf. WeasyPrint is heavy
+to import: a task imports paper.pdf when it runs, so that a web process that queues a task
+(services.background imports this module) does not load it.
+"""
 
 import logging
+from collections.abc import Sequence
 
 from django.tasks import task
 
-from .models import Signature
-from .paper import books
+from .models import Assessment, Book, Filing, Signature
+from .paper import books as book_paper
+from .reporting.bureau import filing_workbook
+from .services import books, filing
+from .services.books import Progress
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def build_book(book_id):
+def build_book(book_id: int) -> str | None:
     """Build the 合订本 with this id; returns the stored file's name."""
-    return books.build(book_id)
+    from .paper import pdf  # WeasyPrint: loaded by the worker, not by the pages that queue
+
+    def render(
+        book: Book, assessments: Sequence[Assessment], progress: Progress
+    ) -> tuple[str, bytes]:
+        content = pdf.render_book(
+            assessments,
+            organisation=book.organisation.name,
+            year=book.year.year,
+            progress=progress,
+        )
+        return book_paper.filename_of(book), content
+
+    return books.build(book_id, render)
 
 
 @task()
-def build_filing_package(filing_id):
+def build_filing_package(filing_id: int) -> None:
     """Build a filing's package (the book of its signed copies and its summary workbook)."""
-    from .paper import filing
+    from .paper import pdf  # WeasyPrint: loaded by the worker, not by the pages that queue
 
-    filing.build_package(filing_id)
+    def bind_book(filed: Filing, signatures: Sequence[Signature]) -> bytes:
+        return pdf.render_signed_book(
+            signatures, organisation=filed.department.name, year=filed.year.year
+        )
+
+    filing.build_package(filing_id, bind_book=bind_book, write_workbook=filing_workbook)
 
 
 @task()

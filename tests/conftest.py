@@ -112,6 +112,35 @@ def outsider(db):
 
 
 @pytest.fixture
+def people(db, outsider):
+    """The named people of a unit: its preparer, its reviewer, the reviewer of its department,
+    the outsider of another unit, and an administrator."""
+    unit = UnitFactory(name="社会保障服务中心")
+    return {
+        "unit": unit,
+        "preparer": member(
+            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
+        ),
+        "reviewer": member(
+            UserFactory(username="reviewer", email="r@example.gov.cn"), unit, "reviewer"
+        ),
+        "department": member(
+            UserFactory(username="department", email="d@example.gov.cn"), unit.parent, "reviewer"
+        ),
+        "outsider": outsider,
+        "admin": UserFactory(
+            username="admin", email="a@example.gov.cn", is_superuser=True, is_staff=True
+        ),
+    }
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Stored files (signed PDFs, books, packages) go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -92,7 +92,6 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
                 weight=Decimal(weight),
                 score=Decimal(score),
             )
-            row.set_parsed_values()
             row.save()
         services.refresh_computed(self)
         self.save()

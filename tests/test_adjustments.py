@@ -18,7 +18,7 @@ from assessments.paper.remarks import adjustment_note
 from assessments.services import adjustments, workflow
 
 from .factories import AssessmentFactory
-from .test_targets import from_targets, people  # noqa: F401  (the fixture)
+from .test_targets import from_targets
 
 Action = AssessmentEvent.Action
 
@@ -27,7 +27,7 @@ def row(assessment, name="培训人次"):
     return assessment.indicators.get(name=name)
 
 
-def ask(people, assessment, *, new="≥400人次", field="target"):  # noqa: F811
+def ask(people, assessment, *, new="≥400人次", field="target"):
     return adjustments.request_adjustment(
         assessment.pk,
         by=people["preparer"],
@@ -40,7 +40,7 @@ def logged(assessment):
     return list(assessment.events.order_by("pk").values_list("action", flat=True))
 
 
-def test_preparer_requests_an_adjustment_with_one_log_entry(people):  # noqa: F811
+def test_preparer_requests_an_adjustment_with_one_log_entry(people):
     assessment = from_targets(people)
     before = logged(assessment)
     adjustment = ask(people, assessment)
@@ -58,7 +58,7 @@ def test_preparer_requests_an_adjustment_with_one_log_entry(people):  # noqa: F8
     assert row(assessment).target == "≥500人次"  # nothing changes before approval
 
 
-def test_request_without_a_reason_or_a_change_is_refused(people):  # noqa: F811
+def test_request_without_a_reason_or_a_change_is_refused(people):
     assessment = from_targets(people)
     before = logged(assessment)
     with pytest.raises(services.AssessmentError, match="必须填写调整理由"):
@@ -74,7 +74,7 @@ def test_request_without_a_reason_or_a_change_is_refused(people):  # noqa: F811
     assert not TargetAdjustment.objects.exists()
 
 
-def test_request_is_refused_to_a_reviewer_and_while_one_waits(people):  # noqa: F811
+def test_request_is_refused_to_a_reviewer_and_while_one_waits(people):
     assessment = from_targets(people)
     with pytest.raises(services.AssessmentError, match="只有本单位的填报人"):
         adjustments.request_adjustment(
@@ -88,7 +88,7 @@ def test_request_is_refused_to_a_reviewer_and_while_one_waits(people):  # noqa: 
         ask(people, assessment, new="≥300人次")
 
 
-def test_reviewer_approves_and_the_new_target_applies_with_one_log_entry(people):  # noqa: F811
+def test_reviewer_approves_and_the_new_target_applies_with_one_log_entry(people):
     assessment = from_targets(people)
     adjustment = ask(people, assessment, new="18", field="weight")
     before = logged(assessment)
@@ -102,7 +102,7 @@ def test_reviewer_approves_and_the_new_target_applies_with_one_log_entry(people)
     assert event.changes == {"指标“培训人次” · 分值": ["50", "18"]}
 
 
-def test_the_requester_cannot_decide_her_own_adjustment(people):  # noqa: F811
+def test_the_requester_cannot_decide_her_own_adjustment(people):
     assessment = from_targets(people)
     adjustment = ask(people, assessment)
     with pytest.raises(services.AssessmentError, match="只有本单位或主管部门的审核人"):
@@ -114,7 +114,7 @@ def test_the_requester_cannot_decide_her_own_adjustment(people):  # noqa: F811
         adjustments.approve_adjustment(adjustment.pk, by=people["reviewer"])
 
 
-def test_reject_needs_a_comment_keeps_the_target_and_logs_once(people):  # noqa: F811
+def test_reject_needs_a_comment_keeps_the_target_and_logs_once(people):
     assessment = from_targets(people)
     adjustment = ask(people, assessment)
     with pytest.raises(services.AssessmentError, match="必须填写意见"):
@@ -127,7 +127,7 @@ def test_reject_needs_a_comment_keeps_the_target_and_logs_once(people):  # noqa:
         adjustments.approve_adjustment(adjustment.pk, by=people["reviewer"])
 
 
-def test_approved_adjustment_is_noted_on_paper_and_in_the_signed_snapshot(people):  # noqa: F811
+def test_approved_adjustment_is_noted_on_paper_and_in_the_signed_snapshot(people):
     assessment = from_targets(people)
     adjustment = ask(people, assessment)
     adjustments.approve_adjustment(adjustment.pk, by=people["reviewer"])
@@ -143,7 +143,7 @@ def test_approved_adjustment_is_noted_on_paper_and_in_the_signed_snapshot(people
     assert build_official_table(assessment, paper=True).remarks == [note]
 
 
-def test_a_table_signed_without_targets_or_adjustments_still_verifies_and_matches(people):  # noqa: F811
+def test_a_table_signed_without_targets_or_adjustments_still_verifies_and_matches(people):
     assessment = AssessmentFactory(project__unit=people["unit"])
     signature = signing.record_signature(assessment, by=people["reviewer"])
     assert not {"kind", "targets", "adjustments"} & set(signature.snapshot)
@@ -152,7 +152,7 @@ def test_a_table_signed_without_targets_or_adjustments_still_verifies_and_matche
     assert history.signature_state == signing.SignatureState.VALID
 
 
-def test_approval_changes_what_a_signature_covers(people):  # noqa: F811
+def test_approval_changes_what_a_signature_covers(people):
     assessment = from_targets(people)
     before = signing.content_hash(signing.canonical_snapshot(assessment))
     adjustments.approve_adjustment(ask(people, assessment).pk, by=people["reviewer"])
@@ -165,7 +165,7 @@ def test_approval_changes_what_a_signature_covers(people):  # noqa: F811
 # Views: anonymous, outsider (404), read-only (403), wrong method
 
 
-def test_adjustment_views_refuse_the_wrong_people_and_methods(client, people, outsider):  # noqa: F811
+def test_adjustment_views_refuse_the_wrong_people_and_methods(client, people, outsider):
     assessment = from_targets(people)
     url = reverse("assessments:request_adjustment", args=[assessment.pk])
     data = {f"target_{row(assessment).pk}": "≥400人次", "reason": "停训两个月"}
@@ -192,7 +192,7 @@ def test_adjustment_views_refuse_the_wrong_people_and_methods(client, people, ou
     assert row(assessment).target == "≥400人次"
 
 
-def test_an_unreadable_weight_is_reported_beside_it_and_nothing_is_saved(client, people):  # noqa: F811
+def test_an_unreadable_weight_is_reported_beside_it_and_nothing_is_saved(client, people):
     assessment = from_targets(people)
     client.force_login(people["preparer"])
     url = reverse("assessments:request_adjustment", args=[assessment.pk])
@@ -212,7 +212,7 @@ def test_an_unreadable_weight_is_reported_beside_it_and_nothing_is_saved(client,
     assert not TargetAdjustment.objects.exists()
 
 
-def test_history_and_detail_page_show_the_adjustment(client, people):  # noqa: F811
+def test_history_and_detail_page_show_the_adjustment(client, people):
     assessment = from_targets(people)
     adjustments.approve_adjustment(ask(people, assessment).pk, by=people["reviewer"])
     client.force_login(people["preparer"])
@@ -234,7 +234,6 @@ def finish(assessment):
     for indicator in assessment.indicators.all():
         indicator.actual = indicator.target.replace("≥", "=")
         indicator.score = indicator.weight
-        indicator.set_parsed_values()
         indicator.save()
     assessment.current_executed = assessment.total_executed = Decimal("900000")
     assessment.outcome = "全年完成培训任务，执行率100%。"
@@ -243,7 +242,7 @@ def finish(assessment):
 
 
 @pytest.mark.slow
-def test_the_signed_pdf_prints_the_approved_adjustment(client, people):  # noqa: F811
+def test_the_signed_pdf_prints_the_approved_adjustment(client, people):
     assessment = from_targets(people)
     adjustment = ask(people, assessment)
     adjustments.approve_adjustment(adjustment.pk, by=people["reviewer"])
@@ -261,7 +260,7 @@ def test_the_signed_pdf_prints_the_approved_adjustment(client, people):  # noqa:
 
 
 @pytest.mark.slow
-def test_the_pdf_of_a_table_without_approved_targets_says_so(client, people):  # noqa: F811
+def test_the_pdf_of_a_table_without_approved_targets_says_so(client, people):
     assessment = AssessmentFactory(project__unit=people["unit"])
     client.force_login(people["preparer"])
     response = client.get(reverse("assessments:pdf", args=[assessment.pk]))

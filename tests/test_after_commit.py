@@ -18,28 +18,11 @@ from assessments.forms import StartForm
 from assessments.models import Assessment, AssessmentEvent, Project, Signature
 
 from .background import run_worker, runs_worker
-from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
+from .factories import AssessmentFactory, YearFactory
+
+pytestmark = pytest.mark.usefixtures("media")
 
 QUEUED = "签发版 PDF 正在后台生成"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def people(db):
-    unit = UnitFactory(name="社会保障服务中心")
-    return {
-        "preparer": member(
-            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
-        ),
-        "reviewer": member(
-            UserFactory(username="reviewer", email="r@example.gov.cn"), unit, "reviewer"
-        ),
-        "unit": unit,
-    }
 
 
 def table_named(people, name):

@@ -15,12 +15,9 @@ from assessments.paper import pdf
 
 from .database import as_owner, change_signature
 
+pytestmark = pytest.mark.usefixtures("media")
+
 drill = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def verify():

@@ -15,22 +15,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import books, pdf
+from assessments.services import books as book_services
 
 from .background import run_worker, runs_worker
 from .database import as_table_owner
 from .factories import login, user
 from .pdftools import Layout, compact, page_count, pdf_text
 
+pytestmark = pytest.mark.usefixtures("media")
+
 BOOKS = reverse("assessments:books")
 UNIT = "上海市闵行区社会保障服务中心"
 DEPARTMENT = "闵行区人力资源和社会保障局"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def request_unit_book(client, django_capture_on_commit_callbacks, username="tianbao", **extra):
@@ -64,7 +63,7 @@ def unit_book(throwaway_db):
     with throwaway_db():
         call_command("load_demo", stdout=StringIO())
         assessments = list(
-            books.book_assessments(
+            book_services.book_assessments(
                 Organisation.objects.get(name=UNIT),
                 ReportingYear.objects.get(year=2022),
                 user=user("tianbao"),
@@ -236,8 +235,8 @@ def test_outsider_cannot_request_see_or_download_a_book(
         {"organisation": Organisation.objects.get(name=UNIT).pk, "year": book.year.pk},
     )
     assert response.status_code == 200 and Book.objects.count() == 1
-    with pytest.raises(books.BookError):
-        books.request_book(Organisation.objects.get(name=UNIT), book.year, by=outsider)
+    with pytest.raises(book_services.BookError):
+        book_services.request_book(Organisation.objects.get(name=UNIT), book.year, by=outsider)
 
 
 def test_anonymous_visitor_is_sent_to_login(client, db):
@@ -342,7 +341,7 @@ def test_book_list_query_count_does_not_grow_with_books(client, demo):
 def test_a_book_whose_requester_was_deleted_is_still_built(demo):
     unit, year = Organisation.objects.get(name=UNIT), ReportingYear.objects.get(year=2022)
     book = Book.objects.create(organisation=unit, year=year, requested_by=None, total=11)
-    books.build(book.pk)
+    tasks.build_book.call(book.pk)
     book.refresh_from_db()
     assert (book.status, book.done) == (Book.Status.DONE, 11)
     assert book_content(book).startswith(b"%PDF")
@@ -350,7 +349,7 @@ def test_a_book_whose_requester_was_deleted_is_still_built(demo):
 
 def unit_assessments():
     return list(
-        books.book_assessments(
+        book_services.book_assessments(
             Organisation.objects.get(name=UNIT),
             ReportingYear.objects.get(year=2022),
             user=user("tianbao"),

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from assessments import tasks
 from assessments.models import Assessment, BureauEvent, Filing
-from assessments.paper import filing as package
 from assessments.paper import signing
 from assessments.services import AssessmentError, workflow
 from assessments.services import bureau as desk_services
@@ -49,7 +49,7 @@ def test_filing_freezes_its_package_against_later_changes(desk, artifacts):
     table.refresh_from_db()
     new_signature = signing.record_signature(table, by=desk.people["unit_reviewer"])
 
-    package.build_package(filing.pk)
+    tasks.build_filing_package.call(filing.pk)
 
     filing.refresh_from_db()
     assert filing.package_status == Filing.PackageStatus.DONE
@@ -65,7 +65,7 @@ def test_filing_freezes_its_package_against_later_changes(desk, artifacts):
 
     # Building again (a retried task) leaves the files as they are.
     before = (stored(filing.book_pdf), stored(filing.summary_xlsx))
-    package.build_package(filing.pk)
+    tasks.build_filing_package.call(filing.pk)
     filing.refresh_from_db()
     assert (stored(filing.book_pdf), stored(filing.summary_xlsx)) == before
 
@@ -79,7 +79,7 @@ def test_a_failed_package_leaves_the_filing_and_can_be_built_again(desk, monkeyp
     from assessments.paper import pdf
 
     monkeypatch.setattr(pdf, "render_signed_book", broken)
-    package.build_package(filing.pk)
+    tasks.build_filing_package.call(filing.pk)
     filing.refresh_from_db()
     assert filing.status == Filing.Status.FILED
     assert filing.package_status == Filing.PackageStatus.FAILED
@@ -95,7 +95,7 @@ def test_a_failed_package_leaves_the_filing_and_can_be_built_again(desk, monkeyp
     assert BureauEvent.objects.filter(action=BureauEvent.Action.REBUILD).count() == 1
     with pytest.raises(AssessmentError, match="没有生成失败"):
         desk_services.rebuild_package(filing.pk, by=desk.people["other_department_reviewer"])
-    package.build_package(filing.pk)
+    tasks.build_filing_package.call(filing.pk)
     filing.refresh_from_db()
     assert filing.package_status == Filing.PackageStatus.DONE
     response = client.get(reverse("assessments:filing_book", args=[filing.pk]))

@@ -96,7 +96,7 @@ def paths(real):
 
 
 @pytest.fixture
-def people(demo):
+def demo_people(demo):
     outsider = member(UserFactory(username="outsider"), UnitFactory(name="别的单位"), "preparer")
     users = {u.username: u for u in get_user_model().objects.all()}
     return {
@@ -128,13 +128,13 @@ def test_an_id_too_large_for_the_database_is_not_found(client, demo):
 
 
 @pytest.mark.slow
-def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp_path):
+def test_no_url_answers_5xx_for_any_role_and_input(client, demo_people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     signature = Signature.objects.select_related("assessment").first()
     assessment = signature.assessment
     comment = Comment.objects.create(
         assessment=assessment,
-        author=people["unit reviewer"],
+        author=demo_people["unit reviewer"],
         target="goal",
         target_label="预期目标",
         text="请核实",
@@ -149,7 +149,7 @@ def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp
     assert len(all_paths) > 100  # every pattern, the admin's included
     client.raise_request_exception = False  # a 500 is counted, not raised
     failures, requests = [], 0
-    for role, user in people.items():
+    for role, user in demo_people.items():
         client.logout()
         if user is not None:
             client.force_login(user)
@@ -162,4 +162,4 @@ def test_no_url_answers_5xx_for_any_role_and_input(client, people, settings, tmp
                 if response.status_code >= 500:
                     failures.append(f"{role} {method.upper()} {path} → {response.status_code}")
     assert not failures, "\n".join(failures[:40])
-    assert requests == len(all_paths) * 3 * len(people)
+    assert requests == len(all_paths) * 3 * len(demo_people)

@@ -23,16 +23,9 @@ from assessments.paper.signing import SignatureState, check_signature
 from assessments.trust import signers
 
 from .database import as_table_owner, change_signature
+from .factories import login
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def login(client, username):
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def signature_of(project):

@@ -9,7 +9,7 @@ from assessments.models import Assessment
 from assessments.services import adjustments, importing
 
 from .test_adjustments import ask
-from .test_targets import from_targets, people  # noqa: F401  (the fixture)
+from .test_targets import from_targets
 
 
 def document(records, version=interchange.VERSION):
@@ -67,7 +67,7 @@ def test_the_same_project_and_year_may_have_a_target_table_and_a_self_assessment
     assert problems == [] and [r["kind"] for r in records] == ["assessment", "targets"]
 
 
-def test_export_writes_version_2_with_kind_targets_and_adjustments(people):  # noqa: F811
+def test_export_writes_version_2_with_kind_targets_and_adjustments(people):
     assessment = from_targets(people)
     adjustments.approve_adjustment(ask(people, assessment).pk, by=people["reviewer"])
     targets = assessment.targets_source
@@ -89,7 +89,7 @@ def test_export_writes_version_2_with_kind_targets_and_adjustments(people):  # n
     assert read["adjustments"][0]["reason"] == "培训场地改造，下半年停训两个月。"
 
 
-def test_importing_a_self_assessment_links_the_approved_targets_held_here(people):  # noqa: F811
+def test_importing_a_self_assessment_links_the_approved_targets_held_here(people):
     assessment = from_targets(people)
     record = interchange.export_assessment(assessment)
     record["project"] = assessment.project.name

@@ -26,6 +26,8 @@ from .database import resign
 from .factories import AssessmentFactory, login, user
 from .pdftools import Layout, body_text, page_count, pdf_text, with_file
 
+pytestmark = pytest.mark.usefixtures("media")
+
 DEMO_FILE = Path(__file__).resolve().parent.parent / "assessments" / "demo" / "demo-2022.json"
 DEMO_RECORDS = json.loads(DEMO_FILE.read_text(encoding="utf-8"))["assessments"]
 
@@ -46,11 +48,6 @@ PUBLISHED = {
 # The one published figure that the arithmetic does not give: 54800 ÷ 58000 = 0.944827…,
 # which rounds half up to 94.48%; the table prints 94.49%.
 PUBLISHED_SLIPS = {("宣传费", "执行率"): "94.48%"}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def demo_assessment(project):

@@ -10,12 +10,7 @@ from django.urls import reverse
 from assessments.models import Signature
 from assessments.paper import keys, pdf_signature
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("media")]
 
 
 def signed_pdf(client, project="宣传费"):

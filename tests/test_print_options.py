@@ -14,20 +14,10 @@ from assessments.services import AssessmentError, drafts, workflow
 from .factories import AssessmentFactory
 from .pdftools import body_text
 from .test_review import SIGNED_OFF, events, make
-from .test_review import people as people_fixture  # noqa: F401  (the fixture "people")
+
+pytestmark = pytest.mark.usefixtures("media")
 
 EMPTY_ROWS = PrintOptions(show_empty_level2=True, money_unit="万元", signature_block=False)
-
-
-@pytest.fixture
-def people(people_fixture):  # noqa: F811 (the imported fixture, under its own name)
-    """The preparer, reviewer and outsider of the review tests."""
-    return people_fixture
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_a_preparer_keeps_print_options_with_one_log_entry(people):

@@ -21,27 +21,6 @@ from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory,
 DRAFT, SUBMITTED, RETURNED, SIGNED_OFF = Assessment.Status.values
 
 
-@pytest.fixture
-def people(db):
-    unit = UnitFactory(name="社会保障服务中心")
-    other_unit = UnitFactory(name="另一个中心")
-    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
-    return {
-        "preparer": member(
-            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
-        ),
-        "outsider": member(UserFactory(username="outsider"), other_unit, "preparer"),
-        "reviewer": member(
-            UserFactory(username="reviewer", email="r@example.gov.cn"), unit, "reviewer"
-        ),
-        "department": member(
-            UserFactory(username="department", email="d@example.gov.cn"), unit.parent, "reviewer"
-        ),
-        "admin": admin,
-        "unit": unit,
-    }
-
-
 def make(people, status=DRAFT):
     """A clean table of the unit in the given state, created by its preparer."""
     assessment = AssessmentFactory(project__unit=people["unit"], year=YearFactory(year=2023))

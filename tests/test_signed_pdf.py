@@ -18,12 +18,9 @@ from .database import change_signature, resign
 from .factories import AssessmentFactory, UserFactory, login, member, user
 from .pdftools import pdf_text
 
+pytestmark = pytest.mark.usefixtures("media")
+
 HASH_PRINTED = re.compile(r"内容摘要（SHA-256）：\s*((?:[0-9a-f]{8} ){7}[0-9a-f]{8})")
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def pdf_url(project):

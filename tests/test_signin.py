@@ -18,19 +18,11 @@ PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
-def people(db):
-    unit = UnitFactory(name="社会保障服务中心")
-    return {
-        "preparer": member(
-            UserFactory(username="preparer", email="p@example.gov.cn"), unit, "preparer"
-        ),
-        "colleague": member(
-            UserFactory(username="colleague", email="c@example.gov.cn"), unit, "preparer"
-        ),
-        "admin": UserFactory(
-            username="admin", email="a@example.gov.cn", is_superuser=True, is_staff=True
-        ),
-    }
+def colleague(people):
+    """A second preparer of the unit."""
+    return member(
+        UserFactory(username="colleague", email="c@example.gov.cn"), people["unit"], "preparer"
+    )
 
 
 def app_sign_in(client, username, password, **headers):
@@ -66,7 +58,7 @@ def test_failures_at_the_admin_login_count_towards_the_lock(client, people, sett
 
 
 def test_behind_the_proxy_one_persons_failures_do_not_lock_a_colleague_out(
-    client, people, settings
+    client, people, colleague, settings
 ):
     settings.USE_X_FORWARDED_FOR = True
     proxy = {"REMOTE_ADDR": "172.18.0.5"}
@@ -78,7 +70,9 @@ def test_behind_the_proxy_one_persons_failures_do_not_lock_a_colleague_out(
     assert response.status_code == 302 and signed_in(client)
 
 
-def test_failures_under_many_names_from_one_address_do_not_lock_others_there(client, people):
+def test_failures_under_many_names_from_one_address_do_not_lock_others_there(
+    client, people, colleague
+):
     for n in range(40):
         app_sign_in(client, f"nobody{n}", "wrong")
     assert app_sign_in(client, "colleague", PASSWORD).status_code == 302

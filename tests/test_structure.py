@@ -1,5 +1,6 @@
-"""How the code is put together: what importing a module drags in."""
+"""How the code is put together: what importing a module drags in, what the code cites."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow  # a Python process of its own
 def test_the_url_configuration_does_not_load_the_pdf_engine():
-    """Pages that print nothing start without WeasyPrint; it loads with the first PDF."""
+    """Pages that print nothing start without WeasyPrint, nor does a page that queues a task
+    (services.background imports the tasks); it loads with the first PDF."""
     script = (
         "import os, sys\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
@@ -20,6 +22,7 @@ def test_the_url_configuration_does_not_load_the_pdf_engine():
         "import config.urls\n"
         "from django.urls import get_resolver\n"
         "get_resolver().resolve('/')\n"
+        "import assessments.tasks\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
         "assert not loaded, loaded\n"
         "import assessments.paper.pdf\n"
@@ -29,3 +32,29 @@ def test_the_url_configuration_does_not_load_the_pdf_engine():
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+CITING = ["assessments", "config", "templates", "tests", "static/js", "static/css"]
+DOCUMENT = re.compile(r"(?<![\w/.])(?:docs/)?([a-z][a-z-]*\.md)(?: (§\d+)(?:–(§\d+))?)?")
+
+
+def cited_documents():
+    """(file, document, sections) for every docs/….md the code, templates and tests cite."""
+    for folder in CITING:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in {".py", ".html", ".js", ".css"} or "migrations" in path.parts:
+                continue
+            for match in DOCUMENT.finditer(path.read_text(encoding="utf-8")):
+                name, *sections = match.groups()
+                yield path.relative_to(ROOT), name, [s for s in sections if s]
+
+
+def test_every_document_the_code_cites_exists_with_the_cited_section():
+    cited = list(cited_documents())
+    assert any(name == "domain.md" for _, name, _ in cited)
+    for path, name, sections in cited:
+        document = ROOT / "docs" / name
+        assert document.exists(), f"{path} cites docs/{name}"
+        headings = re.findall(r"^## (\d+)\.", document.read_text(encoding="utf-8"), re.M)
+        for section in sections:
+            assert section[1:] in headings, f"{path} cites docs/{name} {section}"

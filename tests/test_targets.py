@@ -17,10 +17,7 @@ from assessments.services import comments, drafts, workflow
 from .factories import (
     AssessmentFactory,
     ProjectFactory,
-    UnitFactory,
-    UserFactory,
     YearFactory,
-    member,
 )
 
 TARGETS = "targets"
@@ -30,17 +27,6 @@ ROWS = [
     ("效益指标", "社会效益指标", "政策知晓率", "≥90%", "30"),
     ("满意度指标", "服务对象满意度指标", "参训人员满意度", "≥85%", "10"),
 ]
-
-
-@pytest.fixture
-def people(db):
-    unit = UnitFactory(name="就业促进中心")
-    return {
-        "unit": unit,
-        "preparer": member(UserFactory(username="preparer"), unit, "preparer"),
-        "reviewer": member(UserFactory(username="reviewer"), unit, "reviewer"),
-        "department": member(UserFactory(username="department"), unit.parent, "reviewer"),
-    }
 
 
 def target_table(people, rows=ROWS, **fields):
@@ -72,7 +58,6 @@ def target_table(people, rows=ROWS, **fields):
             target=target,
             weight=Decimal(weight),
         )
-        row.set_parsed_values()
         row.save()
     table = Assessment.objects.with_tree().get(pk=table.pk)
     services.refresh_computed(table)

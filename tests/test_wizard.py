@@ -306,11 +306,7 @@ def test_targets_step_adds_removes_and_orders_rows_by_taxonomy(client, preparer,
     names = list(draft.indicators.order_by("position").values_list("name", flat=True))
     assert names == ["完成数量（改）", "按时完成率", "政策知晓率", "满意度"]
     edited = draft.indicators.get(pk=first.pk)
-    assert (edited.target_comparator, edited.target_number, edited.target_unit) == (
-        ">=",
-        Decimal("120"),
-        "件",
-    )
+    assert edited.target == "≥120件"
     assert edited.actual == "=100件"  # the actual entered earlier survives editing the target
     assert not draft.indicators.filter(pk=second.pk).exists()
 

@@ -145,6 +145,7 @@ def wait_for(condition, seconds=90):
     raise AssertionError(f"still waiting after {seconds} s")
 
 
+@pytest.mark.slow  # starts the worker and its supervisor as processes of their own
 @pytest.mark.django_db(transaction=True)
 def test_supervised_worker_runs_below_the_pages_and_comes_back_after_being_killed(tmp_path):
     log = tmp_path / "starts"

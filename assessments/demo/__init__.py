@@ -1,10 +1,12 @@
 """The demo organisation and people (local demo mode only)."""
 
+from typing import Any
+
 DEMO_BUREAU = "闵行区财政局"
 DEMO_DEPARTMENT = "闵行区人力资源和社会保障局"
 DEMO_UNIT = "上海市闵行区社会保障服务中心"
 DEMO_PASSWORD = "demo2022"
-DEMO_PEOPLE = [
+DEMO_PEOPLE: list[dict[str, Any]] = [
     {
         "username": "tianbao",
         "name": "张丽",

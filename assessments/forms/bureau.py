@@ -2,6 +2,7 @@
 
 import secrets
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 
@@ -31,7 +32,8 @@ class FileForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = permissions.filing_departments(user)
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = permissions.filing_departments(user)
 
 
 class ReturnFilingForm(forms.Form):
@@ -78,14 +80,15 @@ class SampleForm(forms.Form):
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tables"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["tables"]).choices = [
             (c.assessment_id, f"{c.department} · {c.unit} · {c.project}") for c in candidates
         ]
         if not self.is_bound:
             self.initial.setdefault("seed", secrets.randbelow(10**8))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("margin") is None and "margin" not in self.errors:
             data["margin"] = Decimal("1.00")
         if data.get("method") == "random":

@@ -21,7 +21,8 @@ class DeadlineForm(forms.Form):
     review_due = date_field("审核截止", required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         entry, review = data.get("entry_due"), data.get("review_due")
         if entry and review and review < entry:
             self.add_error("review_due", "审核截止不能早于填报截止。")

@@ -1,6 +1,7 @@
 """Forms of printing, binding books and verifying a signed copy."""
 
 import re
+from typing import cast
 
 from django import forms
 
@@ -71,9 +72,10 @@ class BookForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = visible_organisations(user).order_by("kind", "name")
-        self.fields["organisation"].empty_label = None
-        self.fields["year"].empty_label = None
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])
+        organisation.queryset = visible_organisations(user).order_by("kind", "name")
+        organisation.empty_label = None
+        cast(forms.ModelChoiceField, self.fields["year"]).empty_label = None
         # The latest year that has tables, not an open year nobody has filled in yet.
         self.fields["year"].initial = (
             ReportingYear.objects.filter(assessments__kind__in=kinds.names(reported=True))

@@ -1,5 +1,7 @@
 """Forms of the review: reasons for a return or a reopening, comments and answers."""
 
+from typing import cast
+
 from django import forms
 
 from .fields import (
@@ -59,7 +61,7 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = targets
+        cast(forms.ChoiceField, self.fields["target"]).choices = targets
 
 
 class AdjustmentForm(forms.Form):

@@ -342,13 +342,7 @@ class Indicator(models.Model):
     name = models.CharField(_("三级指标"), max_length=200)
     target = models.CharField(_("年度指标值"), max_length=200, blank=True)
     actual = models.CharField(_("实际完成值"), max_length=200, blank=True)
-    # The parsed meaning of target and actual, stored beside the text (domain.md §4).
-    target_comparator = models.CharField(max_length=2, blank=True)
-    target_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
-    target_unit = models.CharField(max_length=20, blank=True)
-    actual_comparator = models.CharField(max_length=2, blank=True)
-    actual_number = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
-    actual_unit = models.CharField(max_length=20, blank=True)
+    # What target and actual mean is read from the text when needed (docs/domain.md §4).
     grade = models.CharField(_("完成等级"), max_length=20, choices=Grade.choices, blank=True)
     weight = models.DecimalField(_("分值"), null=True, blank=True, **POINTS)
     score = models.DecimalField(_("得分"), null=True, blank=True, **POINTS)
@@ -370,13 +364,6 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
-
-    def set_parsed_values(self):
-        for prefix in ("target", "actual"):
-            parsed = rules.parse_value(getattr(self, prefix))
-            setattr(self, f"{prefix}_comparator", (parsed and parsed.comparator) or "")
-            setattr(self, f"{prefix}_number", parsed.number if parsed else None)
-            setattr(self, f"{prefix}_unit", parsed.unit if parsed else "")
 
     def rules_input(self):
         return rules.IndicatorInput(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .assessments import POINTS, Assessment
 from .organisations import Organisation, ReportingYear
-from .records import Signature
+from .records import AppendOnlyLog, Signature
 
 
 def points_field(verbose_name: Any, **options: Any) -> models.DecimalField:
@@ -244,7 +244,7 @@ class ReviewIndicatorScore(models.Model):
         return f"{self.position}. {self.name}：{self.score}"
 
 
-class BureauEvent(models.Model):
+class BureauEvent(AppendOnlyLog):
     """The append-only log of the bureau's desk: filings, returns, samples, 复核."""
 
     class Action(models.TextChoices):
@@ -267,22 +267,8 @@ class BureauEvent(models.Model):
     assessment = models.ForeignKey(
         Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    comment = models.TextField(_("说明"), blank=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(AppendOnlyLog.Meta):
         verbose_name = _("财政局操作记录")
         verbose_name_plural = _("财政局操作记录")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("操作记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("操作记录只能追加，不能删除。")

@@ -1,6 +1,7 @@
 """Who is who: organisations, people's roles in them, reporting years and projects."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -67,11 +68,9 @@ class Organisation(models.Model):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         expected = {
-            self.Kind.UNIT: self.Kind.DEPARTMENT,
-            self.Kind.DEPARTMENT: self.Kind.BUREAU,
+            str(self.Kind.UNIT): self.Kind.DEPARTMENT,
+            str(self.Kind.DEPARTMENT): self.Kind.BUREAU,
         }.get(self.kind)
         if self.parent is not None and self.parent.kind != expected:
             raise ValidationError(

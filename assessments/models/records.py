@@ -132,7 +132,33 @@ class LegacySignature(models.Model):
         return f"{self.signature_id} · {self.content_hash[:12]}"
 
 
-class AssessmentEvent(models.Model):
+class AppendOnlyLog(models.Model):
+    """What the three logs share (AssessmentEvent, OrganisationEvent, BureauEvent): a row is
+    written once, by a service in the transaction of the change, and never changed or deleted
+    (on PostgreSQL a trigger refuses it too, migration 0012)."""
+
+    comment = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        # Each log declares its own `action` and its choices.
+        action = self.get_action_display()  # type: ignore[attr-defined]
+        return f"{self.created_at:%Y-%m-%d %H:%M} {action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("操作记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("操作记录只能追加，不能删除。")
+
+
+class AssessmentEvent(AppendOnlyLog):
     """The append-only history of an assessment: who did what, when, from which status."""
 
     class Action(models.TextChoices):
@@ -161,23 +187,10 @@ class AssessmentEvent(models.Model):
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     # The content at a workflow step (submit, return, sign-off), to show what changed since.
     snapshot = models.JSONField(_("当时内容"), null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(AppendOnlyLog.Meta):
         verbose_name = _("操作记录")
         verbose_name_plural = _("操作记录")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("操作记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("操作记录只能追加，不能删除。")
 
 
 class CommentQuerySet(models.QuerySet):
@@ -223,7 +236,7 @@ class Comment(models.Model):
         return f"{self.target_label}：{self.text[:20]}"
 
 
-class OrganisationEvent(models.Model):
+class OrganisationEvent(AppendOnlyLog):
     """The append-only history of what was decided for an organisation and a year: deadlines
     set, exceptions granted and revoked."""
 
@@ -238,25 +251,14 @@ class OrganisationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
-    comment = models.TextField(_("说明"), blank=True)
     details = models.JSONField(_("内容"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(AppendOnlyLog.Meta):
         verbose_name = _("单位操作记录")
         verbose_name_plural = _("单位操作记录")
-        ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.organisation} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("操作记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("操作记录只能追加，不能删除。")
 
 
 class TargetAdjustmentQuerySet(models.QuerySet):

@@ -1,6 +1,7 @@
-"""Books (合订本): requesting one, building it in the background, its front matter."""
+"""Books (合订本): who sees which, their names and waiting, the front matter of the PDF.
 
-import logging
+The request and the Book row's progress are services.books; the layout is paper.pdf."""
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,60 +9,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
-from ..models import (
-    Assessment,
-    Book,
-    Organisation,
-    ReportingYear,
-    Signature,
-    visible_organisations,
-)
+from ..models import Assessment, Book, Signature, visible_organisations
 from .official_table import chinese_date, convert_amount
 from .printable import book_filename, signed_evaluation, watermark_for
-
-logger = logging.getLogger(__name__)
-
-
-class BookError(Exception):
-    """A book that cannot be requested; the message is for the user."""
 
 
 def visible_books(user: User | AnonymousUser) -> QuerySet[Book]:
     return Book.objects.filter(organisation__in=visible_organisations(user)).select_related(
         "organisation", "year", "requested_by"
     )
-
-
-def book_assessments(
-    organisation: Organisation,
-    year: ReportingYear,
-    *,
-    user: User | None,
-    signed_only: bool = False,
-) -> QuerySet[Assessment]:
-    """The tables a book binds, in print order: unit by unit, project by project.
-
-    `user` is who asked for it; None when that account has been deleted since, and then the
-    organisation alone decides.
-    """
-    queryset = Assessment.objects.self_assessments().with_tree()
-    if user is not None:
-        queryset = queryset.visible_to(user)
-    queryset = (
-        queryset.filter(year=year)
-        .filter(Q(project__unit=organisation) | Q(project__unit__parent=organisation))
-        .order_by("project__unit__name", "project__pk")
-    )
-    if signed_only:
-        queryset = queryset.filter(status=Assessment.Status.SIGNED_OFF)
-    return queryset
 
 
 def filename_of(book: Book) -> str:
@@ -82,78 +43,6 @@ def is_stuck(book: Book, *, now: datetime | None = None) -> bool:
 
 def stuck_message() -> str:
     return STUCK_MESSAGE.format(minutes=settings.TASK_STUCK_MINUTES)
-
-
-def request_book(
-    organisation: Organisation, year: ReportingYear, *, by: User, signed_only: bool = False
-) -> Book:
-    """Record the request and hand the building to the background worker."""
-    from ..tasks import build_book
-
-    if not visible_organisations(by).filter(pk=organisation.pk).exists():
-        raise BookError("您无权为该单位生成合订本。")
-    count = book_assessments(organisation, year, user=by, signed_only=signed_only).count()
-    if count == 0:
-        raise BookError(f"{organisation.name} 在 {year.year} 年度没有可装订的自评表。")
-    with transaction.atomic():
-        book = Book.objects.create(
-            organisation=organisation,
-            year=year,
-            signed_only=signed_only,
-            requested_by=by,
-            total=count,
-        )
-
-        def enqueue() -> None:
-            result = build_book.enqueue(book.pk)
-            Book.objects.filter(pk=book.pk).update(task_id=str(result.id))
-
-        transaction.on_commit(enqueue)
-    return book
-
-
-def build(book_id: int) -> str | None:
-    """Lay out every table, reporting progress on the Book row, then store the PDF."""
-    from . import pdf  # WeasyPrint: loaded by the worker that builds, not by the web pages
-
-    book = Book.objects.select_related("organisation", "year", "requested_by").get(pk=book_id)
-    if book.status == Book.Status.DONE:
-        return book.pdf.name
-    assessments = list(
-        book_assessments(
-            book.organisation, book.year, user=book.requested_by, signed_only=book.signed_only
-        )
-    )
-    Book.objects.filter(pk=book.pk).update(
-        status=Book.Status.RUNNING, done=0, total=len(assessments), error=""
-    )
-
-    def progress(done: int, total: int) -> None:
-        Book.objects.filter(pk=book.pk).update(done=done, total=total)
-
-    try:
-        content = pdf.render_book(
-            assessments,
-            organisation=book.organisation.name,
-            year=book.year.year,
-            progress=progress,
-        )
-        book.pdf.save(filename_of(book), ContentFile(content), save=False)
-    except Exception:
-        logger.exception("Building book %s failed", book.pk)
-        Book.objects.filter(pk=book.pk).update(
-            status=Book.Status.FAILED,
-            error="生成合订本时出错，请稍后重试或联系系统管理员。",
-            finished_at=timezone.now(),
-        )
-        raise
-    Book.objects.filter(pk=book.pk).update(
-        status=Book.Status.DONE,
-        pdf=book.pdf.name,
-        done=len(assessments),
-        finished_at=timezone.now(),
-    )
-    return book.pdf.name
 
 
 # ---------------------------------------------------------------------------

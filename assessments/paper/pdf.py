@@ -319,7 +319,7 @@ def table_pdfs(
             progress(signed + count, total)
 
     items = (printable(assessments[index]) for index in waiting)
-    laid = pool.lay_out_many(items, len(waiting), progress=laid_out)
+    laid = pool.lay_out_many(items, len(waiting), render=render_pdf, progress=laid_out)
     for index, content in zip(waiting, laid, strict=True):
         contents[index] = content
     return contents

@@ -34,12 +34,6 @@ def _start_worker() -> None:
         connection.execute_wrappers.append(_refuse_queries)
 
 
-def _lay_out(item: "Printable") -> bytes:
-    from . import pdf
-
-    return pdf.render_pdf(item)
-
-
 def workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
@@ -48,9 +42,13 @@ def lay_out_many(
     items: Iterable["Printable"],
     total: int,
     *,
+    render: Callable[["Printable"], bytes],
     progress: Callable[[int, int], object] | None = None,
 ) -> list[bytes]:
     """The PDF of each of the `total` Printables, in order; `progress(done, total)` after each.
+
+    `render` lays out one (paper.pdf.render_pdf): a module-level function, which the workers
+    import by name.
 
     `items` may be a generator: the workers start on the first table and lay it out while
     the main process reads the next ones.
@@ -59,7 +57,7 @@ def lay_out_many(
     if total < POOL_FROM or count < 2:
         results = []
         for done, item in enumerate(items, start=1):
-            results.append(_lay_out(item))
+            results.append(render(item))
             if progress:
                 progress(done, total)
         return results
@@ -67,7 +65,7 @@ def lay_out_many(
     context.set_forkserver_preload(["weasyprint"])
     results = []
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker) as pool:
-        for done, content in enumerate(pool.map(_lay_out, items), start=1):
+        for done, content in enumerate(pool.map(render, items), start=1):
             results.append(content)
             if progress:
                 progress(done, total)

@@ -2,6 +2,7 @@
 figures, 自评 against 复核; per table, self against 复核. Figures come from the filings'
 manifests (what was filed) and the 复核 scores; the arithmetic is rules.review's."""
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -230,3 +231,69 @@ def write_report_workbook(report: BureauReport, target) -> None:
             ]
         )
     book.close()
+
+
+# ---------------------------------------------------------------------------
+# A filing's summary workbook (part of its package, services.filing)
+
+FILING_COLUMNS = [
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("全年预算数（元）", 18),
+    ("全年执行数（元）", 18),
+    ("执行率", 10),
+    ("总分", 8),
+    ("等级", 6),
+    ("内容摘要（SHA-256）", 68),
+]
+
+
+def _manifest_decimal(value: str | None) -> Decimal | None:
+    return None if value in (None, "") else Decimal(value)
+
+
+def _manifest_percent(value: str | None) -> Decimal | None:
+    rate = _manifest_decimal(value)
+    return None if rate is None else rate / Decimal(100)
+
+
+def filing_workbook(filing: Filing) -> bytes:
+    """A filing's summary workbook: the filed tables and their sums, as the manifest holds
+    them, so that later changes to the tables never reach it."""
+    target = io.BytesIO()
+    book = StreamedWorkbook(target)
+    summary = filing.manifest["summary"]
+    sheet = book.sheet("汇总")
+    sheet.worksheet.set_column(0, 0, 24)
+    sheet.worksheet.set_column(1, 1, 30)
+    sheet.append([(f"{filing.department.name} {filing.year.year} 年度部门报送", "bold")])
+    sheet.append()
+    for label, value, style in [
+        ("报送时间", timezone.localtime(filing.filed_at).replace(tzinfo=None), "datetime"),
+        ("自评表张数", summary["count"], None),
+        ("全年预算数合计（元）", _manifest_decimal(summary["budget_yuan"]), "money"),
+        ("全年执行数合计（元）", _manifest_decimal(summary["executed_yuan"]), "money"),
+        ("金额加权执行率", _manifest_percent(summary["execution_rate"]), "percent"),
+        ("平均自评总分", _manifest_decimal(summary["average_score"]), "points"),
+    ]:
+        sheet.append([label, (value, style)])
+    sheet.append()
+    sheet.append([("等级", "bold"), ("张数", "bold")])
+    for grade, count in summary["grades"].items():
+        sheet.append([grade, count])
+    sheet = book.sheet("各项目", FILING_COLUMNS)
+    for row in filing.manifest["tables"]:
+        sheet.append(
+            [
+                row["unit"],
+                row["project"],
+                (_manifest_decimal(row["budget_yuan"]), "money"),
+                (_manifest_decimal(row["executed_yuan"]), "money"),
+                (_manifest_percent(row["execution_rate"]), "percent"),
+                (_manifest_decimal(row["total_score"]), "points"),
+                row["grade"],
+                row["content_hash"],
+            ]
+        )
+    book.close()
+    return target.getvalue()

@@ -5,9 +5,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .. import rules
-from ..models import ReviewSample, SampledTable
-from ..paper.books import BookEntry
+from ..models import Assessment, ReviewSample, SampledTable
+from ..paper.printable import assessment_from_snapshot
 from ..rules import review as review_rules
+
+
+@dataclass
+class SignedTable:
+    """The table as its signature covers it, read back from the snapshot and evaluated."""
+
+    assessment: Assessment
+    evaluation: rules.Evaluation
 
 
 @dataclass
@@ -34,7 +42,7 @@ class ScoreRow:
 @dataclass
 class Comparison:
     sampled: SampledTable
-    entry: BookEntry  # the signed content, read back and evaluated
+    entry: SignedTable
     rows: list[ScoreRow]
     self_total: Decimal
     review_total: Decimal | None
@@ -55,8 +63,9 @@ class Comparison:
 
 def compare(sampled: SampledTable) -> Comparison:
     """`sampled` with its signature, sample and (if any) review with its rows loaded."""
-    entry = BookEntry.signed(sampled.signature)
-    signed, evaluation = entry.assessment, entry.evaluation
+    signed, indicators = assessment_from_snapshot(sampled.signature)
+    evaluation = rules.evaluate(signed.rules_input(indicators))
+    entry = SignedTable(signed, evaluation)
     margin = sampled.sample.margin
     review = getattr(sampled, "review", None)
     reviewed = {row.position: row for row in review.indicators.all()} if review else {}

@@ -276,7 +276,8 @@ def build_summary(user, scope):
     detail_url = url_maker("assessments:detail")
     years_url = url_maker("assessments:project_years")
     rows = [
-        ProjectRow(*line, url=detail_url(line[0]), years_url=years_url(line[1]))
+        # django-stubs reads values_list beside annotate() as a different tuple.
+        ProjectRow(*line, url=detail_url(line[0]), years_url=years_url(line[1]))  # type: ignore[misc]
         for line in queryset.order_by("project__unit__name", "project__name")
         .annotate(
             budget_yuan=in_yuan("total_full_year_budget"),
@@ -298,7 +299,7 @@ def build_summary(user, scope):
         )
     ]
     shortfalls = [
-        Shortfall(*line, url=detail_url(line[0]))
+        Shortfall(*line, url=detail_url(line[0]))  # type: ignore[arg-type]
         for line in Indicator.objects.filter(assessment__in=queryset, score__lt=F("weight"))
         .order_by("assessment__project__unit__name", "assessment__project__name", "position")
         .values_list(

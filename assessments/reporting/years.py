@@ -91,7 +91,7 @@ def compare_years(assessments):
             # Two rows of one table under the same name: keep the first, as printed.
             if rows[key][column] is None:
                 rows[key][column] = indicator
-    level1_order = {}
+    level1_order: dict[str, int] = {}
     for level1, _, _ in keys:
         level1_order.setdefault(level1, len(level1_order))
     keys.sort(key=lambda key: level1_order[key[0]])

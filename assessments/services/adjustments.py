@@ -13,7 +13,6 @@ from django.utils import timezone
 from .. import permissions, rules
 from ..models import AssessmentEvent, Indicator, TargetAdjustment
 from . import AssessmentError, Changes, check, locked, log_in_place, refresh_computed
-from .drafts import PARSED_FIELDS
 
 FIELD_LABELS = {"target": "年度指标值", "weight": "分值"}
 
@@ -96,8 +95,7 @@ def approve_adjustment(adjustment_id: int, *, by: User, comment: str = "") -> Ta
             row.weight = Decimal(change["new"]) if change["new"] else None
         else:
             row.target = change["new"]
-        row.set_parsed_values()
-    Indicator.objects.bulk_update(list(rows.values()), ["target", "weight", *PARSED_FIELDS])
+    Indicator.objects.bulk_update(list(rows.values()), ["target", "weight"])
     adjustment.status = TargetAdjustment.Status.APPROVED
     adjustment.decided_by, adjustment.decided_at = by, timezone.now()
     adjustment.decision_comment = (comment or "").strip()

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..rules import review as review_rules
 from . import AssessmentError, check
+from .background import BUILD_FILING_PACKAGE, enqueue_on_commit
 
 
 def _log(
@@ -169,7 +170,7 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
         filing=filing,
         changes={"tables": len(tables)},
     )
-    transaction.on_commit(lambda: enqueue_package(filing.pk))
+    enqueue_on_commit(BUILD_FILING_PACKAGE, filing.pk)
     return filing
 
 
@@ -186,14 +187,8 @@ def rebuild_package(filing_id: int, *, by: User) -> Filing:
     filing.package_error = ""
     filing.save(update_fields=["package_status", "package_error"])
     _log(filing.department, filing.year, BureauEvent.Action.REBUILD, by=by, filing=filing)
-    transaction.on_commit(lambda: enqueue_package(filing.pk))
+    enqueue_on_commit(BUILD_FILING_PACKAGE, filing.pk)
     return filing
-
-
-def enqueue_package(filing_id: int) -> None:
-    from ..tasks import build_filing_package
-
-    build_filing_package.enqueue(filing_id)
 
 
 @transaction.atomic

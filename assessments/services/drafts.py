@@ -79,7 +79,6 @@ def _store_new(
     assessment.save()
     for row in rows:
         row.assessment = assessment
-        row.set_parsed_values()
     Indicator.objects.bulk_create(rows)
     log_event(
         assessment,
@@ -348,7 +347,6 @@ def _replace_rows(
             if row.pk:
                 changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
             setattr(row, name, new)
-        row.set_parsed_values()
     for row in existing.values():
         changes[_row_label(row)] = ["（删除）", None]
     for row in added:
@@ -361,17 +359,12 @@ def _replace_rows(
     Indicator.objects.bulk_update(kept, ["position"])
     for position, row in enumerate(ordered, start=1):
         row.position = position
-    Indicator.objects.bulk_update(kept, [*ROW_FIELDS_TARGETS, "position", *PARSED_FIELDS])
+    Indicator.objects.bulk_update(kept, [*ROW_FIELDS_TARGETS, "position"])
     Indicator.objects.bulk_create(added)
     return ordered
 
 
 POSITION_OFFSET = 10_000
-PARSED_FIELDS = [
-    f"{prefix}_{part}"
-    for prefix in ("target", "actual")
-    for part in ("comparator", "number", "unit")
-]
 
 
 def _in_new_order(
@@ -399,10 +392,9 @@ def _update_rows(
             if not _same(old, new):
                 changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
                 setattr(row, name, new)
-        row.set_parsed_values()
         changed.append(row)
     if changed:
-        Indicator.objects.bulk_update(changed, [*row_fields, *PARSED_FIELDS])
+        Indicator.objects.bulk_update(changed, row_fields)
 
 
 PRINT_LABELS = {

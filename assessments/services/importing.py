@@ -55,7 +55,6 @@ def store_assessment(
     assessment.save()
     for row in indicators:
         row.assessment = assessment
-        row.set_parsed_values()
     assessment.indicators.model.objects.bulk_create(indicators)
     signed = assessment.status == Assessment.Status.SIGNED_OFF
     if existing:
@@ -130,8 +129,6 @@ class Staged:
 
 def stage(record: dict[str, Any]) -> Staged:
     fields, indicators = record_fields(record)
-    for row in indicators:
-        row.set_parsed_values()
     # An unsaved year carries the rule set; nothing here touches the database.
     year = ReportingYear(year=record["year"], rule_set=record["rule_set"])
     probe = Assessment(year=year, **fields)

@@ -11,8 +11,8 @@ from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..paper.signing import canonical_snapshot
 from ..rules.wording import sentence
-from ..tasks import store_signed_pdf
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
+from .background import STORE_SIGNED_PDF, task_named
 from .comments import unanswered_comments
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def queue_signed_pdf(signature: Signature) -> None:
     first download renders the PDF instead (paper.pdf.stored_signed_pdf).
     """
     try:
-        store_signed_pdf.enqueue(signature.pk)
+        task_named(STORE_SIGNED_PDF).enqueue(signature.pk)
     except Exception:
         logger.exception("签发版 PDF 未能排入后台任务，将在下载时生成：签发记录 %s", signature.pk)
 

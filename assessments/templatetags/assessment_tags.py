@@ -3,6 +3,7 @@ from django.utils.html import format_html
 
 from assessments import rules
 from assessments.kinds.address import AddressError, normalise, parse
+from assessments.models import Assessment, Organisation, memberships_of
 
 register = template.Library()
 
@@ -84,8 +85,6 @@ def person(user, fallback="系统"):
 
 @register.filter
 def status_label(value):
-    from assessments.models import Assessment
-
     return dict(Assessment.Status.choices).get(value, value or "—")
 
 
@@ -110,8 +109,6 @@ def status_badge(assessment):
 @register.filter
 def in_bureau(user):
     """Whether the user belongs to a finance bureau (the navigation shows its desk)."""
-    from assessments.models import Organisation, memberships_of
-
     return user.is_superuser or any(
         m.organisation.kind == Organisation.Kind.BUREAU for m in memberships_of(user)
     )

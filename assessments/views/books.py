@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..forms import BookForm
 from ..models import Book
 from ..paper import books
+from ..services import books as book_services
 
 
 def get_book_for_user(request, pk):
@@ -25,13 +26,13 @@ def book_list(request):
     form = BookForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            book = books.request_book(
+            book = book_services.request_book(
                 form.cleaned_data["organisation"],
                 form.cleaned_data["year"],
                 by=request.user,
                 signed_only=form.cleaned_data["signed_only"],
             )
-        except books.BookError as error:
+        except book_services.BookError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "已开始生成合订本，完成后即可下载。")

@@ -199,7 +199,7 @@ def review_table(request, sample_pk, pk):
 def review_pdf(request, sample_pk, pk):
     """The 复核 on A4: the signed figures with self and 复核 scores side by side. The stored
     signed PDF is a different file and stays as it is."""
-    from ..paper import pdf
+    from ..paper import pdf  # WeasyPrint: loaded with the first PDF, not with the pages
 
     sampled = get_sampled(request, sample_pk, pk)
     comparison = compare(sampled)

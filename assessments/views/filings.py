@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions
 from ..forms import FileForm, ReturnFilingForm
 from ..models import Assessment, Filing, ReportingYear, visible_organisations
+from ..reporting.exports import XLSX_TYPE
 from ..services import AssessmentError
 from ..services import bureau as desk
+from ..services.filing import filing_basename
 
 
 def visible_filings(user):
@@ -75,7 +77,7 @@ def file_year(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("assessments:filings")
     department = form.cleaned_data["department"]
     year: ReportingYear = form.cleaned_data["year"]
@@ -117,7 +119,9 @@ def return_filing(request, pk):
     form = ReturnFilingForm(request.POST)
     try:
         if not form.is_valid():
-            raise AssessmentError("；".join(e for errors in form.errors.values() for e in errors))
+            raise AssessmentError(
+                "；".join(str(e) for errors in form.errors.values() for e in errors)
+            )
         desk.return_filing(filing.pk, by=request.user, reason=form.cleaned_data["reason"])
     except AssessmentError as error:
         messages.error(request, str(error))
@@ -147,8 +151,6 @@ def _package_file(request, pk, field, content_type, extension):
     stored = getattr(filing, field)
     if filing.package_status != Filing.PackageStatus.DONE or not stored:
         raise Http404("报送材料尚未生成。")
-    from ..paper.filing import filing_basename
-
     return FileResponse(
         stored.open("rb"),
         as_attachment=True,
@@ -166,6 +168,4 @@ def filing_book(request, pk):
 @login_required
 @require_GET
 def filing_summary(request, pk):
-    from ..reporting.exports import XLSX_TYPE
-
     return _package_file(request, pk, "summary_xlsx", XLSX_TYPE, "xlsx")

@@ -78,9 +78,9 @@ def download_pdf(request, pk):
     if options is None:
         return plain_text(BAD_OPTIONS, 400)
     item = printable.printable(assessment, options=options)
-    response = HttpResponse(pdf.render_pdf(item), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, printable.filename_for(item))
-    return response
+    rendered = HttpResponse(pdf.render_pdf(item), content_type="application/pdf")
+    rendered["Content-Disposition"] = content_disposition_header(True, printable.filename_for(item))
+    return rendered
 
 
 @login_required

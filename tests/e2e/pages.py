@@ -13,6 +13,14 @@ def log_in(page, server, username, password=DEMO_PASSWORD):
     page.get_by_role("button", name="登录").click()
 
 
+def signed_in_window(browser, server, username):
+    """A browser window of its own, signed in as `username`: (context, page)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    log_in_to_dashboard(page, server, username)
+    return context, page
+
+
 def log_in_to_dashboard(page, server, username):
     """Sign in on the login page and wait until the dashboard (工作台) is shown."""
     page.goto(f"{server.url}/accounts/login/")

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from assessments import rules
 from assessments.models import Assessment, ReportingYear
 from assessments.services import drafts
-from tests.e2e.pages import log_in_to_dashboard
+from tests.e2e.pages import signed_in_window
 from tests.factories import user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +41,7 @@ def draft(live_server):
         {
             "id": row.pk,
             "actual": row.target,
-            "grade": "achieved" if row.target_comparator == "" else "",
+            "grade": "achieved" if rules.parse_value(row.target).is_qualitative else "",
             "score": row.weight,
             "reason": "",
         }
@@ -58,24 +59,16 @@ def draft(live_server):
     return copy
 
 
-def log_in(browser, server, username):
-    """A browser window of its own, signed in as `username`."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    log_in_to_dashboard(page, server, username)
-    return context, page
-
-
 def test_submit_return_answer_resubmit_and_sign_off(browser, live_server, draft, artifacts):
     url = f"{live_server.url}{draft.get_absolute_url()}"
 
-    preparer_context, preparer = log_in(browser, live_server, "tianbao")
+    preparer_context, preparer = signed_in_window(browser, live_server, "tianbao")
     preparer.goto(url)
     preparer.get_by_role("button", name="提交审核").click()
     expect(preparer.locator(".alert-success")).to_contain_text("已提交审核")
     preparer.screenshot(path=artifacts / "review-1-submitted.png", full_page=True)
 
-    reviewer_context, reviewer = log_in(browser, live_server, "shenhe")
+    reviewer_context, reviewer = signed_in_window(browser, live_server, "shenhe")
     expect(reviewer.locator("#to-review")).to_contain_text("宣传费")
     reviewer.locator("#to-review").get_by_role("link", name="2023 · 宣传费").click()
     reviewer.locator('.official td[data-target="funds.total.executed"]').click()

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, TargetAdjustment
-from tests.e2e.pages import log_in_to_dashboard
+from tests.e2e.pages import signed_in_window
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,20 +20,13 @@ ROWS = [
 ]
 
 
-def log_in(browser, server, username):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    log_in_to_dashboard(page, server, username)
-    return context, page
-
-
 def next_step(page):
     page.get_by_role("button", name="保存并下一步").click()
 
 
 def test_targets_approved_then_self_assessment_and_adjustment(browser, live_server, artifacts):
     call_command("load_demo", stdout=StringIO())
-    preparer_context, preparer = log_in(browser, live_server, "tianbao")
+    preparer_context, preparer = signed_in_window(browser, live_server, "tianbao")
     preparer.goto(f"{live_server.url}/assessments/new/")
     preparer.get_by_label("绩效目标表").check()
     preparer.screenshot(path=artifacts / "targets-0-start.png", full_page=True)
@@ -65,7 +58,7 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     preparer.get_by_role("button", name="提交审核").click()
     expect(preparer.locator(".alert-success")).to_contain_text("已提交审核")
 
-    reviewer_context, reviewer = log_in(browser, live_server, "shenhe")
+    reviewer_context, reviewer = signed_in_window(browser, live_server, "shenhe")
     reviewer.goto(url)
     reviewer.locator('.official td[data-target="goal"]').click()
     reviewer.get_by_label("批注内容").fill("请写明宣传品的发放对象。")

@@ -132,7 +132,7 @@ class Command(BaseCommand):
             if s is not None and not (s.pdf and s.pdf.storage.exists(s.pdf.name))
         ]
         items = [printable.signed_printable(s) for s in signatures]
-        contents = pool.lay_out_many(items, len(items))
+        contents = pool.lay_out_many(items, len(items), render=pdf.render_pdf)
         for signature, content in zip(signatures, contents, strict=True):
             signature.pdf.save(f"bench-{signature.pk}.pdf", ContentFile(content), save=True)
 
@@ -193,7 +193,7 @@ class Command(BaseCommand):
             response = client.get(url)
             if response.status_code != 200:
                 raise CommandError(f"下载签发版失败：HTTP {response.status_code}")
-            b"".join(response.streaming_content)
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
         download()
         return median_time(download, 50)
@@ -202,9 +202,10 @@ class Command(BaseCommand):
         """The same HTML, per table: our layout in this process, and warm Chromium."""
         from playwright.sync_api import sync_playwright
 
-        stylesheet = fonts.font_face_rules() + (
-            Path(pdf.static_file_for(f"file:///static/{pdf.STYLESHEET}")).read_text("utf-8")
-        )
+        stylesheet_file = pdf.static_file_for(f"file:///static/{pdf.STYLESHEET}")
+        if stylesheet_file is None:
+            raise CommandError(f"找不到样式表 {pdf.STYLESHEET}。")
+        stylesheet = fonts.font_face_rules() + Path(stylesheet_file).read_text("utf-8")
         pages = []
         for assessment in tables:
             html = pdf.sheet_html(printable.printable(assessment))

@@ -56,6 +56,8 @@ class Command(BaseCommand):
             .order_by("-tables", "pk")
             .first()
         )
+        if department is None:
+            raise CommandError("没有主管部门；请先运行 generate_assessments。")
         reviewer, city = self.accounts(department)
         self.runs = runs
         self.stdout.write(

@@ -26,7 +26,8 @@ class Command(db_worker.Command):
             help="在子进程中运行，进程意外退出后重新启动",
         )
 
-    def handle(
+    # db_worker names --reload, which this worker does not offer (it restarts instead).
+    def handle(  # type: ignore[override]
         self,
         *,
         verbosity,
