@@ -23,8 +23,8 @@ from .models import (
     ReportingYear,
     Signature,
 )
-from .paper.signing import unsaved_signature
 from .services import refresh_computed
+from .trust.signing import unsaved_signature
 
 DISTRICTS = [
     "东湖", "西山", "南河", "北岭", "青松", "金桥", "云溪", "石门", "龙泉", "白沙",

@@ -26,7 +26,7 @@ import django  # noqa: E402
 django.setup()
 
 from assessments.models import Assessment, AssessmentEvent  # noqa: E402
-from assessments.paper.integrity import verify_signatures  # noqa: E402
+from assessments.trust.integrity import verify_signatures  # noqa: E402
 
 PREFIX = "lt-"
 TRANSITIONS = {

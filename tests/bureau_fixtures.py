@@ -7,7 +7,7 @@ import pytest
 
 from assessments import services
 from assessments.models import Assessment, AssessmentEvent, Organisation
-from assessments.paper import signing
+from assessments.trust import signing
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 

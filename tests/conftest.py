@@ -10,7 +10,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test import override_settings
 
-from assessments.paper import keys
+from assessments.trust import keys
 
 from .database import as_owner, suite_roles
 from .factories import UnitFactory, UserFactory, member

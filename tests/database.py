@@ -21,7 +21,7 @@ from assessments.models import (
     OrganisationEvent,
     Signature,
 )
-from assessments.paper import keys, signing
+from assessments.trust import keys, signing
 
 APPEND_ONLY = [
     AssessmentEvent._meta.db_table,

@@ -12,10 +12,10 @@ from django.utils import timezone
 from assessments import services
 from assessments.interchange import assessment_record
 from assessments.models import AssessmentEvent, TargetAdjustment
-from assessments.paper import signing
 from assessments.paper.official_table import build_official_table
 from assessments.paper.remarks import adjustment_note
 from assessments.services import adjustments, workflow
+from assessments.trust import signing
 
 from .factories import AssessmentFactory
 from .test_targets import from_targets

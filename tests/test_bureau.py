@@ -17,12 +17,12 @@ from assessments.models import (
     Signature,
     visible_organisations,
 )
-from assessments.paper import signing
 from assessments.reporting import bureau as report
 from assessments.rules import review as review_rules
 from assessments.services import AssessmentError
 from assessments.services import bureau as desk_services
 from assessments.services.bureau import IndicatorReview
+from assessments.trust import signing
 
 from . import bureau_fixtures
 from .factories import AssessmentFactory, UnitFactory, UserFactory, member

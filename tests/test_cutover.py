@@ -13,9 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from assessments.models import Indicator, LegacySignature, Signature
-from assessments.paper import signing
-from assessments.paper.signing import SignatureState, check_signature
-from assessments.trust import snapshot
+from assessments.trust import signing, snapshot
+from assessments.trust.signing import SignatureState, check_signature
 
 from .database import as_table_owner, change_signature
 

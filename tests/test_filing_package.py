@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from assessments import tasks
 from assessments.models import Assessment, BureauEvent, Filing
-from assessments.paper import signing
 from assessments.services import AssessmentError, workflow
 from assessments.services import bureau as desk_services
 from assessments.services.bureau import IndicatorReview
+from assessments.trust import signing
 
 from . import bureau_fixtures
 from .factories import login

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Assessment, Indicator, ReportingYear, Signature, SigningKey
-from assessments.paper import keys, signing
-from assessments.paper.signing import SignatureState, check_signature
-from assessments.trust import signers
+from assessments.trust import keys, signers, signing
+from assessments.trust.signing import SignatureState, check_signature
 
 from .database import as_table_owner, change_signature
 from .factories import login

@@ -183,7 +183,7 @@ def test_replace_overwrites_in_place_and_keeps_the_history(db, tmp_path):
 
 
 def test_imported_signed_tables_carry_a_signature_that_matches_their_content(db):
-    from assessments.paper.signing import canonical_snapshot, content_hash, matches_current
+    from assessments.trust.signing import canonical_snapshot, content_hash, matches_current
 
     import_file(DEMO_FILE)
     leaflet = Assessment.objects.get(project__name="宣传费")

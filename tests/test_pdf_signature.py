@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from assessments.models import Signature
-from assessments.paper import keys, pdf_signature
+from assessments.trust import keys, pdf_signature
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("media")]
 

@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from assessments import interchange
 from assessments.models import Assessment, AssessmentEvent
-from assessments.paper import pdf, printable, signing
+from assessments.paper import pdf, printable
 from assessments.paper.official_table import PrintOptions, build_official_table, printed_value
 from assessments.services import AssessmentError, drafts, workflow
+from assessments.trust import signing
 
 from .factories import AssessmentFactory
 from .pdftools import body_text

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from assessments import rules, services, signin
 from assessments.models import Assessment, AssessmentEvent, Comment, Signature
-from assessments.paper import signing
 from assessments.services import comments, drafts, workflow
+from assessments.trust import signing
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 

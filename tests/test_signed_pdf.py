@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, Project, Signature
-from assessments.paper import pdf, printable, signing
+from assessments.paper import pdf, printable
 from assessments.services import workflow
+from assessments.trust import signing
 
 from .database import change_signature, resign
 from .factories import AssessmentFactory, UserFactory, login, member, user
@@ -336,7 +337,7 @@ def test_the_pdf_is_signed_also_where_an_event_loop_is_running():
     import asyncio
     import threading
 
-    from assessments.paper import pdf_signature
+    from assessments.trust import pdf_signature
 
     results = []
 

@@ -14,9 +14,8 @@ from django.test import override_settings
 
 from assessments import services
 from assessments.models import Assessment, Signature
-from assessments.paper import keys, pdf_signature, signing
-from assessments.paper.signing import SignatureState, check_signature
-from assessments.trust import signers
+from assessments.trust import keys, pdf_signature, signers, signing
+from assessments.trust.signing import SignatureState, check_signature
 
 # The private key of GB/T 32918's signing example, with a signature that gmalg made of the
 # message below: a value as installations have stored them so far.

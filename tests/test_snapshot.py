@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from assessments import rules
 from assessments.models import Assessment, ReportingYear, Signature
-from assessments.paper import printable, signing
+from assessments.paper import printable
 from assessments.paper.official_table import display_name
-from assessments.paper.signing import SignatureState, check_signature
 from assessments.services import workflow
-from assessments.trust import snapshot
+from assessments.trust import signing, snapshot
+from assessments.trust.signing import SignatureState, check_signature
 
 from .database import resign
 from .pdftools import pdf_text

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from assessments import synthetic
 from assessments.models import Assessment, AssessmentEvent, Organisation, Signature
-from assessments.paper.signing import (
+from assessments.trust.signing import (
     SignatureState,
     canonical_snapshot,
     check_signature,

@@ -16,8 +16,9 @@ from django.urls import reverse
 from assessments import interchange, kinds, rules
 from assessments.kinds.base import Cell, TableKind
 from assessments.models import Assessment
-from assessments.paper import printable, signing
+from assessments.paper import printable
 from assessments.services import drafts, importing, workflow
+from assessments.trust import signing
 
 from .factories import ProjectFactory, UnitFactory, UserFactory, YearFactory, member
 from .pdftools import pdf_text

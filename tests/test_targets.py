@@ -9,10 +9,10 @@ from django.urls import reverse
 from assessments import kinds, permissions, rules, services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, Indicator
-from assessments.paper import signing
 from assessments.paper.official_table import build_official_table
 from assessments.paper.remarks import UNAPPROVED
 from assessments.services import comments, drafts, workflow
+from assessments.trust import signing
 
 from .factories import (
     AssessmentFactory,

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from assessments.models import Indicator, Signature
-from assessments.paper import keys, pdf_signature, signing
+from assessments.trust import keys, pdf_signature, signing
 
 from .database import change_signature
 

@@ -34,7 +34,7 @@ class CellsForm(StepForm):
         return {str(cell.address): stored.get(cell.key, "") for cell in cells}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         for name, cell in self.cells.items():
             if name in self.errors:
                 continue

@@ -33,7 +33,7 @@ class SigningKey(models.Model):
     """A public key that signed sign-offs; the private key stays in the key file.
 
     Rows are kept after a rotation so that old signatures still name their key. A row is only
-    trusted when the key file names its public key (paper.keys).
+    trusted when the key file names its public key (trust.keys).
     """
 
     fingerprint = models.CharField(_("指纹（SHA-256）"), max_length=64, unique=True)

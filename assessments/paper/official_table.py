@@ -3,15 +3,13 @@
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Self, overload
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.utils import timezone
 
 from .. import kinds, rules
+from ..formats import chinese_date, display_name
 from ..interchange import assessment_record
 from ..kinds.address import AddressError, CellAddress, normalise, parse
 from ..models import Assessment, AssessmentEvent, Indicator, Signature
@@ -191,15 +189,6 @@ class SignatureBlock:
 
     preparer: Person | None = None
     reviewer: Person | None = None
-
-
-def chinese_date(moment: datetime) -> str:
-    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
-def display_name(user: User | None) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def signature_block(assessment: Assessment, signature: Signature | None = None) -> SignatureBlock:

@@ -30,7 +30,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Assessment, Signature
-from . import binding, fonts, pdf_signature, pool
+from ..trust import pdf_signature
+from . import binding, fonts, pool
 from .books import BookEntry, BookFront
 from .official_table import OfficialTable
 from .printable import Printable, printable, signed_printable

@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from .. import interchange, rules
 from ..models import Assessment, Indicator, Organisation, Project, ReportingYear, Signature
+from ..trust import signing
 from ..trust import snapshot as signed_snapshot
-from . import signing
 from .official_table import (
     OfficialTable,
     Person,

@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ..models import Assessment, AssessmentEvent, Signature
-from ..paper import keys, signing
 from ..rules import Evaluation
+from ..trust import keys, signing
 
 # What an edit changed, as the log keeps it: the label of a cell → [before, after].
 Changes = dict[str, list[object]]

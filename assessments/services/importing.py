@@ -18,7 +18,7 @@ from ..models import (
     ReportingYear,
     Signature,
 )
-from ..paper import keys, signing
+from ..trust import keys, signing
 from . import AssessmentError, log_event, refresh_computed, sign, void_signatures
 
 

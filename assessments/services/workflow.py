@@ -9,8 +9,8 @@ from django.db import transaction
 from .. import notifications, permissions
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
-from ..paper.signing import canonical_snapshot
 from ..rules.wording import sentence
+from ..trust.signing import canonical_snapshot
 from . import AssessmentError, check, locked, log_event, sign, void_signatures
 from .background import STORE_SIGNED_PDF, task_named
 from .comments import unanswered_comments

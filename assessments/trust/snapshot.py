@@ -1,7 +1,7 @@
 """What a signature covers: the signed snapshot of a table, in numbered versions.
 
 The snapshot is JSON: its SHA-256 is the content hash printed on the signed copy, and the SM2
-signature covers it (paper.signing). Each signature row stores the version its snapshot was
+signature covers it (trust.signing). Each signature row stores the version its snapshot was
 built under (`Signature.version`), and a snapshot of version 2 or later also names its version
 inside, so that the hash covers it. A signature keeps verifying under its own version: the
 readers below read every version ever signed.
@@ -28,9 +28,9 @@ from typing import Any, TypedDict
 from django.contrib.auth.models import User
 
 from .. import rules
+from ..formats import chinese_date, display_name
 from ..interchange import assessment_record
 from ..models import Assessment, AssessmentEvent, Indicator
-from ..paper.official_table import chinese_date, display_name
 
 FIRST_VERSION = 1
 CURRENT_VERSION = 2

@@ -10,12 +10,12 @@ from .. import kinds, permissions
 from ..filters import AssessmentFilter
 from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
-from ..paper import signing
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
 from ..services.comments import comment_targets
 from ..tables import AssessmentTable, BoundedPaginator
+from ..trust import signing
 from .wizard import adjustment_context
 
 

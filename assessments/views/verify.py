@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 from .. import kinds, throttle
 from ..forms import HASH_RE, VerifyForm
 from ..models import Signature
-from ..paper import signing
 from ..signin import client_address
+from ..trust import signing
 
 STATE_LABELS = {
     "valid": "有效",

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Filing, ReviewScore, Signature
-from assessments.paper import signing
+from assessments.trust import signing
 from tests.e2e.pages import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Signature
-from assessments.paper import keys
-from assessments.paper.signing import check_signature
-from assessments.trust import signers
+from assessments.trust import keys, signers
+from assessments.trust.signing import check_signature
 
 
 def median_ms(function: Callable[[], object], repeat: int) -> tuple[float, float]:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.paper import keys, signing
+from assessments.trust import keys, signing
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.paper.integrity import verify_signatures
+from assessments.trust.integrity import verify_signatures
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """The stored signed PDF carries a standard PDF signature (PAdES baseline B-B, via pyHanko).
 
 PDF readers know no SM2: the file is signed with the key file's ECDSA key and certificate
-(paper.keys), so any reader shows whether the file changed since signing.
+(trust.keys), so any reader shows whether the file changed since signing.
 """
 
 import asyncio

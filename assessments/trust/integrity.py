@@ -1,6 +1,6 @@
 """Re-checking every signature and every stored signed PDF, e.g. after a restore or nightly.
 
-Each row is checked as the pages check it (paper.signing.examine): its snapshot against its
+Each row is checked as the pages check it (trust.signing.examine): its snapshot against its
 hash and version, its SM2 signature by a key the key file trusts, or, for a row without a
 key, its place on the list the cut-over recorded (reported apart: only its hash was checked).
 A standing signature is compared with the table's current content. Each stored PDF is

@@ -28,9 +28,15 @@ from ..models import (
     Signature,
     SigningKey,
 )
-from ..rules import QUALITATIVE_GRADE_LABELS
-from ..trust import snapshot as signed_snapshot
+from ..rules import (
+    FUND_COLUMN_LABELS,
+    FUND_COLUMNS,
+    FUND_LINE_LABELS,
+    FUND_LINES,
+    QUALITATIVE_GRADE_LABELS,
+)
 from . import keys
+from . import snapshot as signed_snapshot
 
 # A snapshot as JSON: a signature's (trust.snapshot), or a log entry's stored content.
 Snapshot = dict[str, Any]
@@ -237,7 +243,6 @@ INDICATOR_LABELS = {
 
 def _header_cells(snapshot: Snapshot) -> dict[str, tuple[str, object]]:
     """(label, value) of the header and funds cells of a snapshot, keyed by where they are."""
-    from ..rules import FUND_COLUMN_LABELS, FUND_COLUMNS, FUND_LINE_LABELS, FUND_LINES
 
     cells: dict[str, tuple[str, object]] = {}
     for key, label in FIELD_LABELS.items():

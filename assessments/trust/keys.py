@@ -25,7 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ..trust import signers
+from . import signers
 
 ALGORITHM = signers.ALGORITHM
 SM2_UID = signers.SM2_UID
