@@ -68,7 +68,7 @@ class Template:
     """An indicator as units write it: name, how its target reads and how it is met."""
 
     name: str
-    kind: str  # pct, count, zero, cost, text
+    shape: str  # pct, count, zero, cost, text
     unit: str = ""
 
 
@@ -183,7 +183,7 @@ class Generator:
         missed = rng.random() < MISS_CHANCE
         grade = ""
         reason = ""
-        if template.kind == "pct":
+        if template.shape == "pct":
             goal = rng.choice([85, 90, 95, 98, 100])
             comparator = "=" if goal == 100 else ">="
             target = f"{comparator}{goal}%"
@@ -191,7 +191,7 @@ class Generator:
                 actual = f"={goal - rng.randint(2, 15)}%"
             else:
                 actual = f"={rng.randint(goal, 100)}%" if goal < 100 else "=100%"
-        elif template.kind == "count":
+        elif template.shape == "count":
             goal = rng.choice([4, 6, 10, 12, 20, 50, 100, 200, 500, 1200, 3000])
             target = f">={goal}{template.unit}"
             if missed:
@@ -199,10 +199,10 @@ class Generator:
             else:
                 ratio = rng.uniform(1.0, 1.45) if rng.random() < 0.3 else 1.0
                 actual = f"={int(goal * ratio)}{template.unit}"
-        elif template.kind == "zero":
+        elif template.shape == "zero":
             target = f"=0{template.unit}"
             actual = f"={rng.randint(1, 3)}{template.unit}" if missed else f"=0{template.unit}"
-        elif template.kind == "cost":
+        elif template.shape == "cost":
             goal = rng.choice([50, 80, 120, 200, 500, 1500])
             target = f"<={goal}{template.unit}"
             spent = goal * rng.uniform(1.05, 1.4) if missed else goal * rng.uniform(0.8, 1.0)

@@ -65,7 +65,7 @@ class OpenField:
     """What an open cell holds: its key in the upload, how it reads, its limits."""
 
     label: str
-    kind: str  # "amount", "points", "text" or "grade"
+    input_type: str  # "amount", "points", "text" or "grade"
     max_length: int = 0
 
 
@@ -149,9 +149,9 @@ class FillableSheet(TableSheet):
     def put_open(
         self, column: int, key: str, value: object, *, span: int = 1, align: Alignment = CENTER
     ) -> None:
-        kind = open_field(key).kind
-        number_format = AMOUNT_FORMAT if kind == "amount" else None
-        if kind in ("text", "grade"):
+        input_type = open_field(key).input_type
+        number_format = AMOUNT_FORMAT if input_type == "amount" else None
+        if input_type in ("text", "grade"):
             number_format = TEXT_FORMAT  # what is typed stays text: "98%" is not 0.98
         cell = self.put(column, value, align=align, number_format=number_format, span=span)
         for col in range(column, column + span):
@@ -316,7 +316,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
 
     by_kind: dict[str, list[str]] = {}
     for address, key, _ in sheet.open_cells:
-        by_kind.setdefault(open_field(key).kind, []).append(address)
+        by_kind.setdefault(open_field(key).input_type, []).append(address)
     # Amounts and scores are read on upload by the one reader of each input type, which
     # takes more than a number cell ("12.5万元", full-width digits, "8.5分") and names the
     # cell it refuses: here the cells only say what can be typed.

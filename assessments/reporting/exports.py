@@ -83,8 +83,8 @@ def _local(moment):
 
 
 def _list_cells(row):
-    """One list row as (value, kind) cells in the order of LIST_COLUMNS; the CSV and the
-    workbook each write a kind in their own way."""
+    """One list row as (value, value_type) cells in the order of LIST_COLUMNS; the CSV and the
+    workbook each write a value_type in their own way."""
     year, project, department, unit, budget, executed, rate, score, grade, status, *rest = row
     errors, warnings, updated_at = rest
     return [
@@ -104,25 +104,25 @@ def _list_cells(row):
     ]
 
 
-def _csv_cell(value, kind):
-    if kind == "text":
+def _csv_cell(value, value_type):
+    if value_type == "text":
         return _text(value)
-    if kind == "money":
+    if value_type == "money":
         return rules.format_amount(value)
-    if kind == "rate":
+    if value_type == "rate":
         return "" if value is None else f"{value}%"
-    if kind == "points":
+    if value_type == "points":
         return format(value, "f")
-    if kind == "datetime":
+    if value_type == "datetime":
         return value.strftime("%Y-%m-%d %H:%M")
     return value
 
 
-def _xlsx_cell(value, kind):
-    if kind == "rate":
+def _xlsx_cell(value, value_type):
+    if value_type == "rate":
         return (_percent(value), "percent")
-    if kind in ("money", "points", "datetime"):
-        return (value, kind)
+    if value_type in ("money", "points", "datetime"):
+        return (value, value_type)
     return value
 
 
@@ -141,7 +141,7 @@ def stream_csv(rows, *, lines_per_chunk=500):
     writer.writerow([heading for heading, _ in LIST_COLUMNS])
     lines.insert(0, "\ufeff")
     for row in rows:
-        writer.writerow([_csv_cell(value, kind) for value, kind in _list_cells(row)])
+        writer.writerow([_csv_cell(value, value_type) for value, value_type in _list_cells(row)])
         if len(lines) >= lines_per_chunk:
             yield "".join(lines).encode("utf-8")
             lines.clear()
@@ -225,7 +225,7 @@ def write_list_workbook(rows, target):
     book = StreamedWorkbook(target)
     sheet = book.sheet("自评表", LIST_COLUMNS)
     for row in rows:
-        sheet.append([_xlsx_cell(value, kind) for value, kind in _list_cells(row)])
+        sheet.append([_xlsx_cell(value, value_type) for value, value_type in _list_cells(row)])
     book.close()
 
 

@@ -178,11 +178,11 @@ READERS: dict[str, Reader] = {
 
 
 def read(
-    kind: str, text: Typed, *, money_unit: str = YUAN, what: str | None = None
+    input_type: str, text: Typed, *, money_unit: str = YUAN, what: str | None = None
 ) -> Decimal | str | None:
-    """What a cell of input type `kind` says, as stored; amounts in `money_unit`; `what`
+    """What a cell of input type `input_type` says, as stored; amounts in `money_unit`; `what`
     names the cell in a message."""
     named = {"what": what} if what else {}
-    if kind == "amount":
+    if input_type == "amount":
         return read_amount(text, money_unit, **named)
-    return READERS[kind](text, **named)
+    return READERS[input_type](text, **named)

@@ -120,22 +120,22 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
     maps: dict[str, SheetMap] = {}
     try:
         for row in rows[1:]:
-            title, kind, *rest = [*row, None, None, None, None][:5]
+            title, row_type, *rest = [*row, None, None, None, None][:5]
             title = str(title)
-            if kind == fillable.TABLE:
+            if row_type == fillable.TABLE:
                 number, year, version = (_whole(value) for value in rest[:3])
                 maps[title] = SheetMap(title, number, year, version)
-            elif kind == "name":
+            elif row_type == "name":
                 maps[title].project, maps[title].unit = str(rest[0] or ""), str(rest[1] or "")
-            elif kind == fillable.OPEN:
+            elif row_type == fillable.OPEN:
                 fillable.open_field(str(rest[1]))  # a key this format has
                 maps[title].open[fillable.cell_address(rest[0])] = (
                     str(rest[1]),
                     fillable.stored_text(rest[2]),
                 )
-            elif kind == fillable.LOCKED:
+            elif row_type == fillable.LOCKED:
                 maps[title].locked[fillable.cell_address(rest[0])] = fillable.stored_text(rest[2])
-            elif kind == fillable.FORMULA:
+            elif row_type == fillable.FORMULA:
                 maps[title].formulas[fillable.cell_address(rest[0])] = str(rest[2])
     except (KeyError, TypeError, ValueError, ArithmeticError):
         raise UploadRefused([NOT_FILLABLE]) from None
@@ -153,13 +153,13 @@ def read_cell(value: object, key: str, money_unit: str) -> str:
     spec = fillable.open_field(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
-    if spec.kind in ("amount", "points"):
+    if spec.input_type in ("amount", "points"):
         # Read as the wizard reads them: a score above its 分值 is stored and reported as a
         # finding; an amount written in 万元 or 元 is converted into the table's unit.
-        number = readers.read(spec.kind, value, money_unit=money_unit, what=spec.label)
+        number = readers.read(spec.input_type, value, money_unit=money_unit, what=spec.label)
         return "" if number is None else format(number, "f")
     text = fillable.stored_text(value)
-    if spec.kind == "grade":
+    if spec.input_type == "grade":
         if text not in GRADE_CODES:
             raise ValueError(f"{spec.label}只能从下拉列表中选择（填写的是“{text}”）")
         return GRADE_CODES[text]
@@ -170,7 +170,7 @@ def read_cell(value: object, key: str, money_unit: str) -> str:
 
 def _downloaded(key: str, text: str) -> str:
     """The downloaded value in the plan's form (the hidden sheet keeps grades as labels)."""
-    if fillable.open_field(key).kind == "grade":
+    if fillable.open_field(key).input_type == "grade":
         return GRADE_CODES.get(text, "")
     return text
 
@@ -291,8 +291,8 @@ def plan_upload(
 
 
 def _value(key: str, text: str) -> object:
-    kind = fillable.open_field(key).kind
-    if kind in ("amount", "points"):
+    input_type = fillable.open_field(key).input_type
+    if input_type in ("amount", "points"):
         return Decimal(text) if text else None
     return text
 
@@ -396,12 +396,12 @@ def _label(key: str, rows: dict[int, Indicator]) -> str:
 def _shown(key: str, text: str | None) -> str:
     if text is None:
         return "（已删除）"
-    kind = fillable.open_field(key).kind
-    if kind == "grade":
+    input_type = fillable.open_field(key).input_type
+    if input_type == "grade":
         return rules.QUALITATIVE_GRADE_LABELS.get(text, "")
-    if kind == "amount" and text:
+    if input_type == "amount" and text:
         return rules.format_amount(Decimal(text))
-    if kind == "points" and text:
+    if input_type == "points" and text:
         return rules.format_points(Decimal(text))
     return text
 

@@ -54,13 +54,13 @@ def fingerprint(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()
 
 
-def _pem(kind: str, data: bytes) -> str:
+def _pem(label: str, data: bytes) -> str:
     body = base64.encodebytes(data).decode("ascii")
-    return f"-----BEGIN {kind}-----\n{body}-----END {kind}-----\n"
+    return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n"
 
 
 def _blocks(text: str) -> list[tuple[str, str]]:
-    return [(kind, match) for kind, match in _BLOCK.findall(text)]
+    return [(label, match) for label, match in _BLOCK.findall(text)]
 
 
 def key_path() -> Path:
@@ -83,16 +83,16 @@ def load_key_file() -> KeyFile:
 def _parse(path: str, mtime_ns: int, size: int, backend: str = "") -> KeyFile:
     text = Path(path).read_text(encoding="ascii")
     private, retired, pdf_key, certificates = None, [], "", []
-    for kind, body in _blocks(text):
+    for label, body in _blocks(text):
         raw = base64.b64decode(body)
-        if kind == "SM2 PRIVATE KEY":
+        if label == "SM2 PRIVATE KEY":
             private = raw
-        elif kind == "SM2 PUBLIC KEY":
+        elif label == "SM2 PUBLIC KEY":
             retired.append(raw)
-        elif kind in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"):
-            pdf_key = _pem(kind, raw)
-        elif kind == "CERTIFICATE":
-            certificates.append(_pem(kind, raw))
+        elif label in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"):
+            pdf_key = _pem(label, raw)
+        elif label == "CERTIFICATE":
+            certificates.append(_pem(label, raw))
     if (private is not None and len(private) != 32) or not pdf_key or not certificates:
         raise SigningKeyMissing(f"签名密钥文件（{path}）不完整。")
     factory: signers.SignerFactory = import_string(backend or settings.SIGNER_BACKEND)
