@@ -51,6 +51,8 @@ class AssessmentInput:
     money_unit: str = "元"
     # "targets" for a target table (绩效目标表): checked against rules.targets, not actuals.
     kind: str = "assessment"
+    # The approved target table's 全年预算数 of a self-assessment that took its targets.
+    approved_budget: Decimal | None = None
 
     def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 
-from .. import permissions, rules
+from .. import deadlines, permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
 from ..paper.official_table import PrintOptions
 from ..rules import edits
@@ -41,6 +41,10 @@ def steps_of(assessment: Assessment) -> tuple[tuple[str, str], ...]:
     return TARGET_TABLE_STEPS if assessment.is_target_table else STEPS
 
 
+GOAL_LOCKED = (
+    "年度总体目标（预期目标）来自已批准的绩效目标表，不能在自评表中直接修改；"
+    "如需改变，请提出目标调整，经审核人批准后生效。"
+)
 TARGETS_LOCKED = (
     "年度指标值、分值和指标结构来自已批准的绩效目标表，不能在自评表中直接修改；"
     "如需改变，请提出目标调整，经审核人批准后生效。"
@@ -61,6 +65,12 @@ def approved_targets(project: Project, year: ReportingYear) -> Assessment | None
         .prefetch_related("indicators")
         .first()
     )
+
+
+def added_in_year(year: ReportingYear) -> bool:
+    """A target table begun once its year has started is for a project added in the year
+    (年中追加): approved the same way, and marked."""
+    return timezone.localdate(deadlines.current_time()).year >= year.year
 
 
 def _copied_rows(source: Assessment) -> list[Indicator]:
@@ -110,6 +120,7 @@ def _from_targets(targets: Assessment, *, by: User) -> Assessment:
         year=targets.year,
         kind=Assessment.Kind.ASSESSMENT,
         targets_source=targets,
+        approved_budget=targets.total_full_year_budget,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=targets.money_unit,
         budget_weight=targets.budget_weight,
@@ -152,6 +163,7 @@ def create_assessment(
         kind=kind,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
+        mid_year=kind == Assessment.Kind.TARGETS and added_in_year(year),
         updated_by=by,
     )
     refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=[])))
@@ -253,6 +265,8 @@ def save_draft(
     for name, value in fields.items():
         if name in edits.TOTAL_FIELDS:
             raise ValueError("年度资金总额 is derived by the save, never passed in")
+        if name == "goal" and assessment.targets_locked and not _same(assessment.goal, value):
+            raise AssessmentError(GOAL_LOCKED)
         _change(assessment, name, value, changes)
     lines = {line: assessment.fund(line) for line in rules.FUND_LINES}
     for name, value in edits.derived_totals(lines, list(fields)).items():

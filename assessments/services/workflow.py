@@ -12,7 +12,7 @@ from ..paper.official_table import PrintOptions
 from ..paper.signing import canonical_snapshot
 from ..rules.wording import sentence
 from ..tasks import store_signed_pdf
-from . import AssessmentError, check, locked, log_event, sign, void_signatures
+from . import AssessmentError, check, linking, locked, log_event, sign, void_signatures
 from .comments import unanswered_comments
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def return_assessment(assessment_id: int, *, by: User, reason: str) -> Assessmen
 def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_sign_off(by, assessment))
+    linking.refuse_unlinked(assessment)
     evaluation = assessment.evaluate()
     if evaluation.errors:
         raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
@@ -107,6 +108,7 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
         comment=comment,
         snapshot=signature.snapshot,
     )
+    linking.offer_links(assessment)
     transaction.on_commit(lambda: queue_signed_pdf(signature))
     return event
 
