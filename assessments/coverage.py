@@ -150,9 +150,9 @@ def year_coverage(year: int, scope: dict[str, int]) -> Coverage:
     ids = set(tables) | set(planned) | continuing
     exemptions = {
         e.project_id: e
-        for e in FilingExemption.objects.filter(
-            year__year=year, project_id__in=ids
-        ).select_related("recorded_by")
+        for e in FilingExemption.objects.filter(year__year=year, project_id__in=ids).select_related(
+            "recorded_by"
+        )
     }
     rows = []
     for project in (

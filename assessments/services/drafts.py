@@ -67,10 +67,12 @@ def approved_targets(project: Project, year: ReportingYear) -> Assessment | None
     )
 
 
-def added_in_year(year: ReportingYear) -> bool:
-    """A target table begun once its year has started is for a project added in the year
-    (年中追加): approved the same way, and marked."""
-    return timezone.localdate(deadlines.current_time()).year >= year.year
+def _check_mid_year(year: ReportingYear, kind: str) -> None:
+    """年中追加 is a target table of a project added once its year has begun."""
+    if kind != Assessment.Kind.TARGETS:
+        raise AssessmentError("只有绩效目标表可以标为年中追加。")
+    if timezone.localdate(deadlines.current_time()).year < year.year:
+        raise AssessmentError(f"{year.year} 年度尚未开始，年初申报的目标不是年中追加。")
 
 
 def _copied_rows(source: Assessment) -> list[Indicator]:
@@ -140,13 +142,17 @@ def create_assessment(
     project: Project | None = None,
     project_name: str = "",
     kind: str = Assessment.Kind.ASSESSMENT,
+    mid_year: bool = False,
 ) -> Assessment:
     """A new draft for an existing project of the unit, or for a project created with it.
 
     A self-assessment of a project whose target table of the year is approved starts from
-    that table; without one it starts empty and is marked 目标未经审批.
+    that table; without one it starts empty and is marked 目标未经审批. A target table of a
+    project added during the year is marked 年中追加 (`mid_year`) and approved the same way.
     """
     check(permissions.can_create_in(by, unit, year))
+    if mid_year:
+        _check_mid_year(year, kind)
     if project is None:
         project_name = project_name.strip()
         if not project_name:
@@ -163,7 +169,7 @@ def create_assessment(
         kind=kind,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
-        mid_year=kind == Assessment.Kind.TARGETS and added_in_year(year),
+        mid_year=mid_year,
         updated_by=by,
     )
     refresh_computed(assessment, rules.evaluate(assessment.rules_input(indicators=[])))

@@ -52,6 +52,7 @@ def start(request):
                 project=form.cleaned_data["project"],
                 project_name=form.cleaned_data["project_name"],
                 kind=form.cleaned_data["kind"],
+                mid_year=form.cleaned_data["mid_year"],
                 by=request.user,
             )
         except services.AssessmentError as error:
