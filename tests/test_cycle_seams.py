@@ -31,7 +31,7 @@ from assessments.services.exemptions import record_exemption
 
 from . import bureau_fixtures
 from .factories import AssessmentFactory, ProjectFactory, UnitFactory, UserFactory, member
-from .test_targets import ROWS, approved, target_rows, target_table
+from .test_targets import ROWS, approved, target_table
 
 desk = bureau_fixtures.desk
 
@@ -344,7 +344,7 @@ def budgeted_without_table(desk):
 def test_filing_is_refused_while_a_budgeted_project_has_no_table(desk):
     budgeted_without_table(desk)
     with pytest.raises(
-        AssessmentError, match="还有 1 个本年度有预算的项目没有自评表.*未填报的新项目"
+        AssessmentError, match=r"还有 1 个本年度有预算的项目没有自评表.*未填报的新项目"
     ):
         file_a(desk)
     assert not Filing.objects.exists()
