@@ -10,7 +10,7 @@ budget yet. Five queries whatever the number of projects.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.utils import timezone
 
@@ -83,10 +83,12 @@ class Coverage:
 
     @property
     def budget_share(self) -> Decimal | None:
-        """The share of the budgeted money held by projects assessed, in per cent."""
+        """The share of the budgeted money held by projects assessed, in per cent, cut (not
+        rounded) to two places: a share short of the whole never reads 100.00%."""
         if not self.budget_yuan:
             return None
-        return rules.round_half_up(self.assessed_budget_yuan * 100 / self.budget_yuan)
+        share = self.assessed_budget_yuan * 100 / self.budget_yuan
+        return share.quantize(rules.CENT, rounding=ROUND_DOWN)
 
     def as_manifest(self) -> dict:
         """What a filing keeps of it: the counts, the money and every exemption."""

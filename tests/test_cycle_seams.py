@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import deadlines
+from assessments.coverage import Coverage, ProjectCoverage
 from assessments.interchange import assessment_record
 from assessments.models import (
     Assessment,
@@ -463,3 +464,14 @@ def test_after_the_deadline_the_dashboard_offers_nothing_that_would_be_refused(
     assert 'id="entry-closed"' in after and "2024年3月31日填报已截止" in after
     for offer in ("新建自评表", "复制到 2023 年度", "上传本单位填报表"):
         assert offer not in after
+
+
+def test_a_share_short_of_the_whole_never_reads_a_hundred_per_cent():
+    rows = [
+        ProjectCoverage(1, "甲", "单位", Decimal("4503250620"), table_id=1, status="signed_off"),
+        ProjectCoverage(2, "乙", "单位", Decimal("120000")),
+    ]
+    coverage = Coverage(2022, rows)
+    assert coverage.budget_share == Decimal("99.99")
+    assert [row.project for row in coverage.missing] == ["乙"]
+    assert Coverage(2022, rows[:1]).budget_share == Decimal("100.00")
