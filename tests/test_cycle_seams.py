@@ -3,8 +3,10 @@ late, 年中追加, notices that reach people, a year filed only when complete, 
 dashboard that is honest after the deadline."""
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -389,6 +391,14 @@ def test_filing_is_allowed_with_a_recorded_exemption_printed_in_manifest_and_rep
     line = next(line for line in built.departments if line.department == desk.departments[0])
     assert line.exemptions[0]["reason"] == "项目年初取消"
     assert f"有预算的项目 {len(own) + 1} 个，已自评 {len(own)} 个" in line.coverage_label
+    book = io.BytesIO()
+    report.write_report_workbook(built, book)
+    sheet = openpyxl.load_workbook(io.BytesIO(book.getvalue()))["报送范围"]
+    cells = [
+        [cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)
+    ]
+    assert [desk.departments[0].name, len(own) + 1, len(own)] == cells[1][:3]
+    assert cells[2][-2:] == ["未填报的新项目", "项目年初取消"]
     with pytest.raises(AssessmentError, match="已经报送"):
         record_exemption(
             desk.departments[0].pk, desk.year.pk, project.pk, by=reviewer, reason="again"
