@@ -134,7 +134,7 @@ def link_offers(preparer_of):
     return list(
         Assessment.objects.self_assessments()
         .filter(project__unit_id__in=preparer_of, targets_source__isnull=True)
-        .exclude(status=Assessment.Status.SIGNED_OFF)
+        .filter(status__in=[Assessment.Status.DRAFT, Assessment.Status.RETURNED])
         .filter(Exists(approved))
         .select_related("project__unit", "year")
         .order_by("project__unit__name", "project__name")[:50]
