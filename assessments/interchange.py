@@ -34,7 +34,7 @@ ASSESSMENT_KEYS = {
     "computed",
     "print",
 }
-VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells"}
+VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells", "mid_year"}
 ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
 CHANGE_KEYS = {"name", "field", "old", "new"}
 ADJUSTABLE_FIELDS = ("target", "weight")
@@ -325,6 +325,9 @@ def _check_assessment(item, path, problems, version=VERSION):
         )
     record["cells"] = _check_cells(item.get("cells", {}), record["kind"], f"{path}.cells", problems)
     record["targets"] = _check_targets(item.get("targets"), f"{path}.targets", problems)
+    record["mid_year"] = item.get("mid_year", False)
+    if not isinstance(record["mid_year"], bool):
+        problems.add(f"{path}.mid_year", "应为 true 或 false。")
     record["adjustments"] = _check_adjustments(
         item.get("adjustments", []), f"{path}.adjustments", problems
     )
@@ -371,7 +374,7 @@ def _check_targets(targets, path, problems):
     if not isinstance(targets, dict) or targets.get("approved") is not True:
         problems.add(path, '应为 null 或 {"approved": true, "content_hash": …}。')
         return None
-    for key in sorted(set(targets) - {"approved", "content_hash"}):
+    for key in sorted(set(targets) - {"approved", "content_hash", "approved_budget"}):
         problems.add(f"{path}.{key}", "未知的字段。")
     digest = targets.get("content_hash")
     if digest is not None and not (isinstance(digest, str) and HASH_RE.fullmatch(digest)):
@@ -511,6 +514,7 @@ def record_fields(record):
         "print_options": record.get("print") or {},
         "kind": record.get("kind") or kinds.DEFAULT,
         "cells": record.get("cells") or {},
+        "mid_year": record.get("mid_year") is True,
     }
     for line in rules.FUND_LINES:
         values = record["funds"][line]
@@ -587,6 +591,8 @@ def assessment_record(assessment, indicators=None):
         }
     if kind.named_in_record:
         record["kind"] = assessment.kind
+    if assessment.mid_year:
+        record["mid_year"] = True
     if assessment.targets_source_id:
         record["targets"] = approved_targets_record(assessment)
     if assessment.pk and kind.starts_from is not None:
@@ -599,10 +605,15 @@ def assessment_record(assessment, indicators=None):
 def approved_targets_record(assessment):
     """Which approved target table a self-assessment started from: its content hash."""
     signature = assessment.targets_source.signatures.valid().first()
-    return {
+    record = {
         "approved": True,
         "content_hash": signature.content_hash if signature else None,
     }
+    # The approved 全年预算数 only where the table's differs: unchanged tables keep their hash.
+    approved = assessment.approved_budget
+    if approved is not None and approved != assessment.total_full_year_budget:
+        record["approved_budget"] = _string(approved)
+    return record
 
 
 def export_assessment(assessment):

@@ -5,9 +5,10 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 
-from .models import AssessmentEvent, Membership
+from .models import AssessmentEvent, Membership, Notice
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +66,38 @@ def _notify(assessment, event):
     project = " ".join(assessment.project.name.split())
     subject = template.format(year=assessment.year.year, project=project)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+
+
+def members(organisation_ids, role):
+    """The active people with the role in any of the organisations."""
+    return list(
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id__in=[o for o in organisation_ids if o],
+            memberships__role=role,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def tell(users, *, title, body, url=""):
+    """A notice (消息) for each person, stored with the change that caused it; the mail goes
+    out after the transaction commits, to those with an address."""
+    users = [user for user in users if user is not None]
+    Notice.objects.bulk_create(
+        [Notice(user=user, title=title, body=body, url=url) for user in users]
+    )
+    addresses = sorted({user.email for user in users if user.email})
+    if addresses:
+        site = settings.SITE_URL.rstrip("/")
+        text = body + (f"\n\n查看：{site}{url}\n" if url else "\n")
+        transaction.on_commit(lambda: _mail(title, text, addresses))
+
+
+def _mail(subject, body, addresses):
+    try:
+        send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, addresses)
+    except Exception:
+        logger.exception("通知邮件发送失败：%s", subject)

@@ -7,6 +7,7 @@ from .views import (
     bureau,
     cycle,
     filings,
+    linking,
     live,
     paper,
     reporting,
@@ -56,6 +57,7 @@ urlpatterns = [
     path("<id:pk>/comments/", review.add_comment, name="add_comment"),
     path("<id:pk>/comments/<id:comment_pk>/answer/", review.answer_comment, name="answer"),
     path("<id:pk>/adjustments/", adjustments.request_adjustment, name="request_adjustment"),
+    path("<id:pk>/link-targets/", linking.link_targets, name="link_targets"),
     path(
         "<id:pk>/adjustments/<id:adjustment_pk>/decide/",
         adjustments.decide_adjustment,
@@ -86,6 +88,16 @@ urlpatterns = [
     path("books/<id:pk>/download/", books.book_download, name="book_download"),
     path("filings/", filings.filing_list, name="filings"),
     path("filings/file/", filings.file_year, name="file_year"),
+    path(
+        "filings/<id:department_pk>/<year:year>/projects/",
+        filings.filing_scope,
+        name="filing_scope",
+    ),
+    path(
+        "filings/<id:department_pk>/<year:year>/projects/<id:project_pk>/exempt/",
+        filings.record_exemption,
+        name="record_exemption",
+    ),
     path("filings/<id:pk>/", filings.filing_detail, name="filing"),
     path("filings/<id:pk>/return/", filings.return_filing, name="return_filing"),
     path("filings/<id:pk>/rebuild/", filings.rebuild_package, name="rebuild_package"),

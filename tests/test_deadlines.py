@@ -335,12 +335,18 @@ def test_the_wizard_shows_the_message_instead_of_a_form(client, people, clock):
     assert page.status_code == 200
     assert REFUSAL in page.content.decode()
     assert 'name="goal"' not in page.content.decode()
+    assert "只暂存在这台电脑的浏览器里" not in page.content.decode()
     posted = client.post(url, {"goal": "截止后补写的目标。", "version": table.version})
     assert posted.status_code == 403
     assert REFUSAL in posted.content.decode()
+    # The refused text is in no table: the page says where it is, not "saved in the draft".
+    assert "只暂存在这台电脑的浏览器里" in posted.content.decode()
+    assert "仍然保存在草稿中" not in posted.content.decode()
     assert fresh(table).goal == table.goal
     autosaved = client.post(url, {"goal": "自动保存", "version": table.version, "autosave": "1"})
-    assert (autosaved.status_code, autosaved.json()["message"]) == (403, REFUSAL)
+    assert autosaved.status_code == 403
+    assert autosaved.json()["message"].startswith(REFUSAL)
+    assert "只暂存在这台电脑的浏览器里" in autosaved.json()["message"]
     assert fresh(table).version == table.version
 
 

@@ -98,3 +98,19 @@ def test_importing_a_self_assessment_links_the_approved_targets_held_here(people
     stored = importing.store_assessment(parsed[0], replace=True, by=people["preparer"])
     assert stored.pk == assessment.pk
     assert stored.targets_source == assessment.targets_source
+
+
+def test_a_changed_budget_travels_with_its_approved_figure(people):
+    assessment = from_targets(people)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        current_full_year_budget=950000, total_full_year_budget=950000
+    )
+    assessment = Assessment.objects.with_tree().get(pk=assessment.pk)
+    record = interchange.export_assessment(assessment)
+    assert record["targets"]["approved_budget"] == "900000.00"
+    parsed, problems = interchange.parse_document(document([record]))
+    assert problems == []
+    stored = importing.store_assessment(parsed[0], replace=True, by=people["preparer"])
+    assert stored.approved_budget == 900000
+    assert interchange.assessment_record(stored)["targets"] == record["targets"]
+    assert any(f.code == "BUDGET_CHANGED_FROM_TARGETS" for f in stored.evaluate().findings)

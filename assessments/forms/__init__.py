@@ -4,7 +4,7 @@ Widgets carry their attributes (classes, labels, placeholders, rows) here, so th
 render fields as they are: `{{ form.field }}`.
 """
 
-from .bureau import FileForm, ReturnFilingForm, ReviewForm, SampleForm
+from .bureau import ExemptionForm, FileForm, ReturnFilingForm, ReviewForm, SampleForm
 from .cells import CellsForm
 from .paper import HASH_RE, BookForm, PrintOptionsForm, UploadForm, VerifyForm
 from .review import (
@@ -42,6 +42,7 @@ __all__ = [
     "CommentForm",
     "CopyForm",
     "DecisionForm",
+    "ExemptionForm",
     "FileForm",
     "FundsForm",
     "GoalForm",

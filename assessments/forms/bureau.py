@@ -40,6 +40,10 @@ class ReturnFilingForm(forms.Form):
     reason = remark_field("退回原因", "退回原因（必填，部门将看到）")
 
 
+class ExemptionForm(forms.Form):
+    reason = remark_field("免报理由", "免报理由（必填，印在报送清单和财政局报告中）")
+
+
 class SampleForm(forms.Form):
     method = forms.ChoiceField(
         label="抽取方式",

@@ -37,6 +37,11 @@ class StartForm(forms.Form):
         label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
     )
     project_name = LineField(label="新项目名称", max_length=200, required=False)
+    mid_year = forms.BooleanField(
+        label="年中追加项目",
+        required=False,
+        help_text="年度中新增的项目：其绩效目标表同样经审核批准，并注明“年中追加”。",
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

@@ -102,6 +102,8 @@ class TableKind:
     # The kind whose approved table of the same project and year a new table starts from
     # (its targets then locked), or None.
     starts_from: ClassVar[str | None] = None
+    # A project added during the year may get a table of this kind then, marked 年中追加.
+    added_mid_year: ClassVar[bool] = False
     # The default kind leaves `kind` out of the signed record, so tables signed before kinds
     # existed keep their hash; any other kind names itself there.
     named_in_record: ClassVar[bool] = True

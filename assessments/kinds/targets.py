@@ -44,6 +44,7 @@ class TargetTable(TableKind):
     reported = False
     has_actuals = False
     fillable = False
+    added_mid_year = True
     indicator_columns = ("target", "weight")
 
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:

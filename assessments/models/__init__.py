@@ -21,6 +21,7 @@ from .assessments import (
 from .bureau import (
     BureauEvent,
     Filing,
+    FilingExemption,
     ReviewIndicatorScore,
     ReviewSample,
     ReviewScore,
@@ -69,6 +70,7 @@ __all__ = [
     "DeadlineException",
     "EnrolmentCode",
     "Filing",
+    "FilingExemption",
     "Indicator",
     "JobRun",
     "LegacySignature",

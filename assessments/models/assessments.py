@@ -177,6 +177,12 @@ class Assessment(models.Model):
     # out follow the site's defaults. A signature covers them, so a signed table prints as
     # it was signed.
     print_options = models.JSONField(_("打印设置"), default=dict, blank=True)
+    # 年中追加: a target table of a project added during its year, approved like the others.
+    mid_year = models.BooleanField(_("年中追加"), default=False)
+    # The 全年预算数 (年度资金总额) of the approved target table, in this table's money unit,
+    # kept when the self-assessment takes its targets: a change of the budget is shown to
+    # the reviewer and printed beside the approved figure.
+    approved_budget = models.DecimalField(_("已批准的全年预算数"), null=True, blank=True, **AMOUNT)
     goal = models.TextField(_("预期目标"), blank=True)
     outcome = models.TextField(_("实际完成情况"), blank=True)
     # The values of the cells a kind declares beyond the official columns, as stored text by
@@ -313,6 +319,7 @@ class Assessment(models.Model):
             indicators=[row.rules_input() for row in indicators],
             money_unit=self.money_unit,
             cells=dict(self.cells or {}),
+            approved_budget=self.approved_budget,
         )
 
     def evaluate(self, indicators=None):

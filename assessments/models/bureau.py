@@ -253,6 +253,7 @@ class BureauEvent(AppendOnlyLog):
         SAMPLE = "sample", _("抽查")
         REVIEW = "review", _("复核评分")
         REBUILD = "rebuild", _("重新生成报送材料")
+        EXEMPT = "exempt", _("登记免报项目")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")
@@ -272,3 +273,40 @@ class BureauEvent(AppendOnlyLog):
     class Meta(AppendOnlyLog.Meta):
         verbose_name = _("财政局操作记录")
         verbose_name_plural = _("财政局操作记录")
+
+
+class FilingExemption(models.Model):
+    """A project with a budget in the year that the department files without a signed
+    self-assessment, and why (for example a project cancelled before any money was spent).
+    The filing's manifest and the bureau's report print it."""
+
+    department = models.ForeignKey(
+        Organisation, verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.ForeignKey(
+        ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="+"
+    )
+    project = models.ForeignKey(
+        "Project", verbose_name=_("项目"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("免报理由"), max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("免报项目")
+        verbose_name_plural = _("免报项目")
+        ordering = ["project__unit__name", "project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"], name="one_exemption_per_project_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} · {self.project} · 免报"

@@ -175,6 +175,7 @@ class AssessmentEvent(AppendOnlyLog):
         ADJUST_REQUEST = "adjust_request", _("申请目标调整")
         ADJUST_APPROVE = "adjust_approve", _("批准目标调整")
         ADJUST_REJECT = "adjust_reject", _("驳回目标调整")
+        LINK_TARGETS = "link_targets", _("关联绩效目标表")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

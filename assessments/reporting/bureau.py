@@ -3,7 +3,7 @@ figures, 自评 against 复核; per table, self against 复核. Figures come fro
 manifests (what was filed) and the 复核 scores; the arithmetic is rules.review's."""
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -47,6 +47,21 @@ class DepartmentLine:
     filing: Filing | None
     on_time: bool | None  # None: not filed, or the year has no deadline
     figures: review_rules.DepartmentFigures | None
+    # As the filing's manifest keeps them (filings before coverage was kept have none).
+    coverage: dict | None = None
+    exemptions: list = field(default_factory=list)
+
+    @property
+    def coverage_label(self) -> str:
+        """项目覆盖: projects assessed of projects budgeted, and the money they hold."""
+        c = self.coverage
+        if not c:
+            return "—"
+        return (
+            f"有预算的项目 {c['projects']} 个，已自评 {c['assessed']} 个；"
+            f"预算 {rules.format_amount(Decimal(c['budget_yuan']), grouped=True)} 元中已自评 "
+            f"{rules.format_amount(Decimal(c['assessed_budget_yuan']), grouped=True)} 元"
+        )
 
     @property
     def filed_label(self) -> str:
@@ -159,6 +174,8 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 filing,
                 filed_on_time(filing.filed_at, year.deadline),
                 review_rules.department_figures(figures, grades=GRADES),
+                coverage=filing.manifest.get("coverage"),
+                exemptions=filing.manifest.get("exemptions", []),
             )
         )
     return BureauReport(bureau, year, lines, tables)
@@ -230,6 +247,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 ("是" if table.beyond_margin else "") if table.review_score is not None else "",
             ]
         )
+    _write_coverage(book, report)
     book.close()
 
 
@@ -297,3 +315,46 @@ def filing_workbook(filing: Filing) -> bytes:
         )
     book.close()
     return target.getvalue()
+
+
+COVERAGE_COLUMNS = [
+    ("主管部门", 30),
+    ("有预算的项目", 12),
+    ("已自评项目", 12),
+    ("全年预算数（元）", 18),
+    ("已自评项目预算（元）", 18),
+    ("实施单位", 30),
+    ("免报项目", 40),
+    ("免报理由", 60),
+]
+
+
+def _write_coverage(book: StreamedWorkbook, report: BureauReport) -> None:
+    """报送范围: per filed department, its projects against its tables, then its exemptions."""
+    sheet = book.sheet("报送范围", COVERAGE_COLUMNS)
+    for line in report.departments:
+        c = line.coverage
+        if not c:
+            continue
+        sheet.append(
+            [
+                line.department.name,
+                c["projects"],
+                c["assessed"],
+                (Decimal(c["budget_yuan"]), "money"),
+                (Decimal(c["assessed_budget_yuan"]), "money"),
+            ]
+        )
+        for item in line.exemptions:
+            sheet.append(
+                [
+                    line.department.name,
+                    "",
+                    "",
+                    "",
+                    "",
+                    item["unit"],
+                    item["project"],
+                    item["reason"],
+                ]
+            )

@@ -12,6 +12,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
 
 from .. import rules
+from ..coverage import Coverage, scope_of, year_coverage
 from ..models import Assessment, Indicator, Organisation, in_yuan
 from . import charts
 
@@ -186,6 +187,8 @@ class Summary:
     units: list
     rows: list
     shortfalls: list = field(default_factory=list)
+    # The projects of the year and how many have a signed table (coverage.Coverage).
+    coverage: Coverage | None = None
 
     execution_rate_rule = EXECUTION_RATE_RULE
     weighted_score_rule = WEIGHTED_SCORE_RULE
@@ -329,4 +332,9 @@ def build_summary(user, scope):
         units=units,
         rows=rows,
         shortfalls=shortfalls,
+        coverage=_coverage(scope),
     )
+
+
+def _coverage(scope):
+    return year_coverage(scope.year, scope_of(scope.organisation_id, scope.kind))

@@ -112,6 +112,18 @@ def funds_findings(data: AssessmentInput, rule_set: RuleSet) -> list[Finding]:
                 where,
             )
         )
+    approved = data.approved_budget
+    if approved is not None and total.full_year_budget != approved:
+        stated = "未填写" if total.full_year_budget is None else _amount(total.full_year_budget)
+        findings.append(
+            Finding(
+                "BUDGET_CHANGED_FROM_TARGETS",
+                WARNING,
+                f"全年预算数（{stated}）与已批准的绩效目标表（{_amount(approved)}）不同；"
+                "打印时注明批准的数额，请在实际完成情况中说明调整的原因。",
+                "funds.total.full_year_budget",
+            )
+        )
     largest = max((getattr(total, column) or ZERO for column in FUND_COLUMNS), default=ZERO)
     if data.money_unit == "万元" and largest >= rule_set.wan_yuan_suspect_from:
         findings.append(

@@ -51,6 +51,8 @@ class AssessmentInput:
     money_unit: str = "元"
     # Values of the cells a kind declares beyond the official columns, by cell address.
     cells: dict[str, str] = field(default_factory=dict)
+    # The approved target table's 全年预算数 of a self-assessment that took its targets.
+    approved_budget: Decimal | None = None
 
     def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions, rules
-from ..models import AssessmentEvent, Indicator, TargetAdjustment
+from .. import notifications, permissions, rules
+from ..models import Assessment, AssessmentEvent, Indicator, Membership, TargetAdjustment
 from . import AssessmentError, Changes, check, locked, log_in_place, refresh_computed
 
 FIELD_LABELS = {"target": "年度指标值", "weight": "分值"}
@@ -68,7 +68,44 @@ def request_adjustment(
         comment=reason,
         changes=_log_changes(stored),
     )
+    _tell_deciders(adjustment, by=by)
     return adjustment
+
+
+def _where(assessment: Assessment) -> str:
+    return (
+        f"{assessment.year.year} 年度“{assessment.project.name}”（{assessment.project.unit.name}）"
+    )
+
+
+def _tell_deciders(adjustment: TargetAdjustment, *, by: User) -> None:
+    """The reviewers who may decide (of the unit and its department, not the requester)."""
+    assessment = adjustment.assessment
+    unit = assessment.project.unit
+    deciders = [
+        user
+        for user in notifications.members([unit.pk, unit.parent_id], Membership.Role.REVIEWER)
+        if user.pk != by.pk
+    ]
+    notifications.tell(
+        deciders,
+        title=f"【目标调整】{_where(assessment)}申请调整目标，请审批",
+        body=f"{by.get_full_name() or by.username} 申请调整{_where(assessment)}的"
+        f"年度指标值或分值。\n理由：{adjustment.reason}",
+        url=assessment.get_absolute_url(),
+    )
+
+
+def _tell_requester(adjustment: TargetAdjustment) -> None:
+    assessment = adjustment.assessment
+    decision = adjustment.get_status_display()
+    comment = f"\n意见：{adjustment.decision_comment}" if adjustment.decision_comment else ""
+    notifications.tell(
+        [adjustment.requested_by],
+        title=f"【目标调整】{_where(assessment)}的目标调整{decision}",
+        body=f"您申请的{_where(assessment)}目标调整{decision}。{comment}",
+        url=assessment.get_absolute_url(),
+    )
 
 
 def _locked_adjustment(adjustment_id: int) -> TargetAdjustment:
@@ -110,6 +147,7 @@ def approve_adjustment(adjustment_id: int, *, by: User, comment: str = "") -> Ta
         comment=adjustment.decision_comment or adjustment.reason,
         changes=_log_changes(adjustment.changes),
     )
+    _tell_requester(adjustment)
     return adjustment
 
 
@@ -132,4 +170,5 @@ def reject_adjustment(adjustment_id: int, *, by: User, comment: str) -> TargetAd
         comment=comment,
         changes=_log_changes(adjustment.changes),
     )
+    _tell_requester(adjustment)
     return adjustment

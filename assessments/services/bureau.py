@@ -10,12 +10,14 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions, rules
+from .. import notifications, permissions, rules
+from ..coverage import scope_of, year_coverage
 from ..models import (
     Assessment,
     AssessmentQuerySet,
     BureauEvent,
     Filing,
+    Membership,
     Organisation,
     ReportingYear,
     ReviewIndicatorScore,
@@ -151,6 +153,14 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
         raise AssessmentError(
             f"还有 {len(unsigned)} 张自评表未签发（{names}{more}），全部签发后才能报送。"
         )
+    coverage = year_coverage(year.year, scope_of(department.pk, department.kind))
+    if coverage.missing:
+        names = "、".join(f"{row.unit}·{row.project}" for row in coverage.missing[:5])
+        more = "等" if len(coverage.missing) > 5 else ""
+        raise AssessmentError(
+            f"还有 {len(coverage.missing)} 个本年度有预算的项目没有自评表（{names}{more}）；"
+            "请督促填报并签发，或为其登记免报理由后再报送。"
+        )
     valid = Signature.objects.valid().filter(assessment__in=tables)
     signatures = {signature.assessment_id: signature for signature in valid}
     missing = [t for t in tables if t.pk not in signatures]
@@ -160,7 +170,7 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
         department=department,
         year=year,
         filed_by=by,
-        manifest=build_manifest(tables, signatures),
+        manifest={**build_manifest(tables, signatures), **coverage.as_manifest()},
     )
     _log(
         department,
@@ -216,6 +226,14 @@ def return_filing(filing_id: int, *, by: User, reason: str) -> Filing:
         by=by,
         filing=filing,
         comment=reason,
+    )
+    where = f"{filing.department.name} {filing.year.year} 年度"
+    notifications.tell(
+        notifications.members([filing.department_id], Membership.Role.REVIEWER),
+        title=f"【部门报送】{where}的报送已被退回",
+        body=f"{filing.department.parent.name if filing.department.parent else '财政局'}退回了"
+        f"{where}的报送。\n退回原因：{reason}\n请按原因修改后重新报送。",
+        url=filing.get_absolute_url(),
     )
     return filing
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 
-from .. import kinds, permissions, rules
+from .. import deadlines, kinds, permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
 from ..paper.official_table import PrintOptions
 from ..rules import edits
@@ -32,6 +32,10 @@ def steps_of(assessment: Assessment) -> tuple[tuple[str, str], ...]:
     return assessment.table_kind.steps
 
 
+GOAL_LOCKED = (
+    "年度总体目标（预期目标）来自已批准的绩效目标表，不能在自评表中直接修改；"
+    "如需改变，请提出目标调整，经审核人批准后生效。"
+)
 TARGETS_LOCKED = (
     "年度指标值、分值和指标结构来自已批准的绩效目标表，不能在自评表中直接修改；"
     "如需改变，请提出目标调整，经审核人批准后生效。"
@@ -56,6 +60,14 @@ def approved_targets(project: Project, year: ReportingYear, kind: str) -> Assess
         .prefetch_related("indicators")
         .first()
     )
+
+
+def _check_mid_year(year: ReportingYear, kind: str) -> None:
+    """年中追加 is a target table of a project added once its year has begun."""
+    if not kinds.get(kind).added_mid_year:
+        raise AssessmentError("只有绩效目标表可以标为年中追加。")
+    if timezone.localdate(deadlines.current_time()).year < year.year:
+        raise AssessmentError(f"{year.year} 年度尚未开始，年初申报的目标不是年中追加。")
 
 
 def _copied_rows(source: Assessment) -> list[Indicator]:
@@ -104,6 +116,7 @@ def _from_targets(targets: Assessment, kind: str, *, by: User) -> Assessment:
         year=targets.year,
         kind=kind,
         targets_source=targets,
+        approved_budget=targets.total_full_year_budget,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=targets.money_unit,
         budget_weight=targets.budget_weight,
@@ -123,13 +136,17 @@ def create_assessment(
     project: Project | None = None,
     project_name: str = "",
     kind: str = kinds.DEFAULT,
+    mid_year: bool = False,
 ) -> Assessment:
     """A new draft for an existing project of the unit, or for a project created with it.
 
     A self-assessment of a project whose target table of the year is approved starts from
-    that table; without one it starts empty and is marked 目标未经审批.
+    that table; without one it starts empty and is marked 目标未经审批. A target table of a
+    project added during the year is marked 年中追加 (`mid_year`) and approved the same way.
     """
     check(permissions.can_create_in(by, unit, year))
+    if mid_year:
+        _check_mid_year(year, kind)
     if project is None:
         project_name = project_name.strip()
         if not project_name:
@@ -146,6 +163,7 @@ def create_assessment(
         kind=kind,
         department_name=cast(Organisation, unit.parent).name,  # units have a department
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
+        mid_year=mid_year,
         updated_by=by,
     )
     refresh_computed(assessment, assessment.evaluate(indicators=[]))
@@ -248,6 +266,8 @@ def save_draft(
     for name, value in fields.items():
         if name in edits.TOTAL_FIELDS:
             raise ValueError("年度资金总额 is derived by the save, never passed in")
+        if name == "goal" and assessment.targets_locked and not _same(assessment.goal, value):
+            raise AssessmentError(GOAL_LOCKED)
         _change(assessment, name, value, changes)
     lines = {line: assessment.fund(line) for line in rules.FUND_LINES}
     for name, value in edits.derived_totals(lines, list(fields)).items():

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -47,6 +48,7 @@ def store_assessment(
     from_status = existing.status if existing else ""
     for name, value in fields.items():
         setattr(assessment, name, value)
+    assessment.approved_budget = _approved_budget(assessment, record)
     assessment.updated_by = by
     if existing:
         assessment.version += 1
@@ -87,6 +89,22 @@ def _approved_source(
         .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
         .first()
     )
+
+
+def _approved_budget(assessment: Assessment, record: dict[str, Any]) -> Decimal | None:
+    """The approved 全年预算数 as the file says it: named where it differs from the table's,
+    otherwise the table's own; none where the targets were not approved here."""
+    if assessment.targets_source is None:
+        return None
+    return _approved_budget_in_file(record, assessment.total_full_year_budget)
+
+
+def _approved_budget_in_file(record: dict[str, Any], budget: Decimal | None) -> Decimal | None:
+    targets = record.get("targets")
+    if not targets:
+        return None
+    stated = targets.get("approved_budget")
+    return Decimal(stated) if stated is not None else budget
 
 
 def _resolve_places(
@@ -132,6 +150,7 @@ def stage(record: dict[str, Any]) -> Staged:
     # An unsaved year carries the rule set; nothing here touches the database.
     year = ReportingYear(year=record["year"], rule_set=record["rule_set"])
     probe = Assessment(year=year, **fields)
+    probe.approved_budget = _approved_budget_in_file(record, probe.total_full_year_budget)
     return Staged(record, fields, indicators, probe.evaluate(indicators))
 
 
@@ -211,6 +230,7 @@ def _switch(
             targets_source=_approved_source(project, year, record),
             **item.fields,
         )
+        assessment.approved_budget = _approved_budget(assessment, record)
         refresh_computed(assessment, item.evaluation)
         new.append((assessment, item))
         stored.append(assessment)

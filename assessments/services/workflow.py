@@ -11,7 +11,7 @@ from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..rules.wording import sentence
 from ..trust.signing import canonical_snapshot
-from . import AssessmentError, check, locked, log_event, sign, void_signatures
+from . import AssessmentError, check, linking, locked, log_event, sign, void_signatures
 from .background import STORE_SIGNED_PDF, task_named
 from .comments import unanswered_comments
 
@@ -91,6 +91,7 @@ def return_assessment(assessment_id: int, *, by: User, reason: str) -> Assessmen
 def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> AssessmentEvent:
     assessment = locked(assessment_id)
     check(permissions.can_sign_off(by, assessment))
+    linking.refuse_unlinked(assessment)
     evaluation = assessment.evaluate()
     if evaluation.errors:
         raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
@@ -107,6 +108,7 @@ def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> A
         comment=comment,
         snapshot=signature.snapshot,
     )
+    linking.offer_links(assessment)
     transaction.on_commit(lambda: queue_signed_pdf(signature))
     return event
 

@@ -5,14 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
-from ..forms import FileForm, ReturnFilingForm
+from ..coverage import scope_of, year_coverage
+from ..forms import ExemptionForm, FileForm, ReturnFilingForm
 from ..models import Assessment, Filing, ReportingYear, visible_organisations
 from ..reporting.exports import XLSX_TYPE
-from ..services import AssessmentError
+from ..rules.wording import sentence
+from ..services import AssessmentError, exemptions
 from ..services import bureau as desk
 from ..services.filing import filing_basename
 
@@ -85,7 +87,8 @@ def file_year(request):
         filing = desk.file_year(department.pk, year.pk, by=request.user)
     except AssessmentError as error:
         messages.error(request, str(error))
-        return redirect("assessments:filings")
+        # The refusal beside the year's projects: which lack a table, and the exemption form.
+        return redirect("assessments:filing_scope", department_pk=department.pk, year=year.year)
     messages.success(request, f"{department.name} {year.year} 年度已报送，报送材料正在生成。")
     return redirect(filing)
 
@@ -101,6 +104,8 @@ def filing_detail(request, pk):
             "filing": filing,
             "rows": filing.manifest.get("tables", []),
             "summary": filing.manifest.get("summary", {}),
+            "coverage": filing.manifest.get("coverage"),
+            "exemptions": filing.manifest.get("exemptions", []),
             "events": filing.events.select_related("actor").order_by("created_at", "pk"),
             "can_return": permissions.can_return_filing(request.user, filing)[0],
             "can_rebuild": permissions.can_rebuild_package(request.user, filing)[0],
@@ -120,7 +125,7 @@ def return_filing(request, pk):
     try:
         if not form.is_valid():
             raise AssessmentError(
-                "；".join(str(e) for errors in form.errors.values() for e in errors)
+                sentence(*(str(e) for errors in form.errors.values() for e in errors))
             )
         desk.return_filing(filing.pk, by=request.user, reason=form.cleaned_data["reason"])
     except AssessmentError as error:
@@ -169,3 +174,64 @@ def filing_book(request, pk):
 @require_GET
 def filing_summary(request, pk):
     return _package_file(request, pk, "summary_xlsx", XLSX_TYPE, "xlsx")
+
+
+def _department_year(request, department_pk, year):
+    department = (
+        permissions.filing_departments(request.user)
+        .select_related("parent")
+        .filter(pk=department_pk)
+        .first()
+    )
+    if department is None:
+        raise Http404("没有这个主管部门，或您不能为它报送。")
+    return department, get_object_or_404(ReportingYear, year=year)
+
+
+@login_required
+@require_GET
+def filing_scope(request, department_pk, year):
+    """Every project of the department with a budget in the year, and whether it has a signed
+    self-assessment; the missing ones take an exemption with its reason."""
+    department, reporting_year = _department_year(request, department_pk, year)
+    coverage = year_coverage(reporting_year.year, scope_of(department.pk, department.kind))
+    in_force = Filing.objects.filter(
+        department=department, year=reporting_year, status=Filing.Status.FILED
+    ).first()
+    return render(
+        request,
+        "assessments/filing_scope.html",
+        {
+            "department": department,
+            "year": reporting_year,
+            "coverage": coverage,
+            "filing": in_force,
+            "exemption_form": ExemptionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def record_exemption(request, department_pk, year, project_pk):
+    department, reporting_year = _department_year(request, department_pk, year)
+    form = ExemptionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise AssessmentError(
+                sentence(*(str(e) for errors in form.errors.values() for e in errors))
+            )
+        exemptions.record_exemption(
+            department.pk,
+            reporting_year.pk,
+            project_pk,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已登记免报理由；报送清单和财政局报告将列出这个项目和理由。")
+    return redirect(
+        "assessments:filing_scope", department_pk=department.pk, year=reporting_year.year
+    )

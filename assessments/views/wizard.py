@@ -50,6 +50,7 @@ def start(request):
                 project=form.cleaned_data["project"],
                 project_name=form.cleaned_data["project_name"],
                 kind=form.cleaned_data["kind"],
+                mid_year=form.cleaned_data["mid_year"],
                 by=request.user,
             )
         except services.AssessmentError as error:
@@ -219,6 +220,14 @@ def destination(request, assessment, current):
     return current
 
 
+# What happens to text typed but refused at the deadline: it is in no table, only in the
+# browser that typed it (wizard.js keeps unsaved input there) until an exception is granted.
+KEPT_IN_BROWSER = (
+    "本次修改没有保存到自评表中，只暂存在这台电脑的浏览器里；延期批准后，"
+    "请在同一浏览器中打开此页，暂存的内容会恢复并可保存。"
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def wizard_step(request, pk, step):
@@ -228,15 +237,21 @@ def wizard_step(request, pk, step):
     autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     allowed, reason = permissions.can_edit(request.user, assessment)
     if not allowed:
+        closed = permissions.locked_by_cycle(request.user, assessment)
         if autosave:
-            return JsonResponse({"saved": False, "message": reason}, status=403)
-        if permissions.locked_by_cycle(request.user, assessment):
+            message = f"{reason}{KEPT_IN_BROWSER}" if closed else reason
+            return JsonResponse({"saved": False, "message": message}, status=403)
+        if closed:
             # Past 填报截止 or in a closed year: the page says so and what to do; typed input
             # is refused whole.
             return render(
                 request,
                 "assessments/wizard/closed.html",
-                {"assessment": assessment, "reason": reason},
+                {
+                    "assessment": assessment,
+                    "reason": reason,
+                    "refused_save": request.method == "POST",
+                },
                 status=403 if request.method == "POST" else 200,
             )
         if request.method == "POST":
