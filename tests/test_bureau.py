@@ -255,6 +255,7 @@ def review(desk, sampled, budget="8", scores=("45", "30", "10"), **kwargs):
             for position, score in enumerate(scores, start=1)
         ],
         remark="复核意见",
+        budget_remark=kwargs.get("budget_remark", "执行数核减"),
     )
 
 

@@ -28,6 +28,7 @@ class TableLine:
     grade: str
     review_score: Decimal | None
     margin: Decimal | None
+    review_grade: str = ""  # blank: not re-scored
 
     @property
     def difference(self) -> Decimal | None:
@@ -123,6 +124,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
         )
     }
     reviews = latest_reviews(bureau, year)
+    rule_set = rules.get_rule_set(year.rule_set)
     lines, tables = [], []
     for department in departments:
         filing = filings.get(department.pk)
@@ -150,6 +152,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                     grade=figures[-1].grade,
                     review_score=figures[-1].review_score,
                     margin=margin,
+                    review_grade=(rules.grade_for(review.total_score, rule_set) if review else ""),
                 )
             )
         lines.append(
@@ -184,8 +187,9 @@ TABLE_COLUMNS = [
     ("实施单位", 30),
     ("项目名称", 40),
     ("自评总分", 10),
-    ("等级", 6),
+    ("自评等级", 8),
     ("复核总分", 10),
+    ("复核等级", 8),
     ("差值", 8),
     ("超出容许值", 10),
 ]
@@ -193,7 +197,7 @@ TABLE_COLUMNS = [
 
 def write_report_workbook(report: BureauReport, target) -> None:
     book = StreamedWorkbook(target)
-    sheet = book.sheet("各部门", DEPARTMENT_COLUMNS)
+    sheet = book.sheet("各部门", DEPARTMENT_COLUMNS, title=report.title)
     for line in report.departments:
         f = line.figures
         filed_at = (
@@ -215,7 +219,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 *[count for _, count in f.grade_counts],
             ]
         sheet.append(cells)
-    sheet = book.sheet("各自评表", TABLE_COLUMNS)
+    sheet = book.sheet("各自评表", TABLE_COLUMNS, title=f"{report.title}：各自评表")
     for table in report.tables:
         sheet.append(
             [
@@ -225,6 +229,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 (table.self_score, "points"),
                 table.grade,
                 (table.review_score, "points"),
+                table.review_grade,
                 (table.difference, "points"),
                 ("是" if table.beyond_margin else "") if table.review_score is not None else "",
             ]

@@ -25,6 +25,7 @@ from ..models import (
     Signature,
     in_yuan,
 )
+from ..paper.printable import signed_evaluation
 from ..rules import review as review_rules
 from . import AssessmentError, check
 
@@ -362,6 +363,23 @@ def signed_rows(signature: Signature) -> list[dict]:
     return list(signature.snapshot.get("indicators", []))
 
 
+def self_scores(signature: Signature) -> tuple[Decimal, list[Decimal | None]]:
+    """The signed self scores a 复核 starts from: the funds row's (as the signed copy prints
+    it) and each indicator row's, by position."""
+    _, _, evaluation = signed_evaluation(signature)
+    return evaluation.budget_score, [
+        Decimal(row["score"]) if row.get("score") is not None else None
+        for row in signed_rows(signature)
+    ]
+
+
+def unexplained_message(positions: Sequence[int], rows: Sequence[dict]) -> str:
+    names = "、".join(
+        "预算执行" if p == 0 else f"第 {p} 项“{rows[p - 1]['name']}”" for p in positions
+    )
+    return f"{names}的复核得分与自评得分不同，请填写复核说明（改动的理由）。"
+
+
 @transaction.atomic
 def save_review(
     sampled_id: int,
@@ -370,8 +388,10 @@ def save_review(
     budget_score: Decimal,
     indicators: Sequence[IndicatorReview],
     remark: str = "",
+    budget_remark: str = "",
 ) -> ReviewScore:
-    """Record or replace the 复核 of one sampled table. Only the review rows change."""
+    """Record or replace the 复核 of one sampled table. Only the review rows change. A score
+    that differs from the signed self score needs a reason."""
     sampled = (
         SampledTable.objects.select_for_update(of=("self",))
         .select_related("sample__bureau", "sample__year", "signature")
@@ -392,12 +412,23 @@ def save_review(
                 f"第 {item.position} 项指标“{row['name']}”的复核得分 {item.score} "
                 f"超过分值 {weight}。"
             )
+    self_budget, self_indicators = self_scores(sampled.signature)
+    unexplained = review_rules.unexplained_changes(
+        [review_rules.ScoreChange(0, self_budget, budget_score, budget_remark)]
+        + [
+            review_rules.ScoreChange(i.position, self_indicators[i.position - 1], i.score, i.remark)
+            for i in sorted(indicators, key=lambda i: i.position)
+        ]
+    )
+    if unexplained:
+        raise AssessmentError(unexplained_message(unexplained, rows))
     total = review_rules.review_total(budget_score, (i.score for i in indicators))
     review, created = ReviewScore.objects.update_or_create(
         sampled=sampled,
         defaults={
             "reviewer": by,
             "budget_score": budget_score,
+            "budget_remark": budget_remark.strip(),
             "remark": remark.strip(),
             "total_score": total,
         },
