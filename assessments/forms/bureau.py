@@ -47,7 +47,11 @@ def new_seed() -> int:
 class SampleForm(forms.Form):
     method = forms.ChoiceField(
         label="抽取方式",
-        choices=[("random", "随机抽取（按部门、预算规模分层）"), ("manual", "人工选取")],
+        choices=[
+            ("random", "随机抽取（按部门、预算规模分层）"),
+            ("risk", "风险优先（先抽有风险提示的表，不足部分随机）"),
+            ("manual", "人工选取"),
+        ],
         initial="random",
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
@@ -93,7 +97,7 @@ class SampleForm(forms.Form):
         data = super().clean()
         if data.get("margin") is None and "margin" not in self.errors:
             data["margin"] = Decimal("1.00")
-        if data.get("method") == "random":
+        if data.get("method") in ("random", "risk"):
             share = data.get("share")
             if share is None and "share" not in self.errors:
                 self.add_error("share", "随机抽取请填写抽取比例（大于 0，不超过 100）。")
@@ -191,10 +195,11 @@ class ReviewForm(forms.Form):
     def totals(self, rule_set) -> tuple[Decimal, str] | None:
         """复核总分 and 复核等级 of the scores shown (typed, or the starting ones); None while
         any is missing or unreadable."""
-        values = [self.value_of("budget_score")] + [
+        found = [self.value_of("budget_score")] + [
             self.value_of(f"score_{p}") for p in self.positions
         ]
-        if any(v is None for v in values):
+        values = [v for v in found if v is not None]
+        if len(values) < len(found):
             return None
         total = review_rules.review_total(values[0], values[1:])
         return total, grade_for(total, rule_set)

@@ -111,6 +111,7 @@ class ReviewSample(models.Model):
     class Method(models.TextChoices):
         MANUAL = "manual", _("人工选取")
         RANDOM = "random", _("随机抽取")
+        RISK = "risk", _("风险优先抽取")
 
     bureau = models.ForeignKey(
         Organisation,

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..paper.printable import signed_evaluation
 from ..rules import review as review_rules
+from ..rules import risk as risk_rules
 from . import AssessmentError, check
 
 
@@ -241,6 +242,8 @@ class Candidate:
     project: str
     budget: Decimal
     self_score: Decimal
+    execution_rate: Decimal | None = None
+    grade: str = ""
 
 
 def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
@@ -261,6 +264,12 @@ def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
                     project=row["project"],
                     budget=Decimal(row.get("budget_yuan") or "0"),
                     self_score=Decimal(row.get("total_score") or "0"),
+                    execution_rate=(
+                        Decimal(row["execution_rate"])
+                        if row.get("execution_rate") is not None
+                        else None
+                    ),
+                    grade=row.get("grade") or "",
                 )
             )
     return found
@@ -280,6 +289,21 @@ def random_selection(
     return [(str(label), c) for label, c in review_rules.stratified_sample(strata, share, seed)]
 
 
+def risk_first_selection(
+    pool: Sequence[Candidate], share: Decimal, seed: int, year: ReportingYear
+) -> list[tuple[str, Candidate]]:
+    """The share of the pool, the tables with risk findings first (rules.risk)."""
+    from .risk import assess
+
+    assessed = assess(pool, rules.get_rule_set(year.rule_set))
+    counts = {item.candidate.assessment_id: item.count for item in assessed}
+    chosen = risk_rules.risk_first_sample(pool, lambda c: counts[c.assessment_id], share, seed)
+    return [
+        (f"{c.department} · {'有风险提示' if counts[c.assessment_id] else '随机'}", c)
+        for c in chosen
+    ]
+
+
 @transaction.atomic
 def create_sample(
     bureau_id: int,
@@ -290,8 +314,10 @@ def create_sample(
     assessment_ids: Sequence[int] = (),
     share: Decimal | None = None,
     seed: int | None = None,
+    risk_first: bool = False,
 ) -> ReviewSample:
-    """A sample by hand (assessment_ids) or at random (share and seed)."""
+    """A sample by hand (assessment_ids), at random (share and seed), or at random with the
+    tables that have risk findings first (risk_first)."""
     bureau = Organisation.objects.select_for_update(of=("self",)).get(pk=bureau_id)
     year = ReportingYear.objects.get(pk=year_id)
     check(permissions.can_sample(by, bureau))
@@ -301,8 +327,12 @@ def create_sample(
     if share is not None:
         if seed is None:
             raise AssessmentError("随机抽取需要随机种子。")
-        chosen = random_selection(pool, share, seed)
-        method = ReviewSample.Method.RANDOM
+        if risk_first:
+            chosen = risk_first_selection(pool, share, seed, year)
+            method = ReviewSample.Method.RISK
+        else:
+            chosen = random_selection(pool, share, seed)
+            method = ReviewSample.Method.RANDOM
     else:
         by_id = {c.assessment_id: c for c in pool}
         outside = [pk for pk in assessment_ids if pk not in by_id]

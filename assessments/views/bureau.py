@@ -22,7 +22,7 @@ from ..models import (
 from ..reporting import bureau as bureau_report
 from ..reporting import exports
 from ..reporting.review import compare, sampled_tables
-from ..services import AssessmentError
+from ..services import AssessmentError, risk
 from ..services import bureau as desk
 from ..services.bureau import IndicatorReview
 
@@ -67,12 +67,29 @@ def bureau_home(request):
     return render(request, "assessments/bureau_home.html", {"bureaus": bureaus, "years": years})
 
 
+SORTS = {
+    "risk": lambda item: (-item.count, item.candidate.department),
+    "score": lambda item: -item.candidate.self_score,
+    "rate": lambda item: (
+        item.candidate.execution_rate is None,
+        item.candidate.execution_rate or 0,
+    ),
+}
+
+
+def sort_candidates(items, sort):
+    """The candidates as listed: by the pool's order, or by findings, score or rate."""
+    key = SORTS.get(sort)
+    return sorted(items, key=key) if key else items
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def bureau_desk(request, pk, year):
     bureau = get_bureau_for_user(request, pk)
     year = get_year(year)
-    candidates = desk.candidates(bureau, year)
+    risky = sort_candidates(risk.risky_candidates(bureau, year), request.GET.get("sort", ""))
+    candidates = [item.candidate for item in risky]
     # The seed shown stays the same when the page is shown again, until a sample uses it.
     seed_key = f"sample-seed:{bureau.pk}:{year.year}"
     seed = request.session.setdefault(seed_key, new_seed())
@@ -83,7 +100,7 @@ def bureau_desk(request, pk, year):
             raise PermissionDenied(reason)
         if form.is_valid():
             data = form.cleaned_data
-            random = data["method"] == "random"
+            random = data["method"] in ("random", "risk")
             try:
                 sample = desk.create_sample(
                     bureau.pk,
@@ -93,6 +110,7 @@ def bureau_desk(request, pk, year):
                     share=data["share"] if random else None,
                     seed=data["seed"] if random else None,
                     assessment_ids=[] if random else data["tables"],
+                    risk_first=data["method"] == "risk",
                 )
             except AssessmentError as error:
                 form.add_error(None, str(error))
@@ -120,6 +138,9 @@ def bureau_desk(request, pk, year):
             ),
             "form": form,
             "candidate_count": len(candidates),
+            "candidate_rows": list(zip(form["tables"], risky, strict=True)),
+            "risky_count": sum(1 for item in risky if item.findings),
+            "sort": request.GET.get("sort", ""),
             "can_sample": permissions.can_sample(request.user, bureau)[0],
         },
         status=400 if request.method == "POST" else 200,
