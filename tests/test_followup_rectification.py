@@ -16,10 +16,9 @@ from assessments.models import (
     RectificationEvent,
     ResultApplication,
 )
-from assessments.services import AssessmentError
+from assessments.services import AssessmentError, results
 from assessments.services import bureau as desk_services
 from assessments.services import rectification as rectifications
-from assessments.services import results
 
 from . import bureau_fixtures
 from .factories import AssessmentFactory, YearFactory, login
@@ -160,7 +159,9 @@ def test_a_png_is_taken_within_the_limit(reviewed):
     )
     assert r.issuer == reviewed.departments[0]
     upload = SimpleUploadedFile("现场.png", PNG)
-    r = rectifications.answer(r.pk, by=reviewed.people["unit_reviewer"], text="已补", attachment=upload)
+    r = rectifications.answer(
+        r.pk, by=reviewed.people["unit_reviewer"], text="已补", attachment=upload
+    )
     assert r.attachment.name.endswith(".png")
 
 
@@ -199,7 +200,9 @@ def test_who_may_do_what(reviewed):
 def test_overdue_requests_are_marked_in_words(client, reviewed):
     issue_through_the_page(client, reviewed)
     r = Rectification.objects.get()
-    Rectification.objects.filter(pk=r.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=2))
+    Rectification.objects.filter(pk=r.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=2)
+    )
     assert list(Rectification.objects.overdue()) == [r]
     for who in ("caizheng", "tianbao_a"):
         login(client, who)
@@ -214,7 +217,9 @@ def test_overdue_requests_are_marked_in_words(client, reviewed):
 def test_the_application_shows_on_the_projects_next_year(client, reviewed):
     table = reviewed.tables[0]
     next_year = YearFactory(year=2023)
-    following = AssessmentFactory(project=table.project, year=next_year, kind=Assessment.Kind.TARGETS)
+    following = AssessmentFactory(
+        project=table.project, year=next_year, kind=Assessment.Kind.TARGETS
+    )
     login(client, "juzhang_a")
     url = reverse("assessments:record_application", args=[table.pk])
     response = client.post(url, {"kind": "reduce", "amount": "", "note": "执行偏慢"})
@@ -234,3 +239,47 @@ def test_the_application_shows_on_the_projects_next_year(client, reviewed):
     assert ResultApplication.objects.get().kind == "keep"
     login(client, "tianbao_a")
     assert client.get(url).status_code == 403
+
+
+def test_the_bureau_dashboard_shows_its_desk_instead_of_empty_cards(client, reviewed):
+    issue_through_the_page(client, reviewed)
+    Rectification.objects.update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    login(client, "caizheng")
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="to-review"' not in html and 'id="drafts"' not in html
+    assert f'id="bureau-desk-{reviewed.bureau.pk}"' in html
+    assert 'bureau-filed">1<' in html and "甲局" in html
+    assert "已复核 0/1 张" in html  # the sample waits for its 复核
+    assert "逾期 1" in html and "已逾期" in html
+    # The unit sees the request on its own dashboard, overdue in words.
+    login(client, "tianbao_a")
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="unit-rectifications"' in html and "已逾期" in html
+    assert 'id="drafts"' in html
+
+
+def test_the_report_lists_rectifications_and_applications_with_their_money(client, reviewed):
+    import io
+
+    import openpyxl
+
+    issue_through_the_page(client, reviewed)
+    Rectification.objects.update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    for table, kind, amount in [
+        (reviewed.tables[0], "reduce", Decimal("3000")),
+        (reviewed.tables[1], "reduce", Decimal("2000.50")),
+        (reviewed.tables[2], "keep", None),
+    ]:
+        results.record_application(
+            table.pk, by=reviewed.people["bureau_reviewer"], kind=kind, amount=amount
+        )
+    login(client, "caizheng")
+    args = [reviewed.bureau.pk, reviewed.year.year]
+    html = client.get(reverse("assessments:bureau_report", args=args)).content.decode()
+    assert "共 1 项，逾期 1 项" in html and "已逾期" in html
+    assert "调减 2 项（5000.50 元）" in html and "保持 1 项" in html
+    response = client.get(reverse("assessments:bureau_report_xlsx", args=args))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book["整改"]["G3"].value == "已逾期"
+    amounts = [row[4].value for row in book["结果应用"].iter_rows(min_row=3)]
+    assert sorted(a for a in amounts if a is not None) == [2000.5, 3000]

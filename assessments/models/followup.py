@@ -25,9 +25,7 @@ class RectificationQuerySet(models.QuerySet):
     def overdue(self, today=None):
         """Past the due date and still with the unit (待整改 or 已退回)."""
         today = today or timezone.localdate()
-        return self.filter(
-            status__in=Rectification.WITH_UNIT, due_date__lt=today
-        )
+        return self.filter(status__in=Rectification.WITH_UNIT, due_date__lt=today)
 
 
 class Rectification(models.Model):
@@ -64,23 +62,27 @@ class Rectification(models.Model):
         related_name="issued_rectifications",
     )
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发出人"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发出人"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     issued_at = models.DateTimeField(_("发出时间"), default=timezone.now)
     what = models.TextField(_("整改事项"))
     why = models.TextField(_("整改原因"))
     due_date = models.DateField(_("整改期限"))
-    status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.OPEN
-    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     answer = models.TextField(_("整改结果"), blank=True)
     # Evidence: a PDF or an image, stored like the signed PDFs, served only as a download.
     attachment = models.FileField(_("整改佐证"), upload_to="rectifications/%Y/", blank=True)
     attachment_name = models.CharField(_("佐证文件名"), max_length=200, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     decision_note = models.TextField(_("审核意见"), blank=True)
@@ -161,13 +163,21 @@ class ResultApplication(models.Model):
         ReportingYear, verbose_name=_("评价年度"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("应用方式"), max_length=20, choices=Kind.choices)
-    amount = models.DecimalField(_("涉及金额（元）"), null=True, blank=True, **AMOUNT)
+    amount = models.DecimalField(
+        _("涉及金额（元）"),
+        null=True,
+        blank=True,
+        max_digits=AMOUNT["max_digits"],
+        decimal_places=AMOUNT["decimal_places"],
+    )
     note = models.TextField(_("说明"), blank=True)
     recorded_by_organisation = models.ForeignKey(
         Organisation, verbose_name=_("记录单位"), on_delete=models.PROTECT, related_name="+"
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)

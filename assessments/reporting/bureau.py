@@ -2,7 +2,7 @@
 figures, 自评 against 复核; per table, self against 复核. Figures come from the filings'
 manifests (what was filed) and the 复核 scores; the arithmetic is rules.review's."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +14,12 @@ from ..rules import review as review_rules
 from ..services.bureau import figures_of
 from . import charts
 from .exports import StreamedWorkbook, _percent
+from .followup import (
+    ApplicationTotals,
+    RectificationLine,
+    report_applications,
+    report_rectifications,
+)
 
 GRADES = rules.default_rule_set().grades
 
@@ -63,6 +69,12 @@ class BureauReport:
     year: ReportingYear
     departments: list[DepartmentLine]
     tables: list[TableLine]
+    rectifications: list[RectificationLine] = field(default_factory=list)
+    applications: ApplicationTotals | None = None
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for line in self.rectifications if line.overdue)
 
     @property
     def title(self) -> str:
@@ -163,7 +175,14 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 review_rules.department_figures(figures, grades=GRADES),
             )
         )
-    return BureauReport(bureau, year, lines, tables)
+    return BureauReport(
+        bureau,
+        year,
+        lines,
+        tables,
+        rectifications=report_rectifications(bureau, year),
+        applications=report_applications(bureau, year),
+    )
 
 
 DEPARTMENT_COLUMNS = [
@@ -192,6 +211,24 @@ TABLE_COLUMNS = [
     ("复核等级", 8),
     ("差值", 8),
     ("超出容许值", 10),
+]
+
+RECTIFICATION_COLUMNS = [
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("发出单位", 24),
+    ("整改事项", 50),
+    ("整改期限", 12),
+    ("状态", 10),
+    ("逾期", 8),
+]
+APPLICATION_COLUMNS = [
+    ("主管部门", 30),
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("应用方式", 10),
+    ("涉及金额（元）", 18),
+    ("说明", 50),
 ]
 
 
@@ -232,6 +269,32 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 table.review_grade,
                 (table.difference, "points"),
                 ("是" if table.beyond_margin else "") if table.review_score is not None else "",
+            ]
+        )
+    sheet = book.sheet("整改", RECTIFICATION_COLUMNS, title=f"{report.title}：整改")
+    for entry in report.rectifications:
+        r = entry.rectification
+        sheet.append(
+            [
+                r.unit.name,
+                r.assessment.project.name,
+                r.issuer.name,
+                r.what,
+                r.due_date.isoformat(),
+                r.get_status_display(),
+                "已逾期" if entry.overdue else "",
+            ]
+        )
+    sheet = book.sheet("结果应用", APPLICATION_COLUMNS, title=f"{report.title}：结果应用")
+    for application in report.applications.applications if report.applications else []:
+        sheet.append(
+            [
+                application.project.unit.parent.name if application.project.unit.parent else "",
+                application.project.unit.name,
+                application.project.name,
+                application.get_kind_display(),
+                (application.amount, "money"),
+                application.note,
             ]
         )
     book.close()

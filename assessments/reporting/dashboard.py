@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .. import deadlines, permissions
 from ..models import Assessment, Membership, Organisation, ReportingYear, memberships_of
-from . import progress
+from . import followup, progress
 
 
 def dashboard_for(user):
@@ -75,4 +75,5 @@ def dashboard_for(user):
         "can_create": permissions.prepares_anywhere(user),
         "is_reviewer": bool(reviewer_of) or user.is_superuser,
         "recent": visible.order_by("-updated_at")[:10],
+        **followup.dashboard_part(user),
     }

@@ -73,7 +73,14 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _log(rectification: Rectification, action: str, *, by: User, comment="", changes=None):
+def _log(
+    rectification: Rectification,
+    action: str,
+    *,
+    by: User,
+    comment: str = "",
+    changes: dict | None = None,
+) -> RectificationEvent:
     return RectificationEvent.objects.create(
         rectification=rectification,
         actor=by,
@@ -83,10 +90,14 @@ def _log(rectification: Rectification, action: str, *, by: User, comment="", cha
     )
 
 
-def _notify(organisation: Organisation, roles, title: str, rectification: Rectification):
+def _notify(
+    organisation: Organisation,
+    roles: tuple[str, ...],
+    title: str,
+    rectification: Rectification,
+) -> None:
     users = {
-        m.user_id
-        for m in Membership.objects.filter(organisation=organisation, role__in=roles)
+        m.user_id for m in Membership.objects.filter(organisation=organisation, role__in=roles)
     }
     Notice.objects.bulk_create(
         Notice(
@@ -183,7 +194,9 @@ def answer(
     rectification.answered_at = timezone.now()
     rectification.save()
     _log(rectification, RectificationEvent.Action.ANSWER, by=by, comment=text, changes=changes)
-    _notify(rectification.issuer, ISSUER_ROLES, f"整改已答复：{rectification.unit.name}", rectification)
+    _notify(
+        rectification.issuer, ISSUER_ROLES, f"整改已答复：{rectification.unit.name}", rectification
+    )
     return rectification
 
 

@@ -18,9 +18,8 @@ from ..forms.followup import (
 )
 from ..models import Assessment, Rectification, ResultApplication
 from ..permissions import get_assessment_for_user
-from ..services import AssessmentError
+from ..services import AssessmentError, results
 from ..services import rectification as rectifications
-from ..services import results
 from ..services.rectification import attachment_kind
 
 
@@ -29,8 +28,13 @@ def get_rectification_for_user(request, pk) -> Rectification:
         Rectification.objects.visible_to(request.user)
         .filter(pk=pk)
         .select_related(
-            "assessment__project__unit", "assessment__year", "unit", "issuer", "issued_by",
-            "answered_by", "sampled__sample",
+            "assessment__project__unit",
+            "assessment__year",
+            "unit",
+            "issuer",
+            "issued_by",
+            "answered_by",
+            "sampled__sample",
         )
         .first()
     )
@@ -100,9 +104,7 @@ def rectification_detail(request, pk):
         request.POST if "answer" in request.POST else None,
         request.FILES if "answer" in request.POST else None,
     )
-    decision_form = RectificationDecisionForm(
-        request.POST if "decision" in request.POST else None
-    )
+    decision_form = RectificationDecisionForm(request.POST if "decision" in request.POST else None)
     if request.method == "POST":
         form = answer_form if "answer" in request.POST else decision_form
         allowed, reason = (
@@ -206,4 +208,3 @@ def record_application(request, pk):
         {"assessment": assessment, "form": form, "current": current},
         status=400 if request.method == "POST" else 200,
     )
-
