@@ -18,6 +18,7 @@ from .models import (
     Filing,
     Membership,
     Organisation,
+    Rectification,
     ReportingYear,
     SampledTable,
     TargetAdjustment,
@@ -383,3 +384,56 @@ def locked_by_cycle(user: AnyUser, assessment: Assessment) -> str:
     if not _is_preparer(user, assessment) or assessment.status not in EDITABLE_STATUSES:
         return ""
     return deadlines.entry_refusal(assessment.project.unit, assessment.year)
+
+
+# ---------------------------------------------------------------------------
+# After the review: 整改 and 结果应用
+#
+# The bureau's reviewer or the unit's department's reviewer issues a rectification and records
+# how a result is applied; the unit's preparer or reviewer answers; the issuer decides.
+
+
+def overseeing_organisation(user: AnyUser, unit: Organisation) -> Organisation | None:
+    """The organisation in whose name the user oversees the unit: its department (as the
+    department's reviewer) or the bureau above (as the bureau's reviewer); None otherwise."""
+    department = unit.parent
+    if department is None:
+        return None
+    if user.is_superuser or has_role(user, department, Membership.Role.REVIEWER):
+        return department
+    if is_bureau_reviewer(user, department.parent):
+        return department.parent
+    return None
+
+
+def can_issue_rectification(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
+    if overseeing_organisation(user, unit) is None:
+        return False, "只有上级主管部门或财政局的审核人可以发出整改通知。"
+    return True, ""
+
+
+def can_answer_rectification(user: AnyUser, rectification: Rectification) -> tuple[bool, str]:
+    unit = rectification.unit
+    if not (
+        user.is_superuser
+        or has_role(user, unit, Membership.Role.PREPARER)
+        or has_role(user, unit, Membership.Role.REVIEWER)
+    ):
+        return False, "只有被通知单位的填报人或审核人可以答复整改。"
+    if rectification.status not in Rectification.WITH_UNIT:
+        return False, f"这份整改通知{rectification.get_status_display()}，不能再答复。"
+    return True, ""
+
+
+def can_decide_rectification(user: AnyUser, rectification: Rectification) -> tuple[bool, str]:
+    if not (user.is_superuser or has_role(user, rectification.issuer, Membership.Role.REVIEWER)):
+        return False, "只有发出整改通知的单位的审核人可以通过或退回整改。"
+    if rectification.status != Rectification.Status.ANSWERED:
+        return False, "单位答复整改结果后才能通过或退回。"
+    return True, ""
+
+
+def can_record_application(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
+    if overseeing_organisation(user, unit) is None:
+        return False, "只有上级主管部门或财政局的审核人可以记录结果应用。"
+    return True, ""

@@ -22,13 +22,14 @@ from .models import (
     Comment,
     LegacySignature,
     OrganisationEvent,
+    RectificationEvent,
     Signature,
     SigningKey,
     TargetAdjustment,
 )
 
 # The history: rows are added, never changed or deleted.
-APPEND_ONLY = (AssessmentEvent, BureauEvent, OrganisationEvent, SigningKey)
+APPEND_ONLY = (AssessmentEvent, BureauEvent, OrganisationEvent, RectificationEvent, SigningKey)
 # Decided and answered in place, never deleted.
 KEPT = (Comment, TargetAdjustment)
 # What happens to a signature after it is made: voided once, its stored PDF named.

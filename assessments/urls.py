@@ -7,6 +7,7 @@ from .views import (
     bureau,
     cycle,
     filings,
+    followup,
     linking,
     live,
     paper,
@@ -114,4 +115,13 @@ urlpatterns = [
     path("samples/<id:pk>/", bureau.sample_detail, name="sample"),
     path("samples/<id:sample_pk>/tables/<id:pk>/", bureau.review_table, name="review_table"),
     path("samples/<id:sample_pk>/tables/<id:pk>/pdf/", bureau.review_pdf, name="review_pdf"),
+    path("rectifications/", followup.rectification_list, name="rectifications"),
+    path("<id:pk>/rectify/", followup.issue_rectification, name="issue_rectification"),
+    path("rectifications/<id:pk>/", followup.rectification_detail, name="rectification"),
+    path(
+        "rectifications/<id:pk>/attachment/",
+        followup.rectification_attachment,
+        name="rectification_attachment",
+    ),
+    path("<id:pk>/application/", followup.record_application, name="record_application"),
 ]

@@ -224,6 +224,11 @@ TASKS = {
     }
 }
 
+# The evidence a unit attaches to its 整改 answer (a PDF or an image): the largest file taken.
+RECTIFICATION_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("DJANGO_RECTIFICATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+
 # The background worker's patience: a book queued longer than this with no worker taking
 # it shows as stuck; a worker retries a lost or locked database this many seconds at most
 # between attempts.

@@ -19,6 +19,7 @@ from assessments.models import (
     BureauEvent,
     LegacySignature,
     OrganisationEvent,
+    RectificationEvent,
     Signature,
 )
 from assessments.trust import keys, signing
@@ -29,6 +30,7 @@ APPEND_ONLY = [
     BureauEvent._meta.db_table,
     LegacySignature._meta.db_table,
     OrganisationEvent._meta.db_table,
+    RectificationEvent._meta.db_table,
 ]
 
 

@@ -17,7 +17,9 @@ from assessments.models import (
     Assessment,
     AssessmentEvent,
     BureauEvent,
+    LegacySignature,
     OrganisationEvent,
+    RectificationEvent,
     Signature,
 )
 from assessments.services import workflow
@@ -107,6 +109,8 @@ def test_the_organisation_log_cannot_be_changed_or_deleted(demo):
         EVENTS,
         BureauEvent._meta.db_table,
         OrganisationEvent._meta.db_table,
+        RectificationEvent._meta.db_table,
+        LegacySignature._meta.db_table,
     ],
 )
 def test_the_owner_cannot_truncate_the_logs_or_the_signatures(demo, table):

@@ -253,6 +253,7 @@ def review(desk, sampled, budget="8", scores=("45", "30", "10"), **kwargs):
             for position, score in enumerate(scores, start=1)
         ],
         remark="复核意见",
+        budget_remark=kwargs.get("budget_remark", "执行数核减"),
     )
 
 
@@ -393,7 +394,8 @@ def test_bureau_report_equals_a_hand_computation(desk, django_assert_num_queries
     review(desk, sample.tables.get(assessment=a1), budget="10", scores=("40", "30", "10"))
     review(desk, sample.tables.get(assessment=a2), budget="10", scores=("49", "30", "10"))
 
-    with django_assert_num_queries(3):
+    # Departments, filings in force, latest 复核; then the year's 整改 and 结果应用.
+    with django_assert_num_queries(5):
         result = report.build_report(desk.bureau, desk.year)
 
     lines = {line.department.name: line for line in result.departments}

@@ -91,7 +91,14 @@ def sample_post(d):
 
 
 def review_post(d):
-    return {"budget_score": "9", "score_1": "48", "score_2": "30", "score_3": "10"}
+    return {
+        "budget_score": "9",
+        "budget_remark": "执行数含未结算款项",
+        "score_1": "48",
+        "remark_1": "完成数量抽查不足",
+        "score_2": "30",
+        "score_3": "10",
+    }
 
 
 ACTIONS = {
@@ -233,7 +240,9 @@ def test_sample_and_report_pages_query_a_fixed_number_of_times(client, filed):
             sampled.pk,
             by=filed.people["bureau_reviewer"],
             budget_score=Decimal("10"),
-            indicators=[desk_services.IndicatorReview(p, Decimal("10")) for p in range(1, 4)],
+            indicators=[
+                desk_services.IndicatorReview(p, Decimal("10"), "抽查核实") for p in range(1, 4)
+            ],
         )
     assert count_queries(client, reverse("assessments:sample", args=[many.pk])) == one_sample
     assert count_queries(client, urls(filed)["report"]) == one_report

@@ -24,13 +24,13 @@ from assessments.models import (
     Notice,
     TargetAdjustment,
 )
-from assessments.paper import signing
 from assessments.paper.remarks import MID_YEAR, remarks_of
 from assessments.reporting import bureau as report
 from assessments.reporting.dashboard import dashboard_for
 from assessments.services import AssessmentError, adjustments, cycle, drafts, linking, workflow
 from assessments.services import bureau as desk_services
 from assessments.services.exemptions import record_exemption
+from assessments.trust import signing
 
 from . import bureau_fixtures
 from .factories import AssessmentFactory, ProjectFactory, UnitFactory, UserFactory, member

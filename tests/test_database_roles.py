@@ -25,7 +25,9 @@ from assessments.models import (
     Assessment,
     AssessmentEvent,
     BureauEvent,
+    LegacySignature,
     OrganisationEvent,
+    RectificationEvent,
     Signature,
     SigningKey,
 )
@@ -42,6 +44,8 @@ HISTORY = [
     SIGNATURES,
     BureauEvent._meta.db_table,
     OrganisationEvent._meta.db_table,
+    RectificationEvent._meta.db_table,
+    LegacySignature._meta.db_table,
 ]
 TRIGGERS = {
     "assessments_event_append_only": EVENTS,

@@ -8,7 +8,9 @@ from django import forms
 
 from .. import permissions
 from ..models import ReportingYear
-from .fields import DecimalTextField, TextField, control
+from ..rules import grade_for
+from ..rules import review as review_rules
+from .fields import DecimalTextField, PercentField, TextField, control
 from .review import REMARK_LENGTH, remark_field
 
 SELECT = {"class": "form-select"}
@@ -44,17 +46,24 @@ class ExemptionForm(forms.Form):
     reason = remark_field("免报理由", "免报理由（必填，印在报送清单和财政局报告中）")
 
 
+def new_seed() -> int:
+    return secrets.randbelow(10**8)
+
+
 class SampleForm(forms.Form):
     method = forms.ChoiceField(
         label="抽取方式",
-        choices=[("random", "随机抽取（按部门、预算规模分层）"), ("manual", "人工选取")],
+        choices=[
+            ("random", "随机抽取（按部门、预算规模分层）"),
+            ("risk", "风险优先（先抽有风险提示的表，不足部分随机）"),
+            ("manual", "人工选取"),
+        ],
         initial="random",
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
-    share = DecimalTextField(
-        what="抽取比例",
+    share = PercentField(
         label="抽取比例（%）",
-        max_digits=3,
+        what="抽取比例",
         widget=forms.TextInput(attrs=control("抽取比例（%）", number=True)),
     )
     seed = forms.IntegerField(
@@ -82,20 +91,20 @@ class SampleForm(forms.Form):
         error_messages={"invalid_choice": "所选自评表不在可抽查的范围内。"},
     )
 
-    def __init__(self, *args, candidates=(), **kwargs):
+    def __init__(self, *args, candidates=(), seed=None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["tables"]).choices = [
             (c.assessment_id, f"{c.department} · {c.unit} · {c.project}") for c in candidates
         ]
         if not self.is_bound:
-            self.initial.setdefault("seed", secrets.randbelow(10**8))
+            self.initial.setdefault("seed", new_seed() if seed is None else seed)
 
     def clean(self):
         super().clean()
         data = self.cleaned_data
         if data.get("margin") is None and "margin" not in self.errors:
             data["margin"] = Decimal("1.00")
-        if data.get("method") == "random":
+        if data.get("method") in ("random", "risk"):
             share = data.get("share")
             if share is None and "share" not in self.errors:
                 self.add_error("share", "随机抽取请填写抽取比例（大于 0，不超过 100）。")
@@ -119,6 +128,12 @@ class ReviewForm(forms.Form):
         widget=forms.TextInput(attrs=control("预算执行复核得分", size="sm", number=True)),
         error_messages={"required": "请填写预算执行复核得分。"},
     )
+    budget_remark = TextField(
+        label="预算执行复核说明",
+        required=False,
+        max_length=REMARK_LENGTH,
+        widget=forms.TextInput(attrs=control("预算执行复核说明", size="sm")),
+    )
     remark = TextField(
         label="复核意见",
         required=False,
@@ -126,8 +141,16 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
     )
 
-    def __init__(self, *args, rows=(), **kwargs):
+    def __init__(self, *args, rows=(), self_budget=None, self_scores=(), **kwargs):
+        """Unbound and without a 复核 yet (no `initial`), the form starts from the signed
+        self scores: the reviewer changes only what differs."""
+        kwargs.setdefault("initial", {})
+        if not kwargs["initial"]:
+            kwargs["initial"] = {"budget_score": self_budget} | {
+                f"score_{p}": score for p, score in enumerate(self_scores, start=1)
+            }
         super().__init__(*args, **kwargs)
+        self.self_budget, self.self_scores = self_budget, list(self_scores)
         self.positions = []
         for position, row in enumerate(rows, start=1):
             label = f"第 {position} 项“{row['name']}”复核得分"
@@ -149,3 +172,47 @@ class ReviewForm(forms.Form):
 
     def indicator_fields(self):
         return [(self[f"score_{p}"], self[f"remark_{p}"]) for p in self.positions]
+
+    def clean(self):
+        """A score changed from the self score needs its reason, beside the score's row."""
+        data = super().clean() or {}
+        changes = []
+        if data.get("budget_score") is not None:
+            changes.append(
+                review_rules.ScoreChange(
+                    0, self.self_budget, data["budget_score"], data.get("budget_remark") or ""
+                )
+            )
+        for p in self.positions:
+            if data.get(f"score_{p}") is not None and p <= len(self.self_scores):
+                changes.append(
+                    review_rules.ScoreChange(
+                        p,
+                        self.self_scores[p - 1],
+                        data[f"score_{p}"],
+                        data.get(f"remark_{p}") or "",
+                    )
+                )
+        for position in review_rules.unexplained_changes(changes):
+            field = "budget_remark" if position == 0 else f"remark_{position}"
+            self.add_error(field, "复核得分与自评得分不同，请填写复核说明（改动的理由）。")
+            self.fields[field].widget.attrs["aria-describedby"] = f"id_{field}-error"
+        return data
+
+    def totals(self, rule_set) -> tuple[Decimal, str] | None:
+        """复核总分 and 复核等级 of the scores shown (typed, or the starting ones); None while
+        any is missing or unreadable."""
+        found = [self.value_of("budget_score")] + [
+            self.value_of(f"score_{p}") for p in self.positions
+        ]
+        values = [v for v in found if v is not None]
+        if len(values) < len(found):
+            return None
+        total = review_rules.review_total(values[0], values[1:])
+        return total, grade_for(total, rule_set)
+
+    def value_of(self, name) -> Decimal | None:
+        if self.is_bound:
+            return self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+        value = self.initial.get(name)
+        return None if value is None else Decimal(value)

@@ -7,6 +7,7 @@
 - operations: rate-limit counts, books
 - bureau: departments' filings, review samples, 复核 scores and their log
 - cycle: deadlines, exceptions, reminders, notices
+- followup: rectification requests (整改) and their log, result applications (结果应用)
 """
 
 from .accounts import EnrolmentCode
@@ -34,6 +35,12 @@ from .cycle import (
     Notice,
     NoticeSettings,
     Reminder,
+)
+from .followup import (
+    Rectification,
+    RectificationEvent,
+    RectificationQuerySet,
+    ResultApplication,
 )
 from .operations import Book, ThrottleHit
 from .organisations import (
@@ -80,8 +87,12 @@ __all__ = [
     "Organisation",
     "OrganisationEvent",
     "Project",
+    "Rectification",
+    "RectificationEvent",
+    "RectificationQuerySet",
     "Reminder",
     "ReportingYear",
+    "ResultApplication",
     "ReviewIndicatorScore",
     "ReviewSample",
     "ReviewScore",

@@ -111,6 +111,7 @@ class ReviewSample(models.Model):
     class Method(models.TextChoices):
         MANUAL = "manual", _("人工选取")
         RANDOM = "random", _("随机抽取")
+        RISK = "risk", _("风险优先抽取")
 
     bureau = models.ForeignKey(
         Organisation,
@@ -200,6 +201,7 @@ class ReviewScore(models.Model):
         related_name="+",
     )
     budget_score = points_field(_("预算执行复核得分"))
+    budget_remark = models.TextField(_("预算执行复核说明"), blank=True)
     remark = models.TextField(_("复核意见"), blank=True)
     total_score = points_field(_("复核总分"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -15,6 +15,12 @@ from ..rules import review as review_rules
 from ..services.bureau import figures_of
 from . import charts
 from .exports import StreamedWorkbook, _percent
+from .followup import (
+    ApplicationTotals,
+    RectificationLine,
+    report_applications,
+    report_rectifications,
+)
 
 GRADES = rules.default_rule_set().grades
 
@@ -29,6 +35,7 @@ class TableLine:
     grade: str
     review_score: Decimal | None
     margin: Decimal | None
+    review_grade: str = ""  # blank: not re-scored
 
     @property
     def difference(self) -> Decimal | None:
@@ -78,6 +85,12 @@ class BureauReport:
     year: ReportingYear
     departments: list[DepartmentLine]
     tables: list[TableLine]
+    rectifications: list[RectificationLine] = field(default_factory=list)
+    applications: ApplicationTotals | None = None
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for line in self.rectifications if line.overdue)
 
     @property
     def title(self) -> str:
@@ -139,6 +152,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
         )
     }
     reviews = latest_reviews(bureau, year)
+    rule_set = rules.get_rule_set(year.rule_set)
     lines, tables = [], []
     for department in departments:
         filing = filings.get(department.pk)
@@ -166,6 +180,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                     grade=figures[-1].grade,
                     review_score=figures[-1].review_score,
                     margin=margin,
+                    review_grade=(rules.grade_for(review.total_score, rule_set) if review else ""),
                 )
             )
         lines.append(
@@ -178,7 +193,14 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 exemptions=filing.manifest.get("exemptions", []),
             )
         )
-    return BureauReport(bureau, year, lines, tables)
+    return BureauReport(
+        bureau,
+        year,
+        lines,
+        tables,
+        rectifications=report_rectifications(bureau, year),
+        applications=report_applications(bureau, year),
+    )
 
 
 DEPARTMENT_COLUMNS = [
@@ -202,16 +224,35 @@ TABLE_COLUMNS = [
     ("实施单位", 30),
     ("项目名称", 40),
     ("自评总分", 10),
-    ("等级", 6),
+    ("自评等级", 8),
     ("复核总分", 10),
+    ("复核等级", 8),
     ("差值", 8),
     ("超出容许值", 10),
+]
+
+RECTIFICATION_COLUMNS = [
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("发出单位", 24),
+    ("整改事项", 50),
+    ("整改期限", 12),
+    ("状态", 10),
+    ("逾期", 8),
+]
+APPLICATION_COLUMNS = [
+    ("主管部门", 30),
+    ("实施单位", 30),
+    ("项目名称", 40),
+    ("应用方式", 10),
+    ("涉及金额（元）", 18),
+    ("说明", 50),
 ]
 
 
 def write_report_workbook(report: BureauReport, target) -> None:
     book = StreamedWorkbook(target)
-    sheet = book.sheet("各部门", DEPARTMENT_COLUMNS)
+    sheet = book.sheet("各部门", DEPARTMENT_COLUMNS, title=report.title)
     for line in report.departments:
         f = line.figures
         filed_at = (
@@ -233,7 +274,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 *[count for _, count in f.grade_counts],
             ]
         sheet.append(cells)
-    sheet = book.sheet("各自评表", TABLE_COLUMNS)
+    sheet = book.sheet("各自评表", TABLE_COLUMNS, title=f"{report.title}：各自评表")
     for table in report.tables:
         sheet.append(
             [
@@ -243,11 +284,38 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 (table.self_score, "points"),
                 table.grade,
                 (table.review_score, "points"),
+                table.review_grade,
                 (table.difference, "points"),
                 ("是" if table.beyond_margin else "") if table.review_score is not None else "",
             ]
         )
     _write_coverage(book, report)
+    sheet = book.sheet("整改", RECTIFICATION_COLUMNS, title=f"{report.title}：整改")
+    for entry in report.rectifications:
+        r = entry.rectification
+        sheet.append(
+            [
+                r.unit.name,
+                r.assessment.project.name,
+                r.issuer.name,
+                r.what,
+                r.due_date.isoformat(),
+                r.get_status_display(),
+                "已逾期" if entry.overdue else "",
+            ]
+        )
+    sheet = book.sheet("结果应用", APPLICATION_COLUMNS, title=f"{report.title}：结果应用")
+    for application in report.applications.applications if report.applications else []:
+        sheet.append(
+            [
+                application.project.unit.parent.name if application.project.unit.parent else "",
+                application.project.unit.name,
+                application.project.name,
+                application.get_kind_display(),
+                (application.amount, "money"),
+                application.note,
+            ]
+        )
     book.close()
 
 
@@ -331,7 +399,7 @@ COVERAGE_COLUMNS = [
 
 def _write_coverage(book: StreamedWorkbook, report: BureauReport) -> None:
     """报送范围: per filed department, its projects against its tables, then its exemptions."""
-    sheet = book.sheet("报送范围", COVERAGE_COLUMNS)
+    sheet = book.sheet("报送范围", COVERAGE_COLUMNS, title=f"{report.title}：报送范围")
     for line in report.departments:
         c = line.coverage
         if not c:

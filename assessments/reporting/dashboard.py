@@ -13,7 +13,7 @@ from ..models import (
     TargetAdjustment,
     memberships_of,
 )
-from . import progress
+from . import followup, progress
 
 
 def dashboard_for(user):
@@ -101,6 +101,7 @@ def dashboard_for(user):
         "can_create": permissions.prepares_anywhere(user) and not entry_closed,
         "is_reviewer": bool(reviewer_of) or user.is_superuser,
         "recent": visible.order_by("-updated_at")[:10],
+        **followup.dashboard_part(user),
     }
 
 

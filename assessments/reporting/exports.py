@@ -165,14 +165,24 @@ def _text(value):
 class StreamedSheet:
     """One worksheet, written row after row; a value with a format is a (value, format) pair."""
 
-    def __init__(self, book, name, columns=()):
+    def __init__(self, book, name, columns=(), *, title=""):
         self.book = book
         self.worksheet = book.workbook.add_worksheet(name)
         self.next_row = 0
+        if title:
+            # A title row across the columns; printed landscape, as wide as one page.
+            last = max(len(columns) - 1, 0)
+            self.worksheet.merge_range(0, 0, 0, last, title, book.formats["title"])
+            self.worksheet.set_row(0, 24)
+            self.worksheet.set_landscape()
+            self.worksheet.set_paper(9)  # A4
+            self.worksheet.fit_to_pages(1, 0)
+            self.worksheet.repeat_rows(0, 1)
+            self.next_row = 1
         if columns:
             for index, (_, width) in enumerate(columns):
                 self.worksheet.set_column(index, index, width)
-            self.worksheet.freeze_panes(1, 0)
+            self.worksheet.freeze_panes(self.next_row + 1, 0)
             self.append([(heading, "bold") for heading, _ in columns])
 
     def append(self, values=()):
@@ -203,14 +213,17 @@ class StreamedWorkbook:
         self.workbook = Workbook(target, {"constant_memory": True})
         self.formats = {
             "bold": self.workbook.add_format({"bold": True}),
+            "title": self.workbook.add_format(
+                {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}
+            ),
             "money": self.workbook.add_format({"num_format": MONEY_FORMAT}),
             "points": self.workbook.add_format({"num_format": POINTS_FORMAT}),
             "percent": self.workbook.add_format({"num_format": PERCENT_FORMAT}),
             "datetime": self.workbook.add_format({"num_format": DATETIME_FORMAT}),
         }
 
-    def sheet(self, name, columns=()):
-        return StreamedSheet(self, name, columns)
+    def sheet(self, name, columns=(), *, title=""):
+        return StreamedSheet(self, name, columns, title=title)
 
     def close(self):
         self.workbook.close()

@@ -47,6 +47,11 @@ class Comparison:
     self_total: Decimal
     review_total: Decimal | None
     total_beyond_margin: bool
+    review_grade: str = ""  # 复核等级, by the rule that grades 自评; blank: not re-scored
+
+    @property
+    def self_grade(self) -> str:
+        return self.entry.evaluation.grade
 
     @property
     def findings(self) -> list[ScoreRow]:
@@ -80,7 +85,7 @@ def compare(sampled: SampledTable) -> Comparison:
             weight=signed.budget_weight,
             self_score=evaluation.budget_score,
             review_score=review.budget_score if review else None,
-            remark="",
+            remark=review.budget_remark if review else "",
         )
     ]
     for position, row in enumerate(sampled.signature.snapshot.get("indicators", []), start=1):
@@ -112,6 +117,11 @@ def compare(sampled: SampledTable) -> Comparison:
         review_total=review_total,
         total_beyond_margin=review_rules.exceeds_margin(
             evaluation.total_score, review_total, margin
+        ),
+        review_grade=(
+            ""
+            if review_total is None
+            else rules.grade_for(review_total, rules.get_rule_set(sampled.sample.year.rule_set))
         ),
     )
 

@@ -139,3 +139,26 @@ def department_figures(
         ),
         grade_counts=tuple((g, sum(1 for t in tables if t.grade == g)) for g in grades),
     )
+
+
+# ---------------------------------------------------------------------------
+# 复核 starting from the self-assessment
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """One row of a 复核 as typed: the signed self score, the 复核 score and its reason."""
+
+    position: int  # 0: the funds row (预算执行)
+    self_score: Decimal | None
+    review_score: Decimal
+    reason: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.self_score is None or self.review_score != self.self_score
+
+
+def unexplained_changes(rows: Iterable[ScoreChange]) -> list[int]:
+    """The positions whose 复核得分 differs from the self score without a reason given."""
+    return [row.position for row in rows if row.changed and not row.reason.strip()]

@@ -27,7 +27,9 @@ from ..models import (
     Signature,
     in_yuan,
 )
+from ..paper.printable import signed_evaluation
 from ..rules import review as review_rules
+from ..rules import risk as risk_rules
 from . import AssessmentError, check
 from .background import BUILD_FILING_PACKAGE, enqueue_on_commit
 
@@ -253,6 +255,8 @@ class Candidate:
     project: str
     budget: Decimal
     self_score: Decimal
+    execution_rate: Decimal | None = None
+    grade: str = ""
 
 
 def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
@@ -273,6 +277,12 @@ def candidates(bureau: Organisation, year: ReportingYear) -> list[Candidate]:
                     project=row["project"],
                     budget=Decimal(row.get("budget_yuan") or "0"),
                     self_score=Decimal(row.get("total_score") or "0"),
+                    execution_rate=(
+                        Decimal(row["execution_rate"])
+                        if row.get("execution_rate") is not None
+                        else None
+                    ),
+                    grade=row.get("grade") or "",
                 )
             )
     return found
@@ -292,6 +302,21 @@ def random_selection(
     return [(str(label), c) for label, c in review_rules.stratified_sample(strata, share, seed)]
 
 
+def risk_first_selection(
+    pool: Sequence[Candidate], share: Decimal, seed: int, year: ReportingYear
+) -> list[tuple[str, Candidate]]:
+    """The share of the pool, the tables with risk findings first (rules.risk)."""
+    from .risk import assess
+
+    assessed = assess(pool, rules.get_rule_set(year.rule_set))
+    counts = {item.candidate.assessment_id: item.count for item in assessed}
+    chosen = risk_rules.risk_first_sample(pool, lambda c: counts[c.assessment_id], share, seed)
+    return [
+        (f"{c.department} · {'有风险提示' if counts[c.assessment_id] else '随机'}", c)
+        for c in chosen
+    ]
+
+
 @transaction.atomic
 def create_sample(
     bureau_id: int,
@@ -302,8 +327,10 @@ def create_sample(
     assessment_ids: Sequence[int] = (),
     share: Decimal | None = None,
     seed: int | None = None,
+    risk_first: bool = False,
 ) -> ReviewSample:
-    """A sample by hand (assessment_ids) or at random (share and seed)."""
+    """A sample by hand (assessment_ids), at random (share and seed), or at random with the
+    tables that have risk findings first (risk_first)."""
     bureau = Organisation.objects.select_for_update(of=("self",)).get(pk=bureau_id)
     year = ReportingYear.objects.get(pk=year_id)
     check(permissions.can_sample(by, bureau))
@@ -313,8 +340,12 @@ def create_sample(
     if share is not None:
         if seed is None:
             raise AssessmentError("随机抽取需要随机种子。")
-        chosen = random_selection(pool, share, seed)
-        method = ReviewSample.Method.RANDOM
+        if risk_first:
+            chosen = risk_first_selection(pool, share, seed, year)
+            method = ReviewSample.Method.RISK
+        else:
+            chosen = random_selection(pool, share, seed)
+            method = ReviewSample.Method.RANDOM
     else:
         by_id = {c.assessment_id: c for c in pool}
         outside = [pk for pk in assessment_ids if pk not in by_id]
@@ -375,6 +406,23 @@ def signed_rows(signature: Signature) -> list[dict]:
     return list(signature.snapshot.get("indicators", []))
 
 
+def self_scores(signature: Signature) -> tuple[Decimal, list[Decimal | None]]:
+    """The signed self scores a 复核 starts from: the funds row's (as the signed copy prints
+    it) and each indicator row's, by position."""
+    _, _, evaluation = signed_evaluation(signature)
+    return evaluation.budget_score, [
+        Decimal(row["score"]) if row.get("score") is not None else None
+        for row in signed_rows(signature)
+    ]
+
+
+def unexplained_message(positions: Sequence[int], rows: Sequence[dict]) -> str:
+    names = "、".join(
+        "预算执行" if p == 0 else f"第 {p} 项“{rows[p - 1]['name']}”" for p in positions
+    )
+    return f"{names}的复核得分与自评得分不同，请填写复核说明（改动的理由）。"
+
+
 @transaction.atomic
 def save_review(
     sampled_id: int,
@@ -383,8 +431,10 @@ def save_review(
     budget_score: Decimal,
     indicators: Sequence[IndicatorReview],
     remark: str = "",
+    budget_remark: str = "",
 ) -> ReviewScore:
-    """Record or replace the 复核 of one sampled table. Only the review rows change."""
+    """Record or replace the 复核 of one sampled table. Only the review rows change. A score
+    that differs from the signed self score needs a reason."""
     sampled = (
         SampledTable.objects.select_for_update(of=("self",))
         .select_related("sample__bureau", "sample__year", "signature")
@@ -405,12 +455,23 @@ def save_review(
                 f"第 {item.position} 项指标“{row['name']}”的复核得分 {item.score} "
                 f"超过分值 {weight}。"
             )
+    self_budget, self_indicators = self_scores(sampled.signature)
+    unexplained = review_rules.unexplained_changes(
+        [review_rules.ScoreChange(0, self_budget, budget_score, budget_remark)]
+        + [
+            review_rules.ScoreChange(i.position, self_indicators[i.position - 1], i.score, i.remark)
+            for i in sorted(indicators, key=lambda i: i.position)
+        ]
+    )
+    if unexplained:
+        raise AssessmentError(unexplained_message(unexplained, rows))
     total = review_rules.review_total(budget_score, (i.score for i in indicators))
     review, created = ReviewScore.objects.update_or_create(
         sampled=sampled,
         defaults={
             "reviewer": by,
             "budget_score": budget_score,
+            "budget_remark": budget_remark.strip(),
             "remark": remark.strip(),
             "total_score": total,
         },

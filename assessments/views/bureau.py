@@ -9,8 +9,9 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import permissions
+from .. import permissions, rules
 from ..forms import ReviewForm, SampleForm
+from ..forms.bureau import new_seed
 from ..models import (
     Filing,
     Organisation,
@@ -21,7 +22,7 @@ from ..models import (
 from ..reporting import bureau as bureau_report
 from ..reporting import exports
 from ..reporting.review import compare, sampled_tables
-from ..services import AssessmentError
+from ..services import AssessmentError, risk
 from ..services import bureau as desk
 from ..services.bureau import IndicatorReview
 
@@ -66,20 +67,40 @@ def bureau_home(request):
     return render(request, "assessments/bureau_home.html", {"bureaus": bureaus, "years": years})
 
 
+SORTS = {
+    "risk": lambda item: (-item.count, item.candidate.department),
+    "score": lambda item: -item.candidate.self_score,
+    "rate": lambda item: (
+        item.candidate.execution_rate is None,
+        item.candidate.execution_rate or 0,
+    ),
+}
+
+
+def sort_candidates(items, sort):
+    """The candidates as listed: by the pool's order, or by findings, score or rate."""
+    key = SORTS.get(sort)
+    return sorted(items, key=key) if key else items
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def bureau_desk(request, pk, year):
     bureau = get_bureau_for_user(request, pk)
     year = get_year(year)
-    candidates = desk.candidates(bureau, year)
-    form = SampleForm(request.POST or None, candidates=candidates)
+    risky = sort_candidates(risk.risky_candidates(bureau, year), request.GET.get("sort", ""))
+    candidates = [item.candidate for item in risky]
+    # The seed shown stays the same when the page is shown again, until a sample uses it.
+    seed_key = f"sample-seed:{bureau.pk}:{year.year}"
+    seed = request.session.setdefault(seed_key, new_seed())
+    form = SampleForm(request.POST or None, candidates=candidates, seed=seed)
     if request.method == "POST":
         allowed, reason = permissions.can_sample(request.user, bureau)
         if not allowed:
             raise PermissionDenied(reason)
         if form.is_valid():
             data = form.cleaned_data
-            random = data["method"] == "random"
+            random = data["method"] in ("random", "risk")
             try:
                 sample = desk.create_sample(
                     bureau.pk,
@@ -89,10 +110,13 @@ def bureau_desk(request, pk, year):
                     share=data["share"] if random else None,
                     seed=data["seed"] if random else None,
                     assessment_ids=[] if random else data["tables"],
+                    risk_first=data["method"] == "risk",
                 )
             except AssessmentError as error:
                 form.add_error(None, str(error))
             else:
+                if sample.seed == seed:
+                    request.session[seed_key] = new_seed()
                 messages.success(request, f"已抽取 {sample.tables.count()} 张自评表。")
                 return redirect(sample)
     departments = Organisation.objects.filter(parent=bureau).order_by("name")
@@ -114,6 +138,9 @@ def bureau_desk(request, pk, year):
             ),
             "form": form,
             "candidate_count": len(candidates),
+            "candidate_rows": list(zip(form["tables"], risky, strict=True)),
+            "risky_count": sum(1 for item in risky if item.findings),
+            "sort": request.GET.get("sort", ""),
             "can_sample": permissions.can_sample(request.user, bureau)[0],
         },
         status=400 if request.method == "POST" else 200,
@@ -156,11 +183,21 @@ def review_table(request, sample_pk, pk):
     initial = {}
     if comparison.review_total is not None:
         review = sampled.review
-        initial = {"budget_score": review.budget_score, "remark": review.remark}
+        initial = {
+            "budget_score": review.budget_score,
+            "budget_remark": review.budget_remark,
+            "remark": review.remark,
+        }
         for row in comparison.rows[1:]:
             initial[f"score_{row.position}"] = row.review_score
             initial[f"remark_{row.position}"] = row.remark
-    form = ReviewForm(request.POST or None, rows=rows, initial=initial)
+    form = ReviewForm(
+        request.POST or None,
+        rows=rows,
+        initial=initial,
+        self_budget=comparison.rows[0].self_score,
+        self_scores=[row.self_score for row in comparison.rows[1:]],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -168,6 +205,7 @@ def review_table(request, sample_pk, pk):
                 sampled.pk,
                 by=request.user,
                 budget_score=data["budget_score"],
+                budget_remark=data["budget_remark"],
                 remark=data["remark"],
                 indicators=[
                     IndicatorReview(p, data[f"score_{p}"], data[f"remark_{p}"])
@@ -180,6 +218,7 @@ def review_table(request, sample_pk, pk):
             messages.success(request, "复核得分已保存；签发的自评表未作任何改动。")
             return redirect(sampled.sample)
     pairs = list(zip(comparison.rows[1:], form.indicator_fields(), strict=True))
+    rule_set = rules.get_rule_set(sampled.sample.year.rule_set)
     return render(
         request,
         "assessments/review_table.html",
@@ -189,6 +228,9 @@ def review_table(request, sample_pk, pk):
             "form": form,
             "pairs": pairs,
             "can_rescore": allowed,
+            "totals": form.totals(rule_set),
+            "grade_floors": [[str(floor), grade] for floor, grade in rule_set.grade_floors]
+            + [["0", rule_set.lowest_grade]],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -206,9 +248,10 @@ def review_pdf(request, sample_pk, pk):
     html = render_to_string("assessments/pdf/review.html", {"c": comparison, "s": sampled})
     content = pdf.render_document(html).write_pdf()
     project = comparison.entry.assessment.project.name
+    unit = comparison.entry.assessment.project.unit.name
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{sampled.sample.year.year}-{project}-复核.pdf"
+        True, f"{sampled.sample.year.year}-{unit}-{project}-复核表.pdf"
     )
     return response
 

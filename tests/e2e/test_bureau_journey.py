@@ -84,7 +84,8 @@ def test_bureau_reviewer_samples_rescores_and_reports(page, demo_server, artifac
     assert download_info.value.suggested_filename.endswith("抽查复核报告.xlsx")
     with open(download_info.value.path(), "rb") as handle:
         workbook = openpyxl.load_workbook(handle)
-    department = next(workbook["各部门"].iter_rows(min_row=2, values_only=True))
+    # Row 1 is the title, row 2 the headings.
+    department = next(workbook["各部门"].iter_rows(min_row=3, values_only=True))
     assert department[0] == "闵行区人力资源和社会保障局" and department[3] == 11
     assert department[8] == 1  # one table re-scored
 

@@ -1,0 +1,171 @@
+"""After the review: the bureau's reviewer samples the risky first, re-scores from the self
+scores, asks the unit to rectify; the unit answers with evidence; the bureau accepts; the
+department records how the result is applied, and the project's next year shows it."""
+
+import datetime
+import re
+import subprocess
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from assessments.models import Assessment, Rectification, ReportingYear, ResultApplication
+from tests.e2e.pages import log_in_to_dashboard
+from tests.factories import AssessmentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVIDENCE = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def demo_server(live_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_demo", stdout=StringIO())
+    return live_server
+
+
+def log_out(page):
+    page.get_by_role("button", name="退出").click()
+
+
+def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts, tmp_path):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in_to_dashboard(page, demo_server, "caizheng")
+    desk = page.locator("[id^='bureau-desk-']")
+    expect(desk).to_contain_text("收到的报送")
+    expect(page.locator("#to-review")).to_have_count(0)
+    page.screenshot(path=artifacts / "followup-1-bureau-dashboard.png", full_page=True)
+
+    # The sampling page: every filed table with score, rate and findings, the risky first.
+    desk.get_by_role("link", name="抽查复核").click()
+    page.get_by_role("link", name="风险提示多的在前").click()
+    first = page.locator("#candidate-table tbody tr").first
+    expect(first).to_contain_text("外省市差旅费")
+    expect(first).to_contain_text("执行率 33.74% 低于 60%")
+    page.get_by_label("风险优先（先抽有风险提示的表，不足部分随机）").check()
+    page.get_by_label("抽取比例（%）").fill("20%")
+    page.screenshot(path=artifacts / "followup-2-sampling.png", full_page=True)
+    page.get_by_role("button", name="抽取").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"抽查 #\d+ · 风险优先抽取"))
+    ).to_be_visible()
+    row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
+    expect(row).to_have_count(1)
+
+    # 复核 starts from the self scores: one changed, with its reason; the total follows.
+    row.get_by_role("link", name="复核评分").click()
+    total = page.locator("#review-total")
+    expect(total).to_have_text("93.37")
+    expect(page.locator("#review-grade")).to_have_text("复核等级 优")
+    first_score = page.locator("input[name='score_1']")
+    before = Decimal(first_score.input_value())
+    first_score.fill(str(before - Decimal("8")))
+    expect(total).to_have_text("85.37")
+    expect(page.locator("#review-grade")).to_have_text("复核等级 良")
+    page.get_by_role("button", name="保存复核得分").click()
+    expect(page.locator("#id_remark_1-error")).to_contain_text("请填写复核说明")
+    page.locator("input[name='remark_1']").fill("执行率仅 33.74%，产出未达预期")
+    page.screenshot(path=artifacts / "followup-3-review.png", full_page=True)
+    page.get_by_role("button", name="保存复核得分").click()
+    expect(page.get_by_text("复核得分已保存")).to_be_visible()
+    row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
+    expect(row).to_contain_text("等级不同")
+
+    # The 复核 sheet as a PDF, page 1 looked at.
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="复核 PDF").click()
+    assert download_info.value.suggested_filename.endswith("外省市差旅费-复核表.pdf")
+    sheet = artifacts / "followup-review-sheet.pdf"
+    download_info.value.save_as(sheet)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(sheet),
+            str(artifacts / "followup-4-review-sheet"),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+    # 整改 from the 复核 row.
+    row.get_by_role("link", name="整改").click()
+    page.get_by_label("整改事项").fill("补充外省市差旅费的执行计划和已完成出差的凭证")
+    page.get_by_label("整改原因").fill("执行率 33.74% 而自评为优，复核降为良")
+    due = timezone.localdate() + datetime.timedelta(days=14)
+    page.get_by_label("整改期限").fill(due.isoformat())
+    page.get_by_role("button", name="发出整改通知").click()
+    expect(page.locator("#rectification-status")).to_have_text("待整改")
+    page.screenshot(path=artifacts / "followup-5-rectification-issued.png", full_page=True)
+    rectification = Rectification.objects.get()
+    log_out(page)
+
+    # The unit answers with evidence.
+    log_in_to_dashboard(page, demo_server, "tianbao")
+    expect(page.locator("#unit-rectifications")).to_contain_text("外省市差旅费")
+    page.locator("#unit-rectifications").get_by_role("link").first.click()
+    page.get_by_label("整改结果").fill("已补充执行计划，第四季度出差凭证附后")
+    evidence = tmp_path / "凭证.pdf"
+    evidence.write_bytes(EVIDENCE)
+    page.get_by_label("整改佐证（PDF 或 PNG、JPEG 图片）").set_input_files(evidence)
+    page.get_by_role("button", name="答复").click()
+    expect(page.locator("#rectification-status")).to_have_text("已答复")
+    page.screenshot(path=artifacts / "followup-6-answered.png", full_page=True)
+    log_out(page)
+
+    # The bureau accepts.
+    log_in_to_dashboard(page, demo_server, "caizheng")
+    page.goto(f"{demo_server.url}{rectification.get_absolute_url()}")
+    with page.expect_download() as download_info:
+        page.locator("#rectification-attachment").click()
+    assert download_info.value.suggested_filename == "凭证.pdf"
+    page.get_by_label("通过").check()
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#rectification-status")).to_have_text("已通过")
+    expect(page.locator("#rectification-log li")).to_have_count(3)
+    page.screenshot(path=artifacts / "followup-7-accepted.png", full_page=True)
+    log_out(page)
+
+    # The department records how the result is applied; the next year's target table shows it.
+    table = Assessment.objects.get(project__name="外省市差旅费", year__year=2022)
+    next_year, _ = ReportingYear.objects.get_or_create(year=2023)
+    following = AssessmentFactory(
+        project=table.project, year=next_year, kind=Assessment.Kind.TARGETS
+    )
+    log_in_to_dashboard(page, demo_server, "juzhang")
+    page.goto(f"{demo_server.url}{table.get_absolute_url()}")
+    page.locator("#record-application").click()
+    page.get_by_label("应用方式").select_option(label="调减")
+    page.get_by_label("涉及金额（元）").fill("1.5万元")
+    page.get_by_label("说明").fill("执行率偏低，下一年度预算调减")
+    page.get_by_role("button", name="保存结果应用").click()
+    expect(page.locator("#current-application")).to_contain_text("调减，涉及金额 15000.00 元")
+    assert ResultApplication.objects.get().amount == Decimal("15000.00")
+    page.goto(f"{demo_server.url}{following.get_absolute_url()}")
+    expect(page.locator("#result-applications")).to_contain_text("2022 年度评价：调减")
+    page.screenshot(path=artifacts / "followup-8-next-year.png", full_page=True)
+    log_out(page)
+
+    # The bureau's report at 1280 px: 复核等级, 整改 and 结果应用, nothing wider than the page.
+    log_in_to_dashboard(page, demo_server, "caizheng")
+    page.locator("[id^='bureau-desk-']").get_by_role("link", name="报告").click()
+    expect(page.locator("#report-tables")).to_contain_text("良")
+    expect(page.locator("#report-applications")).to_be_visible()
+    width = page.evaluate("document.querySelector('#report-departments').scrollWidth")
+    holder = page.evaluate(
+        "document.querySelector('#report-departments').parentElement.clientWidth"
+    )
+    assert width <= holder, (width, holder)
+    page.screenshot(path=artifacts / "followup-9-report.png", full_page=True)
