@@ -13,7 +13,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Project, Signature
 from assessments.paper import pdf, printable
 from assessments.services import workflow
-from assessments.trust import signing
+from assessments.trust import copies, signing
 
 from .database import change_signature, resign
 from .factories import AssessmentFactory, UserFactory, login, member, user
@@ -150,7 +150,7 @@ def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy
     signature = Signature.objects.get(assessment__project__name="宣传费")
     tampered = {**signature.snapshot, "goal": "篡改"}
     change_signature(signature.pk, snapshot=tampered)
-    with pytest.raises(printable.SignedCopyError):
+    with pytest.raises(copies.SignedCopyError):
         pdf.store_signed_pdf(Signature.objects.get(pk=signature.pk))
     response = login(client, "tianbao").get(pdf_url("宣传费"))
     assert response.status_code == 409

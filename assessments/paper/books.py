@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from .. import rules
 from ..models import Assessment, Book, Signature, visible_organisations
+from ..trust.copies import signed_evaluation
 from .official_table import chinese_date, convert_amount
-from .printable import book_filename, signed_evaluation, watermark_for
+from .printable import book_filename, watermark_for
 
 
 def visible_books(user: User | AnonymousUser) -> QuerySet[Book]:

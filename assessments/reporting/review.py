@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from .. import rules
 from ..models import Assessment, ReviewSample, SampledTable
-from ..paper.printable import assessment_from_snapshot
 from ..rules import review as review_rules
+from ..trust.copies import assessment_from_snapshot
 
 
 @dataclass

@@ -27,9 +27,9 @@ from ..models import (
     Signature,
     in_yuan,
 )
-from ..paper.printable import signed_evaluation
 from ..rules import review as review_rules
 from ..rules import risk as risk_rules
+from ..trust.copies import signed_evaluation
 from . import AssessmentError, check
 from .background import BUILD_FILING_PACKAGE, enqueue_on_commit
 

@@ -16,6 +16,7 @@ from ..permissions import get_assessment_for_user
 from ..reporting.exports import XLSX_TYPE
 from ..services import AssessmentError
 from ..services.drafts import set_print_options
+from ..trust import copies
 
 BAD_OPTIONS = "打印设置无效，请回到打印页面重新选择。"
 
@@ -33,7 +34,7 @@ def print_page(request, pk):
     options = form.print_options() or form.table_options
     try:
         item = printable.printable(assessment, options=options)
-    except printable.SignedCopyError as error:
+    except copies.SignedCopyError as error:
         return plain_text(str(error), 409)
     return render(
         request,
@@ -61,9 +62,9 @@ def download_pdf(request, pk):
     if signature is not None:
         try:
             # The stored file is served only while its row still carries a valid signature.
-            printable.check_signed_copy(signature)
+            copies.check_signed_copy(signature)
             stored = pdf.stored_signed_pdf(signature)
-        except printable.SignedCopyError as error:
+        except copies.SignedCopyError as error:
             return plain_text(str(error), 409)
         filename = printable.table_filename(assessment)
         response = FileResponse(
@@ -93,7 +94,7 @@ def download_xlsx(request, pk):
         return plain_text(BAD_OPTIONS, 400)
     try:
         item = printable.printable(assessment, options=options)
-    except printable.SignedCopyError as error:
+    except copies.SignedCopyError as error:
         return plain_text(str(error), 409)
     response = HttpResponse(workbook.workbook_bytes(item), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
