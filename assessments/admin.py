@@ -2,6 +2,7 @@ from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
@@ -42,8 +43,8 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, ids, attr)
 
 
-class CheckedAutocomplete:
-    """For admins with autocomplete_fields: the checked widget above."""
+class CheckedAutocomplete(BaseModelAdmin):
+    """For admins and inlines with autocomplete_fields: the checked widget above."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):

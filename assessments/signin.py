@@ -236,7 +236,7 @@ def needs_second_factor(user) -> bool:
     return Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).exists()
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(AuthenticationForm):
     """A sign-in form that also wants the one-time code of an account with a device.
 
     A wrong code counts as a failed sign-in, so guessing codes runs into the same lock.
@@ -268,8 +268,9 @@ class SecondFactorForm(forms.Form):
                     "该账号已启用两步验证：请填写正确的动态验证码（或一个未用过的恢复码）。",
                     code="invalid_token",
                 )
-            # django-otp marks the session verified when the sign-in completes.
-            user.otp_device = device
+            # django-otp marks the session verified when the sign-in completes; the attribute
+            # is its own, unknown to the User model's type.
+            user.otp_device = device  # type: ignore[attr-defined]
         return cleaned
 
 

@@ -67,7 +67,8 @@ class DecimalTextField(forms.CharField):
         )
 
     def to_python(self, value):
-        text = super().to_python(value)
+        # Blank is "" (the field's empty_value), never None.
+        text = super().to_python(value) or ""
         if len(text) > self.max_text:
             raise forms.ValidationError(f"{self.what}过长。", code="too_long")
         try:
@@ -90,7 +91,7 @@ class ReadField(forms.CharField):
         kw.setdefault("required", False)
         super().__init__(**kw)
         # The name the messages give the cell: the label, or a shorter one beside a table.
-        self.reader, self.what = reader, what or self.label
+        self.reader, self.what = reader, str(what or self.label)
         # The length limit guards the text typed; the reader decides what it says.
         self.max_text = max_length
         self.widget.attrs.update(
@@ -102,7 +103,8 @@ class ReadField(forms.CharField):
         return self.reader(text, what=self.what)
 
     def to_python(self, value):
-        text = super().to_python(value)
+        # Blank is "" (the field's empty_value), never None.
+        text = super().to_python(value) or ""
         if len(text) > self.max_text:
             raise ValidationError(f"{self.what}过长。", code="too_long")
         try:
@@ -147,7 +149,7 @@ class IndicatorValueField(TextField):
 
     def to_python(self, value):
         try:
-            return readers.read_indicator_value(super().to_python(value), what=self.label)
+            return readers.read_indicator_value(super().to_python(value), what=str(self.label))
         except readers.ReadError as error:
             raise ValidationError(str(error), code="too_long") from None
 

@@ -1,6 +1,9 @@
 """Forms of the wizard: they read what people type and check its shape; services check rules."""
 
+from typing import Any, cast
+
 from django import forms
+from django.forms.formsets import DELETION_FIELD_NAME
 
 from .. import kinds, rules
 from ..models import Assessment, Indicator, Project, ReportingYear
@@ -17,6 +20,14 @@ from .fields import (
     control,
     points_to_text,
 )
+
+
+def field_of[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """A declared field of the form, as the field class it was declared with."""
+    field = form.fields[name]
+    assert isinstance(field, kind), f"{name} is a {type(field).__name__}"
+    return field
+
 
 # ---------------------------------------------------------------------------
 # Starting a table
@@ -45,18 +56,20 @@ class StartForm(forms.Form):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["year"].queryset = ReportingYear.objects.filter(is_open=True)
-        self.fields["project"].queryset = Project.objects.filter(unit__in=units).select_related(
-            "unit"
+        field_of(self, "unit", forms.ModelChoiceField).queryset = units
+        field_of(self, "year", forms.ModelChoiceField).queryset = ReportingYear.objects.filter(
+            is_open=True
         )
-        self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"
+        project = field_of(self, "project", forms.ModelChoiceField)
+        project.queryset = Project.objects.filter(unit__in=units).select_related("unit")
+        project.label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"
 
     def clean_kind(self):
         return self.cleaned_data["kind"] or kinds.DEFAULT
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         project, name = data.get("project"), (data.get("project_name") or "").strip()
         if not project and not name and "project_name" not in self.errors:
             self.add_error("project_name", "请选择已有项目，或填写新项目名称。")
@@ -73,7 +86,7 @@ class CopyForm(forms.Form):
     def __init__(self, *args, source, **kwargs):
         super().__init__(*args, **kwargs)
         taken = Assessment.objects.filter(project=source.project, kind=source.kind)
-        self.fields["year"].queryset = ReportingYear.objects.filter(
+        field_of(self, "year", forms.ModelChoiceField).queryset = ReportingYear.objects.filter(
             is_open=True, year__gt=source.year.year
         ).exclude(pk__in=taken.values("year"))
 
@@ -226,8 +239,10 @@ class TargetRowForm(forms.Form):
     def __init__(self, *args, rule_set, **kwargs):
         super().__init__(*args, **kwargs)
         self.rule_set = rule_set
-        self.fields["level1"].choices = [(name, name) for name in rule_set.taxonomy]
-        self.fields["level2"].choices = [
+        field_of(self, "level1", forms.ChoiceField).choices = [
+            (name, name) for name in rule_set.taxonomy
+        ]
+        field_of(self, "level2", forms.ChoiceField).choices = [
             (level2, level2) for level2s in rule_set.taxonomy.values() for level2 in level2s
         ]
         # The page fills the 二级 choices of the chosen 一级, then selects this one.
@@ -239,6 +254,12 @@ class TargetRowForm(forms.Form):
         return not (data.get("id") or data.get("name") or data.get("target")) and (
             data.get("weight") is None
         )
+
+
+def removed(form: forms.BaseForm) -> bool:
+    """Whether a row was marked for removal on the page (a validated row of a formset with
+    can_delete)."""
+    return bool(form.cleaned_data.get(DELETION_FIELD_NAME, False))
 
 
 class BaseTargetFormSet(forms.BaseFormSet):
@@ -272,7 +293,7 @@ class BaseTargetFormSet(forms.BaseFormSet):
     def kept_forms(self):
         """The rows to store, in the order of the page. Weights that do not add up, a
         missing name or a 二级 outside its 一级 are findings of the rules, not refusals."""
-        forms_ = [f for f in self.forms if not self._should_delete_form(f) and not f.is_blank()]
+        forms_ = [f for f in self.forms if not removed(f) and not f.is_blank()]
         return sorted(forms_, key=lambda f: f.cleaned_data.get("ORDER") or 0)
 
     def live_rows(self):
@@ -281,7 +302,7 @@ class BaseTargetFormSet(forms.BaseFormSet):
         kept = []
         for form in self.forms:
             typed = getattr(form, "cleaned_data", None)
-            if typed is None or self._should_delete_form(form) or form.is_blank():
+            if typed is None or removed(form) or form.is_blank():
                 continue
             row = {name: typed.get(name, "") for name in ("level1", "level2", "name", "target")}
             row["weight"] = typed.get("weight")
@@ -290,7 +311,7 @@ class BaseTargetFormSet(forms.BaseFormSet):
 
     def removed_prefixes(self):
         """The rows removed on the page (marked for deletion), by form prefix."""
-        return [form.prefix for form in self.forms if self._should_delete_form(form)]
+        return [form.prefix for form in self.forms if removed(form)]
 
     def rows(self):
         """The kept rows in taxonomy order: 一级 and 二级 as the rule set lists them."""
@@ -318,9 +339,17 @@ class BaseTargetFormSet(forms.BaseFormSet):
         ]
 
 
-TargetFormSet = forms.formset_factory(
+def formset_of[S: forms.BaseFormSet](
+    formset: type[S], form: type[forms.Form], **options: Any
+) -> type[S]:
+    """formset_factory's class, typed as the formset it extends (the stubs say BaseFormSet,
+    which misses the formset's own arguments and methods)."""
+    return cast("type[S]", forms.formset_factory(form, formset=formset, **options))
+
+
+TargetFormSet = formset_of(
+    BaseTargetFormSet,
     TargetRowForm,
-    formset=BaseTargetFormSet,
     extra=0,
     can_delete=True,
     can_order=True,
@@ -438,7 +467,7 @@ class BaseActualFormSet(forms.BaseFormSet):
         ]
 
 
-ActualFormSet = forms.formset_factory(ActualRowForm, formset=BaseActualFormSet, extra=0)
+ActualFormSet = formset_of(BaseActualFormSet, ActualRowForm, extra=0)
 
 
 class OutcomeForm(StepForm):

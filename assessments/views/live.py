@@ -26,37 +26,38 @@ def live(request, pk, step):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     data = assessment.rules_input(list(assessment.indicators.all()))
     rule_set = rules.get_rule_set(assessment.year.rule_set)
-    errors, prefixes = {}, None
+    errors: dict[str, str] = {}
+    prefixes = None
     if cells := assessment.table_kind.cells_of_step(step):
-        form = forms.CellsForm(request.POST, cells=cells)
-        form.is_valid()
-        errors = field_errors(form)
-        data.cells.update(form.read_cells())
+        cells_form = forms.CellsForm(request.POST, cells=cells)
+        cells_form.is_valid()
+        errors = field_errors(cells_form)
+        data.cells.update(cells_form.read_cells())
     elif step == "funds":
-        form = forms.FundsForm(request.POST, money_unit=assessment.money_unit)
-        form.is_valid()
-        errors = field_errors(form)
-        data = edits.with_edits(data, form.typed_fields())
+        funds = forms.FundsForm(request.POST, money_unit=assessment.money_unit)
+        funds.is_valid()
+        errors = field_errors(funds)
+        data = edits.with_edits(data, funds.typed_fields())
     elif step == "targets" and not assessment.targets_locked:
-        formset = forms.TargetFormSet(request.POST, prefix=ROWS_PREFIX, rule_set=rule_set)
-        formset.is_valid()
-        kept = formset.live_rows()
+        targets = forms.TargetFormSet(request.POST, prefix=ROWS_PREFIX, rule_set=rule_set)
+        targets.is_valid()
+        kept = targets.live_rows()
         data = edits.with_edits(data, rows=[row for _, row in kept])
         prefixes = [prefix for prefix, _ in kept]
-        for form in formset.forms:
+        for form in targets.forms:
             errors.update(field_errors(form, form.prefix))
     elif step == "actuals":
         indicators = list(assessment.indicators.all())
-        formset = forms.ActualFormSet(
+        actuals = forms.ActualFormSet(
             request.POST, prefix=ROWS_PREFIX, indicators=indicators, rule_set=rule_set
         )
-        formset.is_valid()
-        for form in formset.forms:
+        actuals.is_valid()
+        for form in actuals.forms:
             errors.update(field_errors(form, form.prefix))
         outcome = forms.OutcomeForm(request.POST)
         outcome.is_valid()
         typed = {k: v for k, v in outcome.cleaned_data.items() if k == "outcome"}
-        data = edits.with_edits(data, typed, updates=formset.live_rows())
+        data = edits.with_edits(data, typed, updates=actuals.live_rows())
     evaluation = assessment.table_kind.evaluate(data)
     payload = live_payload(data, evaluation)
     payload["findings"] = findings_on_page(assessment, evaluation, prefixes)

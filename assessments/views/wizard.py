@@ -1,5 +1,7 @@
 """The data-entry wizard: six steps, each saved to the database as a draft."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .. import forms, permissions, rules, services
+from ..forms.wizard import BaseActualFormSet, BaseTargetFormSet
 from ..kinds import address
 from ..kinds.base import CELLS
-from ..models import Assessment, AssessmentEvent
+from ..models import Assessment, AssessmentEvent, Indicator
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import drafts
@@ -124,7 +127,7 @@ def previous_rows(assessment):
     )
     if previous is None:
         return None, {}
-    table = {}
+    table: dict[tuple[str, str, str] | str, Indicator] = {}
     for row in previous.indicators.all():
         table.setdefault((row.level1, row.level2, row.name), row)
         table.setdefault(row.name, row)
@@ -144,18 +147,21 @@ class Step:
         self.rule_set = rules.get_rule_set(assessment.year.rule_set)
         data = request.POST if request.method == "POST" else None
         version = {"version": assessment.version}
-        self.form, self.formset = None, None
+        self.form: forms.StepForm | None = None
+        self.formset: BaseTargetFormSet | BaseActualFormSet | None = None
+        self.rows: list[dict[str, Any]] | None = None
         self.cells = assessment.table_kind.cells_of_step(name)
         if self.cells:
             # A step of a kind's own cells: one input per declared cell.
             stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)
             self.form = forms.CellsForm(data, cells=self.cells, initial={**stored, **version})
         elif name in ("basic", "funds", "goal"):
-            form_class = {
+            form_classes: dict[str, type[forms.StepForm]] = {
                 "basic": forms.BasicForm,
                 "funds": forms.FundsForm,
                 "goal": forms.GoalForm,
-            }[name]
+            }
+            form_class = form_classes[name]
             self.form = form_class(data, initial={**form_class.initial_for(assessment), **version})
         elif name == "targets" and assessment.targets_locked:
             # Approved targets are shown, not edited: a change is a 目标调整.
@@ -177,15 +183,20 @@ class Step:
             )
 
     def is_valid(self):
+        assert self.form is not None, f"the step {self.name} has no form"
         valid = self.form.is_valid()
         return (self.formset.is_valid() if self.formset is not None else True) and valid
 
     def save(self, resume_at):
-        fields, self.rows, row_fields = self.form.assessment_fields(), None, ()
-        if self.name == "targets" and self.formset is not None:
-            self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_TARGETS
-        elif self.name == "actuals":
-            self.rows, row_fields = self.formset.rows(), drafts.ROW_FIELDS_ACTUALS
+        assert self.form is not None, f"the step {self.name} has no form"
+        fields, self.rows = self.form.assessment_fields(), None
+        row_fields: tuple[str, ...] = ()
+        # A formset is there on the targets step while they may change, and on the actuals.
+        if self.formset is not None:
+            self.rows = self.formset.rows()
+            row_fields = (
+                drafts.ROW_FIELDS_TARGETS if self.name == "targets" else drafts.ROW_FIELDS_ACTUALS
+            )
         return drafts.save_draft(
             self.assessment.pk,
             by=self.request.user,
@@ -194,7 +205,7 @@ class Step:
             fields=fields,
             rows=self.rows,
             row_fields=row_fields,
-            cells=self.form.cell_values() if self.cells else None,
+            cells=self.form.cell_values() if isinstance(self.form, forms.CellsForm) else None,
             resume_at=resume_at,
         )
 
@@ -340,7 +351,8 @@ def step_context(assessment, step, evaluation):
     """What every step shows around its form: the step bar, marked where errors or open
     comments wait, and the comments of this step."""
     comments = return_comments(assessment)
-    errors, open_comments = {}, {}
+    errors: dict[str, int] = {}
+    open_comments: dict[str, int] = {}
     for finding in evaluation.errors:
         name = cell_step(assessment, finding.where)
         errors[name] = errors.get(name, 0) + 1
