@@ -397,8 +397,10 @@ def test_filing_is_allowed_with_a_recorded_exemption_printed_in_manifest_and_rep
     cells = [
         [cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)
     ]
-    assert [desk.departments[0].name, len(own) + 1, len(own)] == cells[1][:3]
-    assert cells[2][-2:] == ["未填报的新项目", "项目年初取消"]
+    # A title row, then the header, then each department and its exemptions.
+    assert cells[0][0].endswith("报送范围") and cells[1][0] == "主管部门"
+    assert [desk.departments[0].name, len(own) + 1, len(own)] == cells[2][:3]
+    assert cells[3][-2:] == ["未填报的新项目", "项目年初取消"]
     with pytest.raises(AssessmentError, match="已经报送"):
         record_exemption(
             desk.departments[0].pk, desk.year.pk, project.pk, by=reviewer, reason="again"

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import (
-    Assessment,
     Notice,
     Rectification,
     RectificationEvent,
@@ -217,9 +216,7 @@ def test_overdue_requests_are_marked_in_words(client, reviewed):
 def test_the_application_shows_on_the_projects_next_year(client, reviewed):
     table = reviewed.tables[0]
     next_year = YearFactory(year=2023)
-    following = AssessmentFactory(
-        project=table.project, year=next_year, kind=Assessment.Kind.TARGETS
-    )
+    following = AssessmentFactory(project=table.project, year=next_year, kind="targets")
     login(client, "juzhang_a")
     url = reverse("assessments:record_application", args=[table.pk])
     response = client.post(url, {"kind": "reduce", "amount": "", "note": "执行偏慢"})

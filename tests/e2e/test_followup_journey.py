@@ -141,9 +141,7 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     # The department records how the result is applied; the next year's target table shows it.
     table = Assessment.objects.get(project__name="外省市差旅费", year__year=2022)
     next_year, _ = ReportingYear.objects.get_or_create(year=2023)
-    following = AssessmentFactory(
-        project=table.project, year=next_year, kind=Assessment.Kind.TARGETS
-    )
+    following = AssessmentFactory(project=table.project, year=next_year, kind="targets")
     log_in_to_dashboard(page, demo_server, "juzhang")
     page.goto(f"{demo_server.url}{table.get_absolute_url()}")
     page.locator("#record-application").click()
