@@ -19,6 +19,9 @@ from assessments.models import (
     BureauEvent,
     LegacySignature,
     OrganisationEvent,
+    Publication,
+    PublicationEvent,
+    PublicationItem,
     Signature,
 )
 from assessments.paper import keys, signing
@@ -29,6 +32,9 @@ APPEND_ONLY = [
     BureauEvent._meta.db_table,
     LegacySignature._meta.db_table,
     OrganisationEvent._meta.db_table,
+    PublicationEvent._meta.db_table,
+    Publication._meta.db_table,
+    PublicationItem._meta.db_table,
 ]
 
 

@@ -7,6 +7,7 @@
 - operations: rate-limit counts, books
 - bureau: departments' filings, review samples, 复核 scores and their log
 - cycle: deadlines, exceptions, reminders, notices
+- publication: a department's year published as signed (公开), its log, 决算 approval dates
 """
 
 from .accounts import EnrolmentCode
@@ -43,6 +44,14 @@ from .organisations import (
     memberships_of,
     visible_organisations,
 )
+from .publication import (
+    FinalAccounts,
+    FrozenPublication,
+    Publication,
+    PublicationEvent,
+    PublicationItem,
+    PublicationQuerySet,
+)
 from .records import (
     AssessmentEvent,
     Comment,
@@ -69,6 +78,8 @@ __all__ = [
     "DeadlineException",
     "EnrolmentCode",
     "Filing",
+    "FinalAccounts",
+    "FrozenPublication",
     "Indicator",
     "JobRun",
     "LegacySignature",
@@ -79,6 +90,10 @@ __all__ = [
     "OrganisationEvent",
     "Project",
     "Reminder",
+    "Publication",
+    "PublicationEvent",
+    "PublicationItem",
+    "PublicationQuerySet",
     "ReportingYear",
     "ReviewIndicatorScore",
     "ReviewSample",
