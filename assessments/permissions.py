@@ -425,8 +425,7 @@ def can_submit_publication(user: AnyUser, publication: Publication) -> tuple[boo
 
 def can_approve_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
     """公开审核: another reviewer of the department than the one who prepared it."""
-    allowed, reason = can_prepare_publication(user, publication.department)
-    if not allowed:
+    if not can_prepare_publication(user, publication.department)[0]:
         return False, "只有主管部门的审核人可以批准公开。"
     if publication.status != Publication.Status.SUBMITTED:
         return False, "只有已提交的公开可以批准或退回。"

@@ -128,12 +128,6 @@ class Publication(models.Model):
     def __str__(self):
         return f"{self.year.year} {self.department.name} 公开 第{self.version}版"
 
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        instance = super().from_db(db, field_names, values, **kwargs)
-        instance._stored_status = instance.status  # type: ignore[attr-defined]
-        return instance
-
     def save(self, *args, **kwargs):
         stored = getattr(self, "_stored_status", None)
         if stored == self.Status.PUBLISHED and set(kwargs.get("update_fields") or ()) != {"pdf"}:
@@ -141,11 +135,17 @@ class Publication(models.Model):
         super().save(*args, **kwargs)
         self._stored_status = self.status
 
+    def get_absolute_url(self):
+        return reverse("assessments:publication", args=[self.pk])
+
     def delete(self, *args, **kwargs):
         raise FrozenPublication("公开记录不能删除。")
 
-    def get_absolute_url(self):
-        return reverse("assessments:publication", args=[self.pk])
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._stored_status = instance.status  # type: ignore[attr-defined]
+        return instance
 
     @property
     def is_published(self):
@@ -179,11 +179,6 @@ class PublicationItem(models.Model):
     def __str__(self):
         return f"{self.publication} · {self.position}"
 
-    def _refuse_if_published(self):
-        status = Publication.objects.filter(pk=self.publication_id).values_list("status", flat=True)
-        if status and status[0] == Publication.Status.PUBLISHED:
-            raise FrozenPublication("已公开的内容不能修改；如需更正，请发布新版本。")
-
     def save(self, *args, **kwargs):
         self._refuse_if_published()
         super().save(*args, **kwargs)
@@ -191,6 +186,11 @@ class PublicationItem(models.Model):
     def delete(self, *args, **kwargs):
         self._refuse_if_published()
         return super().delete(*args, **kwargs)
+
+    def _refuse_if_published(self):
+        status = Publication.objects.filter(pk=self.publication_id).values_list("status", flat=True)
+        if status and status[0] == Publication.Status.PUBLISHED:
+            raise FrozenPublication("已公开的内容不能修改；如需更正，请发布新版本。")
 
 
 class PublicationEvent(models.Model):

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -131,13 +131,28 @@ class PublishedTable:
         return f"{self.assessment.project.name}"
 
 
+@dataclass
+class PrintableWithoutNames(Printable):
+    """A signed copy printed without 填报人/审核人 and without the 签发人 beside the hash."""
+
+    @property
+    def signer(self) -> str:
+        return ""
+
+    @classmethod
+    def of(cls, item: Printable) -> "PrintableWithoutNames":
+        values = {f.name: getattr(item, f.name) for f in fields(item)}
+        values["table"] = replace(item.table, signatures=None)
+        return cls(**values)
+
+
 def published_tables(signatures: Sequence[Signature], *, print_names: bool) -> list[PublishedTable]:
     """Each signed table read back from its snapshot (its hash and SM2 signature checked)."""
     tables = []
     for position, signature in enumerate(signatures, start=1):
         item = signed_printable(signature)
         if not print_names:
-            item = replace(item, table=replace(item.table, signatures=None))
+            item = PrintableWithoutNames.of(item)
         tables.append(PublishedTable(position, signature, item))
     return tables
 

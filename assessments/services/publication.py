@@ -105,8 +105,8 @@ def _refuse_open_version(department: Organisation, year: ReportingYear) -> None:
     )
     if pending is not None:
         raise AssessmentError(
-            f"{year.year} 年度已有未公开的第 {pending.version} 版（{pending.get_status_display()}），"
-            "请先完成或修改它。"
+            f"{year.year} 年度已有未公开的第 {pending.version} 版"
+            f"（{pending.get_status_display()}），请先完成或修改它。"
         )
 
 
