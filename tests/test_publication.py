@@ -55,9 +55,12 @@ def test_new_publication_holds_every_signed_table_of_the_department_by_unit(desk
     assert [item.signature.assessment for item in items] == department_tables
     assert [item.signature for item in items] == [t.valid_signature() for t in department_tables]
     assert publication.status == Publication.Status.DRAFT
-    assert PublicationEvent.objects.filter(
-        publication=publication, action=PublicationEvent.Action.CREATE
-    ).count() == 1
+    assert (
+        PublicationEvent.objects.filter(
+            publication=publication, action=PublicationEvent.Action.CREATE
+        ).count()
+        == 1
+    )
 
 
 def test_only_the_departments_reviewer_prepares_its_publication(desk):  # noqa: F811
@@ -190,7 +193,9 @@ def plant_internal_records(desk):  # noqa: F811
         text=PLANTED_COMMENT,
     )
     services.void_signatures(second, by=unit_reviewer, reason=PLANTED_REOPEN)
-    services.log_event(second, AssessmentEvent.Action.REOPEN, by=unit_reviewer, comment=PLANTED_REOPEN)
+    services.log_event(
+        second, AssessmentEvent.Action.REOPEN, by=unit_reviewer, comment=PLANTED_REOPEN
+    )
     signing.record_signature(second, by=unit_reviewer)
     sample = ReviewSample.objects.create(
         bureau=desk.bureau,
