@@ -24,27 +24,8 @@ from assessments.services import AssessmentError
 from assessments.services import publication as publishing
 
 from .bureau_fixtures import desk  # noqa: F401  (a fixture)
-from .factories import UserFactory, member
 from .pdftools import compact, pdf_text
-
-
-@pytest.fixture
-def second_reviewer(desk):  # noqa: F811
-    """The department's head reviewer, who approves what the other reviewer prepared."""
-    return member(UserFactory(username="fuzhang_a"), desk.departments[0], "reviewer")
-
-
-def prepared(desk, **options):  # noqa: F811
-    return publishing.create_publication(
-        desk.departments[0].pk, desk.year.pk, by=desk.people["department_reviewer"], **options
-    )
-
-
-def published(desk, approver, **options):  # noqa: F811
-    publication = prepared(desk, **options)
-    publishing.submit(publication.pk, by=desk.people["department_reviewer"])
-    publishing.approve(publication.pk, by=approver)
-    return publishing.publish(publication.pk, by=desk.people["department_reviewer"])
+from .publication_fixtures import prepared, published, second_reviewer  # noqa: F401
 
 
 def test_new_publication_holds_every_signed_table_of_the_department_by_unit(desk):  # noqa: F811
@@ -150,7 +131,7 @@ def test_published_publication_cannot_change(desk, second_reviewer):  # noqa: F8
 
 def test_correction_names_its_predecessor_and_takes_the_signatures_in_force(
     desk,  # noqa: F811
-    second_reviewer,
+    second_reviewer,  # noqa: F811
 ):
     first = published(desk, second_reviewer)
     table = desk.tables[0]
@@ -221,8 +202,9 @@ def plant_internal_records(desk):  # noqa: F811
     )
 
 
-def every_output(publication, directory):
-    """The text of every file the publication writes: the PDF as text, the pages, the data."""
+def every_output(publication, directory, client):
+    """The text of every file the publication writes (the PDF as text, the pages, the data)
+    and of every public page that shows it."""
     signatures = paper.item_signatures(publication)
     outputs = paper.write_outputs(
         directory,
@@ -236,17 +218,23 @@ def every_output(publication, directory):
     texts[outputs.data.name] = outputs.data.read_text(encoding="utf-8")
     for page in outputs.tables:
         texts[page.name] = page.read_text(encoding="utf-8")
+    urls = ["/gongkai/", f"/gongkai/{publication.pk}/", f"/gongkai/{publication.pk}/data.json"]
+    urls += [f"/gongkai/{publication.pk}/table-{n:02d}.html" for n in range(1, len(signatures) + 1)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        texts[url] = response.content.decode()
     return texts
 
 
 @pytest.mark.slow
-def test_internal_fields_never_appear_in_any_output(desk, second_reviewer, tmp_path):  # noqa: F811
+def test_internal_fields_never_appear_in_any_output(desk, second_reviewer, tmp_path, client):  # noqa: F811
     plant_internal_records(desk)
     publication = published(desk, second_reviewer, print_names=False)
 
-    texts = every_output(publication, tmp_path)
+    texts = every_output(publication, tmp_path, client)
 
-    assert len(texts) == 2 + 4
+    assert len(texts) == 2 + 4 + 3 + 4
     planted = [
         PLANTED_COMMENT,
         PLANTED_REOPEN,
@@ -274,12 +262,13 @@ def test_internal_fields_never_appear_in_any_output(desk, second_reviewer, tmp_p
 @pytest.mark.slow
 def test_names_printed_on_the_signed_table_are_published_when_chosen(
     desk,  # noqa: F811
-    second_reviewer,
+    second_reviewer,  # noqa: F811
     tmp_path,
+    client,
 ):
     publication = published(desk, second_reviewer, print_names=True)
 
-    texts = every_output(publication, tmp_path)
+    texts = every_output(publication, tmp_path, client)
 
     pdf = texts[next(name for name in texts if name.endswith(".pdf"))]
     assert "shenhe_a" in pdf

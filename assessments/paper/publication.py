@@ -13,8 +13,6 @@ signatures the publication names. The approval is signed like a sign-off (paper.
 WeasyPrint is imported only by the function that renders the PDF.
 """
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -26,12 +24,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from .. import interchange
 from ..models import Assessment, Publication, Signature, SigningKey
 from . import keys, signing
-from .official_table import chinese_date
 from .printable import Printable, signed_printable
 
 TABLE_KIND = "项目支出绩效自评表"
@@ -173,7 +169,13 @@ def printable_record(signature: Signature) -> dict[str, Any]:
 
 
 def table_html(
-    table: PublishedTable, *, department: str, year: int, index_url: str, pdf_url: str
+    table: PublishedTable,
+    *,
+    department: str,
+    year: int,
+    index_url: str,
+    pdf_url: str,
+    stylesheet: str,
 ) -> str:
     """One table as an accessible web page: no scripts, printable."""
     return render_to_string(
@@ -186,6 +188,7 @@ def table_html(
             "index_url": index_url,
             "pdf_url": pdf_url,
             "kind": TABLE_KIND,
+            "stylesheet": stylesheet,
         },
     )
 
@@ -276,6 +279,9 @@ def basename(department: str, year: int, version: int | None = None) -> str:
     return f"{year}-{clean}-{TABLE_KIND}{suffix}"
 
 
+STYLESHEET_FILE = "public.css"
+
+
 @dataclass
 class Outputs:
     pdf: Path
@@ -314,33 +320,14 @@ def write_outputs(
                 table,
                 department=department,
                 year=year,
-                index_url="index.html",
+                index_url="",
                 pdf_url=pdf_path.name,
+                stylesheet=STYLESHEET_FILE,
             ),
             encoding="utf-8",
         )
         pages.append(page)
+    from .public_site import copy_stylesheet
+
+    copy_stylesheet(directory / STYLESHEET_FILE)
     return Outputs(pdf_path, data_path, pages)
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def published_on(publication: Publication) -> str:
-    return chinese_date(publication.published_at or timezone.now())
-
-
-def manifest_json(publication: Publication, signatures: Sequence[Signature]) -> str:
-    """The approved content as a small JSON beside the files (for whoever checks them)."""
-    return json.dumps(
-        {
-            "department": publication.department.name,
-            "year": publication.year.year,
-            "version": publication.version,
-            "approval_hash": publication.content_hash,
-            "tables": [s.content_hash for s in signatures],
-        },
-        ensure_ascii=False,
-        indent=2,
-    )
