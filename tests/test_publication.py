@@ -1,14 +1,19 @@
 """绩效信息公开: a department's year published exactly as signed, its 公开审核 and corrections."""
 
 import json
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import (
     AssessmentEvent,
     Comment,
+    FinalAccounts,
     FrozenPublication,
     Publication,
     PublicationEvent,
@@ -20,6 +25,7 @@ from assessments.models import (
 )
 from assessments.paper import publication as paper
 from assessments.paper import signing
+from assessments.reporting import bureau as report
 from assessments.services import AssessmentError
 from assessments.services import publication as publishing
 
@@ -152,6 +158,9 @@ def test_correction_names_its_predecessor_and_takes_the_signatures_in_force(
         publishing.correct(first.pk, by=desk.people["department_reviewer"], reason="再次")
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 # ---------------------------------------------------------------------------
 # Nothing internal in any output
 
@@ -274,3 +283,71 @@ def test_names_printed_on_the_signed_table_are_published_when_chosen(
     assert "shenhe_a" in pdf
     assert "shenhe_a" in texts["table-01.html"]
     assert "juzhang_a" not in pdf and "fuzhang_a" not in pdf
+
+
+# ---------------------------------------------------------------------------
+# The 20 days after the 决算 approval
+
+
+def test_deadline_counts_twenty_days_and_warns_before_they_run_out(desk):  # noqa: F811
+    department = desk.departments[0]
+    reviewer = desk.people["department_reviewer"]
+    publishing.record_final_accounts(department.pk, desk.year.pk, date(2023, 7, 10), by=reviewer)
+
+    def state(today):
+        (deadline,) = publishing.publication_deadlines([department], today=today)
+        return deadline
+
+    assert state(date(2023, 7, 20)).due == date(2023, 7, 30)
+    assert not state(date(2023, 7, 20)).needs_warning
+    assert state(date(2023, 7, 26)).needs_warning
+    assert "还剩 4 天" in state(date(2023, 7, 26)).label
+    assert "已逾期 2 天" in state(date(2023, 8, 1)).label
+    assert PublicationEvent.objects.filter(action=PublicationEvent.Action.ACCOUNTS).count() == 1
+
+
+def test_a_publication_by_the_due_date_is_on_time(desk, second_reviewer):  # noqa: F811
+    department = desk.departments[0]
+    reviewer = desk.people["department_reviewer"]
+    publishing.record_final_accounts(department.pk, desk.year.pk, date(2023, 7, 10), by=reviewer)
+    publication = published(desk, second_reviewer)
+
+    Publication.objects.filter(pk=publication.pk).update(
+        published_at=datetime(2023, 7, 30, 23, 0, tzinfo=SHANGHAI)
+    )
+    (deadline,) = publishing.publication_deadlines([department], today=date(2023, 9, 1))
+    assert deadline.on_time is True and "按时" in deadline.label
+    Publication.objects.filter(pk=publication.pk).update(
+        published_at=datetime(2023, 7, 31, 0, 30, tzinfo=SHANGHAI)
+    )
+    (deadline,) = publishing.publication_deadlines([department], today=date(2023, 9, 1))
+    assert deadline.on_time is False and "逾期 1 天" in deadline.label
+
+
+def test_a_future_approval_date_is_refused(desk):  # noqa: F811
+    with pytest.raises(AssessmentError, match="不能晚于今天"):
+        publishing.record_final_accounts(
+            desk.departments[0].pk,
+            desk.year.pk,
+            timezone.localdate() + timedelta(days=1),
+            by=desk.people["department_reviewer"],
+        )
+    assert not FinalAccounts.objects.exists()
+
+
+def test_dashboard_and_bureau_report_show_the_publication_deadline(client, desk):  # noqa: F811
+    department = desk.departments[0]
+    reviewer = desk.people["department_reviewer"]
+    approved = timezone.localdate() - timedelta(days=18)
+    publishing.record_final_accounts(department.pk, desk.year.pk, approved, by=reviewer)
+
+    client.force_login(reviewer)
+    page = client.get(reverse("home")).content.decode()
+    assert "publication-warning" in page and "还剩 2 天" in page
+
+    lines = {
+        line.department.name: line
+        for line in report.build_report(desk.bureau, desk.year).departments
+    }
+    assert "还剩 2 天" in lines["甲局"].publication
+    assert lines["乙局"].publication == "未登记决算批复日期"

@@ -20,6 +20,8 @@ from . import publication as paper
 from .printable import verify_url
 
 STYLESHEET = "css/public.css"
+PDF_NAME = "publication.pdf"
+DATA_NAME = "data.json"
 
 
 class LiveLinks:
@@ -27,6 +29,7 @@ class LiveLinks:
 
     index_from_publication = "../"
     publication_from_table = "./"
+    pdf_from_table = "publication.pdf"
 
     @property
     def stylesheet_from_index(self) -> str:
@@ -40,6 +43,13 @@ class LiveLinks:
         return f"{publication.pk}/"
 
 
+class PreviewLinks(LiveLinks):
+    """Links of a table's preview for the department (before it is published)."""
+
+    publication_from_table = "../"
+    pdf_from_table = "../preview.pdf"
+
+
 class StaticLinks(LiveLinks):
     """Links between the exported files (a directory's page is its index.html)."""
 
@@ -50,10 +60,6 @@ class StaticLinks(LiveLinks):
 
     def publication_from_index(self, publication: Publication) -> str:
         return f"{publication.pk}/index.html"
-
-
-PDF_NAME = "publication.pdf"
-DATA_NAME = "data.json"
 
 
 def pdf_name(publication: Publication) -> str:
@@ -77,6 +83,7 @@ class Row:
     unit: str
     page: str
     verify: str
+    signature_id: int
 
 
 def rows_of(signatures: list[Signature]) -> list[Row]:
@@ -90,6 +97,7 @@ def rows_of(signatures: list[Signature]) -> list[Row]:
                 str(snapshot.get("unit", "")),
                 f"table-{position:02d}.html",
                 verify_url(signature.content_hash),
+                signature.pk,
             )
         )
     return rows
@@ -157,7 +165,7 @@ def table_page(
         department=publication.department.name,
         year=publication.year.year,
         index_url=links.publication_from_table,
-        pdf_url=PDF_NAME,
+        pdf_url=links.pdf_from_table,
         stylesheet=links.stylesheet_from_publication,
     )
 

@@ -12,6 +12,7 @@ from .. import rules
 from ..models import Filing, Organisation, ReportingYear, ReviewScore
 from ..rules import review as review_rules
 from ..services.bureau import figures_of
+from ..services.publication import publication_deadlines
 from . import charts
 from .exports import StreamedWorkbook, _percent
 
@@ -46,6 +47,8 @@ class DepartmentLine:
     filing: Filing | None
     on_time: bool | None  # None: not filed, or the year has no deadline
     figures: review_rules.DepartmentFigures | None
+    # 绩效信息公开 against the 20 days after the 决算 approval (services.publication).
+    publication: str = "未登记决算批复日期"
 
     @property
     def filed_label(self) -> str:
@@ -123,11 +126,13 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
         )
     }
     reviews = latest_reviews(bureau, year)
+    published = {d.department.pk: d.label for d in publication_deadlines(departments, year=year)}
     lines, tables = [], []
     for department in departments:
         filing = filings.get(department.pk)
+        publication = published.get(department.pk, DepartmentLine.publication)
         if filing is None:
-            lines.append(DepartmentLine(department, None, None, None))
+            lines.append(DepartmentLine(department, None, None, None, publication))
             continue
         figures = []
         for row in filing.manifest.get("tables", []):
@@ -158,6 +163,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 filing,
                 filed_on_time(filing.filed_at, year.deadline),
                 review_rules.department_figures(figures, grades=GRADES),
+                publication,
             )
         )
     return BureauReport(bureau, year, lines, tables)

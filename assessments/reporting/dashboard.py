@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from .. import deadlines, permissions
 from ..models import Assessment, Membership, Organisation, ReportingYear, memberships_of
+from ..services.publication import publication_deadlines
 from . import progress
 
 
@@ -75,4 +76,12 @@ def dashboard_for(user):
         "can_create": permissions.prepares_anywhere(user),
         "is_reviewer": bool(reviewer_of) or user.is_superuser,
         "recent": visible.order_by("-updated_at")[:10],
+        # 绩效信息公开 due within days (or overdue) and not yet published.
+        "publication_warnings": [
+            d
+            for d in publication_deadlines(departments, today=timezone.localdate(now))
+            if d.needs_warning
+        ]
+        if departments
+        else [],
     }

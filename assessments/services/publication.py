@@ -7,11 +7,12 @@ published tables are exactly the signed snapshots whatever becomes of the tables
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Case, IntegerField, Max, Value, When
+from django.db.models import Case, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from .. import permissions
@@ -314,3 +315,79 @@ def record_final_accounts(
         details={"approved_on": approved_on.isoformat(), "first": created},
     )
     return accounts
+
+
+# Warn this many days before the 20 days run out.
+WARN_DAYS = 5
+
+
+@dataclass(frozen=True)
+class PublicationDeadline:
+    """Where a department's year stands against the 20 days after its 决算 approval."""
+
+    department: Organisation
+    year: ReportingYear
+    approved_on: datetime.date
+    published_on: datetime.date | None  # when the first version was published
+    today: datetime.date
+
+    @property
+    def due(self) -> datetime.date:
+        return publication_due(self.approved_on)
+
+    @property
+    def days_left(self) -> int:
+        return (self.due - self.today).days
+
+    @property
+    def on_time(self) -> bool | None:
+        """Published by the due date; None while not published."""
+        return None if self.published_on is None else self.published_on <= self.due
+
+    @property
+    def needs_warning(self) -> bool:
+        return self.published_on is None and self.days_left <= WARN_DAYS
+
+    @property
+    def label(self) -> str:
+        if self.published_on is not None:
+            state = "按时" if self.on_time else f"逾期 {(self.published_on - self.due).days} 天"
+            return f"{self.published_on:%Y-%m-%d} 公开（{state}）"
+        if self.days_left < 0:
+            return f"已逾期 {-self.days_left} 天未公开（应于 {self.due:%Y-%m-%d} 前公开）"
+        return f"还剩 {self.days_left} 天（应于 {self.due:%Y-%m-%d} 前公开）"
+
+
+def publication_deadlines(
+    departments: Sequence[Organisation],
+    *,
+    year: ReportingYear | None = None,
+    today: datetime.date | None = None,
+) -> list[PublicationDeadline]:
+    """Every recorded 决算 approval of these departments (of one year, or all) with its first
+    publication, newest year first: one query."""
+    today = today or timezone.localdate()
+    first_published = (
+        Publication.objects.published()
+        .filter(department=OuterRef("department"), year=OuterRef("year"))
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    accounts = (
+        FinalAccounts.objects.filter(department__in=departments)
+        .select_related("department", "year")
+        .annotate(first_published=Subquery(first_published))
+        .order_by("-year__year", "department__name")
+    )
+    if year is not None:
+        accounts = accounts.filter(year=year)
+    return [
+        PublicationDeadline(
+            a.department,
+            a.year,
+            a.approved_on,
+            timezone.localdate(a.first_published) if a.first_published else None,  # type: ignore[attr-defined]
+            today,
+        )
+        for a in accounts
+    ]

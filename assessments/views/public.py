@@ -25,8 +25,8 @@ def _limited(request):
     return throttle.too_many_requests(request, retry_after=settings.VERIFY_LIMIT_PER_ADDRESS[1])
 
 
-def _published(pk: int) -> Publication:
-    return get_object_or_404(Publication.objects.published().for_listing(), pk=pk)
+def _published(pk: str) -> Publication:
+    return get_object_or_404(Publication.objects.published().for_listing(), pk=int(pk))
 
 
 def _html(content: str) -> HttpResponse:
@@ -52,7 +52,7 @@ def table(request, pk, position):
     if refused := _limited(request):
         return refused
     published = _published(pk)
-    item = published.items.filter(position=position).select_related("signature__key").first()
+    item = published.items.filter(position=int(position)).select_related("signature__key").first()
     if item is None:
         raise Http404("没有这张表")
     return _html(
