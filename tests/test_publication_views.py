@@ -105,13 +105,21 @@ def test_the_final_accounts_date_is_recorded_from_the_page(client, desk):  # noq
     client.force_login(desk.people["department_reviewer"])
     response = client.post(
         reverse("assessments:final_accounts"),
-        {"department": desk.departments[0].pk, "year": desk.year.pk, "approved_on": "2023-07-10"},
+        {
+            "accounts-department": desk.departments[0].pk,
+            "accounts-year": desk.year.pk,
+            "accounts-approved_on": "2023-07-10",
+        },
         follow=True,
     )
     assert "应于 2023-07-30 前公开" in response.content.decode()
     response = client.post(
         reverse("assessments:final_accounts"),
-        {"department": desk.departments[0].pk, "year": desk.year.pk, "approved_on": "七月"},
+        {
+            "accounts-department": desk.departments[0].pk,
+            "accounts-year": desk.year.pk,
+            "accounts-approved_on": "七月",
+        },
         follow=True,
     )
     assert "请输入日期" in response.content.decode()

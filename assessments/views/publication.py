@@ -24,6 +24,9 @@ from ..paper.printable import SignedCopyError
 from ..services import AssessmentError
 from ..services import publication as publishing
 
+# The 决算 form's fields beside the 准备公开 form's on one page.
+ACCOUNTS = "accounts"
+
 # The largest position a table can have (PositiveSmallIntegerField).
 MAX_POSITION = 32767
 
@@ -73,7 +76,7 @@ def publication_list(request):
             "publications": publications,
             "deadlines": publishing.publication_deadlines(departments),
             "prepare_form": PrepareForm(user=request.user),
-            "accounts_form": FinalAccountsForm(user=request.user),
+            "accounts_form": FinalAccountsForm(user=request.user, prefix=ACCOUNTS),
         },
     )
 
@@ -100,7 +103,7 @@ def prepare(request):
 @login_required
 @require_POST
 def record_final_accounts(request):
-    form = FinalAccountsForm(request.POST, user=request.user)
+    form = FinalAccountsForm(request.POST, user=request.user, prefix=ACCOUNTS)
     if not form.is_valid():
         _errors(request, form)
         return redirect("assessments:publications")
