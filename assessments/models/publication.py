@@ -144,7 +144,7 @@ class Publication(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        instance._stored_status = instance.status  # type: ignore[attr-defined]
+        instance._stored_status = instance.status
         return instance
 
     @property

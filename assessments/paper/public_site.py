@@ -55,8 +55,8 @@ class StaticLinks(LiveLinks):
 
     index_from_publication = "../index.html"
     publication_from_table = "index.html"
-    stylesheet_from_index = "public.css"  # type: ignore[assignment]
-    stylesheet_from_publication = "../public.css"  # type: ignore[assignment]
+    stylesheet_from_index = "public.css"
+    stylesheet_from_publication = "../public.css"
 
     def publication_from_index(self, publication: Publication) -> str:
         return f"{publication.pk}/index.html"

@@ -233,9 +233,10 @@ def render_publication_pdf(
 
 
 def correction_note(publication: Publication) -> str:
-    if publication.replaces_id is None:
+    replaced = publication.replaces
+    if replaced is None:
         return ""
-    return f"本版为第 {publication.version} 版，更正第 {publication.replaces.version} 版"
+    return f"本版为第 {publication.version} 版，更正第 {replaced.version} 版"
 
 
 def publication_pdf(publication: Publication) -> bytes:

@@ -386,7 +386,7 @@ def publication_deadlines(
             a.department,
             a.year,
             a.approved_on,
-            timezone.localdate(a.first_published) if a.first_published else None,  # type: ignore[attr-defined]
+            timezone.localdate(a.first_published) if a.first_published else None,
             today,
         )
         for a in accounts
