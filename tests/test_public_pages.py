@@ -120,3 +120,19 @@ def test_export_public_writes_the_published_pages_as_static_files(desk, public, 
     page = (folder / "table-01.html").read_text(encoding="utf-8")
     assert 'href="../public.css"' in page and (tmp_path / "public.css").exists()
     assert 'href="index.html"' in page
+
+
+def test_a_published_correction_names_what_it_replaces(client, desk, public, second_reviewer):  # noqa: F811
+    first, _ = public
+    reviewer = desk.people["department_reviewer"]
+    correction = publishing.correct(first.pk, by=reviewer, reason="宣传费执行数更正")
+    publishing.submit(correction.pk, by=reviewer)
+    publishing.approve(correction.pk, by=second_reviewer)
+    publishing.publish(correction.pk, by=reviewer)
+
+    index = client.get(reverse("public:index")).content.decode()
+    assert f'href="{first.pk}/"' in index and f'href="{correction.pk}/"' in index
+    new = client.get(reverse("public:publication", args=[correction.pk])).content.decode()
+    assert "本版更正第 1 版。更正原因：宣传费执行数更正" in new
+    old = client.get(reverse("public:publication", args=[first.pk])).content.decode()
+    assert "本版已被第 2 版更正" in old
