@@ -1,6 +1,7 @@
 """The department reviewer's pages of 绩效信息公开: anonymous, outsider, the steps, methods."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from assessments.models import Publication
@@ -138,3 +139,15 @@ def test_the_preview_shows_a_table_as_it_will_be_published(client, desk):  # noq
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     missing = reverse("assessments:publication_preview_table", args=[publication.pk, 99999])
     assert client.get(missing).status_code == 404
+
+
+def test_the_admin_reads_publications_and_their_log_without_changing_them(client, desk):  # noqa: F811
+    publication = prepared(desk)
+    admin = get_user_model().objects.create_superuser("root", password="pass-word-123")
+    client.force_login(admin)
+    for model in ("publication", "publicationevent"):
+        page = client.get(reverse(f"admin:assessments_{model}_changelist"))
+        assert page.status_code == 200
+    delete = reverse("admin:assessments_publication_delete", args=[publication.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Publication.objects.filter(pk=publication.pk).exists()
