@@ -1,6 +1,8 @@
 """`manage.py publish_year` on the demo: the seed's eleven signed tables, as published."""
 
 import json
+import re
+import subprocess
 from decimal import Decimal
 from io import StringIO
 
@@ -8,6 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from assessments.management.commands.load_demo import DEMO_FILE
+from assessments.models import Signature
+from assessments.paper import pdf as paper_pdf
 
 from .pdftools import compact, pdf_text
 
@@ -67,3 +71,42 @@ def test_publish_year_writes_the_seed_s_tables_in_its_order(demo, tmp_path):
         assert '<html lang="zh-CN">' in html
         assert "<script" not in html
         assert record["project"] in html
+
+
+def dark_pixels(path, page):
+    """How many pixels of the page are dark, rendered in grey at 30 dpi (poppler)."""
+    result = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "30", "-f", str(page), "-l", str(page), str(path)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    # A binary PGM: "P5", width, height and the largest value, then one byte per pixel.
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+\d+\s", result.stdout)
+    pixels = result.stdout[header.end() :]
+    assert len(pixels) == int(header[1]) * int(header[2])
+    return sum(1 for value in pixels if value < 128)
+
+
+def test_the_page_numbers_laid_over_leave_the_tables_visible(demo, tmp_path):
+    """Each table page of the PDF shows what the stored signed copy shows: the page laid over
+    it for the page number covers nothing."""
+    call_command(
+        "publish_year",
+        "--year",
+        "2022",
+        "--department",
+        DEPARTMENT,
+        "-o",
+        str(tmp_path),
+        stdout=StringIO(),
+    )
+    first = Signature.objects.valid().get(
+        assessment__project__name=seed_records()[0]["project"], assessment__year__year=2022
+    )
+    signed_copy = tmp_path / "signed.pdf"
+    with paper_pdf.stored_signed_pdf(first).open("rb") as stored:
+        signed_copy.write_bytes(stored.read())
+
+    published = next(tmp_path.glob("2022-*.pdf"))
+    assert dark_pixels(published, 2) >= 0.9 * dark_pixels(signed_copy, 1)
