@@ -435,6 +435,12 @@ def can_approve_publication(user: AnyUser, publication: Publication) -> tuple[bo
 
 
 def can_return_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    """A submitted publication goes back from its approver; an approved one not yet published
+    from any reviewer of the department (a table may have been reopened since)."""
+    if publication.status == Publication.Status.APPROVED:
+        if not can_prepare_publication(user, publication.department)[0]:
+            return False, "只有主管部门的审核人可以退回公开。"
+        return True, ""
     return can_approve_publication(user, publication)
 
 

@@ -351,3 +351,32 @@ def test_dashboard_and_bureau_report_show_the_publication_deadline(client, desk)
     }
     assert "还剩 2 天" in lines["甲局"].publication
     assert lines["乙局"].publication == "未登记决算批复日期"
+
+
+def test_a_table_reopened_after_approval_stops_the_publication(desk, second_reviewer):  # noqa: F811
+    publication = prepared(desk)
+    publishing.submit(publication.pk, by=desk.people["department_reviewer"])
+    publishing.approve(publication.pk, by=second_reviewer)
+    table = desk.tables[2]
+    services.void_signatures(table, by=desk.people["unit_reviewer"], reason="重新打开")
+
+    with pytest.raises(AssessmentError, match=f"{table.project.name} 的签发已作废"):
+        publishing.publish(publication.pk, by=desk.people["department_reviewer"])
+    publication.refresh_from_db()
+    assert publication.status == Publication.Status.APPROVED
+
+    publishing.return_publication(
+        publication.pk, by=desk.people["department_reviewer"], reason="一张表重新打开"
+    )
+    publication.refresh_from_db()
+    assert publication.status == Publication.Status.DRAFT and not publication.value
+    voided = table.signatures.get()
+    publishing.reorder(
+        publication.pk,
+        [s.pk for s in paper.item_signatures(publication) if s != voided],
+        by=desk.people["department_reviewer"],
+    )
+    publishing.submit(publication.pk, by=desk.people["department_reviewer"])
+    publishing.approve(publication.pk, by=second_reviewer)
+    publication = publishing.publish(publication.pk, by=desk.people["department_reviewer"])
+    assert publication.items.count() == 3

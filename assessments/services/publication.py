@@ -166,17 +166,27 @@ def set_print_names(publication_id: int, print_names: bool, *, by: User) -> Publ
     return publication
 
 
+def _refuse_voided(publication: Publication) -> None:
+    """A table reopened since it was added is no longer signed as listed: refused until the
+    department prepares the publication again (or corrects it) with the new signature."""
+    voided = (
+        Signature.objects.filter(pk__in=publication.items.values("signature_id"))
+        .filter(voided_at__isnull=False)
+        .select_related("assessment__project")
+        .first()
+    )
+    if voided is not None:
+        raise AssessmentError(
+            f"{voided.assessment.project.name} 的签发已作废（表格已重新打开），"
+            "请退回后不公开此表，或待其再次签发后重新准备公开。"
+        )
+
+
 @transaction.atomic
 def submit(publication_id: int, *, by: User) -> Publication:
     publication = _locked(publication_id)
     check(permissions.can_submit_publication(by, publication))
-    voided = Signature.objects.filter(
-        pk__in=publication.items.values("signature_id"), voided_at__isnull=False
-    )
-    if voided.exists():
-        raise AssessmentError(
-            "有表格的签发已作废（表格已重新打开）：请重新准备公开，待其再次签发后公开。"
-        )
+    _refuse_voided(publication)
     publication.status = Publication.Status.SUBMITTED
     publication.submitted_at = timezone.now()
     publication.save(update_fields=["status", "submitted_at"])
@@ -189,6 +199,7 @@ def approve(publication_id: int, *, by: User) -> Publication:
     """公开审核: another reviewer approves; the approval is signed like a sign-off."""
     publication = _locked(publication_id)
     check(permissions.can_approve_publication(by, publication))
+    _refuse_voided(publication)
     approved_at = timezone.now()
     content = paper.approved_content(
         publication,
@@ -221,7 +232,20 @@ def return_publication(publication_id: int, *, by: User, reason: str) -> Publica
         raise AssessmentError("请填写退回原因。")
     publication.status = Publication.Status.DRAFT
     publication.submitted_at = None
-    publication.save(update_fields=["status", "submitted_at"])
+    # A later approval signs anew.
+    publication.decided_by = publication.decided_at = publication.key = None
+    publication.content_hash = publication.value = ""
+    publication.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "key",
+            "content_hash",
+            "value",
+        ]
+    )
     _log(publication, PublicationEvent.Action.RETURN, by=by, comment=reason.strip())
     return publication
 
@@ -231,6 +255,7 @@ def publish(publication_id: int, *, by: User) -> Publication:
     """Publish an approved publication: from now on it is frozen."""
     publication = _locked(publication_id)
     check(permissions.can_publish(by, publication))
+    _refuse_voided(publication)
     valid, reason = paper.check_approval(publication)
     if not valid:
         raise AssessmentError(f"批准的签名核验未通过，不能公开：{reason}")
