@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.services import publication as publishing
@@ -136,3 +138,18 @@ def test_a_published_correction_names_what_it_replaces(client, desk, public, sec
     assert "本版更正第 1 版。更正原因：宣传费执行数更正" in new
     old = client.get(reverse("public:publication", args=[first.pk])).content.decode()
     assert "本版已被第 2 版更正" in old
+
+
+def test_the_public_pages_take_as_many_queries_for_many_publications(client, desk, public):  # noqa: F811
+    _, other = public
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    index, page = queries(reverse("public:index")), queries(f"/gongkai/{public[0].pk}/")
+    publishing.publish(other.pk, by=desk.people["other_department_reviewer"])
+
+    assert queries(reverse("public:index")) == index
+    assert queries(f"/gongkai/{other.pk}/") == page
