@@ -3,6 +3,7 @@
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -306,22 +307,31 @@ def test_deadline_counts_twenty_days_and_warns_before_they_run_out(desk):  # noq
     assert PublicationEvent.objects.filter(action=PublicationEvent.Action.ACCOUNTS).count() == 1
 
 
-def test_a_publication_by_the_due_date_is_on_time(desk, second_reviewer):  # noqa: F811
+@pytest.mark.parametrize(
+    ("published_at", "on_time", "label"),
+    [
+        (datetime(2023, 7, 30, 23, 0, tzinfo=SHANGHAI), True, "按时"),
+        (datetime(2023, 7, 31, 0, 30, tzinfo=SHANGHAI), False, "逾期 1 天"),
+    ],
+)
+def test_a_publication_by_the_due_date_is_on_time(
+    desk,  # noqa: F811
+    second_reviewer,  # noqa: F811
+    published_at,
+    on_time,
+    label,
+):
     department = desk.departments[0]
     reviewer = desk.people["department_reviewer"]
     publishing.record_final_accounts(department.pk, desk.year.pk, date(2023, 7, 10), by=reviewer)
-    publication = published(desk, second_reviewer)
+    publication = prepared(desk)
+    publishing.submit(publication.pk, by=reviewer)
+    publishing.approve(publication.pk, by=second_reviewer)
+    with patch("django.utils.timezone.now", return_value=published_at):
+        publishing.publish(publication.pk, by=reviewer)
 
-    Publication.objects.filter(pk=publication.pk).update(
-        published_at=datetime(2023, 7, 30, 23, 0, tzinfo=SHANGHAI)
-    )
     (deadline,) = publishing.publication_deadlines([department], today=date(2023, 9, 1))
-    assert deadline.on_time is True and "按时" in deadline.label
-    Publication.objects.filter(pk=publication.pk).update(
-        published_at=datetime(2023, 7, 31, 0, 30, tzinfo=SHANGHAI)
-    )
-    (deadline,) = publishing.publication_deadlines([department], today=date(2023, 9, 1))
-    assert deadline.on_time is False and "逾期 1 天" in deadline.label
+    assert deadline.on_time is on_time and label in deadline.label
 
 
 def test_a_future_approval_date_is_refused(desk):  # noqa: F811
