@@ -5,12 +5,10 @@ only a directory's own page is named differently (`1/` live, `1/index.html` on d
 here needs a login or reads anything but published publications and their signed tables.
 """
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from django.contrib.staticfiles import finders
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -19,7 +17,6 @@ from ..models import Publication, Signature
 from . import publication as paper
 from .printable import verify_url
 
-STYLESHEET = "css/public.css"
 PDF_NAME = "publication.pdf"
 DATA_NAME = "data.json"
 
@@ -33,11 +30,11 @@ class LiveLinks:
 
     @property
     def stylesheet_from_index(self) -> str:
-        return static(STYLESHEET)
+        return static(paper.STYLESHEET)
 
     @property
     def stylesheet_from_publication(self) -> str:
-        return static(STYLESHEET)
+        return static(paper.STYLESHEET)
 
     def publication_from_index(self, publication: Publication) -> str:
         return f"{publication.pk}/"
@@ -170,13 +167,6 @@ def table_page(
     )
 
 
-def copy_stylesheet(target: Path) -> None:
-    source = finders.find(STYLESHEET)
-    if source is None:
-        raise FileNotFoundError(STYLESHEET)
-    shutil.copyfile(str(source), target)
-
-
 def export(directory: Path) -> list[Path]:
     """Every published publication as static files: index.html, then per publication its
     page, its tables' pages, its PDF and its data file. Returns the files written."""
@@ -184,7 +174,7 @@ def export(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = [directory / "index.html", directory / "public.css"]
     written[0].write_text(index_html(links), encoding="utf-8")
-    copy_stylesheet(written[1])
+    paper.copy_stylesheet(written[1])
     for publication in published_publications():
         folder = directory / str(publication.pk)
         folder.mkdir(exist_ok=True)

@@ -14,12 +14,14 @@ WeasyPrint is imported only by the function that renders the PDF.
 """
 
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
@@ -28,7 +30,7 @@ from django.template.loader import render_to_string
 from .. import interchange
 from ..models import Assessment, Publication, Signature, SigningKey
 from . import keys, signing
-from .printable import Printable, signed_printable
+from .printable import Printable, signed_content, signed_printable
 
 TABLE_KIND = "项目支出绩效自评表"
 APPROVAL_PREFIX = b"jixiao-publication-approval/1\n"
@@ -163,8 +165,6 @@ def data_file(signatures: Sequence[Signature]) -> str:
 
 
 def printable_record(signature: Signature) -> dict[str, Any]:
-    from .printable import signed_content
-
     return dict(signed_content(signature).record)
 
 
@@ -280,7 +280,16 @@ def basename(department: str, year: int, version: int | None = None) -> str:
     return f"{year}-{clean}-{TABLE_KIND}{suffix}"
 
 
+# The public pages' stylesheet: a static file, copied beside the pages written to disk.
+STYLESHEET = "css/public.css"
 STYLESHEET_FILE = "public.css"
+
+
+def copy_stylesheet(target: Path) -> None:
+    source = finders.find(STYLESHEET)
+    if source is None:
+        raise FileNotFoundError(STYLESHEET)
+    shutil.copyfile(str(source), target)
 
 
 @dataclass
@@ -328,7 +337,5 @@ def write_outputs(
             encoding="utf-8",
         )
         pages.append(page)
-    from .public_site import copy_stylesheet
-
     copy_stylesheet(directory / STYLESHEET_FILE)
     return Outputs(pdf_path, data_path, pages)
