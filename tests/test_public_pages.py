@@ -2,6 +2,7 @@
 
 import re
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.management import call_command
@@ -9,10 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments import tasks
 from assessments.services import publication as publishing
 
 from .bureau_fixtures import desk  # noqa: F401  (a fixture)
 from .factories import UserFactory, member
+from .pdftools import compact, pdf_text
 from .publication_fixtures import prepared, published, second_reviewer  # noqa: F401
 
 
@@ -153,3 +156,31 @@ def test_the_public_pages_take_as_many_queries_for_many_publications(client, des
 
     assert queries(reverse("public:index")) == index
     assert queries(f"/gongkai/{other.pk}/") == page
+
+
+@pytest.mark.slow
+def test_publishing_queues_the_pdf_which_the_public_page_serves(
+    client,
+    desk,  # noqa: F811
+    second_reviewer,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    publication = prepared(desk)
+    reviewer = desk.people["department_reviewer"]
+    publishing.submit(publication.pk, by=reviewer)
+    publishing.approve(publication.pk, by=second_reviewer)
+    with (
+        patch("assessments.services.publication.enqueue_pdf") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        publishing.publish(publication.pk, by=reviewer)
+    enqueue.assert_called_once_with(publication.pk)
+
+    tasks.build_publication_pdf.call(publication.pk)
+    publication.refresh_from_db()
+    with publication.pdf.open("rb") as stored:
+        content = stored.read()
+    response = client.get(f"/gongkai/{publication.pk}/publication.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == content
+    assert compact(desk.tables[0].project.name) in compact(pdf_text(content))
