@@ -27,6 +27,8 @@ from .models import (
     Organisation,
     OrganisationEvent,
     Project,
+    Publication,
+    PublicationEvent,
     Reminder,
     ReportingYear,
     ReviewSample,
@@ -112,6 +114,20 @@ class AssessmentEventAdmin(ReadOnlyAdmin):
 class OrganisationEventAdmin(ReadOnlyAdmin):
     """Deadlines set and exceptions granted or revoked: read here, never changed."""
 
+    list_display = ["created_at", "organisation", "year", "action", "actor", "comment"]
+    list_filter = ["action", "year"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    """绩效信息公开 changes only through its pages (each step logged, the approval signed)."""
+
+    list_display = ["year", "department", "version", "status", "published_at"]
+    list_filter = ["status", "year"]
+
+
+@admin.register(PublicationEvent)
+class PublicationEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "organisation", "year", "action", "actor", "comment"]
     list_filter = ["action", "year"]
 

@@ -18,6 +18,7 @@ from .models import (
     Filing,
     Membership,
     Organisation,
+    Publication,
     Rectification,
     ReportingYear,
     SampledTable,
@@ -436,4 +437,86 @@ def can_decide_rectification(user: AnyUser, rectification: Rectification) -> tup
 def can_record_application(user: AnyUser, unit: Organisation) -> tuple[bool, str]:
     if overseeing_organisation(user, unit) is None:
         return False, "只有上级主管部门或财政局的审核人可以记录结果应用。"
+    return True, ""
+
+
+# ---------------------------------------------------------------------------
+# 绩效信息公开: the department's reviewers prepare, approve and publish
+
+
+def publishing_departments(user: AnyUser) -> QuerySet[Organisation]:
+    """The departments whose publications the user prepares and approves."""
+    return filing_departments(user)
+
+
+def can_prepare_publication(user: AnyUser, department: Organisation) -> tuple[bool, str]:
+    if department.kind != Organisation.Kind.DEPARTMENT:
+        return False, "只有主管部门可以公开自评表。"
+    if not (user.is_superuser or has_role(user, department, Membership.Role.REVIEWER)):
+        return False, "只有主管部门的审核人可以准备公开。"
+    return True, ""
+
+
+def can_see_publication(user: AnyUser, publication: Publication) -> bool:
+    return can_prepare_publication(user, publication.department)[0]
+
+
+def can_edit_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    allowed, reason = can_prepare_publication(user, publication.department)
+    if not allowed:
+        return allowed, reason
+    if publication.status != Publication.Status.DRAFT:
+        return False, "只有草稿可以修改；已提交的公开请先退回。"
+    return True, ""
+
+
+def can_submit_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    return can_edit_publication(user, publication)
+
+
+def can_approve_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    """公开审核: another reviewer of the department than the one who prepared it."""
+    if not can_prepare_publication(user, publication.department)[0]:
+        return False, "只有主管部门的审核人可以批准公开。"
+    if publication.status != Publication.Status.SUBMITTED:
+        return False, "只有已提交的公开可以批准或退回。"
+    if user.pk == publication.created_by_id:
+        return False, "准备公开的人不能批准自己的公开，请由部门负责审核人或另一位审核人批准。"
+    return True, ""
+
+
+def can_return_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    """A submitted publication goes back from its approver; an approved one not yet published
+    from any reviewer of the department (a table may have been reopened since)."""
+    if publication.status == Publication.Status.APPROVED:
+        if not can_prepare_publication(user, publication.department)[0]:
+            return False, "只有主管部门的审核人可以退回公开。"
+        return True, ""
+    return can_approve_publication(user, publication)
+
+
+def can_publish(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    allowed, reason = can_prepare_publication(user, publication.department)
+    if not allowed:
+        return allowed, reason
+    if publication.status != Publication.Status.APPROVED:
+        return False, "只有已批准的公开可以公开。"
+    return True, ""
+
+
+def can_correct_publication(user: AnyUser, publication: Publication) -> tuple[bool, str]:
+    allowed, reason = can_prepare_publication(user, publication.department)
+    if not allowed:
+        return allowed, reason
+    if publication.status != Publication.Status.PUBLISHED:
+        return False, "只有已公开的版本可以更正。"
+    if Publication.objects.filter(replaces=publication).exists():
+        return False, "这一版已有更正版本，请更正最新的版本。"
+    return True, ""
+
+
+def can_record_final_accounts(user: AnyUser, department: Organisation) -> tuple[bool, str]:
+    allowed, _ = can_prepare_publication(user, department)
+    if not allowed:
+        return False, "只有主管部门的审核人可以登记决算批复日期。"
     return True, ""

@@ -22,6 +22,8 @@ from .models import (
     Comment,
     LegacySignature,
     OrganisationEvent,
+    Publication,
+    PublicationEvent,
     RectificationEvent,
     Signature,
     SigningKey,
@@ -29,9 +31,16 @@ from .models import (
 )
 
 # The history: rows are added, never changed or deleted.
-APPEND_ONLY = (AssessmentEvent, BureauEvent, OrganisationEvent, RectificationEvent, SigningKey)
-# Decided and answered in place, never deleted.
-KEPT = (Comment, TargetAdjustment)
+APPEND_ONLY = (
+    AssessmentEvent,
+    BureauEvent,
+    OrganisationEvent,
+    PublicationEvent,
+    RectificationEvent,
+    SigningKey,
+)
+# Decided and answered in place, never deleted (a publication is frozen once published).
+KEPT = (Comment, Publication, TargetAdjustment)
 # What happens to a signature after it is made: voided once, its stored PDF named.
 SIGNATURE_COLUMNS = ("voided_at", "voided_by_id", "void_reason", "pdf", "pdf_sha256")
 # Written by `migrate` alone: its record, and the cut-over's list of signatures from before keys.

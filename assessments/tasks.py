@@ -69,3 +69,13 @@ def store_signed_pdf(signature_id: int) -> str:
     except Exception:
         logger.exception("签发版 PDF 生成失败，将在下载时生成：签发记录 %s", signature_id)
         raise
+
+
+@task()
+def build_publication_pdf(publication_id: int) -> str:
+    """Render and store a published publication's PDF; the first download renders it when
+    this has not run."""
+    from .models import Publication
+    from .paper import publication
+
+    return str(publication.stored_publication_pdf(Publication.objects.get(pk=publication_id)).name)

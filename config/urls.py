@@ -43,6 +43,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", account.two_factor, name="two_factor"),
     path("verify/", include("assessments.urls_verify")),
+    path("gongkai/", include("assessments.urls_public")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,9 @@ from assessments.models import (
     BureauEvent,
     LegacySignature,
     OrganisationEvent,
+    Publication,
+    PublicationEvent,
+    PublicationItem,
     RectificationEvent,
     Signature,
 )
@@ -31,6 +34,9 @@ APPEND_ONLY = [
     LegacySignature._meta.db_table,
     OrganisationEvent._meta.db_table,
     RectificationEvent._meta.db_table,
+    PublicationEvent._meta.db_table,
+    Publication._meta.db_table,
+    PublicationItem._meta.db_table,
 ]
 
 

@@ -18,10 +18,17 @@ from assessments.models import (
     AssessmentEvent,
     BureauEvent,
     LegacySignature,
+    Membership,
+    Organisation,
     OrganisationEvent,
+    Publication,
+    PublicationEvent,
+    PublicationItem,
     RectificationEvent,
+    ReportingYear,
     Signature,
 )
+from assessments.services import publication as publishing
 from assessments.services import workflow
 
 from .database import as_owner
@@ -111,6 +118,8 @@ def test_the_organisation_log_cannot_be_changed_or_deleted(demo):
         OrganisationEvent._meta.db_table,
         RectificationEvent._meta.db_table,
         LegacySignature._meta.db_table,
+        PublicationEvent._meta.db_table,
+        Publication._meta.db_table,
     ],
 )
 def test_the_owner_cannot_truncate_the_logs_or_the_signatures(demo, table):
@@ -128,3 +137,43 @@ def test_truncating_a_table_they_refer_to_with_cascade_is_refused(demo):
     for table in (Assessment._meta.db_table, "assessments_organisation", "auth_user"):
         refused(f"TRUNCATE {table} CASCADE")
     assert Signature.objects.exists() and AssessmentEvent.objects.exists()
+
+
+def test_a_published_publication_its_tables_and_its_log_cannot_be_changed(demo):
+    department = Organisation.objects.get(name="闵行区人力资源和社会保障局")
+    year = ReportingYear.objects.get(year=2022)
+    juzhang = get_user_model().objects.get(username="juzhang")
+    head = get_user_model().objects.create(username="fuzhang")
+    Membership.objects.create(user=head, organisation=department, role="reviewer")
+    draft = publishing.create_publication(department.pk, year.pk, by=juzhang)
+    # A draft's tables are reordered by rewriting them: allowed until it is published.
+    PublicationItem.objects.filter(publication=draft, position=1).update(position=99)
+    PublicationItem.objects.filter(publication=draft, position=99).update(position=1)
+    publishing.submit(draft.pk, by=juzhang)
+    publishing.approve(draft.pk, by=head)
+    publication = publishing.publish(draft.pk, by=juzhang)
+    items = PublicationItem._meta.db_table
+    publications = Publication._meta.db_table
+    log = PublicationEvent._meta.db_table
+
+    refused(
+        f"UPDATE {publications} SET print_names = NOT print_names WHERE id = %s", [publication.pk]
+    )
+    refused(f"UPDATE {publications} SET status = 'draft' WHERE id = %s", [publication.pk])
+    refused(f"DELETE FROM {publications} WHERE id = %s", [publication.pk])
+    refused(
+        f"UPDATE {items} SET position = position + 100 WHERE publication_id = %s", [publication.pk]
+    )
+    refused(f"DELETE FROM {items} WHERE publication_id = %s", [publication.pk])
+    signature = Signature.objects.exclude(
+        pk__in=PublicationItem.objects.values("signature_id")
+    ).first()
+    refused(
+        f"INSERT INTO {items} (publication_id, signature_id, position) VALUES (%s, %s, 50)",
+        [publication.pk, signature.pk],
+    )
+    refused(f"UPDATE {log} SET comment = 'x'")
+    refused(f"DELETE FROM {log}")
+    # Only the stored PDF's name is written after publishing.
+    Publication.objects.filter(pk=publication.pk).update(pdf="publications/2026/1.pdf")
+    assert PublicationItem.objects.filter(publication=publication).count() == 11

@@ -394,8 +394,9 @@ def test_bureau_report_equals_a_hand_computation(desk, django_assert_num_queries
     review(desk, sample.tables.get(assessment=a1), budget="10", scores=("40", "30", "10"))
     review(desk, sample.tables.get(assessment=a2), budget="10", scores=("49", "30", "10"))
 
-    # Departments, filings in force, latest 复核; then the year's 整改 and 结果应用.
-    with django_assert_num_queries(5):
+    # Departments, filings in force, latest 复核; the year's 整改 and 结果应用; and the 决算
+    # approvals with their first publication.
+    with django_assert_num_queries(6):
         result = report.build_report(desk.bureau, desk.year)
 
     lines = {line.department.name: line for line in result.departments}

@@ -8,6 +8,7 @@
 - bureau: departments' filings, review samples, 复核 scores and their log
 - cycle: deadlines, exceptions, reminders, notices
 - followup: rectification requests (整改) and their log, result applications (结果应用)
+- publication: a department's year published as signed (公开), its log, 决算 approval dates
 """
 
 from .accounts import EnrolmentCode
@@ -51,6 +52,14 @@ from .organisations import (
     memberships_of,
     visible_organisations,
 )
+from .publication import (
+    FinalAccounts,
+    FrozenPublication,
+    Publication,
+    PublicationEvent,
+    PublicationItem,
+    PublicationQuerySet,
+)
 from .records import (
     AssessmentEvent,
     Comment,
@@ -78,6 +87,8 @@ __all__ = [
     "EnrolmentCode",
     "Filing",
     "FilingExemption",
+    "FinalAccounts",
+    "FrozenPublication",
     "Indicator",
     "JobRun",
     "LegacySignature",
@@ -87,6 +98,10 @@ __all__ = [
     "Organisation",
     "OrganisationEvent",
     "Project",
+    "Publication",
+    "PublicationEvent",
+    "PublicationItem",
+    "PublicationQuerySet",
     "Rectification",
     "RectificationEvent",
     "RectificationQuerySet",

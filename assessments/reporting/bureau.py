@@ -13,6 +13,7 @@ from .. import rules
 from ..models import Filing, Organisation, ReportingYear, ReviewScore
 from ..rules import review as review_rules
 from ..services.bureau import figures_of
+from ..services.publication import publication_deadlines
 from . import charts
 from .exports import StreamedWorkbook, _percent
 from .followup import (
@@ -57,6 +58,8 @@ class DepartmentLine:
     # As the filing's manifest keeps them (filings before coverage was kept have none).
     coverage: dict | None = None
     exemptions: list = field(default_factory=list)
+    # 绩效信息公开 against the 20 days after the 决算 approval (services.publication).
+    publication: str = "未登记决算批复日期"
 
     @property
     def coverage_label(self) -> str:
@@ -153,11 +156,13 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
     }
     reviews = latest_reviews(bureau, year)
     rule_set = rules.get_rule_set(year.rule_set)
+    published = {d.department.pk: d.label for d in publication_deadlines(departments, year=year)}
     lines, tables = [], []
     for department in departments:
         filing = filings.get(department.pk)
+        publication = published.get(department.pk, DepartmentLine.publication)
         if filing is None:
-            lines.append(DepartmentLine(department, None, None, None))
+            lines.append(DepartmentLine(department, None, None, None, publication=publication))
             continue
         figures = []
         for row in filing.manifest.get("tables", []):
@@ -191,6 +196,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 review_rules.department_figures(figures, grades=GRADES),
                 coverage=filing.manifest.get("coverage"),
                 exemptions=filing.manifest.get("exemptions", []),
+                publication=publication,
             )
         )
     return BureauReport(

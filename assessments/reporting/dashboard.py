@@ -13,6 +13,7 @@ from ..models import (
     TargetAdjustment,
     memberships_of,
 )
+from ..services.publication import publication_deadlines
 from . import followup, progress
 
 
@@ -102,6 +103,14 @@ def dashboard_for(user):
         "is_reviewer": bool(reviewer_of) or user.is_superuser,
         "recent": visible.order_by("-updated_at")[:10],
         **followup.dashboard_part(user),
+        # 绩效信息公开 due within days (or overdue) and not yet published.
+        "publication_warnings": [
+            d
+            for d in publication_deadlines(departments, today=timezone.localdate(now))
+            if d.needs_warning
+        ]
+        if departments
+        else [],
     }
 
 

@@ -15,8 +15,9 @@ from django.utils.module_loading import import_string
 BUILD_BOOK = "assessments.tasks.build_book"
 BUILD_FILING_PACKAGE = "assessments.tasks.build_filing_package"
 STORE_SIGNED_PDF = "assessments.tasks.store_signed_pdf"
+BUILD_PUBLICATION_PDF = "assessments.tasks.build_publication_pdf"
 
-TASKS = (BUILD_BOOK, BUILD_FILING_PACKAGE, STORE_SIGNED_PDF)
+TASKS = (BUILD_BOOK, BUILD_FILING_PACKAGE, STORE_SIGNED_PDF, BUILD_PUBLICATION_PDF)
 
 
 def task_named(path: str) -> Task:
