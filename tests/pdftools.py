@@ -1,6 +1,7 @@
 """Reading PDFs in tests with poppler (pdftotext, pdffonts, pdfdetach, pdfinfo)."""
 
 import io
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -149,3 +150,20 @@ def body_text(content):
             body = body.filter(lambda obj: obj.get("size", 0) < 30)
             parts.append(body.extract_text())
     return "".join("".join(parts).split())
+
+
+def dark_pixels(path, page):
+    """How many pixels of the page are dark, rendered in grey at 30 dpi (poppler)."""
+    if not shutil.which("pdftoppm"):
+        pytest.fail("pdftoppm is missing: install Debian's poppler-utils (make install).")
+    result = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "30", "-f", str(page), "-l", str(page), str(path)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    # A binary PGM: "P5", width, height and the largest value, then one byte per pixel.
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+\d+\s", result.stdout)
+    pixels = result.stdout[header.end() :]
+    assert len(pixels) == int(header[1]) * int(header[2])
+    return sum(1 for value in pixels if value < 128)

@@ -23,7 +23,7 @@ from assessments.services import books as book_services
 from .background import run_worker, runs_worker
 from .database import as_table_owner
 from .factories import login, user
-from .pdftools import Layout, compact, page_count, pdf_text
+from .pdftools import Layout, compact, dark_pixels, page_count, pdf_text
 
 pytestmark = pytest.mark.usefixtures("media")
 
@@ -305,6 +305,29 @@ def test_export_pdf_binds_a_book_per_department(demo, tmp_path):
     path = tmp_path / f"2022-{DEPARTMENT}-绩效自评表合订本.pdf"
     assert path.exists()
     assert "共 11 个项目" in pdf_text(path.read_bytes(), page=1)
+
+
+@pytest.mark.slow
+def test_the_page_numbers_laid_over_a_book_leave_its_tables_visible(demo, tmp_path):
+    """A table page of the book shows what its stored signed copy shows: the layer that
+    carries the book's page number paints nothing over it."""
+    call_command("export_pdf", "--year", "2022", "--book", "-o", str(tmp_path), stdout=StringIO())
+    book = tmp_path / f"2022-{DEPARTMENT}-绩效自评表合订本.pdf"
+    first_table_page = next(
+        number
+        for number in range(1, page_count(book.read_bytes()) + 1)
+        if "财政项目支出绩效自评表" in pdf_text(book.read_bytes(), page=number)
+    )
+    page_text = compact(pdf_text(book.read_bytes(), page=first_table_page))
+    signature = next(
+        s
+        for s in Signature.objects.valid().select_related("assessment__project")
+        if compact(s.assessment.project.name) in page_text
+    )
+    signed_copy = tmp_path / "signed.pdf"
+    with pdf.stored_signed_pdf(signature).open("rb") as stored:
+        signed_copy.write_bytes(stored.read())
+    assert dark_pixels(book, first_table_page) >= 0.9 * dark_pixels(signed_copy, 1)
 
 
 @pytest.mark.parametrize(

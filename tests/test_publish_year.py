@@ -1,8 +1,6 @@
 """`manage.py publish_year` on the demo: the seed's eleven signed tables, as published."""
 
 import json
-import re
-import subprocess
 from decimal import Decimal
 from io import StringIO
 
@@ -13,7 +11,7 @@ from assessments.management.commands.load_demo import DEMO_FILE
 from assessments.models import Signature
 from assessments.paper import pdf as paper_pdf
 
-from .pdftools import compact, pdf_text
+from .pdftools import compact, dark_pixels, pdf_text
 
 pytestmark = pytest.mark.slow
 
@@ -71,21 +69,6 @@ def test_publish_year_writes_the_seed_s_tables_in_its_order(demo, tmp_path):
         assert '<html lang="zh-CN">' in html
         assert "<script" not in html
         assert record["project"] in html
-
-
-def dark_pixels(path, page):
-    """How many pixels of the page are dark, rendered in grey at 30 dpi (poppler)."""
-    result = subprocess.run(
-        ["pdftoppm", "-gray", "-r", "30", "-f", str(page), "-l", str(page), str(path)],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    # A binary PGM: "P5", width, height and the largest value, then one byte per pixel.
-    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+\d+\s", result.stdout)
-    pixels = result.stdout[header.end() :]
-    assert len(pixels) == int(header[1]) * int(header[2])
-    return sum(1 for value in pixels if value < 128)
 
 
 def test_the_page_numbers_laid_over_leave_the_tables_visible(demo, tmp_path):
