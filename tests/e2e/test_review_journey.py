@@ -31,9 +31,6 @@ def draft(live_server):
             "current_initial_budget": Decimal(60000),
             "current_full_year_budget": Decimal(60000),
             "current_executed": Decimal(57000),
-            "total_initial_budget": Decimal(60000),
-            "total_full_year_budget": Decimal(60000),
-            "total_executed": Decimal(57000),
         },
     )
     copy.refresh_from_db()
