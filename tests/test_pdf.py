@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments import rules
 from assessments.models import Assessment, Indicator
@@ -21,8 +20,9 @@ from assessments.paper.official_table import (
     build_official_table,
     convert_amount,
 )
+from assessments.trust import signing
 
-from .database import resign
+from .database import change_signature
 from .factories import AssessmentFactory, login, user
 from .pdftools import Layout, body_text, page_count, pdf_text, with_file
 
@@ -526,7 +526,20 @@ def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     AssessmentEvent.objects.create(
         assessment=assessment, actor=tianbao, action=AssessmentEvent.Action.SUBMIT
     )
-    resign(assessment.valid_signature().pk, signed_by=shenhe, signed_at=timezone.now())
+    # Signed as a sign-off signs now: the snapshot names who submitted and who signs.
+    signed = signing.unsaved_signature(assessment, by=shenhe)
+    change_signature(
+        assessment.valid_signature().pk,
+        **{
+            name: getattr(signed, name)
+            for name in ("snapshot", "content_hash", "signed_by", "signed_at", "key", "value")
+        },
+        version=signed.version,
+    )
+    # A later submission by someone else does not change the names on the signed copy.
+    AssessmentEvent.objects.create(
+        assessment=assessment, actor=shenhe, action=AssessmentEvent.Action.SUBMIT
+    )
     text = pdf_text(pdf.render_pdf(printable.printable(demo_assessment("宣传费"))))
     assert re.search(r"填报人：\s*张丽", text)
     assert re.search(r"审核人：\s*王强", text)
