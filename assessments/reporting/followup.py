@@ -111,7 +111,7 @@ def dashboard_part(user) -> dict:
         "unit_rectifications": unit_rectifications(user, today),
         "bureau_desks": desks,
         "bureau_only": only_bureau and not user.is_superuser,
-        "unread_notices": (
+        "desk_notices": (
             list(Notice.objects.filter(user=user, read_at__isnull=True)[:5]) if desks else []
         ),
     }
