@@ -415,3 +415,11 @@ def fillable_bytes(assessments: list[Assessment]) -> bytes:
 
 def fillable_filename(assessment: Assessment) -> str:
     return f"{assessment.year.year}-{assessment.project.name}-填报表.xlsx"
+
+
+def unit_filename(year: int, assessments: list[Assessment]) -> str:
+    """A unit's workbook named by its unit: 2023-上海市某某服务中心-填报表.xlsx (a preparer of
+    several units: the first and how many)."""
+    units = list(dict.fromkeys(a.project.unit.name for a in assessments))
+    named = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
+    return f"{year}-{re.sub(r'[\\/:*?"<>|]', '', named)}-填报表.xlsx"

@@ -327,8 +327,11 @@ class CellChange:
     label: str
     old: str
     new: str
-    by_others: bool  # the stored value changed since the download: this cell is left alone
+    # Someone else changed the stored value since the download: this cell is left alone. A
+    # change the uploader made herself (an earlier upload, the wizard) is not a conflict.
+    by_others: bool
     value: object = None  # the new value as it would be stored
+    changed_by: str = ""  # who last changed the stored value since the download
 
 
 @dataclass
@@ -343,6 +346,10 @@ class TablePreview:
     rows: list[dict[str, object]]
     # The values of the kind's declared cells by key.
     cells: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> bool:
+        return any(change.by_others for change in self.changes)
 
     @property
     def applied(self) -> list[CellChange]:
@@ -406,17 +413,46 @@ def _shown(key: str, text: str | None) -> str:
     return text
 
 
-def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview:
-    """What confirming would change in one table, against what is stored now."""
+def _person(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else "他人"
+
+
+def _changed_since(
+    assessment: Assessment, rows: dict[int, Indicator], keys: list[str], by: User | None
+) -> dict[str, tuple[bool, str]]:
+    """For each key whose stored value differs from the download: whether someone other than
+    `by` made the latest change, and who did (the log, read once)."""
+    labels = {key: drafts.log_label(assessment, key, rows) for key in keys}
+    authors = drafts.last_changed_by(assessment, {label for label in labels.values() if label})
+    found = {}
+    for key, label in labels.items():
+        author = authors.get(label) if label else None
+        mine = by is not None and author is not None and author.pk == by.pk
+        found[key] = (not mine, "您本人" if mine else _person(author))
+    return found
+
+
+def preview_sheet(
+    sheet: dict[str, Any], assessment: Assessment, by: User | None = None
+) -> TablePreview:
+    """What confirming would change in one table, against what is stored now. A cell changed
+    since the download is left alone unless `by` (the uploader) made that change herself."""
     indicators = list(assessment.indicators.all())
     rows = {row.pk: row for row in indicators}
     stale = assessment.version != sheet["downloaded_version"]
-    changes: list[CellChange] = []
+    pending: list[tuple[str, str, str, str | None]] = []
+    moved: list[str] = []  # keys whose stored value changed since the download
     for address, key, downloaded, new in sheet["edits"]:
         current = _current(assessment, rows, key)
         if current is not None and _equal(key, current, new):
             continue
-        by_others = current is None or not _equal(key, current, downloaded)
+        pending.append((address, key, new, current))
+        if current is not None and not _equal(key, current, downloaded):
+            moved.append(key)
+    changed = _changed_since(assessment, rows, moved, by) if moved else {}
+    changes: list[CellChange] = []
+    for address, key, new, current in pending:
+        by_others, who = (True, "") if current is None else changed.get(key, (False, ""))
         changes.append(
             CellChange(
                 address,
@@ -426,6 +462,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
                 _shown(key, new),
                 by_others,
                 _value(key, new),
+                who,
             )
         )
     stored = assessment.rules_input(indicators)
@@ -467,14 +504,16 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
     )
 
 
-def preview(plan: dict[str, Any], assessments: dict[int, Assessment]) -> list[TablePreview]:
-    """Each table's preview; the plan notes the version each table was shown at, which the
-    confirmation saves against."""
+def preview(
+    plan: dict[str, Any], assessments: dict[int, Assessment], *, by: User
+) -> list[TablePreview]:
+    """Each table's preview for the uploader `by`; the plan notes the version each table was
+    shown at, which the confirmation saves against."""
     previews = []
     for sheet in plan["sheets"]:
         assessment = assessments[sheet["assessment"]]
         sheet["seen_version"] = assessment.version
-        previews.append(preview_sheet(sheet, assessment))
+        previews.append(preview_sheet(sheet, assessment, by))
     return previews
 
 
@@ -493,7 +532,7 @@ def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
                 f"“{assessment.project.name}”在预览之后又被修改过，没有保存任何内容。"
                 "请重新上传文件，核对新的预览。"
             )
-        item = preview_sheet(sheet, assessment)
+        item = preview_sheet(sheet, assessment, by)
         if not item.fields and not item.rows and not item.cells:
             continue
         saved.append(

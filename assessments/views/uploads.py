@@ -63,7 +63,7 @@ def download_unit_fillable(request, year):
     tables = list(unit_tables(request.user, year))
     if not tables:
         raise Http404(f"{year} 年度没有您可以填写的自评表。")
-    return _workbook(tables, f"{year}-本单位填报表.xlsx")
+    return _workbook(tables, fillable.unit_filename(year, tables))
 
 
 def _plans(request):
@@ -133,7 +133,7 @@ def _preview(request, assessment, token):
     }
     if set(ids) - set(tables):
         raise Http404("上传的自评表已不存在。")
-    previews = uploads.preview(plan, tables)
+    previews = uploads.preview(plan, tables, by=request.user)
     request.session[SESSION_KEY] = plans  # the versions the preview was shown at
     return render(
         request,
@@ -143,7 +143,7 @@ def _preview(request, assessment, token):
             "plan": plan,
             "previews": previews,
             "can_save": any(item.applied for item in previews),
-            "stale": any(item.stale for item in previews),
+            "conflicts": any(item.conflicts for item in previews),
         },
     )
 

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from urllib.parse import unquote
 from decimal import Decimal
 
 import pytest
@@ -140,12 +141,12 @@ def test_a_table_kept_in_wan_yuan_is_filled_in_wan_yuan(client_in, draft):
     assert draft.current_executed == Decimal("1.20")
 
 
-def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in, draft, preparer):
+def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in, draft, colleague):
     book = download(client_in, draft)
     first, second = draft.indicators.get(position=1), draft.indicators.get(position=2)
     drafts.save_draft(
         draft.pk,
-        by=preparer,
+        by=colleague,
         base_version=draft.version,
         step="actuals",
         rows=[
@@ -164,15 +165,47 @@ def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in,
     sheet[address(book, row_key(draft, 2, "score"))] = 28
     sheet[address(book, row_key(draft, 2, "reason"))] = "覆盖率略低。"
     location, page = preview_page(client_in, upload(client_in, draft, book))
-    assert "在您下载填报表之后被修改过" in page
+    assert "在您下载填报表之后被他人修改过" in page
     assert "重新下载填报表" in page and "只保存没有他人修改的单元格" in page
     assert changed_addresses(page) == ["H13", "H14", "I14"]
-    assert page.count("他人已修改，不覆盖") == 1
+    assert page.count("李娜已修改，不覆盖") == 1
     client_in.post(location)
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.score == Decimal("48")  # the colleague's value stands
     assert (second.score, second.reason) == (Decimal("28"), "覆盖率略低。")
+
+
+def test_the_uploaders_own_changes_since_the_download_are_not_conflicts(
+    client_in, draft, colleague
+):
+    book = download(client_in, draft)
+    sheet = book["绩效自评表"]
+    sheet[address(book, row_key(draft, 1, "score"))] = 40
+    location, _ = preview_page(client_in, upload(client_in, draft, book))
+    client_in.post(location)
+    # she corrects the same file and uploads it again: her own upload is no one else's change
+    sheet[address(book, row_key(draft, 1, "score"))] = 45
+    sheet[address(book, row_key(draft, 2, "reason"))] = "覆盖率略低。"
+    location, page = preview_page(client_in, upload(client_in, draft, book))
+    assert "已修改，不覆盖" not in page and "只保存没有他人修改的单元格" not in page
+    assert "下载后您本人改过，按本次上传保存" in page
+    assert "确认保存" in page
+    client_in.post(location)
+    first, second = draft.indicators.get(position=1), draft.indicators.get(position=2)
+    assert (first.score, second.reason) == (Decimal("45"), "覆盖率略低。")
+    # a colleague's change after hers is one again, and names her
+    drafts.save_draft(
+        draft.pk,
+        by=colleague,
+        base_version=Assessment.objects.get(pk=draft.pk).version,
+        step="actuals",
+        rows=[{"id": first.pk, "actual": "", "grade": "", "score": Decimal("30"), "reason": ""}],
+        row_fields=drafts.ROW_FIELDS_ACTUALS,
+    )
+    sheet[address(book, row_key(draft, 1, "score"))] = 46
+    _, page = preview_page(client_in, upload(client_in, draft, book))
+    assert page.count("李娜已修改，不覆盖") == 1
 
 
 def test_a_change_between_preview_and_confirmation_saves_nothing(client_in, draft, preparer):
@@ -193,6 +226,8 @@ def test_the_unit_workbook_has_a_sheet_per_table_the_preparer_may_still_fill(
 ):
     book = download_unit(client_in, 2023)
     assert book.sheetnames == ["1.就业援助", "2.技能培训", fillable.META_SHEET]
+    response = client_in.get(reverse("assessments:unit_fillable", args=[2023]))
+    assert unquote(response["Content-Disposition"]).endswith("2023-上海市某某服务中心-填报表.xlsx")
     assert client_in.get(reverse("assessments:unit_fillable", args=[2030])).status_code == 404
 
 
