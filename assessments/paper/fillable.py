@@ -13,11 +13,12 @@ download, and whether a locked cell was altered.
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.crypto import salted_hmac
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -38,6 +39,11 @@ if TYPE_CHECKING:
 META_SHEET = "_标识"
 META_TITLE = "绩效自评填报表"
 META_FORMAT = 1
+# The identity sheet's heading row carries a keyed hash of the rows below it (HMAC-SHA256 with
+# a key derived from SECRET_KEY): a clerk who unhides the sheet and edits it is told so on
+# upload. Workbooks downloaded before the hash was written have none and still upload.
+IDENTITY_SALT = "assessments.paper.fillable.identity"
+IDENTITY_COLUMNS = 5
 OPEN, LOCKED, FORMULA, TABLE = "open", "locked", "formula", "table"
 GRADE_COLUMN = 10  # J: 完成等级, beside the official columns
 GRADE_WIDTH = 16
@@ -377,6 +383,18 @@ def _meta_rows(title: str, assessment: Assessment, sheet: FillableSheet) -> Iter
                 yield [title, LOCKED, cell.coordinate, "", stored_text(cell.value)]
 
 
+def identity_digest(rows: Iterable[Sequence[object]]) -> str:
+    """The keyed hash of the identity sheet's rows below its heading, each value as
+    stored_text reads it (so 2023 and a spreadsheet's 2023.0 hash alike)."""
+    text = "\x1e".join(
+        "\x1f".join(
+            stored_text(value) for value in [*row, *[None] * IDENTITY_COLUMNS][:IDENTITY_COLUMNS]
+        )
+        for row in rows
+    )
+    return salted_hmac(IDENTITY_SALT, text, algorithm="sha256").hexdigest()
+
+
 def sheet_title(number: int, name: str) -> str:
     """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
     return f"{number}.{re.sub(r'[\[\]:*?/\\]', '', name)}"[:31]
@@ -387,20 +405,21 @@ def fillable_workbook(assessments: list[Assessment]) -> Workbook:
     book = Workbook()
     book.remove(book.active)
     meta = book.create_sheet(META_SHEET)
-    meta.append([META_TITLE, META_FORMAT])
     options = PrintOptions(show_empty_level2=False, money_unit="", signature_block=False)
+    identity: list[list[object]] = []
     for number, assessment in enumerate(assessments, start=1):
         title = (
             "绩效自评表" if len(assessments) == 1 else sheet_title(number, assessment.project.name)
         )
         worksheet = book.create_sheet(title, index=number - 1)
         sheet = write_table(worksheet, build_official_table(assessment, options=options))
-        for values in _meta_rows(title, assessment, sheet):
-            row = meta.max_row + 1
-            for column, value in enumerate(values, start=1):
-                cell = meta.cell(row=row, column=column, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a target "=100件" or a formula kept as text
+        identity.extend(_meta_rows(title, assessment, sheet))
+    meta.append([META_TITLE, META_FORMAT, identity_digest(identity)])
+    for row, values in enumerate(identity, start=2):
+        for column, value in enumerate(values, start=1):
+            cell = meta.cell(row=row, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a target "=100件" or a formula kept as text
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     book.active = 0

@@ -17,6 +17,7 @@ from typing import Any
 import openpyxl
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from openpyxl.utils.cell import coordinate_from_string
 
 from .. import permissions, rules
@@ -38,15 +39,18 @@ NOT_FILLABLE = (
     "这不是本系统下载的填报表（找不到表格标识）。请在自评表页面点“下载填报表”，"
     "在下载的文件中填写后再上传。"
 )
+IDENTITY_CHANGED = "填报表的标识信息被改动，无法识别，请重新下载填报表。"
 GRADE_CODES = {label: code for code, label in rules.QUALITATIVE_GRADE_LABELS.items()}
 
 
 class UploadRefused(AssessmentError):
-    """The file cannot be taken as it is; `problems` name the cells."""
+    """The file cannot be taken as it is; `problems` name the cells, or with `whole_file`
+    say why the file as a whole is not one to read."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, whole_file: bool = False) -> None:
         super().__init__("；".join(problems))
         self.problems = problems
+        self.whole_file = whole_file
 
 
 # ---------------------------------------------------------------------------
@@ -69,15 +73,15 @@ BOUNDS = workbook_reader.Bounds(
 def read_workbook(data: bytes, reading: workbook_reader.Reading | None = None) -> dict[str, Grid]:
     """The sheets of an .xlsx / .xlsm (a zip) or a legacy .xls (an OLE2 file), by content."""
     if len(data) > MAX_BYTES:
-        raise UploadRefused([TOO_BIG])
+        raise UploadRefused([TOO_BIG], whole_file=True)
     try:
         return workbook_reader.read(data, BOUNDS, reading)
     except workbook_reader.Unreadable as error:
         logger.info("unreadable workbook: %s", error)
-        raise UploadRefused([NOT_A_WORKBOOK]) from None
+        raise UploadRefused([NOT_A_WORKBOOK], whole_file=True) from None
     except workbook_reader.TooLarge as error:
         logger.warning("workbook refused as too large: %s", error)
-        raise UploadRefused([TOO_LARGE]) from None
+        raise UploadRefused([TOO_LARGE], whole_file=True) from None
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +120,12 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
     meta = grids.get(fillable.META_SHEET)
     rows = meta.rows() if meta else []
     if not rows or rows[0][:1] != [fillable.META_TITLE]:
-        raise UploadRefused([NOT_FILLABLE])
+        raise UploadRefused([NOT_FILLABLE], whole_file=True)
+    digest = rows[0][2] if len(rows[0]) > 2 else None
+    if digest is not None and not constant_time_compare(
+        str(digest), fillable.identity_digest(rows[1:])
+    ):
+        raise UploadRefused([IDENTITY_CHANGED], whole_file=True)
     maps: dict[str, SheetMap] = {}
     try:
         for row in rows[1:]:
@@ -138,9 +147,9 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
             elif row_type == fillable.FORMULA:
                 maps[title].formulas[fillable.cell_address(rest[0])] = str(rest[2])
     except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise UploadRefused([NOT_FILLABLE]) from None
+        raise UploadRefused([NOT_FILLABLE], whole_file=True) from None
     if not maps:
-        raise UploadRefused([NOT_FILLABLE])
+        raise UploadRefused([NOT_FILLABLE], whole_file=True)
     return list(maps.values())
 
 

@@ -78,17 +78,17 @@ def _preview_url(assessment, token):
 
 def _upload(request, assessment):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    problems = []
+    problems, whole_file = [], False
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
             if file.size > uploads.MAX_BYTES:
-                raise uploads.UploadRefused([uploads.TOO_BIG])
+                raise uploads.UploadRefused([uploads.TOO_BIG], whole_file=True)
             plan = uploads.plan_upload(
                 file.read(), file.name, user=request.user, assessment=assessment
             )
         except uploads.UploadRefused as refusal:
-            problems = refusal.problems
+            problems, whole_file = refusal.problems, refusal.whole_file
         else:
             plan["assessment"] = assessment.pk if assessment else None
             token = secrets.token_urlsafe(16)
@@ -102,7 +102,7 @@ def _upload(request, assessment):
     return render(
         request,
         "assessments/upload.html",
-        {"assessment": assessment, "form": form, "problems": problems},
+        {"assessment": assessment, "form": form, "problems": problems, "whole_file": whole_file},
     )
 
 

@@ -2,8 +2,8 @@
 
 import io
 import zipfile
-from urllib.parse import unquote
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
