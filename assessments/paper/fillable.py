@@ -60,7 +60,7 @@ MAX_SHEETS = 500
 MAX_CELLS = 4_000_000  # the declared area of all sheets together
 _ADDRESS = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 NOTE = (
-    "填写说明：黄色单元格可以填写（各资金来源的全年执行数、实际完成情况、实际完成值、"
+    "填写说明：黄色单元格可以填写（各资金来源的全年执行数和空着的预算数、实际完成情况、实际完成值、"
     "完成等级、得分、偏差原因分析及改进措施），其余单元格已锁定。执行率、得分和总分由公式计算。"
     "填好后保存，在系统中打开本表，点“上传填报表”，核对预览列出的每一处修改后确认保存。"
 )
@@ -75,9 +75,9 @@ class OpenField:
     max_length: int = 0
 
 
-def funds_key(line: str) -> str:
+def funds_key(line: str, column: str = "executed") -> str:
     """An open cell's key is its cell address (kinds.address)."""
-    return str(CellAddress("funds", line, "executed"))
+    return str(CellAddress("funds", line, column))
 
 
 def indicator_key(indicator_id: int, name: str) -> str:
@@ -105,8 +105,9 @@ def open_field(key: str) -> OpenField:
         raise KeyError(key) from None
     if cell.section == CELLS and cell.column == VALUE and str(cell) == key:
         return DECLARED_CELL
-    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:] and cell.column == "executed":
-        return OpenField(rules.FUND_COLUMN_LABELS["executed"], "amount")
+    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:]:
+        # 全年执行数 always; 年初 / 全年预算数 where the table left them empty (a copied table)
+        return OpenField(rules.FUND_COLUMN_LABELS[cell.column], "amount")
     if cell.section == "indicators" and cell.row_id is not None and str(cell) == key:
         return INDICATOR_FIELDS[cell.column]
     raise KeyError(key)
@@ -234,11 +235,29 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         sheet.put(column, heading, bold=True)
     total_row = sheet.row + 1
     first_line, last_line = total_row + 1, total_row + len(table.funds) - 1
+    # A budget amount the table left empty (a table copied from last year) is open: the
+    # preparer may fill it in the wizard, so she may here; its 年度资金总额 is then a sum.
+    open_budget = {
+        name
+        for name in rules.FUND_COLUMNS[:2]
+        if any(getattr(row.values, name) is None for row in table.funds if not row.is_total)
+    }
     for number, row in enumerate(table.funds):
         sheet.next_row()
         sheet.put(2, ("其中：" if number == 1 else "") + row.label, align=LEFT, span=2)
         for column, name in enumerate(rules.FUND_COLUMNS[:2], start=4):
-            sheet.put(column, getattr(row.values, name), align=RIGHT, number_format=AMOUNT_FORMAT)
+            value = getattr(row.values, name)
+            letter = get_column_letter(column)
+            if row.is_total and name in open_budget:
+                fallback = '""' if value is None else format(value, "f")
+                lines = f"{letter}{first_line}:{letter}{last_line}"
+                sheet.formula(
+                    column, f"=IF(COUNT({lines})=0,{fallback},SUM({lines}))", AMOUNT_FORMAT
+                )
+            elif not row.is_total and value is None:
+                sheet.put_open(column, funds_key(row.line, name), None, align=RIGHT)
+            else:
+                sheet.put(column, value, align=RIGHT, number_format=AMOUNT_FORMAT)
         if row.is_total:
             stored = row.values.executed
             fallback = '""' if stored is None else format(stored, "f")
@@ -330,7 +349,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         worksheet,
         by_kind.get("amount", []),
         showInputMessage=True,
-        promptTitle="全年执行数",
+        promptTitle="金额",
         prompt=f"{readers.AMOUNT_HINT}；写明万元或元的，按本表的金额单位折算。",
     )
     _validation(

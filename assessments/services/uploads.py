@@ -316,7 +316,7 @@ def _current(assessment: Assessment, rows: dict[int, Indicator], key: str) -> st
     if parts[0] == CELLS:
         value: object = (assessment.cells or {}).get(parts[1], "")
     elif parts[0] == "funds":
-        value = getattr(assessment, f"{parts[1]}_executed")
+        value = getattr(assessment, f"{parts[1]}_{parts[2]}")
     elif key == "outcome":
         value = assessment.outcome
     else:
@@ -485,7 +485,7 @@ def preview_sheet(
         if parts[0] == CELLS:
             cells[parts[1]] = str(value)
         elif parts[0] == "funds":
-            fields[f"{parts[1]}_executed"] = value
+            fields[f"{parts[1]}_{parts[2]}"] = value
         elif change.key == "outcome":
             fields["outcome"] = value
         else:

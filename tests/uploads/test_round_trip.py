@@ -48,8 +48,8 @@ def test_fillable_workbook_opens_the_cells_to_fill_and_locks_the_rest(client_in,
     # Amounts and scores are left to the reader on upload ("12.5万元" is an amount): their
     # cells say what can be typed and refuse nothing.
     prompts = {v.promptTitle: v for v in validations.values() if v.type is None}
-    assert "F7" in str(prompts["全年执行数"].sqref)
-    assert "0.12万元" in prompts["全年执行数"].prompt
+    assert "F7" in str(prompts["金额"].sqref)
+    assert "0.12万元" in prompts["金额"].prompt
     assert "H13" in str(prompts["得分"].sqref)
     assert {v.type for v in validations.values()} == {None, "list"}
     # Only quantitative rows have no grade to choose.
@@ -124,6 +124,41 @@ def test_amounts_written_in_wan_yuan_are_converted_to_the_tables_unit(client_in,
     client_in.post(location)
     draft.refresh_from_db()
     assert draft.current_executed == Decimal("9500.00")
+
+
+def test_an_empty_budget_is_open_and_filled_offline(client_in, draft):
+    # copied from last year: no budget yet
+    Assessment.objects.filter(pk=draft.pk).update(
+        total_initial_budget=None,
+        total_full_year_budget=None,
+        current_initial_budget=None,
+        current_full_year_budget=None,
+    )
+    book = download(client_in, draft)
+    sheet = book["绩效自评表"]
+    assert not sheet["D7"].protection.locked and not sheet["E7"].protection.locked
+    assert sheet["E6"].data_type == "f"  # 年度资金总额 sums what is typed
+    sheet["D7"], sheet["E7"] = 12000, "1.25万元"
+    location, page = preview_page(client_in, upload(client_in, draft, book))
+    assert "当年财政拨款 · 年初预算数" in page and "当年财政拨款 · 全年预算数" in page
+    client_in.post(location)
+    draft.refresh_from_db()
+    assert (draft.current_initial_budget, draft.current_full_year_budget) == (
+        Decimal("12000.00"),
+        Decimal("12500.00"),
+    )
+    assert (draft.total_initial_budget, draft.total_full_year_budget) == (
+        Decimal("12000.00"),
+        Decimal("12500.00"),
+    )
+    assert draft.execution_rate == Decimal("80.00")
+
+
+def test_a_budget_the_table_has_stays_locked(client_in, draft):
+    sheet = download(client_in, draft)["绩效自评表"]
+    assert sheet["D7"].protection.locked and sheet["E7"].protection.locked
+    assert sheet["D7"].value == Decimal("10000")
+    assert not sheet["D8"].protection.locked  # 上年结转: left empty, so open
 
 
 def test_a_table_kept_in_wan_yuan_is_filled_in_wan_yuan(client_in, draft):
