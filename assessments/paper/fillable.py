@@ -1,6 +1,7 @@
 """The fillable workbook: the official table to fill offline in Excel, WPS or LibreOffice.
 
-The cells the preparer fills are open (yellow): 全年执行数 of each funds line, 实际完成情况,
+The cells the preparer fills are open (yellow): 全年执行数 of each funds line, its 年初 and
+全年预算数 where the table left them empty (a table copied from last year), 实际完成情况,
 and each indicator's 实际完成值, 完成等级 (a drop-down list), 得分 and 偏差原因. Everything
 else is locked by sheet protection. 执行率, the budget score and 总分 are formulas, so the
 figures move as she types.
@@ -8,7 +9,9 @@ figures move as she types.
 A very hidden sheet carries, for each table sheet, the table's identity and version, the
 key and downloaded value of every open cell, and the value of every locked cell: reading the
 file back (services.uploads) knows which table it belongs to, what changed since the
-download, and whether a locked cell was altered.
+download, and whether a locked cell was altered. Its heading row carries a keyed hash of the
+rows below (identity_digest), so an identity edited by hand is refused; an .xls saved by
+LibreOffice keeps the sheet, only hidden instead of very hidden, and reads the same.
 """
 
 import io
