@@ -146,7 +146,7 @@ def test_the_fillable_workbook_upload(client, unit, preparer, text, money_unit, 
         assert refusal(expected) in refused.value.problems[0]
         return
     plan = uploads.plan_upload(data, "填报表.xlsx", user=preparer, assessment=draft)
-    uploads.preview(plan, {draft.pk: Assessment.objects.with_tree().get(pk=draft.pk)})
+    uploads.preview(plan, {draft.pk: Assessment.objects.with_tree().get(pk=draft.pk)}, by=preparer)
     uploads.apply_upload(plan, by=preparer)
     stored = Assessment.objects.get(pk=draft.pk)
     assert stored.current_executed == expected

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import services
+from assessments import forms, services
 from assessments.interchange import assessment_record
 from assessments.models import Assessment, AssessmentEvent, ReportingYear
 from assessments.services import comments, drafts, workflow
@@ -689,3 +689,12 @@ def test_the_wizard_reads_amounts_in_wan_yuan_into_the_tables_unit(client, prepa
         Decimal("9"),
     )
     assert draft.total_executed == Decimal("9")
+
+
+def test_a_refused_amount_keeps_its_box_and_points_at_its_message():
+    form = forms.FundsForm({"version": "1", "current_executed": "十二"}, money_unit="万元")
+    assert not form.is_valid()
+    html = str(form["current_executed"])
+    assert 'class="form-control num is-invalid"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_current_executed_error"' in html

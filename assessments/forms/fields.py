@@ -16,7 +16,9 @@ class MarkedBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         if self.errors:
-            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            # The class given here replaces the widget's own: keep its look, add the mark.
+            own = attrs.get("class", (widget or self.field.widget).attrs.get("class", ""))
+            attrs["class"] = f"{own} is-invalid".strip()
         return attrs
 
 

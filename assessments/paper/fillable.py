@@ -1,6 +1,7 @@
 """The fillable workbook: the official table to fill offline in Excel, WPS or LibreOffice.
 
-The cells the preparer fills are open (yellow): 全年执行数 of each funds line, 实际完成情况,
+The cells the preparer fills are open (yellow): 全年执行数 of each funds line, its 年初 and
+全年预算数 where the table left them empty (a table copied from last year), 实际完成情况,
 and each indicator's 实际完成值, 完成等级 (a drop-down list), 得分 and 偏差原因. Everything
 else is locked by sheet protection. 执行率, the budget score and 总分 are formulas, so the
 figures move as she types.
@@ -8,16 +9,19 @@ figures move as she types.
 A very hidden sheet carries, for each table sheet, the table's identity and version, the
 key and downloaded value of every open cell, and the value of every locked cell: reading the
 file back (services.uploads) knows which table it belongs to, what changed since the
-download, and whether a locked cell was altered.
+download, and whether a locked cell was altered. Its heading row carries a keyed hash of the
+rows below (identity_digest), so an identity edited by hand is refused; an .xls saved by
+LibreOffice keeps the sheet, only hidden instead of very hidden, and reads the same.
 """
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.crypto import salted_hmac
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -38,6 +42,11 @@ if TYPE_CHECKING:
 META_SHEET = "_标识"
 META_TITLE = "绩效自评填报表"
 META_FORMAT = 1
+# The identity sheet's heading row carries a keyed hash of the rows below it (HMAC-SHA256 with
+# a key derived from SECRET_KEY): a clerk who unhides the sheet and edits it is told so on
+# upload. Workbooks downloaded before the hash was written have none and still upload.
+IDENTITY_SALT = "assessments.paper.fillable.identity"
+IDENTITY_COLUMNS = 5
 OPEN, LOCKED, FORMULA, TABLE = "open", "locked", "formula", "table"
 GRADE_COLUMN = 10  # J: 完成等级, beside the official columns
 GRADE_WIDTH = 16
@@ -54,7 +63,7 @@ MAX_SHEETS = 500
 MAX_CELLS = 4_000_000  # the declared area of all sheets together
 _ADDRESS = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 NOTE = (
-    "填写说明：黄色单元格可以填写（各资金来源的全年执行数、实际完成情况、实际完成值、"
+    "填写说明：黄色单元格可以填写（各资金来源的全年执行数和空着的预算数、实际完成情况、实际完成值、"
     "完成等级、得分、偏差原因分析及改进措施），其余单元格已锁定。执行率、得分和总分由公式计算。"
     "填好后保存，在系统中打开本表，点“上传填报表”，核对预览列出的每一处修改后确认保存。"
 )
@@ -69,9 +78,9 @@ class OpenField:
     max_length: int = 0
 
 
-def funds_key(line: str) -> str:
+def funds_key(line: str, column: str = "executed") -> str:
     """An open cell's key is its cell address (kinds.address)."""
-    return str(CellAddress("funds", line, "executed"))
+    return str(CellAddress("funds", line, column))
 
 
 def indicator_key(indicator_id: int, name: str) -> str:
@@ -99,8 +108,9 @@ def open_field(key: str) -> OpenField:
         raise KeyError(key) from None
     if cell.section == CELLS and cell.column == VALUE and str(cell) == key:
         return DECLARED_CELL
-    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:] and cell.column == "executed":
-        return OpenField(rules.FUND_COLUMN_LABELS["executed"], "amount")
+    if cell.section == "funds" and cell.row in rules.FUND_LINES[1:]:
+        # 全年执行数 always; 年初 / 全年预算数 where the table left them empty (a copied table)
+        return OpenField(rules.FUND_COLUMN_LABELS[cell.column], "amount")
     if cell.section == "indicators" and cell.row_id is not None and str(cell) == key:
         return INDICATOR_FIELDS[cell.column]
     raise KeyError(key)
@@ -228,11 +238,29 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         sheet.put(column, heading, bold=True)
     total_row = sheet.row + 1
     first_line, last_line = total_row + 1, total_row + len(table.funds) - 1
+    # A budget amount the table left empty (a table copied from last year) is open: the
+    # preparer may fill it in the wizard, so she may here; its 年度资金总额 is then a sum.
+    open_budget = {
+        name
+        for name in rules.FUND_COLUMNS[:2]
+        if any(getattr(row.values, name) is None for row in table.funds if not row.is_total)
+    }
     for number, row in enumerate(table.funds):
         sheet.next_row()
         sheet.put(2, ("其中：" if number == 1 else "") + row.label, align=LEFT, span=2)
         for column, name in enumerate(rules.FUND_COLUMNS[:2], start=4):
-            sheet.put(column, getattr(row.values, name), align=RIGHT, number_format=AMOUNT_FORMAT)
+            value = getattr(row.values, name)
+            letter = get_column_letter(column)
+            if row.is_total and name in open_budget:
+                fallback = '""' if value is None else format(value, "f")
+                lines = f"{letter}{first_line}:{letter}{last_line}"
+                sheet.formula(
+                    column, f"=IF(COUNT({lines})=0,{fallback},SUM({lines}))", AMOUNT_FORMAT
+                )
+            elif not row.is_total and value is None:
+                sheet.put_open(column, funds_key(row.line, name), None, align=RIGHT)
+            else:
+                sheet.put(column, value, align=RIGHT, number_format=AMOUNT_FORMAT)
         if row.is_total:
             stored = row.values.executed
             fallback = '""' if stored is None else format(stored, "f")
@@ -324,7 +352,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         worksheet,
         by_kind.get("amount", []),
         showInputMessage=True,
-        promptTitle="全年执行数",
+        promptTitle="金额",
         prompt=f"{readers.AMOUNT_HINT}；写明万元或元的，按本表的金额单位折算。",
     )
     _validation(
@@ -377,6 +405,18 @@ def _meta_rows(title: str, assessment: Assessment, sheet: FillableSheet) -> Iter
                 yield [title, LOCKED, cell.coordinate, "", stored_text(cell.value)]
 
 
+def identity_digest(rows: Iterable[Sequence[object]]) -> str:
+    """The keyed hash of the identity sheet's rows below its heading, each value as
+    stored_text reads it (so 2023 and a spreadsheet's 2023.0 hash alike)."""
+    text = "\x1e".join(
+        "\x1f".join(
+            stored_text(value) for value in [*row, *[None] * IDENTITY_COLUMNS][:IDENTITY_COLUMNS]
+        )
+        for row in rows
+    )
+    return salted_hmac(IDENTITY_SALT, text, algorithm="sha256").hexdigest()
+
+
 def sheet_title(number: int, name: str) -> str:
     """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
     return f"{number}.{re.sub(r'[\[\]:*?/\\]', '', name)}"[:31]
@@ -387,20 +427,21 @@ def fillable_workbook(assessments: list[Assessment]) -> Workbook:
     book = Workbook()
     book.remove(book.active)
     meta = book.create_sheet(META_SHEET)
-    meta.append([META_TITLE, META_FORMAT])
     options = PrintOptions(show_empty_level2=False, money_unit="", signature_block=False)
+    identity: list[list[object]] = []
     for number, assessment in enumerate(assessments, start=1):
         title = (
             "绩效自评表" if len(assessments) == 1 else sheet_title(number, assessment.project.name)
         )
         worksheet = book.create_sheet(title, index=number - 1)
         sheet = write_table(worksheet, build_official_table(assessment, options=options))
-        for values in _meta_rows(title, assessment, sheet):
-            row = meta.max_row + 1
-            for column, value in enumerate(values, start=1):
-                cell = meta.cell(row=row, column=column, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a target "=100件" or a formula kept as text
+        identity.extend(_meta_rows(title, assessment, sheet))
+    meta.append([META_TITLE, META_FORMAT, identity_digest(identity)])
+    for row, values in enumerate(identity, start=2):
+        for column, value in enumerate(values, start=1):
+            cell = meta.cell(row=row, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a target "=100件" or a formula kept as text
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     book.active = 0
@@ -415,3 +456,11 @@ def fillable_bytes(assessments: list[Assessment]) -> bytes:
 
 def fillable_filename(assessment: Assessment) -> str:
     return f"{assessment.year.year}-{assessment.project.name}-填报表.xlsx"
+
+
+def unit_filename(year: int, assessments: list[Assessment]) -> str:
+    """A unit's workbook named by its unit: 2023-上海市某某服务中心-填报表.xlsx (a preparer of
+    several units: the first and how many)."""
+    units = list(dict.fromkeys(a.project.unit.name for a in assessments))
+    named = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
+    return f"{year}-{re.sub(r'[\\/:*?"<>|]', '', named)}-填报表.xlsx"

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .. import deadlines, kinds, permissions, rules
+from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent, Indicator, Organisation, Project, ReportingYear
 from ..paper.official_table import PrintOptions
 from ..rules import edits
@@ -446,3 +447,37 @@ def set_print_options(assessment_id: int, *, by: User, options: PrintOptions) ->
         assessment, AssessmentEvent.Action.EDIT, by=by, comment="打印设置", changes=changes
     )
     return assessment
+
+
+def log_label(assessment: Assessment, key: str, rows: Mapping[int, Indicator]) -> str:
+    """How a save's log names the cell of an open cell's key (fillable: funds.<line>.<column>,
+    outcome, indicators.<id>.<field>, cells.<name>); "" for a row no longer there."""
+    parts = key.split(".")
+    if parts[0] == "funds":
+        return _field_label(f"{parts[1]}_{parts[2]}")
+    if parts[0] == "indicators":
+        row = rows.get(int(parts[1]))
+        return _row_label(row, parts[2]) if row else ""
+    if parts[0] == CELLS:
+        return assessment.table_kind.cell(parts[1]).label
+    return _field_label(key)
+
+
+def last_changed_by(assessment: Assessment, labels: set[str]) -> dict[str, User | None]:
+    """Who made the latest logged change of each cell named by its log label (one query, read
+    newest first until every label is found); a label never changed is left out."""
+    found: dict[str, User | None] = {}
+    events = (
+        assessment.events.filter(
+            action__in=(AssessmentEvent.Action.EDIT, AssessmentEvent.Action.IMPORT)
+        )
+        .exclude(changes={})
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+    for event in events.iterator(chunk_size=200):
+        for label in labels.intersection(event.changes or {}).difference(found):
+            found[label] = event.actor
+        if len(found) == len(labels):
+            break
+    return found

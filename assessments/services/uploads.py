@@ -17,6 +17,7 @@ from typing import Any
 import openpyxl
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from openpyxl.utils.cell import coordinate_from_string
 
 from .. import permissions, rules
@@ -38,15 +39,18 @@ NOT_FILLABLE = (
     "这不是本系统下载的填报表（找不到表格标识）。请在自评表页面点“下载填报表”，"
     "在下载的文件中填写后再上传。"
 )
+IDENTITY_CHANGED = "填报表的标识信息被改动，无法识别，请重新下载填报表。"
 GRADE_CODES = {label: code for code, label in rules.QUALITATIVE_GRADE_LABELS.items()}
 
 
 class UploadRefused(AssessmentError):
-    """The file cannot be taken as it is; `problems` name the cells."""
+    """The file cannot be taken as it is; `problems` name the cells, or with `whole_file`
+    say why the file as a whole is not one to read."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, whole_file: bool = False) -> None:
         super().__init__("；".join(problems))
         self.problems = problems
+        self.whole_file = whole_file
 
 
 # ---------------------------------------------------------------------------
@@ -69,15 +73,15 @@ BOUNDS = workbook_reader.Bounds(
 def read_workbook(data: bytes, reading: workbook_reader.Reading | None = None) -> dict[str, Grid]:
     """The sheets of an .xlsx / .xlsm (a zip) or a legacy .xls (an OLE2 file), by content."""
     if len(data) > MAX_BYTES:
-        raise UploadRefused([TOO_BIG])
+        raise UploadRefused([TOO_BIG], whole_file=True)
     try:
         return workbook_reader.read(data, BOUNDS, reading)
     except workbook_reader.Unreadable as error:
         logger.info("unreadable workbook: %s", error)
-        raise UploadRefused([NOT_A_WORKBOOK]) from None
+        raise UploadRefused([NOT_A_WORKBOOK], whole_file=True) from None
     except workbook_reader.TooLarge as error:
         logger.warning("workbook refused as too large: %s", error)
-        raise UploadRefused([TOO_LARGE]) from None
+        raise UploadRefused([TOO_LARGE], whole_file=True) from None
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +120,12 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
     meta = grids.get(fillable.META_SHEET)
     rows = meta.rows() if meta else []
     if not rows or rows[0][:1] != [fillable.META_TITLE]:
-        raise UploadRefused([NOT_FILLABLE])
+        raise UploadRefused([NOT_FILLABLE], whole_file=True)
+    digest = rows[0][2] if len(rows[0]) > 2 else None
+    if digest is not None and not constant_time_compare(
+        str(digest), fillable.identity_digest(rows[1:])
+    ):
+        raise UploadRefused([IDENTITY_CHANGED], whole_file=True)
     maps: dict[str, SheetMap] = {}
     try:
         for row in rows[1:]:
@@ -138,9 +147,9 @@ def sheet_maps(grids: dict[str, Grid]) -> list[SheetMap]:
             elif row_type == fillable.FORMULA:
                 maps[title].formulas[fillable.cell_address(rest[0])] = str(rest[2])
     except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise UploadRefused([NOT_FILLABLE]) from None
+        raise UploadRefused([NOT_FILLABLE], whole_file=True) from None
     if not maps:
-        raise UploadRefused([NOT_FILLABLE])
+        raise UploadRefused([NOT_FILLABLE], whole_file=True)
     return list(maps.values())
 
 
@@ -307,7 +316,7 @@ def _current(assessment: Assessment, rows: dict[int, Indicator], key: str) -> st
     if parts[0] == CELLS:
         value: object = (assessment.cells or {}).get(parts[1], "")
     elif parts[0] == "funds":
-        value = getattr(assessment, f"{parts[1]}_executed")
+        value = getattr(assessment, f"{parts[1]}_{parts[2]}")
     elif key == "outcome":
         value = assessment.outcome
     else:
@@ -327,8 +336,11 @@ class CellChange:
     label: str
     old: str
     new: str
-    by_others: bool  # the stored value changed since the download: this cell is left alone
+    # Someone else changed the stored value since the download: this cell is left alone. A
+    # change the uploader made herself (an earlier upload, the wizard) is not a conflict.
+    by_others: bool
     value: object = None  # the new value as it would be stored
+    changed_by: str = ""  # who last changed the stored value since the download
 
 
 @dataclass
@@ -343,6 +355,10 @@ class TablePreview:
     rows: list[dict[str, object]]
     # The values of the kind's declared cells by key.
     cells: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> bool:
+        return any(change.by_others for change in self.changes)
 
     @property
     def applied(self) -> list[CellChange]:
@@ -406,17 +422,46 @@ def _shown(key: str, text: str | None) -> str:
     return text
 
 
-def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview:
-    """What confirming would change in one table, against what is stored now."""
+def _person(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else "他人"
+
+
+def _changed_since(
+    assessment: Assessment, rows: dict[int, Indicator], keys: list[str], by: User | None
+) -> dict[str, tuple[bool, str]]:
+    """For each key whose stored value differs from the download: whether someone other than
+    `by` made the latest change, and who did (the log, read once)."""
+    labels = {key: drafts.log_label(assessment, key, rows) for key in keys}
+    authors = drafts.last_changed_by(assessment, {label for label in labels.values() if label})
+    found = {}
+    for key, label in labels.items():
+        author = authors.get(label) if label else None
+        mine = by is not None and author is not None and author.pk == by.pk
+        found[key] = (not mine, "您本人" if mine else _person(author))
+    return found
+
+
+def preview_sheet(
+    sheet: dict[str, Any], assessment: Assessment, by: User | None = None
+) -> TablePreview:
+    """What confirming would change in one table, against what is stored now. A cell changed
+    since the download is left alone unless `by` (the uploader) made that change herself."""
     indicators = list(assessment.indicators.all())
     rows = {row.pk: row for row in indicators}
     stale = assessment.version != sheet["downloaded_version"]
-    changes: list[CellChange] = []
+    pending: list[tuple[str, str, str, str | None]] = []
+    moved: list[str] = []  # keys whose stored value changed since the download
     for address, key, downloaded, new in sheet["edits"]:
         current = _current(assessment, rows, key)
         if current is not None and _equal(key, current, new):
             continue
-        by_others = current is None or not _equal(key, current, downloaded)
+        pending.append((address, key, new, current))
+        if current is not None and not _equal(key, current, downloaded):
+            moved.append(key)
+    changed = _changed_since(assessment, rows, moved, by) if moved else {}
+    changes: list[CellChange] = []
+    for address, key, new, current in pending:
+        by_others, who = (True, "") if current is None else changed.get(key, (False, ""))
         changes.append(
             CellChange(
                 address,
@@ -426,6 +471,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
                 _shown(key, new),
                 by_others,
                 _value(key, new),
+                who,
             )
         )
     stored = assessment.rules_input(indicators)
@@ -439,7 +485,7 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
         if parts[0] == CELLS:
             cells[parts[1]] = str(value)
         elif parts[0] == "funds":
-            fields[f"{parts[1]}_executed"] = value
+            fields[f"{parts[1]}_{parts[2]}"] = value
         elif change.key == "outcome":
             fields["outcome"] = value
         else:
@@ -467,14 +513,16 @@ def preview_sheet(sheet: dict[str, Any], assessment: Assessment) -> TablePreview
     )
 
 
-def preview(plan: dict[str, Any], assessments: dict[int, Assessment]) -> list[TablePreview]:
-    """Each table's preview; the plan notes the version each table was shown at, which the
-    confirmation saves against."""
+def preview(
+    plan: dict[str, Any], assessments: dict[int, Assessment], *, by: User
+) -> list[TablePreview]:
+    """Each table's preview for the uploader `by`; the plan notes the version each table was
+    shown at, which the confirmation saves against."""
     previews = []
     for sheet in plan["sheets"]:
         assessment = assessments[sheet["assessment"]]
         sheet["seen_version"] = assessment.version
-        previews.append(preview_sheet(sheet, assessment))
+        previews.append(preview_sheet(sheet, assessment, by))
     return previews
 
 
@@ -493,7 +541,7 @@ def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
                 f"“{assessment.project.name}”在预览之后又被修改过，没有保存任何内容。"
                 "请重新上传文件，核对新的预览。"
             )
-        item = preview_sheet(sheet, assessment)
+        item = preview_sheet(sheet, assessment, by)
         if not item.fields and not item.rows and not item.cells:
             continue
         saved.append(

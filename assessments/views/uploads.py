@@ -63,7 +63,7 @@ def download_unit_fillable(request, year):
     tables = list(unit_tables(request.user, year))
     if not tables:
         raise Http404(f"{year} 年度没有您可以填写的自评表。")
-    return _workbook(tables, f"{year}-本单位填报表.xlsx")
+    return _workbook(tables, fillable.unit_filename(year, tables))
 
 
 def _plans(request):
@@ -78,17 +78,17 @@ def _preview_url(assessment, token):
 
 def _upload(request, assessment):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    problems = []
+    problems, whole_file = [], False
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
             if file.size > uploads.MAX_BYTES:
-                raise uploads.UploadRefused([uploads.TOO_BIG])
+                raise uploads.UploadRefused([uploads.TOO_BIG], whole_file=True)
             plan = uploads.plan_upload(
                 file.read(), file.name, user=request.user, assessment=assessment
             )
         except uploads.UploadRefused as refusal:
-            problems = refusal.problems
+            problems, whole_file = refusal.problems, refusal.whole_file
         else:
             plan["assessment"] = assessment.pk if assessment else None
             token = secrets.token_urlsafe(16)
@@ -102,7 +102,7 @@ def _upload(request, assessment):
     return render(
         request,
         "assessments/upload.html",
-        {"assessment": assessment, "form": form, "problems": problems},
+        {"assessment": assessment, "form": form, "problems": problems, "whole_file": whole_file},
     )
 
 
@@ -133,7 +133,7 @@ def _preview(request, assessment, token):
     }
     if set(ids) - set(tables):
         raise Http404("上传的自评表已不存在。")
-    previews = uploads.preview(plan, tables)
+    previews = uploads.preview(plan, tables, by=request.user)
     request.session[SESSION_KEY] = plans  # the versions the preview was shown at
     return render(
         request,
@@ -143,7 +143,7 @@ def _preview(request, assessment, token):
             "plan": plan,
             "previews": previews,
             "can_save": any(item.applied for item in previews),
-            "stale": any(item.stale for item in previews),
+            "conflicts": any(item.conflicts for item in previews),
         },
     )
 

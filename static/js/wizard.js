@@ -127,26 +127,87 @@
       const input = name ? form.querySelector(`[name="${name}"]`) : node.parentElement.querySelector("input, select, textarea");
       const message = (name && errors[name]) || node.dataset.server || "";
       node.textContent = message;
-      if (input) input.classList.toggle("is-invalid", Boolean(message) || Boolean(input.dataset.serverInvalid));
+      if (input) {
+        input.classList.toggle("is-invalid", Boolean(message) || Boolean(input.dataset.serverInvalid));
+        describe(input, node.id, Boolean(message));
+      }
     });
+  }
+
+  // A message under a field is read out with it: aria-describedby names the messages shown,
+  // aria-invalid says there is an error (a refusal or a rule's error; a warning only informs).
+  function describe(input, id, shown) {
+    if (!id) return;
+    const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter((token) => token && token !== id);
+    if (shown) ids.push(id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+    else input.removeAttribute("aria-describedby");
+    const invalid = input.classList.contains("is-invalid") || input.classList.contains("finding-error");
+    if (invalid) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
   }
 
   // ---- findings of the rules: listed for this step, and marked on their inputs
   const findingsList = form.querySelector("[data-findings]");
   const findingsData = document.getElementById("findings-data");
 
+  // The error count of every step in the step bar follows the live check.
+  function countErrors(findings) {
+    const counts = {};
+    for (const finding of findings) {
+      if (finding.severity === "error") counts[finding.step] = (counts[finding.step] || 0) + 1;
+    }
+    document.querySelectorAll("[data-step-errors]").forEach((badge) => {
+      const count = counts[badge.dataset.stepErrors] || 0;
+      badge.textContent = `错误 ${count}`;
+      badge.title = `${count} 个错误`;
+      badge.classList.toggle("d-none", count === 0);
+    });
+  }
+
   function showFindings(findings) {
     form.querySelectorAll(".finding-error, .finding-warning").forEach((input) => {
       input.classList.remove("finding-error", "finding-warning");
       input.removeAttribute("title");
     });
+    form.querySelectorAll("[data-finding-for]").forEach((node) => {
+      const input = form.querySelector(`[name="${node.dataset.findingFor}"]`);
+      node.remove();
+      if (input) describe(input, node.id, false);
+    });
     const here = findings.filter((finding) => finding.step === form.dataset.step);
+    const messages = new Map();
     for (const finding of here) {
       const input = finding.field && form.querySelector(`[name="${finding.field}"]`);
       if (!input) continue;
-      if (!input.classList.contains("finding-error")) input.classList.add(`finding-${finding.severity}`);
+      if (!input.classList.contains("finding-error")) {
+        input.classList.remove("finding-warning");
+        input.classList.add(`finding-${finding.severity}`);
+      }
       input.title = input.title ? `${input.title}\n${finding.message}` : finding.message;
+      if (!messages.has(input)) messages.set(input, []);
+      messages.get(input).push(finding);
     }
+    for (const [input, found] of messages) {
+      // Written under the field (after its own refusal), not said by the colour alone.
+      const node = document.createElement("div");
+      node.id = `${input.id || input.name}_findings`;
+      node.dataset.findingFor = input.name;
+      node.className = "finding-feedback small";
+      for (const finding of found) {
+        const line = document.createElement("div");
+        line.className = `finding-${finding.severity}-text`;
+        line.textContent = `${finding.severity === "error" ? "错误" : "提示"}：${finding.message}`;
+        node.append(line);
+      }
+      const after = input.parentElement.querySelector(`.invalid-feedback[data-error-for="${input.name}"]`) || input;
+      after.after(node);
+      describe(input, node.id, true);
+    }
+    form.querySelectorAll("[aria-invalid]").forEach((input) => {
+      if (!input.classList.contains("is-invalid") && !input.classList.contains("finding-error")) input.removeAttribute("aria-invalid");
+    });
+    countErrors(findings);
     if (!findingsList) return;
     findingsList.querySelectorAll("li[data-field]").forEach((item) => item.remove());
     const none = findingsList.querySelector("[data-no-findings]");

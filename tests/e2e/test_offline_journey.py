@@ -5,9 +5,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from assessments.models import Assessment
+from assessments.models import Assessment, ReportingYear
 from assessments.paper import fillable
+from assessments.services import drafts
 from tests.e2e.pages import log_in_to_dashboard
+from tests.factories import UserFactory, member, user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +90,72 @@ def test_preparer_fills_the_table_offline_and_uploads_it_back(browser, server, a
     expect(page.locator("#upload-problems")).to_contain_text("F7：全年执行数不是数字")
     page.screenshot(path=artifacts / "offline-refused.png", full_page=True)
     context.close()
+
+
+def upload_file(page, server, draft, path):
+    page.goto(f"{server.url}/assessments/{draft.pk}/upload/")
+    page.get_by_label("填好的填报表").set_input_files(path)
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_role("heading", name="核对上传的修改")).to_be_visible()
+
+
+def test_the_clerks_own_corrections_are_no_conflict_and_a_colleagues_change_is_named(
+    page, server, artifacts, tmp_path
+):
+    source = Assessment.objects.get(project__name="宣传费", year__year=2022)
+    year = ReportingYear.objects.get(year=2023)
+    draft = drafts.copy_assessment(source, year=year, by=user("tianbao"))
+    assert draft.current_initial_budget is None and draft.current_full_year_budget is None
+    log_in_to_dashboard(page, server, "tianbao")
+    page.goto(f"{server.url}/assessments/{draft.pk}/")
+    with page.expect_download() as info:
+        page.locator("#paper-actions").get_by_role("link", name="下载填报表").click()
+    downloaded = tmp_path / "填报表.xlsx"
+    info.value.save_as(downloaded)
+
+    # The budget the copied table lacks is filled offline, with the year's spending.
+    book = openpyxl.load_workbook(downloaded)
+    sheet = book["绩效自评表"]
+    sheet[open_cell(book, "funds.current.initial_budget")] = 20000
+    sheet[open_cell(book, "funds.current.full_year_budget")] = 20000
+    sheet[open_cell(book, "funds.current.executed")] = 18000
+    filled = tmp_path / "宣传费-已填.xlsx"
+    book.save(filled)
+    upload_file(page, server, draft, filled)
+    expect(page.locator("#changes")).to_contain_text("当年财政拨款 · 全年预算数")
+    page.get_by_role("button", name="确认保存").click()
+    expect(page.locator(".alert-success")).to_contain_text("保存")
+    draft.refresh_from_db()
+    assert draft.current_full_year_budget == 20000 and draft.execution_rate == 90
+
+    # She corrects a cell in the same file and uploads it again: her own upload is no conflict.
+    sheet[open_cell(book, "funds.current.executed")] = 19000
+    book.save(filled)
+    upload_file(page, server, draft, filled)
+    expect(page.locator("#changes")).to_contain_text("下载后您本人改过，按本次上传保存")
+    expect(page.locator("#changes")).not_to_contain_text("不覆盖")
+    page.screenshot(path=artifacts / "offline-own-correction.png", full_page=True)
+    page.get_by_role("button", name="确认保存").click()
+    expect(page.locator(".alert-success")).to_contain_text("保存")
+    draft.refresh_from_db()
+    assert draft.current_executed == 19000
+
+    # A colleague's change since the download is one, and the preview names her.
+    colleague = member(
+        UserFactory(username="tongshi", first_name="李娜"), draft.project.unit, "preparer"
+    )
+    drafts.save_draft(
+        draft.pk,
+        by=colleague,
+        base_version=draft.version,
+        step="goal",
+        fields={"outcome": "同事写的完成情况。"},
+    )
+    sheet[open_cell(book, "outcome")] = "我写的完成情况。"
+    first_row = draft.indicators.order_by("position").first()
+    sheet[open_cell(book, fillable.indicator_key(first_row.pk, "score"))] = 5
+    book.save(filled)
+    upload_file(page, server, draft, filled)
+    expect(page.locator("#changes")).to_contain_text("李娜已修改，不覆盖")
+    expect(page.get_by_role("button", name="只保存没有他人修改的单元格")).to_be_visible()
+    page.screenshot(path=artifacts / "offline-colleague-conflict.png", full_page=True)

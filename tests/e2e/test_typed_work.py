@@ -50,6 +50,8 @@ def test_a_refused_value_keeps_its_mark_and_message_after_the_save(page, server,
     expect(feedback).to_be_visible()
     expect(feedback).to_have_text("分值不能为负数。")
     assert "is-invalid" in (weight.get_attribute("class") or "")
+    # the refused box keeps its own look (the table's small right-aligned box) beside the mark
+    expect(weight).to_have_class(re.compile(r"\bform-control\b.*\bnum\b"))
     expect(page.locator("#id_rows-1-name")).to_have_value("宣传折页发放数量（改）")
     page.screenshot(path=artifacts / "typed-refused-field.png", full_page=True)
     assert draft.indicators.filter(name="宣传折页发放数量（改）").count() == 0
@@ -74,6 +76,43 @@ def test_a_score_above_its_weight_is_shown_refused_and_not_counted(page, server,
     expect(page.locator("#id_rows-0-score")).to_have_class(re.compile(r"\bscore-refused\b"))
     expect(page.locator('[data-live="indicator_score"]')).to_have_text("0")
     expect(page.locator("#step-findings")).to_contain_text("超出 0 至分值")
+
+
+def test_a_rule_finding_is_written_under_its_field_not_only_in_colour(
+    page, server, draft, artifacts
+):
+    log_in_to_dashboard(page, server, "tianbao")
+    page.goto(step(server, draft, "actuals"))
+    score = page.locator("#id_rows-0-score")
+    score.fill("500")
+    message = page.locator('[data-finding-for="rows-0-score"]')
+    expect(message).to_contain_text("错误：")
+    expect(message).to_contain_text("超出 0 至分值")
+    expect(score).to_have_attribute("aria-invalid", "true")
+    described = score.get_attribute("aria-describedby") or ""
+    assert message.get_attribute("id") in described.split()
+    page.screenshot(path=artifacts / "typed-finding-under-field.png", full_page=True)
+    # corrected, the message and the marks go
+    score.fill("1")
+    expect(message).to_have_count(0)
+    expect(score).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_the_step_bar_counts_errors_as_the_page_checks(page, server, draft):
+    log_in_to_dashboard(page, server, "tianbao")
+    page.goto(step(server, draft, "actuals"))
+    badge = page.locator('[data-step-errors="actuals"]')
+    before = int((badge.text_content() or "").split()[-1])
+    # a row's result typed in: its missing-value errors go
+    page.locator("#id_rows-0-actual").fill("1")
+    page.locator("#id_rows-0-score").fill("1")
+    expect(badge).not_to_have_text(f"错误 {before}")
+    live = badge.text_content() or ""
+    assert int(live.split()[-1]) < before
+    expect(page.locator("#autosave-state")).to_contain_text("已自动保存", timeout=10_000)
+    page.reload()
+    # the count the server gives after the reload is the one the live check showed
+    expect(page.locator('[data-step-errors="actuals"]')).to_have_text(live)
 
 
 def test_typing_is_saved_automatically_and_survives_a_reload(page, server, draft, artifacts):

@@ -21,6 +21,11 @@ def preparer(unit):
 
 
 @pytest.fixture
+def colleague(unit):
+    return member(UserFactory(username="colleague", first_name="李娜"), unit, "preparer")
+
+
+@pytest.fixture
 def draft(unit):
     return AssessmentFactory(
         project__unit=unit,

@@ -98,6 +98,9 @@ def test_a_workbook_saved_as_xls_by_libreoffice_is_read_with_xlrd_and_uploaded(
 
     legacy = xlrd.open_workbook(str(xls))
     assert legacy.sheet_names() == ["绩效自评表", fillable.META_SHEET]
+    # .xls has no "very hidden": the identity sheet comes back hidden, its keyed hash intact
+    assert legacy.sheet_by_name(fillable.META_SHEET).visibility in (1, 2)
+    assert len(legacy.sheet_by_name(fillable.META_SHEET).cell_value(0, 2)) == 64
     assert legacy.sheet_by_name("绩效自评表").cell_value(6, 5) == 9500  # F7
     assert legacy.sheet_by_name("绩效自评表").cell_value(15, 7) == 9.5 + 45 + 30 + 7  # 总分 H16
 

@@ -102,6 +102,12 @@ def test_a_file_that_is_not_a_workbook_is_refused(client_in, draft, data):
     ]
 
 
+def test_a_file_that_is_not_a_workbook_is_not_told_to_correct_cells(client_in, draft):
+    page = upload(client_in, draft, b"%PDF-1.7 not a workbook", "说明.pdf").content.decode()
+    assert "改正以下单元格" not in page
+    assert "原因：" in page and "不是 Excel 工作簿" in page
+
+
 def test_a_file_over_five_megabytes_is_refused(client_in, draft):
     data = b"PK\x03\x04" + b"0" * (5 * 1024 * 1024)
     assert refused(client_in, draft, data) == ["文件超过 5 MB，无法上传。"]

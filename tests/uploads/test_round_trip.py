@@ -3,6 +3,7 @@
 import io
 import zipfile
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
@@ -47,8 +48,8 @@ def test_fillable_workbook_opens_the_cells_to_fill_and_locks_the_rest(client_in,
     # Amounts and scores are left to the reader on upload ("12.5万元" is an amount): their
     # cells say what can be typed and refuse nothing.
     prompts = {v.promptTitle: v for v in validations.values() if v.type is None}
-    assert "F7" in str(prompts["全年执行数"].sqref)
-    assert "0.12万元" in prompts["全年执行数"].prompt
+    assert "F7" in str(prompts["金额"].sqref)
+    assert "0.12万元" in prompts["金额"].prompt
     assert "H13" in str(prompts["得分"].sqref)
     assert {v.type for v in validations.values()} == {None, "list"}
     # Only quantitative rows have no grade to choose.
@@ -125,6 +126,41 @@ def test_amounts_written_in_wan_yuan_are_converted_to_the_tables_unit(client_in,
     assert draft.current_executed == Decimal("9500.00")
 
 
+def test_an_empty_budget_is_open_and_filled_offline(client_in, draft):
+    # copied from last year: no budget yet
+    Assessment.objects.filter(pk=draft.pk).update(
+        total_initial_budget=None,
+        total_full_year_budget=None,
+        current_initial_budget=None,
+        current_full_year_budget=None,
+    )
+    book = download(client_in, draft)
+    sheet = book["绩效自评表"]
+    assert not sheet["D7"].protection.locked and not sheet["E7"].protection.locked
+    assert sheet["E6"].data_type == "f"  # 年度资金总额 sums what is typed
+    sheet["D7"], sheet["E7"] = 12000, "1.25万元"
+    location, page = preview_page(client_in, upload(client_in, draft, book))
+    assert "当年财政拨款 · 年初预算数" in page and "当年财政拨款 · 全年预算数" in page
+    client_in.post(location)
+    draft.refresh_from_db()
+    assert (draft.current_initial_budget, draft.current_full_year_budget) == (
+        Decimal("12000.00"),
+        Decimal("12500.00"),
+    )
+    assert (draft.total_initial_budget, draft.total_full_year_budget) == (
+        Decimal("12000.00"),
+        Decimal("12500.00"),
+    )
+    assert draft.execution_rate == Decimal("80.00")
+
+
+def test_a_budget_the_table_has_stays_locked(client_in, draft):
+    sheet = download(client_in, draft)["绩效自评表"]
+    assert sheet["D7"].protection.locked and sheet["E7"].protection.locked
+    assert sheet["D7"].value == Decimal("10000")
+    assert not sheet["D8"].protection.locked  # 上年结转: left empty, so open
+
+
 def test_a_table_kept_in_wan_yuan_is_filled_in_wan_yuan(client_in, draft):
     Assessment.objects.filter(pk=draft.pk).update(
         money_unit="万元", current_full_year_budget=Decimal("1.5"), current_executed=None
@@ -140,12 +176,12 @@ def test_a_table_kept_in_wan_yuan_is_filled_in_wan_yuan(client_in, draft):
     assert draft.current_executed == Decimal("1.20")
 
 
-def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in, draft, preparer):
+def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in, draft, colleague):
     book = download(client_in, draft)
     first, second = draft.indicators.get(position=1), draft.indicators.get(position=2)
     drafts.save_draft(
         draft.pk,
-        by=preparer,
+        by=colleague,
         base_version=draft.version,
         step="actuals",
         rows=[
@@ -164,15 +200,47 @@ def test_cells_someone_else_changed_since_the_download_are_left_alone(client_in,
     sheet[address(book, row_key(draft, 2, "score"))] = 28
     sheet[address(book, row_key(draft, 2, "reason"))] = "覆盖率略低。"
     location, page = preview_page(client_in, upload(client_in, draft, book))
-    assert "在您下载填报表之后被修改过" in page
+    assert "在您下载填报表之后被他人修改过" in page
     assert "重新下载填报表" in page and "只保存没有他人修改的单元格" in page
     assert changed_addresses(page) == ["H13", "H14", "I14"]
-    assert page.count("他人已修改，不覆盖") == 1
+    assert page.count("李娜已修改，不覆盖") == 1
     client_in.post(location)
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.score == Decimal("48")  # the colleague's value stands
     assert (second.score, second.reason) == (Decimal("28"), "覆盖率略低。")
+
+
+def test_the_uploaders_own_changes_since_the_download_are_not_conflicts(
+    client_in, draft, colleague
+):
+    book = download(client_in, draft)
+    sheet = book["绩效自评表"]
+    sheet[address(book, row_key(draft, 1, "score"))] = 40
+    location, _ = preview_page(client_in, upload(client_in, draft, book))
+    client_in.post(location)
+    # she corrects the same file and uploads it again: her own upload is no one else's change
+    sheet[address(book, row_key(draft, 1, "score"))] = 45
+    sheet[address(book, row_key(draft, 2, "reason"))] = "覆盖率略低。"
+    location, page = preview_page(client_in, upload(client_in, draft, book))
+    assert "已修改，不覆盖" not in page and "只保存没有他人修改的单元格" not in page
+    assert "下载后您本人改过，按本次上传保存" in page
+    assert "确认保存" in page
+    client_in.post(location)
+    first, second = draft.indicators.get(position=1), draft.indicators.get(position=2)
+    assert (first.score, second.reason) == (Decimal("45"), "覆盖率略低。")
+    # a colleague's change after hers is one again, and names her
+    drafts.save_draft(
+        draft.pk,
+        by=colleague,
+        base_version=Assessment.objects.get(pk=draft.pk).version,
+        step="actuals",
+        rows=[{"id": first.pk, "actual": "", "grade": "", "score": Decimal("30"), "reason": ""}],
+        row_fields=drafts.ROW_FIELDS_ACTUALS,
+    )
+    sheet[address(book, row_key(draft, 1, "score"))] = 46
+    _, page = preview_page(client_in, upload(client_in, draft, book))
+    assert page.count("李娜已修改，不覆盖") == 1
 
 
 def test_a_change_between_preview_and_confirmation_saves_nothing(client_in, draft, preparer):
@@ -193,6 +261,8 @@ def test_the_unit_workbook_has_a_sheet_per_table_the_preparer_may_still_fill(
 ):
     book = download_unit(client_in, 2023)
     assert book.sheetnames == ["1.就业援助", "2.技能培训", fillable.META_SHEET]
+    response = client_in.get(reverse("assessments:unit_fillable", args=[2023]))
+    assert unquote(response["Content-Disposition"]).endswith("2023-上海市某某服务中心-填报表.xlsx")
     assert client_in.get(reverse("assessments:unit_fillable", args=[2030])).status_code == 404
 
 

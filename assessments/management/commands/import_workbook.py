@@ -38,7 +38,7 @@ class Command(BaseCommand):
             ) from None
         ids = [sheet["assessment"] for sheet in plan["sheets"]]
         tables = {a.pk: a for a in Assessment.objects.with_tree().filter(pk__in=ids)}
-        previews = uploads.preview(plan, tables)
+        previews = uploads.preview(plan, tables, by=person)
         for item in previews:
             self.write_preview(item)
         if not apply:
@@ -55,10 +55,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{item.title}：{a.year.year} 年度 {a.project.name}（{a.project.unit.name}）"
         )
-        if item.stale:
-            self.stdout.write("  下载之后这张表被修改过：标“他人已修改”的单元格不会覆盖。")
+        if item.conflicts:
+            self.stdout.write("  下载之后这张表被他人修改过：标“已修改，不覆盖”的单元格不会覆盖。")
         for change in item.changes:
-            mark = "  （他人已修改，不覆盖）" if change.by_others else ""
+            mark = f"  （{change.changed_by or '他人'}已修改，不覆盖）" if change.by_others else ""
             self.stdout.write(
                 f"  {change.address} {change.label}：{change.old or '（空）'} → "
                 f"{change.new or '（空）'}{mark}"
