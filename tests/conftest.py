@@ -150,3 +150,22 @@ def artifacts():
 def fast_password_hashing(settings):
     """Every test hashes passwords the fast way."""
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+@pytest.fixture
+def duty_groups(db):
+    """The three administrator duties as migration 0016_auth_duties makes them: a transactional
+    test's flush empties the groups that migrations made, so tests that need them ask here."""
+    from django.contrib.auth.models import Group, Permission
+
+    from assessments import duties
+
+    groups = {}
+    for name, labels in duties.PERMISSIONS.items():
+        groups[name], _ = Group.objects.get_or_create(name=name)
+        for label in labels:
+            app_label, codename = label.split(".")
+            groups[name].permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return groups

@@ -361,14 +361,12 @@ def test_a_known_browser_is_still_locked_by_its_own_failures(client, people, set
 
 
 def test_a_lock_is_mailed_to_the_account_and_the_security_administrators_once(
-    client, people, settings, django_capture_on_commit_callbacks
+    client, people, settings, django_capture_on_commit_callbacks, duty_groups
 ):
-    from django.contrib.auth.models import Group
-
     from assessments import duties
 
     security = UserFactory(username="anquan", email="s@example.gov.cn", is_staff=True)
-    security.groups.add(Group.objects.get(name=duties.SECURITY))
+    security.groups.add(duty_groups[duties.SECURITY])
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(settings.LOGIN_LOCK_FAILURES + 3):
             app_sign_in(client, "preparer", "wrong")
