@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from assessments.models import Assessment, Organisation
-from assessments.paper import pdf, printable
+from assessments.paper import printable
 
 from ._progress import terminal_progress
 
@@ -58,6 +58,8 @@ class Command(BaseCommand):
 
     def write_tables(self, assessments, output):
         """Signed tables as stored; the others laid out several at a time (paper.pool)."""
+        from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
+
         contents = pdf.table_pdfs(assessments, progress=terminal_progress("导出"))
         written = []
         for assessment, content in zip(assessments, contents, strict=True):
@@ -83,6 +85,8 @@ class Command(BaseCommand):
 
     def write_books(self, assessments, options, output):
         """One book for the unit given, else one per 主管部门 of the tables selected."""
+        from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
+
         if options.get("unit"):
             groups = {options["unit"]: assessments}
         else:
