@@ -15,6 +15,11 @@ class Command(BaseCommand):
         "或用 --book 按单位（主管部门）装订成合订本。"
     )
 
+    # An export reads the tables and writes files. The project's system checks import every
+    # page's view (the URL configuration): they are `manage.py check`'s and the server's job,
+    # and would add about a second to each export.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="年度，如 2022")
         parser.add_argument("--unit", help="实施单位或主管部门的名称")
