@@ -40,7 +40,7 @@ bench-packages: ## Install the benchmark's Debian packages too (LibreOffice)
 	.tools/bin/pip install --quiet uv
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 install: system-packages .venv/.synced fonts ## Install the system packages, the Python environment and the print fonts

@@ -34,6 +34,31 @@ def test_the_url_configuration_does_not_load_the_pdf_engine():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # a Python process of its own
+def test_the_commands_load_the_pdf_engine_only_when_they_make_a_pdf():
+    """`manage.py export_pdf --help`, or an export that finds nothing, starts without
+    WeasyPrint (two seconds of imports); the benchmark, which makes PDFs throughout, aside."""
+    script = (
+        "import os, pkgutil, sys\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+        "import django\n"
+        "django.setup()\n"
+        "from django.core.management import load_command_class\n"
+        "import assessments.management.commands as commands\n"
+        "names = [m.name for m in pkgutil.iter_modules(commands.__path__)]\n"
+        "assert 'export_pdf' in names, names\n"
+        "for name in names:\n"
+        "    if not name.startswith('_') and name != 'bench_pdf':\n"
+        "        load_command_class('assessments', name)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 CITING = ["assessments", "config", "templates", "tests", "static/js", "static/css"]
 DOCUMENT = re.compile(r"(?<![\w/.])(?:docs/)?([a-z][a-z-]*\.md)(?: (§\d+)(?:–(§\d+))?)?")
 

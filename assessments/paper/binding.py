@@ -8,6 +8,7 @@ them, inside its own graphics state.
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pikepdf
 
@@ -26,6 +27,100 @@ def stamp_over(book: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> N
     before = book.make_stream(b"q\n")
     after = book.make_stream(b"\nQ\nq " + str(name).encode() + b" Do Q\n")
     page.obj.Contents = pikepdf.Array([before, *own, after])
+
+
+# The number the sample page shows: every digit once, so its font carries all of them.
+SAMPLE_NUMBER = 1234567890
+TEXT_SHOWN = ("TJ", "Tj")
+
+
+@dataclass(frozen=True)
+class PageNumberWords:
+    """The words a book prints on each bound page around its number, e.g. "合订本第 {} 页".
+
+    The front matter's last page is a sample: these words with SAMPLE_NUMBER, laid out where
+    every page's number goes. Each bound page gets a small form that repeats the sample's
+    drawing with its own number written in the sample's glyphs (the font embedded once),
+    instead of a laid-out page per number.
+    """
+
+    template: str
+
+    def text(self, number: int) -> str:
+        return self.template.format(number)
+
+
+class NumberForms:
+    """Forms that draw the page number: the sample page's drawing, its text replaced by the
+    glyphs of each number."""
+
+    def __init__(self, book: pikepdf.Pdf, sample: pikepdf.Page, words: PageNumberWords):
+        self.book, self.words = book, words
+        self.instructions = list(pikepdf.parse_content_stream(sample))
+        shown = [i for i, ins in enumerate(self.instructions) if str(ins.operator) in TEXT_SHOWN]
+        if len(shown) != 1:
+            raise ValueError("页码样页应只有一段文字。")
+        (self.position,) = shown
+        operand = self.instructions[self.position].operands[0]
+        pieces = operand if isinstance(operand, pikepdf.Array) else [operand]
+        codes = b"".join(bytes(piece) for piece in pieces if isinstance(piece, pikepdf.String))
+        sample_text = words.text(SAMPLE_NUMBER)
+        if len(codes) != 2 * len(sample_text):  # two-byte glyph codes (Identity-H)
+            raise ValueError("页码样页的字形与文字不符。")
+        self.glyphs = {char: codes[2 * i : 2 * i + 2] for i, char in enumerate(sample_text)}
+        self.resources = book.make_indirect(sample.obj.Resources)
+        self.box = sample.mediabox
+
+    def form(self, number: int) -> pikepdf.Object:
+        text = b"".join(self.glyphs[char] for char in self.words.text(number))
+        instructions = list(self.instructions)
+        instructions[self.position] = pikepdf.ContentStreamInstruction(
+            [pikepdf.String(text)], pikepdf.Operator("Tj")
+        )
+        form = self.book.make_stream(pikepdf.unparse_content_stream(instructions))
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox, form.Resources = self.box, self.resources
+        return form
+
+
+def bind_numbered(
+    front: bytes,
+    front_pages: int,
+    tables: Sequence[bytes],
+    titles: Sequence[str],
+    words: PageNumberWords,
+) -> bytes:
+    """One PDF: the front matter's `front_pages` pages (numbered already), then every table,
+    each table page numbered on from the front matter with `words`.
+
+    `front` holds one page more: the sample of the page number (PageNumberWords), dropped
+    once its drawing is copied.
+    """
+    book = pikepdf.open(io.BytesIO(front))
+    opened = []
+    entries = []
+    try:
+        if len(book.pages) != front_pages + 1:
+            raise ValueError("前置部分应恰好多出一张页码样页。")
+        numbers = NumberForms(book, book.pages[front_pages], words)
+        del book.pages[front_pages:]
+        for title, content in zip(titles, tables, strict=True):
+            source = pikepdf.open(io.BytesIO(content))
+            opened.append(source)
+            entries.append((title, len(book.pages)))
+            # As in bind: the signature fields stay with the signed files.
+            book.add_pages_from(source, forms="strip", outlines="ignore")
+        for number, page in enumerate(book.pages[front_pages:], start=front_pages + 1):
+            stamp_over(book, page, numbers.form(number))
+        with book.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
+        output = io.BytesIO()
+        book.save(output)
+        return output.getvalue()
+    finally:
+        for source in opened:
+            source.close()
+        book.close()
 
 
 def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequence[str]) -> bytes:

@@ -133,7 +133,8 @@ class BookFront:
         self, part: str, *, first_page: int = 1, summary_page: int = 0, stamps: int = 0
     ) -> str:
         """One part of the front matter as HTML: "contents" (with the cover), "summary", or
-        "stamps": a blank page per table page with only the book's page number."""
+        "stamps": blank pages with only the book's page number (one, the sample the
+        binding writes every table page's number with)."""
         return render_to_string(
             "assessments/pdf/book_front.html",
             {

@@ -367,6 +367,10 @@ def render_signed_book(
     )
 
 
+# The words around a book's page number, as the book-stamp page of official-print.css prints them.
+BOOK_PAGE_NUMBER = binding.PageNumberWords("合订本第 {} 页")
+
+
 def bind_book(
     entries: Sequence[BookEntry],
     contents: Sequence[bytes],
@@ -399,10 +403,9 @@ def bind_book(
         contents_pages = len(cover_and_contents.pages) - 1
     else:
         raise RuntimeError("目录页数在填入页码后发生变化。")
-    stamps = render_document(
-        front.html("stamps", first_page=after_front, stamps=sum(e.pages for e in entries))
-    )
-    pages = [*cover_and_contents.pages, *summary.pages, *stamps.pages]
+    # One sample page of the page number; binding writes every table page's number with it.
+    sample = render_document(front.html("stamps", first_page=binding.SAMPLE_NUMBER, stamps=1))
+    pages = [*cover_and_contents.pages, *summary.pages, *sample.pages]
     front_pdf = cover_and_contents.copy(pages).write_pdf()
     titles = [f"{e.assessment.year.year} {e.assessment.project.name}" for e in entries]
-    return binding.bind(front_pdf, after_front - 1, contents, titles)
+    return binding.bind_numbered(front_pdf, after_front - 1, contents, titles, BOOK_PAGE_NUMBER)

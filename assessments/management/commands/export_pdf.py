@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from assessments.models import Assessment, Organisation
-from assessments.paper import pdf, printable
+from assessments.paper import printable
 
 from ._progress import terminal_progress
 
@@ -14,6 +14,11 @@ class Command(BaseCommand):
         "把自评表导出为 PDF：每表一个文件（已签发的表导出存档的签发版），"
         "或用 --book 按单位（主管部门）装订成合订本。"
     )
+
+    # An export reads the tables and writes files. The project's system checks import every
+    # page's view (the URL configuration): they are `manage.py check`'s and the server's job,
+    # and would add about a second to each export.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="年度，如 2022")
@@ -58,6 +63,8 @@ class Command(BaseCommand):
 
     def write_tables(self, assessments, output):
         """Signed tables as stored; the others laid out several at a time (paper.pool)."""
+        from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
+
         contents = pdf.table_pdfs(assessments, progress=terminal_progress("导出"))
         written = []
         for assessment, content in zip(assessments, contents, strict=True):
@@ -83,6 +90,8 @@ class Command(BaseCommand):
 
     def write_books(self, assessments, options, output):
         """One book for the unit given, else one per 主管部门 of the tables selected."""
+        from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
+
         if options.get("unit"):
             groups = {options["unit"]: assessments}
         else:
