@@ -7,6 +7,7 @@ from assessments.paper.remarks import adjustment_note
 from assessments.rules import evaluate
 from assessments.rules.wording import CLOSING_MARKS, clause, enumeration, sentence
 
+from .factories import login
 from .test_rules import split_45_35_10
 
 
@@ -50,3 +51,10 @@ def test_the_level1_split_warning_reads_as_one_sentence():
     messages = [f.message for f in evaluate(split_45_35_10()).findings]
     split = next(m for m in messages if m.startswith("一级指标分值分配与原则不同"))
     assert "。；" not in split and split.endswith("。") and not split.endswith("。。")
+
+
+def test_the_publication_page_offers_its_choices_in_chinese(client, demo):
+    login(client, "juzhang")
+    page = client.get("/assessments/publications/").content.decode()
+    assert "Select an option" not in page
+    assert "请选择" in page

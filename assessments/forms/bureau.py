@@ -21,12 +21,14 @@ class FileForm(forms.Form):
 
     department = forms.ModelChoiceField(
         label="主管部门",
+        empty_label="请选择",
         queryset=None,
         widget=forms.Select(attrs=SELECT),
         error_messages={"invalid_choice": "请选择您可以报送的主管部门。"},
     )
     year = forms.ModelChoiceField(
         label="年度",
+        empty_label="请选择",
         queryset=ReportingYear.objects.all(),
         widget=forms.Select(attrs=SELECT),
         error_messages={"invalid_choice": "请选择年度。"},

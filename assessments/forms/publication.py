@@ -16,12 +16,14 @@ class DepartmentYearForm(forms.Form):
 
     department = forms.ModelChoiceField(
         label="主管部门",
+        empty_label="请选择",
         queryset=None,
         widget=forms.Select(attrs=SELECT),
         error_messages={"invalid_choice": "请选择您可以公开的主管部门。"},
     )
     year = forms.ModelChoiceField(
         label="年度",
+        empty_label="请选择",
         queryset=ReportingYear.objects.order_by("-year"),
         widget=forms.Select(attrs=SELECT),
         error_messages={"invalid_choice": "请选择年度。"},
