@@ -47,6 +47,7 @@ def test_a_site_url_that_is_set_wins_over_the_port():
     assert shown.stdout.strip() == "https://jx.example.gov.cn"
 
 
+@pytest.mark.slow
 def test_the_test_database_sits_beside_a_database_kept_elsewhere(tmp_path):
     elsewhere = tmp_path / "elsewhere" / "db.sqlite3"
     code = (
