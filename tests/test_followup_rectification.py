@@ -219,9 +219,9 @@ def test_the_application_shows_on_the_projects_next_year(client, reviewed):
     following = AssessmentFactory(project=table.project, year=next_year, kind="targets")
     login(client, "juzhang_a")
     url = reverse("assessments:record_application", args=[table.pk])
-    response = client.post(url, {"kind": "reduce", "amount": "", "note": "执行偏慢"})
+    response = client.post(url, {"decision": "reduce", "amount": "", "note": "执行偏慢"})
     assert response.status_code == 400 and "调减或调增须填写涉及金额" in response.content.decode()
-    response = client.post(url, {"kind": "reduce", "amount": "1.2万元", "note": "执行偏慢"})
+    response = client.post(url, {"decision": "reduce", "amount": "1.2万元", "note": "执行偏慢"})
     assert response.status_code == 302
     application = ResultApplication.objects.get()
     assert application.amount == Decimal("12000.00")
@@ -231,9 +231,9 @@ def test_the_application_shows_on_the_projects_next_year(client, reviewed):
     assert "2022 年度评价：<strong>调减</strong>，涉及金额 12000.00 元；执行偏慢" in html
     # Recording again replaces the year's record.
     results.record_application(
-        table.pk, by=reviewed.people["bureau_reviewer"], kind="keep", amount=None
+        table.pk, by=reviewed.people["bureau_reviewer"], decision="keep", amount=None
     )
-    assert ResultApplication.objects.get().kind == "keep"
+    assert ResultApplication.objects.get().decision == "keep"
     login(client, "tianbao_a")
     assert client.get(url).status_code == 403
 
@@ -262,13 +262,13 @@ def test_the_report_lists_rectifications_and_applications_with_their_money(clien
 
     issue_through_the_page(client, reviewed)
     Rectification.objects.update(due_date=timezone.localdate() - datetime.timedelta(days=1))
-    for table, kind, amount in [
+    for table, decision, amount in [
         (reviewed.tables[0], "reduce", Decimal("3000")),
         (reviewed.tables[1], "reduce", Decimal("2000.50")),
         (reviewed.tables[2], "keep", None),
     ]:
         results.record_application(
-            table.pk, by=reviewed.people["bureau_reviewer"], kind=kind, amount=amount
+            table.pk, by=reviewed.people["bureau_reviewer"], decision=decision, amount=amount
         )
     login(client, "caizheng")
     args = [reviewed.bureau.pk, reviewed.year.year]

@@ -51,9 +51,9 @@ class RectificationDecisionForm(forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    kind = forms.ChoiceField(
+    decision = forms.ChoiceField(
         label="应用方式",
-        choices=ResultApplication.Kind.choices,
+        choices=ResultApplication.Decision.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"required": "请选择应用方式。", "invalid_choice": "请选择应用方式。"},
     )

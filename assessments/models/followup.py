@@ -137,7 +137,7 @@ class ResultApplication(models.Model):
     """How a project's result for a year is applied (结果应用): the next year's budget cut,
     kept, raised or redirected, with the amount concerned."""
 
-    class Kind(models.TextChoices):
+    class Decision(models.TextChoices):
         REDUCE = "reduce", _("调减")
         KEEP = "keep", _("保持")
         RAISE = "raise", _("调增")
@@ -149,7 +149,7 @@ class ResultApplication(models.Model):
     year = models.ForeignKey(
         ReportingYear, verbose_name=_("评价年度"), on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField(_("应用方式"), max_length=20, choices=Kind.choices)
+    decision = models.CharField(_("应用方式"), max_length=20, choices=Decision.choices)
     amount = models.DecimalField(
         _("涉及金额（元）"),
         null=True,
@@ -184,4 +184,4 @@ class ResultApplication(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.year.year} {self.project.name} {self.get_kind_display()}"
+        return f"{self.year.year} {self.project.name} {self.get_decision_display()}"

@@ -69,8 +69,8 @@ class Organisation(models.Model):
 
     def clean(self):
         expected = {
-            str(self.Kind.UNIT): self.Kind.DEPARTMENT,
-            str(self.Kind.DEPARTMENT): self.Kind.BUREAU,
+            str(Organisation.Kind.UNIT): Organisation.Kind.DEPARTMENT,
+            str(Organisation.Kind.DEPARTMENT): Organisation.Kind.BUREAU,
         }.get(self.kind)
         if self.parent is not None and self.parent.kind != expected:
             raise ValidationError(

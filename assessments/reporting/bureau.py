@@ -317,7 +317,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 application.project.unit.parent.name if application.project.unit.parent else "",
                 application.project.unit.name,
                 application.project.name,
-                application.get_kind_display(),
+                application.get_decision_display(),
                 (application.amount, "money"),
                 application.note,
             ]

@@ -140,15 +140,15 @@ def report_applications(bureau: Organisation, year: ReportingYear) -> Applicatio
         .select_related("project__unit__parent", "recorded_by_organisation")
         .order_by("project__unit__parent__name", "project__unit__name", "project__name")
     )
-    return ApplicationTotals(rows, totals_by_kind(rows))
+    return ApplicationTotals(rows, totals_by_decision(rows))
 
 
-def totals_by_kind(rows: Sequence[ResultApplication]) -> list[tuple[str, int, Decimal]]:
+def totals_by_decision(rows: Sequence[ResultApplication]) -> list[tuple[str, int, Decimal]]:
     return [
         (
             str(label),
-            sum(1 for r in rows if r.kind == value),
-            sum((r.amount or Decimal(0) for r in rows if r.kind == value), Decimal(0)),
+            sum(1 for r in rows if r.decision == value),
+            sum((r.amount or Decimal(0) for r in rows if r.decision == value), Decimal(0)),
         )
-        for value, label in ResultApplication.Kind.choices
+        for value, label in ResultApplication.Decision.choices
     ]

@@ -15,7 +15,7 @@ from . import AssessmentError, check
 
 @transaction.atomic
 def record_application(
-    assessment_id: int, *, by: User, kind: str, amount: Decimal | None, note: str = ""
+    assessment_id: int, *, by: User, decision: str, amount: Decimal | None, note: str = ""
 ) -> ResultApplication:
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
@@ -24,9 +24,12 @@ def record_application(
     )
     unit = assessment.project.unit
     check(permissions.can_record_application(by, unit))
-    if kind not in ResultApplication.Kind.values:
+    if decision not in ResultApplication.Decision.values:
         raise AssessmentError("请选择应用方式：调减、保持、调增或调整方向。")
-    if kind in (ResultApplication.Kind.REDUCE, ResultApplication.Kind.RAISE) and not amount:
+    if (
+        decision in (ResultApplication.Decision.REDUCE, ResultApplication.Decision.RAISE)
+        and not amount
+    ):
         raise AssessmentError("调减或调增须填写涉及金额。")
     if amount is not None and amount < 0:
         raise AssessmentError("涉及金额不能为负数。")
@@ -36,7 +39,7 @@ def record_application(
         project=assessment.project,
         year=assessment.year,
         defaults={
-            "kind": kind,
+            "decision": decision,
             "amount": amount,
             "note": (note or "").strip(),
             "recorded_by": by,

@@ -184,7 +184,9 @@ def record_application(request, pk):
         project=assessment.project, year=assessment.year
     ).first()
     initial = (
-        {"kind": current.kind, "amount": current.amount, "note": current.note} if current else {}
+        {"decision": current.decision, "amount": current.amount, "note": current.note}
+        if current
+        else {}
     )
     form = ApplicationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -193,7 +195,7 @@ def record_application(request, pk):
             results.record_application(
                 assessment.pk,
                 by=request.user,
-                kind=data["kind"],
+                decision=data["decision"],
                 amount=data["amount"],
                 note=data["note"],
             )
