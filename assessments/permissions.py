@@ -130,6 +130,11 @@ def _is_department_reviewer(user: AnyUser, assessment: Assessment) -> bool:
     return user.is_superuser or bool(parent and has_role(user, parent, Membership.Role.REVIEWER))
 
 
+def review_level(user: AnyUser, assessment: Assessment) -> str:
+    """The level a reviewer approves for: "department" (the unit's department) or "unit"."""
+    return "department" if _is_department_reviewer(user, assessment) else "unit"
+
+
 def can_submit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if not _is_preparer(user, assessment):
         return False, "只有本单位的填报人可以提交。"

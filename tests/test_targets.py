@@ -387,7 +387,7 @@ def test_target_table_detail_shows_budget_and_weights_not_scores(client, people)
     assert figures["指标分值合计"] == "90"
     assert "全年执行数" not in figures and "总分" not in figures
     assert 'id="scoring"' not in page
-    assert "财政项目支出绩效目标表" in page and "已批准" in page
+    assert "项目支出绩效目标申报表" in page and "已批准" in page
 
 
 # ---------------------------------------------------------------------------
@@ -398,13 +398,13 @@ def official_html(table):
     from django.template.loader import render_to_string
 
     return render_to_string(
-        "assessments/_official_table.html", {"table": build_official_table(table, paper=True)}
+        table.table_kind.layout, {"table": build_official_table(table, paper=True)}
     )
 
 
 def test_an_approved_target_table_prints_without_actuals_scores_or_total(people):
     html = official_html(approved(people))
-    assert "财政项目支出绩效目标表" in html and "年度指标值" in html and "≥500人次" in html
+    assert "项目支出绩效目标申报表" in html and "年度指标值" in html and "≥500人次" in html
     for absent in (
         "全年执行数",
         "执行率",
@@ -461,7 +461,7 @@ def test_a_target_tables_workbook_has_no_execution_score_or_total(client, people
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
-    assert "财政项目支出绩效目标表" in texts and "年度指标值" in texts and "≥500人次" in texts
+    assert "项目支出绩效目标申报表" in texts and "年度指标值" in texts and "≥500人次" in texts
     for absent in ("全年执行数", "执行率", "得分", "实际完成值", "偏差原因分析及改进措施", "总分"):
         assert absent not in texts, absent
     from urllib.parse import quote

@@ -38,6 +38,20 @@ class WithdrawForm(forms.Form):
     reason = remark_field("撤回原因", "撤回原因（必填，如：发现执行数填错）")
 
 
+class OpinionForm(forms.Form):
+    """The reviewer's opinion on a declaration, printed with her name and the date."""
+
+    opinion = TextField(
+        label="审核意见",
+        max_length=500,
+        error_messages={
+            "required": "请填写审核意见，例如“同意。”",
+            "max_length": "审核意见最多 500 个字。",
+        },
+        widget=forms.Textarea(attrs={"rows": 2, **control("审核意见")}),
+    )
+
+
 class AnswerForm(forms.Form):
     text = remark_field("答复批注", "答复（说明如何修改）", size="sm")
     # The page to go back to: the detail page or the wizard step the answer was given on.

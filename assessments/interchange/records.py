@@ -92,11 +92,12 @@ def assessment_record(assessment, indicators=None):
     if assessment.print_options:
         record["print"] = dict(assessment.print_options)
     kind = assessment.table_kind
-    # Only a kind with cells of its own has the key, so no record signed before has it.
-    if kind.cells:
-        record["cells"] = {
-            cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells
-        }
+    # Only a kind with cells of its own has the key, so no record signed before has it; a
+    # kind whose cells add to the official columns has it once a cell is filled, so that its
+    # tables signed before it declared them keep their hash.
+    cells = {cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells}
+    if kind.cells_only or any(cells.values()):
+        record["cells"] = cells
     if kind.named_in_record:
         record["kind"] = assessment.kind
     if assessment.mid_year:

@@ -11,12 +11,15 @@ from typing import ClassVar
 
 from .. import rules
 from .address import CellAddress
-from .inputs import READERS, read
+from .inputs import READERS, printed_date, read
 
 # The section of a kind's generic cells (values kept in Assessment.cells).
 CELLS = "cells"
 # A generic cell is a row of its section with one column, its value.
 VALUE = "value"
+# The "step" of a cell no wizard step fills: the reviewer's words, written at the sign-off
+# (TableKind.review_opinions).
+AT_SIGN_OFF = "sign_off"
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,10 @@ class Cell:
     # its address (cells.<key>.value), which the fillable workbook keys it by.
     key: str
     label: str
-    # An input type of kinds.inputs: amount, points, percent, indicator_value, text, choice.
+    # An input type of kinds.inputs: amount, points, percent, indicator_value, text, choice,
+    # date.
     input: str
-    # The wizard step that fills it.
+    # The wizard step that fills it (AT_SIGN_OFF: none, the sign-off writes it).
     step: str
     max_length: int = 200
     choices: tuple[tuple[str, str], ...] = ()
@@ -51,6 +55,19 @@ class Cell:
         if self.choices and value and value not in dict(self.choices):
             raise ValueError(f"“{self.label}”请从列出的选项中选择。")
         return value
+
+    def printed(self, value: str) -> str:
+        """The stored value as screen and paper show it (a date as 2024年1月31日)."""
+        return printed_date(value) if self.input == "date" else value
+
+
+def opinion_cells(level: str, heading: str) -> tuple[Cell, Cell, Cell]:
+    """The cells of one review opinion (TableKind.review_opinions), written at the sign-off."""
+    return (
+        Cell(f"{level}_opinion", heading, "text", AT_SIGN_OFF, max_length=500),
+        Cell(f"{level}_reviewer", f"{heading} · 审核人", "text", AT_SIGN_OFF, max_length=50),
+        Cell(f"{level}_date", f"{heading} · 日期", "date", AT_SIGN_OFF),
+    )
 
 
 # What a table belongs to: every kind today belongs to a project (Assessment.project).
@@ -81,8 +98,17 @@ class TableKind:
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
     # The cells beyond the official columns (a kind that is not the official table declares
-    # all of its cells here); empty for the two official tables.
+    # all of its cells here); empty for the self-assessment.
     cells: ClassVar[tuple[Cell, ...]] = ()
+    # The table has the official columns (funds, goal, the indicator rows, kept in the model's
+    # columns) and its cells add to them: the official workbook and interchange, with the
+    # cells beside. False: the declared cells are the whole table (the labelled table, the
+    # cells workbook and fillable workbook).
+    official_columns: ClassVar[bool] = False
+    # The levels whose review opinion (意见, 审核人, 日期) the table prints, as (level,
+    # heading); the sign-off writes the opinion of the level the reviewer approves for into
+    # the cells <level>_opinion, <level>_reviewer and <level>_date (declared AT_SIGN_OFF).
+    review_opinions: ClassVar[tuple[tuple[str, str], ...]] = ()
     # The template of the table on screen and paper: the official layout, or the simple
     # labelled table of the declared cells.
     layout: ClassVar[str] = "assessments/_cells_table.html"
@@ -134,6 +160,16 @@ class TableKind:
         return "" if self.name == DEFAULT else f"kind={self.name}"
 
     @property
+    def cells_only(self) -> bool:
+        """The declared cells are the whole table (no official columns)."""
+        return bool(self.cells) and not self.official_columns
+
+    @property
+    def wizard_cells(self) -> tuple[Cell, ...]:
+        """The cells the preparer fills in (not those the sign-off writes)."""
+        return tuple(cell for cell in self.cells if cell.step != AT_SIGN_OFF)
+
+    @property
     def step_names(self) -> list[str]:
         return [name for name, _ in self.steps]
 
@@ -159,7 +195,7 @@ class TableKind:
     def step_of(self, address: CellAddress) -> str:
         """The wizard step where the cell is filled in; the last step (核对) for a cell no
         step of this kind fills."""
-        if (cell := self.cell_at(address)) is not None:
+        if (cell := self.cell_at(address)) is not None and cell.step in self.step_names:
             return cell.step
         step = self.cell_steps.get(f"{address.section}.{address.column}") or self.cell_steps.get(
             address.section

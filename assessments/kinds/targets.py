@@ -1,12 +1,28 @@
-"""财政项目支出绩效目标表: a project's targets, set and approved before the year."""
+"""项目支出绩效目标申报表: a project's targets, set and approved before the year."""
 
 from decimal import Decimal
 
 from .. import rules
-from ..rules.targets import target_findings
+from ..rules.targets import declaration_findings, target_findings
 from . import register
-from .base import TableKind
+from .base import Cell, TableKind, opinion_cells
 from .self_assessment import CELL_STEPS, STEPS
+
+# The declaration's own step: the header and texts of 项目支出绩效目标申报表 (domain.md §9).
+DECLARATION = "declaration"
+PROJECT_ATTRIBUTES = (("新增", "新增"), ("延续", "延续"))
+REVIEW_OPINIONS = (("unit", "单位审核意见"), ("department", "主管部门审核意见"))
+# The cells of the declaration, in the order of its step. Their keys are rules.targets'.
+DECLARATION_CELLS = (
+    Cell("attribute", "项目属性", "choice", DECLARATION, choices=PROJECT_ATTRIBUTES),
+    Cell("leader", "项目负责人", "text", DECLARATION, max_length=50),
+    Cell("telephone", "联系电话", "text", DECLARATION, max_length=30),
+    Cell("start", "项目期限（开始）", "date", DECLARATION),
+    Cell("end", "项目期限（结束）", "date", DECLARATION),
+    Cell("overview", "项目概况", "text", DECLARATION, max_length=2000),
+    Cell("basis", "立项依据（可行性、必要性）", "text", DECLARATION, max_length=2000),
+    Cell("period_goal", "实施期目标（跨年度项目填写）", "text", DECLARATION, max_length=2000),
+)
 
 
 def target_checks(
@@ -16,8 +32,11 @@ def target_checks(
     weight_total: Decimal,
     level1_weights: dict[str, Decimal],
 ) -> list[rules.Finding]:
-    """A target table is checked for its budget, goal, targets and weights; it has no actuals."""
-    return target_findings(data, rule_set, weight_total, level1_weights)
+    """A target table is checked for its declaration, budget, goal, targets and weights; it has
+    no actuals."""
+    return declaration_findings(data.cells) + target_findings(
+        data, rule_set, weight_total, level1_weights
+    )
 
 
 @register
@@ -26,7 +45,7 @@ class TargetTable(TableKind):
     order = 20
     label = "绩效目标表"
     short_label = "绩效目标表"
-    title = "财政项目支出绩效目标表"
+    title = "项目支出绩效目标申报表"
     file_words = "绩效目标表"
     verify_noun = "目标表"
     sign_verb = "批准"
@@ -38,8 +57,17 @@ class TargetTable(TableKind):
     )
     signed_message = "已批准。绩效目标已锁定并签名，本年度的自评表将从这些目标开始。"
     # Set before the year: nothing is done yet to report.
-    layout = "assessments/_official_table.html"
-    steps = tuple(step for step in STEPS if step[0] != "actuals")
+    layout = "assessments/_target_table.html"
+    steps = (
+        STEPS[0],
+        (DECLARATION, "申报信息"),
+        *(step for step in STEPS[1:] if step[0] != "actuals"),
+    )
+    cells = DECLARATION_CELLS + tuple(
+        cell for level, heading in REVIEW_OPINIONS for cell in opinion_cells(level, heading)
+    )
+    official_columns = True
+    review_opinions = REVIEW_OPINIONS
     cell_steps = CELL_STEPS
     reported = False
     has_actuals = False
@@ -51,7 +79,8 @@ class TargetTable(TableKind):
         return rules.evaluate(data, target_checks, graded=False)
 
     def comment_targets(self) -> list[tuple[str, str]]:
-        targets = [("goal", "预期目标")]
+        targets = [(str(cell.address), cell.label) for cell in DECLARATION_CELLS]
+        targets.append(("goal", "年度目标"))
         for line in rules.FUND_LINES:
             for column in ("initial_budget", "full_year_budget"):
                 label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"

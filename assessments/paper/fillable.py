@@ -206,7 +206,7 @@ def write_cells_table(worksheet: Worksheet, table: OfficialTable) -> FillableShe
 def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     """The official table with its open cells, formulas and validations on one sheet."""
     a = table.assessment
-    if table.kind.cells:
+    if table.kind.cells_only:
         return write_cells_table(worksheet, table)
     sheet = FillableSheet(worksheet)
     columns = len(WIDTHS)

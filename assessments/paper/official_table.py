@@ -178,6 +178,16 @@ class EmptyLevel2:
 
 
 @dataclass(frozen=True)
+class Opinion:
+    """One review opinion of a declaration: the level's heading, its words, who and when."""
+
+    heading: str
+    text: str
+    reviewer: str
+    date: str
+
+
+@dataclass(frozen=True)
 class Person:
     name: str
     date: str
@@ -307,9 +317,41 @@ class OfficialTable:
 
     @property
     def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
-        """The kind's declared cells with their values, for the labelled table."""
+        """The kind's declared cells with their values as printed, for the labelled table."""
         stored = self.assessment.cells or {}
-        return [(cell, stored.get(cell.key, "")) for cell in self.kind.cells]
+        return [(cell, cell.printed(stored.get(cell.key, ""))) for cell in self.kind.cells]
+
+    @property
+    def declared(self) -> dict[str, str]:
+        """The declared cells' printed values by key, for a kind's own layout."""
+        return {cell.key: value for cell, value in self.cell_rows}
+
+    @property
+    def period(self) -> str:
+        """项目期限 as printed: 2023年1月1日至2025年12月31日 (either end may be blank)."""
+        start, end = self.declared.get("start", ""), self.declared.get("end", "")
+        return f"{start}至{end}" if start or end else ""
+
+    @property
+    def multi_year(self) -> bool:
+        """The project's period runs over more than one year (its 实施期目标 is printed)."""
+        stored = self.assessment.cells or {}
+        start, end = stored.get("start", "")[:4], stored.get("end", "")[:4]
+        return bool(start and end and end > start)
+
+    @property
+    def opinions(self) -> list[Opinion]:
+        """The review opinions the kind prints, each as the sign-off wrote it (or blank)."""
+        declared = self.declared
+        return [
+            Opinion(
+                heading,
+                declared.get(f"{level}_opinion", ""),
+                declared.get(f"{level}_reviewer", ""),
+                declared.get(f"{level}_date", ""),
+            )
+            for level, heading in self.kind.review_opinions
+        ]
 
     @property
     def indicator_columns(self) -> list[float]:
@@ -321,6 +363,8 @@ class OfficialTable:
     notes: list = field(default_factory=list)
     goal_note: int | None = None
     outcome_note: int | None = None
+    # The notes of a kind's long declared texts, by cell key.
+    cell_notes: dict[str, int] = field(default_factory=dict)
     # Targets never approved, approved adjustments (paper.remarks), printed under the table.
     remarks: list[str] = field(default_factory=list)
 
@@ -506,6 +550,10 @@ def add_notes(table: OfficialTable) -> None:
         return len(table.notes)
 
     a = table.assessment
+    if table.kind.official_columns:
+        for cell, value in table.cell_rows:
+            if (number := note(cell.label, value, LONG_TEXT)) is not None:
+                table.cell_notes[cell.key] = number
     table.goal_note = note("预期目标", a.goal, LONG_TEXT)
     table.outcome_note = note("实际完成情况", a.outcome, LONG_TEXT)
     for line in table.lines:

@@ -156,7 +156,7 @@ def official_workbook(item: printable.Printable) -> Workbook:
     """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
-    if a.table_kind.cells:
+    if a.table_kind.cells_only:
         return cells_workbook(item)
     book = Workbook()
     worksheet = book.active
@@ -181,6 +181,13 @@ def official_workbook(item: printable.Printable) -> Workbook:
     sheet.put(2, a.department_name, align=LEFT, span=3)
     sheet.put(5, "实施单位", bold=True)
     sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+    # A kind's cells beside the official columns: those filled in first, the sign-off's last.
+    filled_in = set(a.table_kind.wizard_cells)
+    for cell, value in table.cell_rows:
+        if cell in filled_in:
+            sheet.next_row()
+            sheet.put(1, cell.label, bold=True)
+            sheet.put(2, value, align=LEFT, span=8)
 
     # A kind without actuals (a target table) has only the budget columns, the names and
     # targets wider, and no 总分 row: nothing is executed or scored yet.
@@ -282,6 +289,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
         sheet.put(7, 100)
         sheet.put(8, ev.total_score, bold=True)
         sheet.put(9, None)
+
+    for cell, value in table.cell_rows:
+        if cell not in filled_in:
+            sheet.next_row()
+            sheet.put(1, cell.label, bold=True)
+            sheet.put(2, value, align=LEFT, span=8)
 
     if table.signatures:
         people = table.signatures

@@ -10,6 +10,7 @@ from decimal import Decimal
 from .checks import (
     ERROR,
     PLACEHOLDER_RES,
+    WARNING,
     Finding,
     funds_findings,
     row_label,
@@ -19,6 +20,7 @@ from .checks import (
 from .parsing import normalize_text
 from .rule_sets import RuleSet
 from .scoring import AssessmentInput
+from .wording import enumeration
 
 TARGET_ROW_TEXTS = (("name", "三级指标"), ("target", "年度指标值"))
 
@@ -79,4 +81,52 @@ def target_findings(
         findings.append(Finding("GOAL_MISSING", ERROR, "年度总体目标（预期目标）未填写。", "goal"))
     elif any(pattern.search(goal) for pattern in PLACEHOLDER_RES):
         findings.append(Finding("PLACEHOLDER_TEXT", ERROR, "预期目标中留有模板说明文字。", "goal"))
+    return findings
+
+
+# The declaration's own cells (kinds.targets declares them under these keys).
+DECLARATION_REQUIRED = (
+    ("attribute", "项目属性"),
+    ("leader", "项目负责人"),
+    ("telephone", "联系电话"),
+    ("start", "项目期限的开始日期"),
+    ("end", "项目期限的结束日期"),
+    ("overview", "项目概况"),
+    ("basis", "立项依据"),
+)
+
+
+def _where(key: str) -> str:
+    return f"cells.{key}.value"
+
+
+def declaration_findings(cells: dict[str, str]) -> list[Finding]:
+    """The declaration's header and texts (项目支出绩效目标申报表): what is missing is a
+    warning (tables begun before the declaration had them stay submittable); a period that
+    ends before it starts is an error; a project over several years needs 实施期目标."""
+    findings: list[Finding] = []
+    missing = [(key, label) for key, label in DECLARATION_REQUIRED if not cells.get(key)]
+    if missing:
+        findings.append(
+            Finding(
+                "DECLARATION_MISSING",
+                WARNING,
+                f"申报信息未填：{enumeration(label for _, label in missing)}。",
+                _where(missing[0][0]),
+            )
+        )
+    start, end = cells.get("start", ""), cells.get("end", "")
+    if start and end and end < start:
+        findings.append(
+            Finding("PERIOD_REVERSED", ERROR, "项目期限的结束日期早于开始日期。", _where("end"))
+        )
+    elif start[:4] and end[:4] and end[:4] > start[:4] and not cells.get("period_goal"):
+        findings.append(
+            Finding(
+                "PERIOD_GOAL_MISSING",
+                WARNING,
+                f"项目期限跨 {start[:4]}—{end[:4]} 年，请填写实施期目标。",
+                _where("period_goal"),
+            )
+        )
     return findings

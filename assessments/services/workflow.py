@@ -5,8 +5,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from .. import notifications, permissions
+from ..formats import display_name
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..rules.wording import sentence
@@ -87,14 +89,40 @@ def return_assessment(assessment_id: int, *, by: User, reason: str) -> Assessmen
     return event
 
 
+def record_opinion(assessment: Assessment, by: User, opinion: str) -> None:
+    """The reviewer's opinion, name and date in the cells of the level she approves for
+    (TableKind.review_opinions), so that the signature covers them and the table prints them."""
+    level = permissions.review_level(by, assessment)
+    kind = assessment.table_kind
+    if level not in dict(kind.review_opinions):
+        return
+    values = {
+        f"{level}_opinion": opinion,
+        f"{level}_reviewer": display_name(by),
+        f"{level}_date": timezone.localdate().isoformat(),
+    }
+    try:
+        typed = {key: kind.cell(key).read(value) for key, value in values.items()}
+    except ValueError as error:
+        raise AssessmentError(str(error)) from None
+    assessment.cells = {**(assessment.cells or {}), **typed}
+    assessment.save(update_fields=["cells"])
+
+
 @transaction.atomic
-def sign_off_assessment(assessment_id: int, *, by: User, comment: str = "") -> AssessmentEvent:
+def sign_off_assessment(
+    assessment_id: int, *, by: User, comment: str = "", opinion: str = ""
+) -> AssessmentEvent:
+    """Sign the table off; a kind that prints review opinions records `opinion` (blank: only
+    the reviewer and the date) for the level the reviewer approves for."""
     assessment = locked(assessment_id)
     check(permissions.can_sign_off(by, assessment))
     linking.refuse_unlinked(assessment)
     evaluation = assessment.evaluate()
     if evaluation.errors:
         raise AssessmentError(f"还有 {len(evaluation.errors)} 个错误，不能签发。")
+    if assessment.table_kind.review_opinions:
+        record_opinion(assessment, by, opinion)
     # The settings in force now become the table's own: its signed copy prints with them
     # whatever the site's defaults later become.
     assessment.print_options = PrintOptions.of(assessment.print_options).as_dict()

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions, services
-from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
+from ..forms import AnswerForm, CommentForm, OpinionForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
@@ -55,25 +55,44 @@ def return_for_revision(request, pk):
     return redirect(assessment)
 
 
+def _sign_off_page(request, assessment, form, status=200):
+    kind = assessment.table_kind
+    context = {"assessment": assessment, "table": build_official_table(assessment)}
+    if kind.review_opinions:
+        level = permissions.review_level(request.user, assessment)
+        context |= {"opinion_form": form, "opinion_heading": dict(kind.review_opinions)[level]}
+    return render(request, "assessments/sign_off.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def sign_off(request, pk):
-    """GET asks for confirmation, with the figures and findings that will be signed."""
+    """GET asks for confirmation, with the figures and findings that will be signed, and for
+    the review opinion where the kind prints one."""
     if request.method == "GET":
         assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
         allowed, reason = permissions.can_sign_off(request.user, assessment)
         if not allowed:
             messages.error(request, reason)
             return redirect(assessment)
-        table = build_official_table(assessment)
-        return render(
-            request, "assessments/sign_off.html", {"assessment": assessment, "table": table}
-        )
+        return _sign_off_page(request, assessment, OpinionForm(initial={"opinion": "同意。"}))
     assessment = get_assessment_for_user(request, pk)
+    opinion = ""
+    if assessment.table_kind.review_opinions:
+        form = OpinionForm(request.POST)
+        if not form.is_valid():
+            assessment = get_assessment_for_user(
+                request, pk, queryset=Assessment.objects.with_tree()
+            )
+            return _sign_off_page(request, assessment, form, status=400)
+        opinion = form.cleaned_data["opinion"]
     _run(
         request,
         lambda _: workflow.sign_off_assessment(
-            assessment.pk, by=request.user, comment=request.POST.get("comment", "")
+            assessment.pk,
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+            opinion=opinion,
         ),
         assessment.table_kind.signed_message,
     )

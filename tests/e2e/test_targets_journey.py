@@ -51,7 +51,7 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
         row.get_by_label("分值").fill(weight)
     preparer.screenshot(path=artifacts / "targets-2-indicators.png", full_page=True)
     next_step(preparer)
-    expect(preparer.locator(".official h2")).to_have_text("财政项目支出绩效目标表")
+    expect(preparer.locator(".official h2")).to_have_text("项目支出绩效目标申报表")
     table = Assessment.objects.target_tables().get(project__name="宣传费", year__year=2023)
     url = f"{live_server.url}{table.get_absolute_url()}"
     preparer.goto(url)

@@ -1,0 +1,239 @@
+"""项目支出绩效目标申报表: the declaration's own cells (header, funds by source, texts, the
+review opinions), its wizard step, its layout on screen, paper and workbook, and its
+signature, which covers the new cells only where they are filled."""
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from assessments import kinds
+from assessments.kinds.inputs import printed_date, read_date
+from assessments.models import Assessment
+from assessments.paper.official_table import build_official_table
+from assessments.rules.readers import ReadError
+from assessments.services import workflow
+from assessments.trust import signing, snapshot
+
+from .pdftools import compact, pdf_text
+from .test_targets import target_table
+
+TARGET_TABLE = kinds.get("targets")
+DECLARED = {
+    "attribute": "延续",
+    "leader": "王建国",
+    "telephone": "021-64120000",
+    "start": "2023-01-01",
+    "end": "2025-12-31",
+    "overview": "面向失业人员和农民工开展职业技能培训。",
+    "basis": "《职业技能提升行动方案》；区就业工作要点。",
+    "period_goal": "三年培训 1500 人次，就业率不低于 60%。",
+}
+
+
+def declared(people, **cells):
+    table = target_table(people)
+    Assessment.objects.filter(pk=table.pk).update(cells={**DECLARED, **cells})
+    return Assessment.objects.with_tree().get(pk=table.pk)
+
+
+def layout_html(table, *, paper=True):
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        table.table_kind.layout, {"table": build_official_table(table, paper=paper)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2024-01-31", "2024-01-31"),
+        ("2024/1/31", "2024-01-31"),
+        ("2024.1.31", "2024-01-31"),
+        ("2024年1月31日", "2024-01-31"),
+        ("２０２４年１月３１日", "2024-01-31"),
+        ("", ""),
+    ],
+)
+def test_a_date_is_read_as_people_type_it(typed, stored):
+    assert read_date(typed, "项目期限（开始）") == stored
+
+
+@pytest.mark.parametrize("typed", ["2024-02-30", "明年", "2024-13-01", "31/1/2024"])
+def test_a_date_that_is_no_date_is_refused_in_chinese(typed):
+    with pytest.raises(ReadError, match="“项目期限（开始）”请填写日期"):
+        read_date(typed, "项目期限（开始）")
+
+
+def test_a_stored_date_prints_in_chinese():
+    assert printed_date("2024-01-31") == "2024年1月31日"
+    assert printed_date("") == ""
+
+
+def test_the_declaration_is_declared_as_cells_of_its_own_step():
+    steps = TARGET_TABLE.step_names
+    assert steps[:2] == ["basic", "declaration"] and "actuals" not in steps
+    keys = [cell.key for cell in TARGET_TABLE.cells_of_step("declaration")]
+    assert keys == list(DECLARED)
+    assert TARGET_TABLE.official_columns and not TARGET_TABLE.cells_only
+    assert [level for level, _ in TARGET_TABLE.review_opinions] == ["unit", "department"]
+    # The opinions are written at the sign-off, never in the wizard.
+    assert all(cell.step == "declaration" for cell in TARGET_TABLE.wizard_cells)
+    assert TARGET_TABLE.title == "项目支出绩效目标申报表"
+
+
+def test_the_declaration_step_stores_typed_cells_and_refuses_a_bad_date(client, people):
+    table = target_table(people)
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[table.pk, "declaration"])
+    page = client.get(url).content.decode()
+    assert 'name="cells.attribute.value"' in page and "实施期目标" in page
+    posted = {f"cells.{key}.value": value for key, value in DECLARED.items()}
+    refused = client.post(
+        url, {**posted, "cells.start.value": "明年", "version": table.version, "save": "1"}
+    )
+    assert refused.status_code == 200
+    assert "请填写日期" in refused.content.decode()
+    assert Assessment.objects.get(pk=table.pk).cells in ({}, None)
+    typed = {**posted, "cells.start.value": "2023年1月1日"}
+    saved = client.post(url, {**typed, "version": table.version, "save": "1"})
+    assert saved.status_code == 302
+    assert Assessment.objects.get(pk=table.pk).cells == DECLARED
+
+
+def test_a_period_that_ends_before_it_starts_is_an_error_and_a_long_one_needs_its_goal(people):
+    reversed_period = declared(people, start="2024-01-01", end="2023-12-31")
+    codes = {f.code: f for f in reversed_period.evaluate().findings}
+    assert codes["PERIOD_REVERSED"].where == "cells.end.value"
+    assert "PERIOD_REVERSED" in {f.code for f in reversed_period.evaluate().errors}
+    Assessment.objects.filter(pk=reversed_period.pk).update(cells={**DECLARED, "period_goal": ""})
+    multi_year = Assessment.objects.with_tree().get(pk=reversed_period.pk)
+    warning = next(f for f in multi_year.evaluate().warnings if f.code == "PERIOD_GOAL_MISSING")
+    assert warning.message == "项目期限跨 2023—2025 年，请填写实施期目标。"
+
+
+def test_a_table_without_the_declaration_is_warned_not_refused(people):
+    table = target_table(people)
+    evaluation = table.evaluate()
+    assert evaluation.errors == []
+    missing = next(f for f in evaluation.warnings if f.code == "DECLARATION_MISSING")
+    assert missing.message.startswith("申报信息未填：项目属性、项目负责人、联系电话")
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+
+
+def test_the_layout_prints_the_declaration_without_execution_or_scores(people):
+    html = layout_html(declared(people))
+    for present in (
+        "项目支出绩效目标申报表",
+        "项目属性",
+        "延续",
+        "王建国",
+        "021-64120000",
+        "2023年1月1日至2025年12月31日",
+        "当年财政拨款",
+        "项目<br>概况",
+        "面向失业人员",
+        "立项<br>依据",
+        "实施期<br>目标",
+        "三年培训 1500 人次",
+        "年度<br>目标",
+        "年度指标值",
+        "≥500人次",
+        "单位审核意见",
+        "主管部门审核意见",
+    ):
+        assert present in html, present
+    for absent in ("全年执行数", "执行率", "得分", "实际完成值", "偏差原因", "总分"):
+        assert absent not in html, absent
+
+
+def test_a_one_year_project_prints_no_period_goal_row(people):
+    html = layout_html(declared(people, end="2023-12-31", period_goal=""))
+    assert "实施期<br>目标" not in html
+
+
+def test_the_approval_records_the_reviewers_opinion_and_signs_it(client, people):
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    client.force_login(people["department"])
+    url = reverse("assessments:sign_off", args=[table.pk])
+    page = client.get(url).content.decode()
+    assert "主管部门审核意见" in page and "同意。" in page
+    blank = client.post(url, {"opinion": "  "})
+    assert blank.status_code == 400
+    text = blank.content.decode()
+    assert "请填写审核意见" in text and 'aria-invalid="true"' in text
+    assert Assessment.objects.get(pk=table.pk).status == Assessment.Status.SUBMITTED
+    assert client.post(url, {"opinion": "同意申报，按计划实施。"}).status_code == 302
+    table = Assessment.objects.with_tree().get(pk=table.pk)
+    assert table.status == Assessment.Status.SIGNED_OFF
+    cells = table.cells
+    assert cells["department_opinion"] == "同意申报，按计划实施。"
+    assert cells["department_reviewer"] == people["department"].get_username()
+    assert cells["department_date"]
+    assert "unit_opinion" not in cells
+    signature = table.valid_signature()
+    signed = snapshot.read(signature.snapshot).record
+    assert signed["cells"]["department_opinion"] == "同意申报，按计划实施。"
+    assert signed["cells"]["leader"] == "王建国"
+    assert signing.check_signature(signature) == signing.SignatureState.VALID
+    html = layout_html(table)
+    assert "同意申报，按计划实施。" in html and people["department"].get_username() in html
+
+
+def test_a_unit_reviewer_approves_for_the_unit(people):
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"], opinion="同意。")
+    cells = Assessment.objects.get(pk=table.pk).cells
+    assert cells["unit_opinion"] == "同意。" and "department_opinion" not in cells
+
+
+def test_a_target_table_with_no_declared_cell_keeps_the_record_signed_before(people):
+    """Tables approved before the declaration had cells have no `cells` key: same hash."""
+    table = target_table(people)
+    assert "cells" not in snapshot.record_of(table)
+    Assessment.objects.filter(pk=table.pk).update(cells={"leader": "王建国"})
+    record = snapshot.record_of(Assessment.objects.get(pk=table.pk))
+    assert record["cells"]["leader"] == "王建国" and record["cells"]["unit_opinion"] == ""
+
+
+def test_a_signed_declaration_prints_from_its_snapshot(people, media):
+    from assessments.paper import printable
+
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["department"], opinion="同意。")
+    Assessment.objects.filter(pk=table.pk).update(cells={**DECLARED, "leader": "李四"})
+    item = printable.signed_printable(Assessment.objects.get(pk=table.pk).valid_signature())
+    assert item.table.declared["leader"] == "王建国"
+    assert item.table.declared["department_opinion"] == "同意。"
+
+
+def test_the_workbook_holds_the_declaration_and_the_opinions(client, people):
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["department"], opinion="同意。")
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[table.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    for present in ("项目属性", "延续", "王建国", "2023年1月1日", "主管部门审核意见", "同意。"):
+        assert present in texts, present
+    for absent in ("全年执行数", "得分", "总分"):
+        assert absent not in texts, absent
+
+
+def test_the_pdf_is_the_declaration(client, people):
+    table = declared(people)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:pdf", args=[table.pk]))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    text = compact(pdf_text(content))
+    for present in ("项目支出绩效目标申报表", "项目属性", "王建国", "主管部门审核意见"):
+        assert present in text, present
+    for absent in ("全年执行数", "得分", "偏差原因"):
+        assert absent not in text, absent
