@@ -265,3 +265,60 @@ def test_the_pdf_of_a_table_without_approved_targets_says_so(client, people):
     client.force_login(people["preparer"])
     response = client.get(reverse("assessments:pdf", args=[assessment.pk]))
     assert "目标未经审批" in plain_text(response)
+
+
+# ---------------------------------------------------------------------------
+# The approved 预期目标: read-only in the wizard, changed only by an adjustment
+
+
+def test_the_goal_step_shows_the_approved_goal_as_text_and_says_how_to_change_it(client, people):
+    assessment = from_targets(people)
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[assessment.pk, "goal"])
+    page = client.get(url).content.decode()
+    assert 'id="goal-locked"' in page and "如需改变，请在下方提出目标调整" in page
+    assert 'id="locked-goal"' in page and assessment.goal in page
+    assert 'name="goal"' not in page.split('id="adjustments"')[0]
+    assert 'id="adjustment-request"' in page
+    # A crafted post of a changed goal is not read: the goal stays as approved.
+    response = client.post(url, {"version": assessment.version, "goal": "改写", "save": "1"})
+    assert response.status_code == 302
+    assert assessment.__class__.objects.get(pk=assessment.pk).goal == assessment.goal
+
+
+def test_an_adjustment_of_the_goal_is_asked_for_approved_and_printed(client, people):
+    assessment = from_targets(people)
+    client.force_login(people["preparer"])
+    url = reverse("assessments:request_adjustment", args=[assessment.pk])
+    data = {"reason": "上级下达新的培训任务。", "goal": "全年开展职业技能培训 600 人次。"}
+    for other in assessment.indicators.all():
+        data[f"target_{other.pk}"] = other.target
+        data[f"weight_{other.pk}"] = format(other.weight, "f")
+    assert client.post(url, data).status_code == 302
+    adjustment = TargetAdjustment.objects.get()
+    assert adjustment.changes == [
+        {
+            "row": None,
+            "name": "预期目标",
+            "field": "goal",
+            "old": assessment.goal,
+            "new": "全年开展职业技能培训 600 人次。",
+        }
+    ]
+    adjustments.approve_adjustment(adjustment.pk, by=people["reviewer"])
+    saved = assessment.__class__.objects.get(pk=assessment.pk)
+    assert saved.goal == "全年开展职业技能培训 600 人次。"
+    record = assessment_record(saved)
+    (note,) = [line for line in build_official_table(saved).remarks if "目标调整" in line]
+    assert "“预期目标”原为" in note and "调整为 全年开展职业技能培训 600 人次。" in note
+    assert record["adjustments"][0]["changes"][0]["field"] == "goal"
+
+
+def test_a_post_without_the_goal_asks_nothing_of_the_goal(people):
+    from assessments.forms import AdjustmentForm
+
+    assessment = from_targets(people)
+    rows = list(assessment.indicators.all())
+    form = AdjustmentForm({"reason": "r"}, indicators=rows, goal=assessment.goal)
+    assert form.is_valid()
+    assert all(change["field"] != "goal" for change in form.changes())

@@ -79,9 +79,10 @@ class CommentForm(forms.Form):
 
 
 class AdjustmentForm(forms.Form):
-    """New targets and weights for some rows of a self-assessment, and why (目标调整).
+    """A new 预期目标, new targets and weights for some rows of a self-assessment, and why
+    (目标调整).
 
-    Each row offers its 年度指标值 and 分值 as they stand; what is changed is asked for.
+    The goal and each row offer their values as they stand; what is changed is asked for.
     """
 
     bound_field_class = MarkedBoundField
@@ -95,9 +96,17 @@ class AdjustmentForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, indicators, **kwargs):
+    def __init__(self, *args, indicators, goal=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
+        if goal is not None:
+            self.fields["goal"] = TextField(
+                label="预期目标",
+                required=False,
+                max_length=REMARK_LENGTH,
+                initial=goal,
+                widget=forms.Textarea(attrs={"rows": 3, **control("预期目标", size="sm")}),
+            )
         for row in self.indicators:
             self.fields[f"target_{row.pk}"] = TextField(
                 label=f"{row.name} · 年度指标值",
@@ -122,8 +131,15 @@ class AdjustmentForm(forms.Form):
         ]
 
     def changes(self):
-        """Every row's target and weight as posted; the service keeps those that differ."""
-        return [
+        """The goal and every row's target and weight as posted; the service keeps those
+        that differ."""
+        # A post without the goal's box (an older page) asks nothing of the goal.
+        goal = (
+            [{"row": None, "field": "goal", "new": self.cleaned_data["goal"]}]
+            if "goal" in self.fields and "goal" in self.data
+            else []
+        )
+        return goal + [
             {"row": row.pk, "field": field, "new": self.cleaned_data[f"{field}_{row.pk}"]}
             for row in self.indicators
             for field in ("target", "weight")

@@ -38,7 +38,7 @@ ASSESSMENT_KEYS = {
 VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells", "mid_year"}
 ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
 CHANGE_KEYS = {"name", "field", "old", "new"}
-ADJUSTABLE_FIELDS = ("target", "weight")
+ADJUSTABLE_FIELDS = ("target", "weight", "goal")
 PRINT_CHOICES = {
     "show_empty_level2": (True, False),
     "signature_block": (True, False),
@@ -384,7 +384,8 @@ def _check_targets(targets, path, problems):
 
 
 def _check_adjustments(items, path, problems):
-    """Approved adjustments: what changed (target or weight, old and new), why, and when."""
+    """Approved adjustments: what changed (target, weight or goal, old and new), why, and
+    when."""
     if not isinstance(items, list):
         problems.add(path, "应为列表。")
         return []
@@ -409,7 +410,7 @@ def _check_adjustments(items, path, problems):
             if not isinstance(change, dict) or set(change) != CHANGE_KEYS:
                 problems.add(at, f"应为含 {'、'.join(sorted(CHANGE_KEYS))} 的对象。")
             elif change["field"] not in ADJUSTABLE_FIELDS:
-                problems.add(f"{at}.field", "应为 target 或 weight。")
+                problems.add(f"{at}.field", "应为 target、weight 或 goal。")
             elif not all(
                 isinstance(change[key], str) or change[key] is None for key in ("old", "new")
             ) or not isinstance(change["name"], str):

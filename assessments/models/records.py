@@ -275,7 +275,8 @@ class TargetAdjustment(models.Model):
     the reviewer's decision. Approval applies the changes to the self-assessment's rows.
 
     `changes` is a list of {"row": <indicator id>, "name": <三级指标>, "field": "target" |
-    "weight", "old": <text>, "new": <text>}, the old value as it stood when asked for.
+    "weight", "old": <text>, "new": <text>}, the old value as it stood when asked for; a
+    change of the 预期目标 is {"row": null, "name": "预期目标", "field": "goal", …}.
     """
 
     class Status(models.TextChoices):

@@ -13,7 +13,8 @@ from typing import Any
 from .. import kinds
 from ..rules.wording import clause, sentence
 
-FIELD_NAMES = {"target": "年度指标值", "weight": "分值"}
+# A change of the goal names it (“预期目标”) and says no more.
+FIELD_NAMES = {"target": "年度指标值", "weight": "分值", "goal": ""}
 MID_YEAR = "年中追加：本项目于年度中追加，其绩效目标按同样的程序审核批准。"
 UNAPPROVED = "目标未经审批：本表的年度指标值和分值未经绩效目标表审批。"
 

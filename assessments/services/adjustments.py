@@ -5,6 +5,7 @@ Approval applies the changes to the self-assessment's rows in the same transacti
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -14,7 +15,10 @@ from .. import notifications, permissions, rules
 from ..models import Assessment, AssessmentEvent, Indicator, Membership, TargetAdjustment
 from . import AssessmentError, Changes, check, locked, log_in_place, refresh_computed
 
-FIELD_LABELS = {"target": "年度指标值", "weight": "分值"}
+FIELD_LABELS = {"target": "年度指标值", "weight": "分值", "goal": "预期目标"}
+# A change of the 预期目标 is a change of no row: it names the goal.
+GOAL = "goal"
+GOAL_NAME = "预期目标"
 
 
 def _text(field: str, value: object) -> str:
@@ -26,11 +30,14 @@ def _text(field: str, value: object) -> str:
     return str(value)
 
 
+def _log_label(change: Mapping[str, str]) -> str:
+    if change["field"] == GOAL:
+        return f"年度总体目标 · {GOAL_NAME}"
+    return f"指标“{change['name']}” · {FIELD_LABELS[change['field']]}"
+
+
 def _log_changes(changes: Sequence[Mapping[str, str]]) -> Changes:
-    return {
-        f"指标“{c['name']}” · {FIELD_LABELS[c['field']]}": [c["old"] or None, c["new"] or None]
-        for c in changes
-    }
+    return {_log_label(c): [c["old"] or None, c["new"] or None] for c in changes}
 
 
 @transaction.atomic
@@ -41,15 +48,23 @@ def request_adjustment(
     changes: Sequence[Mapping[str, object]],
     reason: str,
 ) -> TargetAdjustment:
-    """Ask for new targets or weights; `changes` are {"row": id, "field", "new"}."""
+    """Ask for new targets, weights or a new 预期目标; `changes` are {"row": id, "field",
+    "new"} ({"row": None, "field": "goal", "new"} for the goal)."""
     assessment = locked(assessment_id)
     check(permissions.can_request_adjustment(by, assessment))
     reason = (reason or "").strip()
     if not reason:
         raise AssessmentError("申请目标调整时必须填写调整理由。")
     rows = {row.pk: row for row in assessment.indicators.all()}
-    stored: list[dict[str, str]] = []
+    stored: list[dict[str, Any]] = []
     for change in changes:
+        if change["field"] == GOAL:
+            old, new = assessment.goal, _text(GOAL, change["new"]).strip()
+            if old != new:
+                stored.append(
+                    {"row": None, "name": GOAL_NAME, "field": GOAL, "old": old, "new": new}
+                )
+            continue
         row, field = rows.get(change["row"]), change["field"]  # type: ignore[call-overload]
         if row is None or field not in FIELD_LABELS:
             raise AssessmentError("调整的指标行已不存在，请重新打开页面。")
@@ -57,7 +72,7 @@ def request_adjustment(
         if old != new:
             stored.append({"row": row.pk, "name": row.name, "field": field, "old": old, "new": new})
     if not stored:
-        raise AssessmentError("没有要调整的内容：请至少改动一项年度指标值或分值。")
+        raise AssessmentError("没有要调整的内容：请至少改动预期目标、一项年度指标值或分值。")
     adjustment = TargetAdjustment.objects.create(
         assessment=assessment, changes=stored, reason=reason, requested_by=by
     )
@@ -91,7 +106,8 @@ def _tell_deciders(adjustment: TargetAdjustment, *, by: User) -> None:
         deciders,
         title=f"【目标调整】{_where(assessment)}申请调整目标，请审批",
         body=f"{by.get_full_name() or by.username} 申请调整{_where(assessment)}的"
-        f"年度指标值或分值。\n理由：{adjustment.reason}",
+        f"{'、'.join(dict.fromkeys(FIELD_LABELS[c['field']] for c in adjustment.changes))}。"
+        f"\n理由：{adjustment.reason}",
         url=assessment.get_absolute_url(),
     )
 
@@ -123,6 +139,13 @@ def approve_adjustment(adjustment_id: int, *, by: User, comment: str = "") -> Ta
     check(permissions.can_decide_adjustment(by, adjustment))
     rows = {row.pk: row for row in assessment.indicators.all()}
     for change in adjustment.changes:
+        if change["field"] == GOAL:
+            if assessment.goal != change["old"]:
+                raise AssessmentError(
+                    "预期目标在申请之后已经改变，不能按原申请调整；请驳回后重新申请。"
+                )
+            assessment.goal = change["new"]
+            continue
         row = rows.get(change["row"])
         if row is None or _text(change["field"], getattr(row, change["field"])) != change["old"]:
             raise AssessmentError(

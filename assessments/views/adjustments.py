@@ -31,7 +31,9 @@ def request_adjustment(request, pk):
     allowed, reason = permissions.can_request_adjustment(request.user, assessment)
     if not allowed:
         raise PermissionDenied(reason)
-    form = AdjustmentForm(request.POST, indicators=assessment.indicators.all())
+    form = AdjustmentForm(
+        request.POST, indicators=assessment.indicators.all(), goal=assessment.goal
+    )
     if not form.is_valid():
         messages.error(request, "标红的栏目无法读取（见栏目下的说明），目标调整申请尚未提交。")
         return assessment_detail(request, assessment.pk, adjustment_form=form)

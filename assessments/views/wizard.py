@@ -155,6 +155,9 @@ class Step:
             # A step of a kind's own cells: one input per declared cell.
             stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)
             self.form = forms.CellsForm(data, cells=self.cells, initial={**stored, **version})
+        elif name == "goal" and assessment.targets_locked:
+            # The approved 预期目标 is shown, not edited: a change is a 目标调整.
+            self.form = forms.StepForm(data, initial=version)
         elif name in ("basic", "funds", "goal"):
             form_classes: dict[str, type[forms.StepForm]] = {
                 "basic": forms.BasicForm,
@@ -390,7 +393,9 @@ def adjustment_context(user, assessment, indicators, form=None):
         adjustment.can_decide = permissions.can_decide_adjustment(user, adjustment)[0]
     return {
         "adjustments": adjustments,
-        "adjustment_form": (form or forms.AdjustmentForm(indicators=indicators))
+        "adjustment_form": (
+            form or forms.AdjustmentForm(indicators=indicators, goal=assessment.goal)
+        )
         if allowed
         else None,
     }
@@ -420,7 +425,7 @@ def render_step(request, assessment, current):
             row_id = form.initial.get("id")
             row = next((r for r in current.indicators if r.pk == row_id), None)
             rows.append({"form": form, "reference": reference_for(row, reference) if row else None})
-    if current.name == "targets" and assessment.targets_locked:
+    if current.name in ("goal", "targets") and assessment.targets_locked:
         context.update(adjustment_context(request.user, assessment, current.indicators))
     context.update(
         form=current.form,
