@@ -117,10 +117,17 @@ def signed_again(project="宣传费"):
     )
 
 
+def previous_content(record):
+    """The record as the previous release held it: a target table's declared cells (项目属性,
+    项目负责人 … and the review opinions) came later."""
+    return {key: value for key, value in record.items() if key != "cells"}
+
+
 def as_previous_release(signature):
     """The row as the previous release stored a sign-off of the same table: the record
-    without status as its snapshot, version 1, signed with the key."""
-    record = snapshot.record_of(signature.assessment)
+    without status (and without the cells it did not have) as its snapshot, version 1, signed
+    with the key."""
+    record = previous_content(snapshot.record_of(signature.assessment))
     resign(signature.pk, snapshot=record, content_hash=signing.content_hash(record), version=1)
     return Signature.objects.select_related("signed_by", "key").get(pk=signature.pk)
 
@@ -163,7 +170,7 @@ def test_the_demo_tables_hash_as_the_previous_release_signed_them(demo):
     signatures = Signature.objects.valid().select_related("assessment__project")
     pinned = {
         (s.assessment.kind, s.assessment.project.name): signing.content_hash(
-            snapshot.record_of(s.assessment)
+            previous_content(snapshot.record_of(s.assessment))
         )
         for s in signatures
     }
@@ -172,7 +179,8 @@ def test_the_demo_tables_hash_as_the_previous_release_signed_them(demo):
         # A new signature covers the same content, and its computed figures and names.
         assert signature.version == snapshot.CURRENT_VERSION
         key = (signature.assessment.kind, signature.assessment.project.name)
-        assert signing.content_hash(signing.signed_content(signature)) == DEMO_HASHES[key]
+        content = previous_content(signing.signed_content(signature))
+        assert signing.content_hash(content) == DEMO_HASHES[key]
 
 
 def test_signatures_made_by_the_previous_release_verify_unchanged(client, demo):
@@ -188,6 +196,38 @@ def test_signatures_made_by_the_previous_release_verify_unchanged(client, demo):
     client.force_login(people()["tianbao"])
     text = client.get(reverse("verify:hash", args=[old.content_hash])).content.decode()
     assert "有效：" in text
+
+
+def test_a_target_table_approved_before_its_declaration_verifies_and_prints_anew(client, demo):
+    """Approved before the declaration had cells: the snapshot has none, its hash stands, and
+    the new layout prints it from the snapshot (the header's new cells blank)."""
+    from django.template.loader import render_to_string
+
+    signature = Signature.objects.valid().get(
+        assessment__kind="targets", assessment__project__name="外区属地化管理人员服务费"
+    )
+    old = as_previous_release(signature)
+    assert "cells" not in old.snapshot
+    assert old.content_hash == DEMO_HASHES[("targets", "外区属地化管理人员服务费")]
+    assert check_signature(old) == SignatureState.VALID
+    item = printable.signed_printable(old)
+    assert item.table.declared["leader"] == "" and item.table.period == ""
+    html = render_to_string(item.table.kind.layout, {"table": item.table})
+    assert "项目支出绩效目标申报表" in html and "单位审核意见" in html
+    assert "沈佳" not in html and "全年执行数" not in html and "得分" not in html
+    client.force_login(people()["tianbao"])
+    text = client.get(reverse("verify:hash", args=[old.content_hash])).content.decode()
+    assert "目标表" in text and "有效：" in text
+
+
+def test_the_demo_declarations_are_signed_with_their_cells(demo):
+    signature = Signature.objects.valid().get(
+        assessment__kind="targets", assessment__project__name="外区属地化管理人员服务费"
+    )
+    cells = snapshot.read(signature.snapshot).record["cells"]
+    assert cells["leader"] == "沈佳" and cells["end"] == "2025-12-31"
+    assert cells["unit_opinion"] == "同意。" and cells["unit_reviewer"] == "王强"
+    assert check_signature(signature) == SignatureState.VALID
 
 
 def test_a_new_signature_holds_the_printed_figures_and_names(demo):

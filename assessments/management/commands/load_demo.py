@@ -10,6 +10,7 @@ from django.utils import timezone
 from assessments import deadlines, interchange, kinds, rules
 from assessments.demo import (
     DEMO_BUREAU,
+    DEMO_DECLARATIONS,
     DEMO_DEPARTMENT,
     DEMO_PASSWORD,
     DEMO_PEOPLE,
@@ -156,6 +157,13 @@ class Command(BaseCommand):
                 step="funds",
                 fields={**budget, "money_unit": source.money_unit, "goal": source.goal},
             )
+            table = drafts.save_draft(
+                table.pk,
+                by=preparer,
+                base_version=table.version,
+                step="declaration",
+                cells=DEMO_DECLARATIONS.get(name, {}),
+            )
             rows = [
                 {"id": None, **{f: getattr(row, f) for f in drafts.ROW_FIELDS_TARGETS}}
                 for row in source.indicators.all()
@@ -170,7 +178,7 @@ class Command(BaseCommand):
             )
             workflow.submit_assessment(table.pk, by=preparer)
             if name != DEMO_TARGET_PROJECTS[-1]:
-                workflow.sign_off_assessment(table.pk, by=reviewer)
+                workflow.sign_off_assessment(table.pk, by=reviewer, opinion="同意。")
 
     def create_people(self, organisations):
         for person in DEMO_PEOPLE:
