@@ -1,15 +1,19 @@
-"""The year's cycle in the browser: targets filled, returned, answered, approved; the
-self-assessment from them with targets read-only; an adjustment asked for and approved."""
+"""The year's cycle in the browser: targets declared (项目支出绩效目标申报表), returned,
+answered, approved with the reviewer's opinion; its PDF and /verify/; the self-assessment from
+them with goal and targets read-only, a changed budget flagged for the reviewer; an adjustment
+asked for and approved, both people told."""
 
 import re
+import subprocess
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from assessments.models import Assessment, TargetAdjustment
+from assessments.models import Assessment, Notice, TargetAdjustment
 from tests.e2e.pages import signed_in_window
+from tests.pdftools import compact, pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +37,24 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     preparer.get_by_label("已有项目").select_option(label="宣传费（上海市闵行区社会保障服务中心）")
     preparer.get_by_label("年度").select_option(label="2023")
     preparer.get_by_role("button", name="新建并开始填写").click()
-    expect(preparer.locator(".wizard-steps li")).to_have_count(5)
+    expect(preparer.locator(".wizard-steps li")).to_have_count(5 + 1)
+    next_step(preparer)
+    expect(preparer.locator("h2, h1").filter(has_text="申报信息").first).to_be_visible()
+    preparer.get_by_label("项目属性").select_option("延续")
+    preparer.get_by_label("项目负责人").fill("周文华")
+    preparer.get_by_label("联系电话").fill("021-64120618")
+    preparer.get_by_label("项目期限（开始）").fill("2023年1月1日")
+    preparer.get_by_label("项目期限（结束）").fill("2024/12/31")
+    preparer.get_by_label("项目概况").fill(
+        "在全区社区和服务窗口发放社会保障政策宣传品，开展政策咨询。"
+    )
+    preparer.get_by_label("立项依据（可行性、必要性）").fill(
+        "区人社局年度政策宣传工作要点；群众对新政策的知晓率偏低，需要持续宣传。"
+    )
+    preparer.get_by_label("实施期目标（跨年度项目填写）").fill(
+        "两年内辖区参保居民政策知晓率达到 95%。"
+    )
+    preparer.screenshot(path=artifacts / "targets-0b-declaration.png", full_page=True)
     next_step(preparer)
     preparer.locator("#id_current_initial_budget").fill("60000")
     preparer.locator("#id_current_full_year_budget").fill("60000")
@@ -76,11 +97,56 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
 
     reviewer.goto(url)
     reviewer.get_by_role("link", name="审核通过并批准").click()
+    reviewer.get_by_label("单位审核意见").fill("")
+    reviewer.get_by_role("button", name="确认批准").click()
+    expect(reviewer.locator("#opinion-error")).to_contain_text("请填写审核意见")
+    reviewer.get_by_label("单位审核意见").fill("同意申报，按计划组织实施。")
     reviewer.screenshot(path=artifacts / "targets-3-confirm-approval.png", full_page=True)
     reviewer.get_by_role("button", name="确认批准").click()
     expect(reviewer.locator(".alert-success").first).to_contain_text("已批准")
     expect(reviewer.locator("#signature")).to_contain_text("已批准")
+    declaration = reviewer.locator(".official-declaration")
+    expect(declaration.locator("h2")).to_have_text("项目支出绩效目标申报表")
+    for text in (
+        "延续",
+        "周文华",
+        "2023年1月1日至2024年12月31日",
+        "实施期",
+        "同意申报，按计划组织实施。",
+    ):
+        expect(declaration).to_contain_text(text)
+    for absent in ("全年执行数", "得分", "偏差原因", "实际完成值"):
+        expect(declaration).not_to_contain_text(absent)
     reviewer.screenshot(path=artifacts / "targets-4-approved.png", full_page=True)
+
+    # The approved table's PDF, page 1 as an image, and what /verify/ says of its hash.
+    pdf = reviewer_context.request.get(f"{url}pdf/")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    (artifacts / "targets-approved.pdf").write_bytes(pdf.body())
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(artifacts / "targets-approved.pdf"),
+            str(artifacts / "targets-pdf-page1"),
+        ],
+        check=True,
+    )
+    text = compact(pdf_text(pdf.body(), page=1))
+    assert "项目支出绩效目标申报表" in text and "单位审核意见" in text
+    assert "全年执行数" not in text and "得分" not in text and "偏差原因" not in text
+    table.refresh_from_db()
+    content_hash = table.valid_signature().content_hash
+    reviewer.goto(f"{live_server.url}/verify/{content_hash}/")
+    expect(reviewer.locator("main")).to_contain_text("目标表")
+    reviewer.screenshot(path=artifacts / "targets-4b-verify.png", full_page=True)
 
     preparer.goto(f"{live_server.url}/assessments/new/")
     preparer.get_by_label("绩效自评表").check()
@@ -88,6 +154,14 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     preparer.get_by_label("年度").select_option(label="2023")
     preparer.get_by_role("button", name="新建并开始填写").click()
     expect(preparer.locator(".alert-success")).to_contain_text("已按批准的绩效目标表新建自评表")
+    preparer.locator(".wizard-steps button", has_text="年度总体目标").click()
+    expect(preparer.locator("#goal-locked")).to_contain_text("如需改变，请在下方提出目标调整")
+    expect(preparer.locator("#locked-goal")).to_contain_text("开展政策宣传")
+    expect(preparer.locator('textarea[name="goal"]:not(#adjustment-request *)')).to_have_count(0)
+    preparer.screenshot(path=artifacts / "targets-4c-goal-read-only.png", full_page=True)
+    preparer.locator(".wizard-steps button", has_text="项目资金").click()
+    preparer.locator("#id_current_full_year_budget").fill("55000")
+    preparer.get_by_role("button", name="保存", exact=True).click()
     preparer.locator(".wizard-steps button", has_text="绩效指标与年度指标值").click()
     expect(preparer.locator("#targets-locked")).to_be_visible()
     expect(preparer.locator("#locked-targets")).to_contain_text("≥3000份")
@@ -107,15 +181,22 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     preparer.screenshot(path=artifacts / "targets-5-adjustment-request.png", full_page=True)
     request.get_by_role("button", name="提交调整申请").click()
     expect(preparer.locator(".alert-success")).to_contain_text("已提交目标调整申请")
+    assert Notice.objects.filter(user__username="shenhe", title__contains="申请调整目标").exists()
+    assert Notice.objects.filter(user__username="juzhang", title__contains="申请调整目标").exists()
 
     assessment = Assessment.objects.self_assessments().get(project__name="宣传费", year__year=2023)
     reviewer.goto(f"{live_server.url}{assessment.get_absolute_url()}")
+    # The changed budget is flagged for the reviewer, with the approved figure beside it.
+    expect(reviewer.locator("body")).to_contain_text("与已批准的绩效目标表（60,000.00）不同")
     reviewer.locator("#decide-adjustment").get_by_label("审批意见").fill("同意调整。")
     reviewer.get_by_role("button", name="批准调整").click()
     expect(reviewer.locator(".alert-success").first).to_contain_text("已批准目标调整")
     expect(reviewer.locator("#history")).to_contain_text("批准目标调整")
     expect(reviewer.locator("#adjustments")).to_contain_text("调整为 ≥2500份")
     reviewer.screenshot(path=artifacts / "targets-6-adjustment-approved.png", full_page=True)
+    assert Notice.objects.filter(
+        user__username="tianbao", title__contains="目标调整已批准"
+    ).exists()
     preparer.goto(f"{live_server.url}/assessments/?kind=targets")
     expect(preparer.locator("#list-kinds .active")).to_have_text("绩效目标表")
     expect(preparer.locator("table")).to_contain_text("宣传费")
