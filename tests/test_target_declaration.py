@@ -237,3 +237,19 @@ def test_the_pdf_is_the_declaration(client, people):
         assert present in text, present
     for absent in ("全年执行数", "得分", "偏差原因"):
         assert absent not in text, absent
+
+
+def test_next_years_copy_carries_the_declaration_but_not_the_opinions(people):
+    from assessments.services import drafts
+
+    from .factories import YearFactory
+
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"], opinion="同意。")
+    source = Assessment.objects.get(pk=table.pk)
+    copy = drafts.copy_assessment(
+        source, year=YearFactory(year=2024, is_open=True), by=people["preparer"]
+    )
+    assert copy.kind == "targets"
+    assert copy.cells == {key: value for key, value in DECLARED.items() if key != "attribute"}

@@ -38,6 +38,8 @@ class Cell:
     step: str
     max_length: int = 200
     choices: tuple[tuple[str, str], ...] = ()
+    # Carried into next year's copy of the table (复制), as the goal and the targets are.
+    copied: bool = False
 
     def __post_init__(self) -> None:
         if self.input not in READERS:

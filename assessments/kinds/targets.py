@@ -15,13 +15,20 @@ REVIEW_OPINIONS = (("unit", "单位审核意见"), ("department", "主管部门�
 # The cells of the declaration, in the order of its step. Their keys are rules.targets'.
 DECLARATION_CELLS = (
     Cell("attribute", "项目属性", "choice", DECLARATION, choices=PROJECT_ATTRIBUTES),
-    Cell("leader", "项目负责人", "text", DECLARATION, max_length=50),
-    Cell("telephone", "联系电话", "text", DECLARATION, max_length=30),
-    Cell("start", "项目期限（开始）", "date", DECLARATION),
-    Cell("end", "项目期限（结束）", "date", DECLARATION),
-    Cell("overview", "项目概况", "text", DECLARATION, max_length=2000),
-    Cell("basis", "立项依据（可行性、必要性）", "text", DECLARATION, max_length=2000),
-    Cell("period_goal", "实施期目标（跨年度项目填写）", "text", DECLARATION, max_length=2000),
+    Cell("leader", "项目负责人", "text", DECLARATION, max_length=50, copied=True),
+    Cell("telephone", "联系电话", "text", DECLARATION, max_length=30, copied=True),
+    Cell("start", "项目期限（开始）", "date", DECLARATION, copied=True),
+    Cell("end", "项目期限（结束）", "date", DECLARATION, copied=True),
+    Cell("overview", "项目概况", "text", DECLARATION, max_length=2000, copied=True),
+    Cell("basis", "立项依据（可行性、必要性）", "text", DECLARATION, max_length=2000, copied=True),
+    Cell(
+        "period_goal",
+        "实施期目标（跨年度项目填写）",
+        "text",
+        DECLARATION,
+        max_length=2000,
+        copied=True,
+    ),
 )
 
 

@@ -176,7 +176,7 @@ def create_assessment(
 @transaction.atomic
 def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Assessment:
     """Next year's draft of the same kind from this one: structure, goal, indicators,
-    targets and weights. Funds, actuals, scores, grades, reasons and the outcome text start
+    targets and weights, and the cells its kind marks `copied`. Funds, actuals, scores, grades, reasons and the outcome text start
     empty. A self-assessment whose target table of that year is approved starts from it.
     """
     unit = source.project.unit
@@ -194,6 +194,12 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
         money_unit=source.money_unit,
         budget_weight=source.budget_weight,
         goal=source.goal,
+        # The cells the kind carries over (a declaration's leader, period, texts).
+        cells={
+            cell.key: value
+            for cell in source.table_kind.cells
+            if cell.copied and (value := (source.cells or {}).get(cell.key))
+        },
         updated_by=by,
     )
     return _store_new(
