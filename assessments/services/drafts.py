@@ -176,8 +176,9 @@ def create_assessment(
 @transaction.atomic
 def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Assessment:
     """Next year's draft of the same kind from this one: structure, goal, indicators,
-    targets and weights, and the cells its kind marks `copied`. Funds, actuals, scores, grades, reasons and the outcome text start
-    empty. A self-assessment whose target table of that year is approved starts from it.
+    targets and weights, and the cells its kind marks `copied`. Funds, actuals, scores,
+    grades, reasons and the outcome text start empty. A self-assessment whose target table
+    of that year is approved starts from it.
     """
     unit = source.project.unit
     check(permissions.can_create_in(by, unit, year))
