@@ -118,6 +118,7 @@ def test_targets_approved_then_self_assessment_and_adjustment(browser, live_serv
     for absent in ("全年执行数", "得分", "偏差原因", "实际完成值"):
         expect(declaration).not_to_contain_text(absent)
     reviewer.screenshot(path=artifacts / "targets-4-approved.png", full_page=True)
+    declaration.screenshot(path=artifacts / "targets-4a-declaration.png")
 
     # The approved table's PDF, page 1 as an image, and what /verify/ says of its hash.
     pdf = reviewer_context.request.get(f"{url}pdf/")
