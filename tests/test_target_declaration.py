@@ -253,3 +253,22 @@ def test_next_years_copy_carries_the_declaration_but_not_the_opinions(people):
     )
     assert copy.kind == "targets"
     assert copy.cells == {key: value for key, value in DECLARED.items() if key != "attribute"}
+
+
+def test_the_detail_page_of_an_approved_declaration_speaks_of_approval(client, people):
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"], opinion="同意。")
+    client.force_login(people["preparer"])
+    page = client.get(table.get_absolute_url()).content.decode()
+    assert "内容与批准版本一致" in page and "内容与签发版本一致" not in page
+    assert 'class="official official-declaration"' in page
+
+
+def test_a_long_overview_prints_as_a_note_on_paper(people):
+    overview = "面向失业人员开展培训。" * 60
+    table = declared(people, overview=overview)
+    built = build_official_table(table, paper=True)
+    (note,) = [n for n in built.notes if n.label == "项目概况"]
+    assert built.cell_notes["overview"] == note.number and note.text == overview
+    assert f"见注{note.number}" in layout_html(table)
