@@ -272,3 +272,31 @@ def test_a_long_overview_prints_as_a_note_on_paper(people):
     (note,) = [n for n in built.notes if n.label == "项目概况"]
     assert built.cell_notes["overview"] == note.number and note.text == overview
     assert f"见注{note.number}" in layout_html(table)
+
+
+def test_the_declaration_travels_in_the_interchange_file(people):
+    import json
+
+    from assessments import interchange
+    from assessments.services import importing
+
+    table = declared(people, telephone="２１-6412")
+    record = interchange.export_assessment(table)
+    assert record["cells"]["leader"] == "王建国" and record["kind"] == "targets"
+    record["cells"]["start"] = "2023年2月1日"
+    document = json.dumps(
+        {"format": interchange.FORMAT, "version": interchange.VERSION, "assessments": [record]},
+        ensure_ascii=False,
+    )
+    parsed, problems = interchange.parse_document(document)
+    assert problems == []
+    stored = importing.store_assessment(parsed[0], replace=True, by=people["preparer"])
+    assert stored.pk == table.pk
+    assert stored.cells["start"] == "2023-02-01" and stored.cells["leader"] == "王建国"
+    record["cells"]["end"] = "明年"
+    bad = json.dumps(
+        {"format": interchange.FORMAT, "version": interchange.VERSION, "assessments": [record]},
+        ensure_ascii=False,
+    )
+    _, problems = interchange.parse_document(bad)
+    assert any("cells.end" in problem and "请填写日期" in problem for problem in problems)
