@@ -300,3 +300,12 @@ def test_the_declaration_travels_in_the_interchange_file(people):
     )
     _, problems = interchange.parse_document(bad)
     assert any("cells.end" in problem and "请填写日期" in problem for problem in problems)
+
+
+def test_reopening_takes_the_opinions_of_the_voided_approval_away(people):
+    table = declared(people)
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"], opinion="同意。")
+    workflow.reopen_assessment(table.pk, by=people["department"], reason="项目期限有误。")
+    cells = Assessment.objects.get(pk=table.pk).cells
+    assert cells == DECLARED

@@ -8,7 +8,8 @@ from . import register
 from .base import Cell, TableKind, opinion_cells
 from .self_assessment import CELL_STEPS, STEPS
 
-# The declaration's own step: the header and texts of 项目支出绩效目标申报表 (domain.md §9).
+# The declaration's own step: the header and texts of 项目支出绩效目标申报表 (the commonly
+# published template).
 DECLARATION = "declaration"
 PROJECT_ATTRIBUTES = (("新增", "新增"), ("延续", "延续"))
 REVIEW_OPINIONS = (("unit", "单位审核意见"), ("department", "主管部门审核意见"))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .. import notifications, permissions
 from ..formats import display_name
+from ..kinds.base import AT_SIGN_OFF
 from ..models import Assessment, AssessmentEvent, Signature
 from ..paper.official_table import PrintOptions
 from ..rules.wording import sentence
@@ -175,6 +176,11 @@ def reopen_assessment(assessment_id: int, *, by: User, reason: str) -> Assessmen
     if not reason:
         raise AssessmentError("重新打开时必须填写原因。")
     void_signatures(assessment, by=by, reason=reason)
+    # The opinions of the voided approval go with it: the next approval writes its own.
+    written = {cell.key for cell in assessment.table_kind.cells if cell.step == AT_SIGN_OFF}
+    if written & set(assessment.cells or {}):
+        assessment.cells = {k: v for k, v in assessment.cells.items() if k not in written}
+        assessment.save(update_fields=["cells"])
     return _move(
         assessment, Assessment.Status.DRAFT, AssessmentEvent.Action.REOPEN, by=by, comment=reason
     )
