@@ -309,3 +309,92 @@ def test_reopening_takes_the_opinions_of_the_voided_approval_away(people):
     workflow.reopen_assessment(table.pk, by=people["department"], reason="项目期限有误。")
     cells = Assessment.objects.get(pk=table.pk).cells
     assert cells == DECLARED
+
+
+# ---------------------------------------------------------------------------
+# 评分细则: where the year's rule set asks for it
+
+
+@pytest.fixture
+def asks_for_criteria(monkeypatch):
+    from dataclasses import replace
+
+    from assessments import rules
+
+    asking = replace(rules.RULE_SETS["MOF2020"], scoring_criteria=True)
+    monkeypatch.setitem(rules.RULE_SETS, "MOF2020", asking)
+    return asking
+
+
+def targets_post(table, **criteria):
+    from assessments.forms.fields import points_to_text
+
+    rows = list(table.indicators.order_by("position"))
+    data = {
+        "version": table.version,
+        "save": "1",
+        "rows-TOTAL_FORMS": str(len(rows)),
+        "rows-INITIAL_FORMS": str(len(rows)),
+    }
+    for index, row in enumerate(rows):
+        data.update(
+            {
+                f"rows-{index}-id": row.pk,
+                f"rows-{index}-ORDER": row.position,
+                f"rows-{index}-level1": row.level1,
+                f"rows-{index}-level2": row.level2,
+                f"rows-{index}-name": row.name,
+                f"rows-{index}-target": row.target,
+                f"rows-{index}-weight": points_to_text(row.weight),
+                f"rows-{index}-criteria": criteria.get(row.name, row.criteria),
+            }
+        )
+    return data
+
+
+def test_the_national_rule_sets_ask_no_criteria_and_print_none(client, people):
+    table = declared(people)
+    assert not any(f.code == "CRITERIA_MISSING" for f in table.evaluate().findings)
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[table.pk, "targets"])
+    page = client.get(url).content.decode()
+    assert "<th>评分细则</th>" not in page
+    assert 'type="hidden" name="rows-0-criteria"' in page
+    assert "评分细则" not in layout_html(table)
+    assert all("criteria" not in row for row in snapshot.record_of(table)["indicators"])
+
+
+def test_a_rule_set_that_asks_gets_the_criteria_typed_checked_and_printed(
+    client, people, asks_for_criteria
+):
+    table = declared(people)
+    missing = [f for f in table.evaluate().warnings if f.code == "CRITERIA_MISSING"]
+    assert len(missing) == 3 and missing[0].message == "第 1 行指标“培训人次”的评分细则未填写。"
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[table.pk, "targets"])
+    page = client.get(url).content.decode()
+    assert "<th>评分细则</th>" in page and 'textarea name="rows-0-criteria"' in page
+    posted = targets_post(table, 培训人次="每少 50 人次扣 5 分，扣完为止。")
+    assert client.post(url, posted).status_code == 302
+    row = table.indicators.get(name="培训人次")
+    assert row.criteria == "每少 50 人次扣 5 分，扣完为止。"
+    table = Assessment.objects.with_tree().get(pk=table.pk)
+    html = layout_html(table)
+    assert "<th>评分细则</th>" in html and "每少 50 人次扣 5 分" in html
+    assert "with-criteria" in html
+    rows = snapshot.record_of(table)["indicators"]
+    assert rows[0]["criteria"] == "每少 50 人次扣 5 分，扣完为止。"
+    assert "criteria" not in rows[1]
+
+
+def test_a_self_assessment_from_approved_targets_keeps_their_criteria(people, asks_for_criteria):
+    from assessments.services import drafts
+
+    table = declared(people)
+    table.indicators.filter(name="培训人次").update(criteria="每少 50 人次扣 5 分。")
+    workflow.submit_assessment(table.pk, by=people["preparer"])
+    workflow.sign_off_assessment(table.pk, by=people["reviewer"], opinion="同意。")
+    assessment = drafts.create_assessment(
+        unit=people["unit"], year=table.year, project=table.project, by=people["preparer"]
+    )
+    assert assessment.indicators.get(name="培训人次").criteria == "每少 50 人次扣 5 分。"

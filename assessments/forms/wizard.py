@@ -235,6 +235,15 @@ class TargetRowForm(forms.Form):
         label="分值",
         widget=forms.TextInput(attrs=control("分值", size="sm", number=True)),
     )
+    # Shown where the rule set asks for it; elsewhere it travels hidden, as stored.
+    criteria = TextField(
+        label="评分细则",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(
+            attrs={"rows": 2, **control("评分细则", size="sm", placeholder="如：每少 10%扣 1 分")}
+        ),
+    )
 
     def __init__(self, *args, rule_set, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,6 +256,8 @@ class TargetRowForm(forms.Form):
         ]
         # The page fills the 二级 choices of the chosen 一级, then selects this one.
         self.fields["level2"].widget.attrs["data-selected"] = self["level2"].value() or ""
+        if not rule_set.scoring_criteria:
+            self.fields["criteria"].widget = forms.HiddenInput()
 
     def is_blank(self):
         """A row added on the page and left empty: nothing to keep."""
@@ -304,7 +315,10 @@ class BaseTargetFormSet(forms.BaseFormSet):
             typed = getattr(form, "cleaned_data", None)
             if typed is None or removed(form) or form.is_blank():
                 continue
-            row = {name: typed.get(name, "") for name in ("level1", "level2", "name", "target")}
+            row = {
+                name: typed.get(name, "")
+                for name in ("level1", "level2", "name", "target", "criteria")
+            }
             row["weight"] = typed.get("weight")
             kept.append((typed.get("ORDER") or 0, form.prefix, row))
         return [(prefix, row) for _, prefix, row in sorted(kept, key=lambda item: item[0])]
@@ -334,6 +348,7 @@ class BaseTargetFormSet(forms.BaseFormSet):
                     name: form.cleaned_data[name] for name in ("level1", "level2", "name", "target")
                 },
                 "weight": form.cleaned_data.get("weight"),
+                "criteria": form.cleaned_data.get("criteria") or "",
             }
             for _, form in ranked
         ]
@@ -367,6 +382,7 @@ def target_initial(indicators):
             "name": row.name,
             "target": row.target,
             "weight": points_to_text(row.weight),
+            "criteria": row.criteria,
             "ORDER": row.position,
         }
         for row in indicators

@@ -54,6 +54,7 @@ INDICATOR_KEYS = {
     "weight",
     "score",
     "reason",
+    "criteria",
     "computed",
 }
 HASH_RE = re.compile(r"[0-9a-f]{64}")
@@ -492,6 +493,7 @@ def _check_indicator(row, path, problems, rule_set):
     for key in ("target", "actual"):
         record[key] = _text(row, key, path, problems, required=False, limit=MAX_SHORT_TEXT)
     record["reason"] = _text(row, "reason", path, problems, required=False)
+    record["criteria"] = _text(row, "criteria", path, problems, required=False)
     grade = row.get("grade")
     if grade is not None and grade not in GRADES:
         problems.add(f"{path}.grade", f"应为 {'、'.join(GRADES)} 之一或 null。")

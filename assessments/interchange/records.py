@@ -85,6 +85,10 @@ def assessment_record(assessment, indicators=None):
             for row in indicators
         ],
     }
+    # A row's 评分细则 only where it has one: records signed before rows had it keep their hash.
+    for written, row in zip(record["indicators"], indicators, strict=True):
+        if row.criteria:
+            written["criteria"] = row.criteria
     # Only a table whose print settings were chosen has the key: the snapshots signed before
     # tables had settings keep their content hash. The same holds for the keys of version 2:
     # a target table says so, a self-assessment names the approved targets it started from

@@ -354,6 +354,8 @@ class Indicator(models.Model):
     weight = models.DecimalField(_("分值"), null=True, blank=True, **POINTS)
     score = models.DecimalField(_("得分"), null=True, blank=True, **POINTS)
     reason = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+    # 评分细则 of a target row, where the year's rule set asks for it (RuleSet.scoring_criteria).
+    criteria = models.TextField(_("评分细则"), blank=True)
 
     class Meta:
         verbose_name = _("绩效指标")
@@ -383,4 +385,5 @@ class Indicator(models.Model):
             weight=self.weight,
             score=self.score,
             reason=self.reason,
+            criteria=self.criteria,
         )

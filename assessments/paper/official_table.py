@@ -57,6 +57,17 @@ INDICATOR_COLUMNS_WITHOUT_ACTUALS = {
     "target": 22,
     "weight": 8,
 }
+# A declaration whose rows print their 评分细则 (RuleSet.scoring_criteria) gives it the width
+# of a text column.
+INDICATOR_COLUMNS_WITH_CRITERIA = {
+    "block": 6,
+    "level1": 10,
+    "level2": 13,
+    "name": 25,
+    "target": 16,
+    "weight": 7,
+    "criteria": 23,
+}
 # The printable width of A4 with the stylesheet's margins, the cell padding and the body
 # size: how many CJK characters a column holds on one line.
 PAGE_WIDTH_MM = 184
@@ -175,6 +186,7 @@ class EmptyLevel2:
     weight: Decimal | None = None
     score: Decimal | None = None
     reason: str = ""
+    criteria: str = ""
 
 
 @dataclass(frozen=True)
@@ -357,7 +369,15 @@ class OfficialTable:
     def indicator_columns(self) -> list[float]:
         if self.has_actuals:
             return list(INDICATOR_COLUMNS.values())
+        if self.scoring_criteria:
+            return list(INDICATOR_COLUMNS_WITH_CRITERIA.values())
         return list(INDICATOR_COLUMNS_WITHOUT_ACTUALS.values())
+
+    @property
+    def scoring_criteria(self) -> bool:
+        """The rows print their 评分细则: the year's rule set asks for it, or a row has one."""
+        rule_set = rules.get_rule_set(self.assessment.year.rule_set)
+        return rule_set.scoring_criteria or any(row.criteria for row in self.indicators)
 
     # Long texts printed after the table (paper only), and the notes of the goal row.
     notes: list = field(default_factory=list)

@@ -64,8 +64,9 @@ def indicator_input(
     starts blank); a grade is None where none is chosen."""
     base = stored or IndicatorInput(level1="", level2="", name="")
     values = {name: typed[name] for name in INDICATOR_FIELDS if name in typed}
-    if "reason" in typed:
-        values["reason"] = typed["reason"]
+    for text in ("reason", "criteria"):
+        if text in typed:
+            values[text] = typed[text]
     if "grade" in values:
         values["grade"] = values["grade"] or None
     return replace(base, **values)

@@ -39,6 +39,9 @@ class RuleSet:
     # Groups of 一级 and the weight the group should carry "in principle".
     level1_split: tuple[tuple[tuple[str, ...], Decimal], ...]
     budget_weight: Decimal = Decimal("10")
+    # A region's declaration asks each target row for its 评分细则 (how its 分值 will be
+    # scored); the national forms do not.
+    scoring_criteria: bool = False
     execution_low_percent: Decimal = Decimal("90")
     # A project budget of 10 亿元 or more kept in 万元 is far more likely 元 typed into a
     # 万元 table: one such slip would dominate a department's totals.

@@ -38,6 +38,7 @@ class IndicatorInput:
     weight: Decimal | None = None
     score: Decimal | None = None
     reason: str = ""
+    criteria: str = ""  # 评分细则, where the rule set asks for it
 
 
 @dataclass

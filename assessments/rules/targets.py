@@ -76,6 +76,12 @@ def target_findings(
             findings.append(
                 Finding("VALUE_MISSING", ERROR, f"{label}的分值未填写。", f"{where}.weight")
             )
+        if rule_set.scoring_criteria and not row.criteria.strip():
+            findings.append(
+                Finding(
+                    "CRITERIA_MISSING", WARNING, f"{label}的评分细则未填写。", f"{where}.criteria"
+                )
+            )
     goal = normalize_text(data.goal)
     if not goal.strip():
         findings.append(Finding("GOAL_MISSING", ERROR, "年度总体目标（预期目标）未填写。", "goal"))

@@ -80,6 +80,7 @@ def _copied_rows(source: Assessment) -> list[Indicator]:
             name=row.name,
             target=row.target,
             weight=row.weight,
+            criteria=row.criteria,
         )
         for row in source.indicators.all()
     ]
@@ -217,7 +218,9 @@ def _plain(value: object, name: str = "") -> object:
     return value
 
 
-ROW_FIELDS_TARGETS = ("level1", "level2", "name", "target", "weight")
+ROW_FIELDS_TARGETS = ("level1", "level2", "name", "target", "weight", "criteria")
+# A row posted without these keeps what it has (评分细则 is asked for by some rule sets only).
+OPTIONAL_ROW_FIELDS = ("criteria",)
 ROW_FIELDS_ACTUALS = ("actual", "grade", "score", "reason")
 
 
@@ -330,7 +333,8 @@ def _refuse_target_changes(indicators: list[Indicator], rows: Sequence[Mapping[s
     if len(posted) != len(rows) or set(posted) != {row.pk for row in indicators}:
         raise AssessmentError(TARGETS_LOCKED)
     for row in indicators:
-        if not all(_same(getattr(row, n), posted[row.pk][n]) for n in ROW_FIELDS_TARGETS):
+        fields = [n for n in ROW_FIELDS_TARGETS if n in posted[row.pk]]
+        if not all(_same(getattr(row, n), posted[row.pk][n]) for n in fields):
             raise AssessmentError(TARGETS_LOCKED)
 
 
@@ -369,6 +373,8 @@ def _replace_rows(
             row = Indicator(assessment=assessment)
             added.append(row)
         for name in ROW_FIELDS_TARGETS:
+            if name in OPTIONAL_ROW_FIELDS and name not in data:
+                continue
             old, new = getattr(row, name), data[name]
             if row.pk and _same(old, new):
                 continue

@@ -106,6 +106,7 @@ def link_targets(assessment_id: int, *, by: User, base_version: int) -> Assessme
             name=source.name,
             target=source.target,
             weight=source.weight,
+            criteria=source.criteria,
         )
         if (kept := typed.get(_row_key(source))) is not None:
             for name in ROW_FIELDS_ACTUALS:
