@@ -398,3 +398,17 @@ def test_a_self_assessment_from_approved_targets_keeps_their_criteria(people, as
         unit=people["unit"], year=table.year, project=table.project, by=people["preparer"]
     )
     assert assessment.indicators.get(name="培训人次").criteria == "每少 50 人次扣 5 分。"
+
+
+def test_the_workbook_has_the_criteria_column_where_the_rule_set_asks(
+    client, people, asks_for_criteria
+):
+    table = declared(people)
+    table.indicators.filter(name="培训人次").update(criteria="每少 50 人次扣 5 分。")
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[table.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
+    header = next(row for row in rows if "评分细则" in row)
+    assert header[-4:] == ["三级指标", "年度指标值", "分值", "评分细则"]
+    assert any(row[-4:] == ["培训人次", "≥500人次", 50, "每少 50 人次扣 5 分。"] for row in rows)

@@ -116,6 +116,15 @@ TARGET_COLUMNS = (
     (5, "年度指标值", 3),
     (8, "分值", 2),
 )
+# Where the rows have their 评分细则 (OfficialTable.scoring_criteria).
+TARGET_COLUMNS_WITH_CRITERIA = (
+    (2, "一级指标", 1),
+    (3, "二级指标", 1),
+    (4, "三级指标", 1),
+    (5, "年度指标值", 2),
+    (7, "分值", 1),
+    (8, "评分细则", 2),
+)
 
 
 def _rate(value: Decimal | None) -> Decimal | None:
@@ -253,8 +262,9 @@ def official_workbook(item: printable.Printable) -> Workbook:
             start=2,
         ):
             sheet.put(column, heading, bold=True)
-    else:
-        for column, heading, span in TARGET_COLUMNS:
+    target_columns = TARGET_COLUMNS_WITH_CRITERIA if table.scoring_criteria else TARGET_COLUMNS
+    if not actuals:
+        for column, heading, span in target_columns:
             sheet.put(column, heading, bold=True, span=span)
     for line in table.lines:
         sheet.next_row()
@@ -265,16 +275,17 @@ def official_workbook(item: printable.Printable) -> Workbook:
             sheet.put(3, i.level2, down=line.level2_rowspan)
         if line.is_empty_level2:
             if not actuals:
-                for column, _, span in TARGET_COLUMNS[2:]:
+                for column, _, span in target_columns[2:]:
                     sheet.put(column, None, span=span)
                 continue
             for column in range(4, COLUMNS + 1):
                 sheet.put(column, None)
             continue
         if not actuals:
-            sheet.put(4, i.name, align=LEFT)
-            sheet.put(5, line.target, span=3)
-            sheet.put(8, i.weight, span=2)
+            values = (i.name, line.target, i.weight, i.criteria)
+            for (column, heading, span), value in zip(target_columns[2:], values, strict=False):
+                texts = heading in ("三级指标", "评分细则")
+                sheet.put(column, value, span=span, **({"align": LEFT} if texts else {}))
             continue
         sheet.put(4, i.name, align=LEFT)
         sheet.put(5, line.target)
