@@ -282,10 +282,10 @@ def official_workbook(item: printable.Printable) -> Workbook:
                 sheet.put(column, None)
             continue
         if not actuals:
-            values = (i.name, line.target, i.weight, i.criteria)
-            for (column, heading, span), value in zip(target_columns[2:], values, strict=False):
-                texts = heading in ("三级指标", "评分细则")
-                sheet.put(column, value, span=span, **({"align": LEFT} if texts else {}))
+            written: tuple[str | Decimal | None, ...] = (i.name, line.target, i.weight, i.criteria)
+            for (column, title, span), content in zip(target_columns[2:], written, strict=False):
+                texts = title in ("三级指标", "评分细则")
+                sheet.put(column, content, span=span, **({"align": LEFT} if texts else {}))
             continue
         sheet.put(4, i.name, align=LEFT)
         sheet.put(5, line.target)
