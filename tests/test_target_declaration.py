@@ -412,3 +412,15 @@ def test_the_workbook_has_the_criteria_column_where_the_rule_set_asks(
     header = next(row for row in rows if "评分细则" in row)
     assert header[-4:] == ["三级指标", "年度指标值", "分值", "评分细则"]
     assert any(row[-4:] == ["培训人次", "≥500人次", 50, "每少 50 人次扣 5 分。"] for row in rows)
+
+
+def test_the_list_of_target_tables_has_no_execution_or_score_columns(client, people):
+    declared(people)
+    client.force_login(people["preparer"])
+    page = client.get(reverse("assessments:list") + "?kind=targets").content.decode()
+    assert "职业技能培训" in page and "全年预算数" in page
+    for absent in ("全年执行数", "执行率", "总分", "等级"):
+        assert absent not in page, absent
+    assert "新建绩效目标表" in page
+    plain = client.get(reverse("assessments:list")).content.decode()
+    assert "全年执行数" in plain and "总分不低于" in plain and "新建自评表" in plain

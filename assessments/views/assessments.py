@@ -39,8 +39,26 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     # The table paginates; ListView's own pagination (paginate_by) would count the rows again.
     table_pagination = {"per_page": 50, "paginator_class": BoundedPaginator}
 
+    # What a list of a kind without actuals (target tables) leaves out: nothing is executed
+    # or scored before the year.
+    ACTUALS_COLUMNS = ("executed", "execution_rate", "total_score", "grade")
+    ACTUALS_FILTERS = ("grade", "score_min", "score_max")
+
     def get_queryset(self):
         return listed_assessments(self.request.user, listed_kind(self.request))
+
+    def get_table_kwargs(self):
+        if kinds.get(listed_kind(self.request)).has_actuals:
+            return {}
+        return {"exclude": self.ACTUALS_COLUMNS}
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        if not kinds.get(listed_kind(self.request)).has_actuals:
+            for name in self.ACTUALS_FILTERS:
+                filterset.filters.pop(name, None)
+                filterset.form.fields.pop(name, None)
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
