@@ -424,3 +424,23 @@ def test_the_list_of_target_tables_has_no_execution_or_score_columns(client, peo
     assert "新建绩效目标表" in page
     plain = client.get(reverse("assessments:list")).content.decode()
     assert "全年执行数" in plain and "总分不低于" in plain and "新建自评表" in plain
+
+
+def test_the_exported_list_of_target_tables_has_no_execution_or_score_columns(client, people):
+    declared(people)
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:export_csv") + "?kind=targets")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header = text.splitlines()[0]
+    assert header.startswith("年度,项目名称") and "全年预算数（元）" in header
+    for absent in ("全年执行数", "执行率", "总分", "等级"):
+        assert absent not in header, absent
+    assert "职业技能培训" in text
+    assert (
+        "绩效目标表-" in response["Content-Disposition"]
+        or "%E7%BB%A9%E6%95%88%E7%9B%AE" in (response["Content-Disposition"])
+    )
+    workbook = client.get(reverse("assessments:export_xlsx") + "?kind=targets")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.getvalue())).active
+    headings = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert sheet.title == "绩效目标表" and "总分" not in headings and "全年预算数（元）" in headings

@@ -18,7 +18,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from xlsxwriter import Workbook
 
-from .. import rules
+from .. import kinds, rules
 from ..models import Assessment, in_yuan
 
 CHUNK_ROWS = 2000
@@ -59,6 +59,20 @@ _FIELDS = [
     "warning_count",
     "updated_at",
 ]
+# The columns of execution and scores, which a list of a kind without actuals (target
+# tables: nothing is executed or scored before the year) leaves out.
+ACTUALS_HEADINGS = ("全年执行数（元）", "执行率", "总分", "等级")
+
+
+def list_columns(kind: kinds.TableKind) -> list[int]:
+    """The positions in LIST_COLUMNS that a list of this kind exports."""
+    return [
+        index
+        for index, (heading, _) in enumerate(LIST_COLUMNS)
+        if kind.has_actuals or heading not in ACTUALS_HEADINGS
+    ]
+
+
 # A CSV cell starting with one of these is a formula to Excel (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = {value: str(label) for value, label in Assessment.Status.choices}
@@ -133,24 +147,26 @@ class _Lines(list):
         self.append(value)
 
 
-def stream_csv(rows, *, lines_per_chunk=500):
+def stream_csv(rows, *, lines_per_chunk=500, kind=None):
     """The CSV in chunks of a few hundred lines, encoded once each, so the response streams
     without holding the file; a byte-order mark first so that Excel reads UTF-8 Chinese."""
+    kept = list_columns(kind or kinds.default())
     lines = _Lines()
     writer = csv.writer(lines)
-    writer.writerow([heading for heading, _ in LIST_COLUMNS])
+    writer.writerow([LIST_COLUMNS[index][0] for index in kept])
     lines.insert(0, "\ufeff")
     for row in rows:
-        writer.writerow([_csv_cell(value, value_type) for value, value_type in _list_cells(row)])
+        cells = _list_cells(row)
+        writer.writerow([_csv_cell(*cells[index]) for index in kept])
         if len(lines) >= lines_per_chunk:
             yield "".join(lines).encode("utf-8")
             lines.clear()
     yield "".join(lines).encode("utf-8")
 
 
-def csv_response(queryset, filename):
+def csv_response(queryset, filename, kind=None):
     response = StreamingHttpResponse(
-        stream_csv(list_rows(queryset)), content_type="text/csv; charset=utf-8"
+        stream_csv(list_rows(queryset), kind=kind), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
@@ -234,11 +250,14 @@ def _percent(rate):
     return None if rate is None else rate / Decimal(100)
 
 
-def write_list_workbook(rows, target):
+def write_list_workbook(rows, target, kind=None):
+    kind = kind or kinds.default()
+    kept = list_columns(kind)
     book = StreamedWorkbook(target)
-    sheet = book.sheet("自评表", LIST_COLUMNS)
+    sheet = book.sheet(kind.short_label, [LIST_COLUMNS[index] for index in kept])
     for row in rows:
-        sheet.append([_xlsx_cell(value, value_type) for value, value_type in _list_cells(row)])
+        cells = _list_cells(row)
+        sheet.append([_xlsx_cell(*cells[index]) for index in kept])
     book.close()
 
 
@@ -253,8 +272,10 @@ def xlsx_response(write, filename):
     return response
 
 
-def list_xlsx_response(queryset, filename):
-    return xlsx_response(lambda target: write_list_workbook(list_rows(queryset), target), filename)
+def list_xlsx_response(queryset, filename, kind=None):
+    return xlsx_response(
+        lambda target: write_list_workbook(list_rows(queryset), target, kind), filename
+    )
 
 
 # ---------------------------------------------------------------------------

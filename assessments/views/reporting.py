@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from .. import kinds
 from ..filters import AssessmentFilter, SummaryForm
 from ..models import Assessment
 from ..reporting import exports
@@ -36,15 +37,16 @@ def _refuse(request):
     return redirect(f"{reverse('assessments:list')}?{request.GET.urlencode()}")
 
 
-def _filename(extension):
-    return f"绩效自评表-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
+def _filename(kind, extension):
+    return f"{kind.label}-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
 
 
 def _export(request, respond, extension):
     rows = _filtered(request)
     if rows is None:
         return _refuse(request)
-    return respond(rows, _filename(extension))
+    kind = kinds.get(listed_kind(request))
+    return respond(rows, _filename(kind, extension), kind)
 
 
 @require_GET
