@@ -422,6 +422,11 @@ def test_the_list_of_target_tables_has_no_execution_or_score_columns(client, peo
     for absent in ("全年执行数", "执行率", "总分", "等级"):
         assert absent not in page, absent
     assert "新建绩效目标表" in page
+    # Each row has as many cells as the header has columns.
+    body = page.split("<tbody")[1].split("</tbody>")[0]
+    row = body.split("<tr")[1]
+    header = page.split("<thead")[1].split("</thead>")[0]
+    assert row.count("<td") == header.count("<th") == 7
     plain = client.get(reverse("assessments:list")).content.decode()
     assert "全年执行数" in plain and "总分不低于" in plain and "新建自评表" in plain
 
