@@ -153,12 +153,12 @@ def test_review_pdf_prints_the_grades_and_its_own_footer(client, sampled, artifa
     login(client, "caizheng")
     url = reverse("assessments:review_pdf", args=[sampled.sample.pk, sampled.sampled.pk])
     response = client.get(url)
-    text = pdf_text(response.content, layout=False).replace("\n", "")
-    assert "复核表 第 1 页，共 1 页" in text and "合订本" not in text
-    assert "自评 优" in text and "复核 良" in text
-    assert unquote(response["Content-Disposition"]).endswith(
-        f"-甲局一中心-{sampled.tables[0].project.name}-复核表.pdf"
-    )
+    text = pdf_text(response.content)
+    project = sampled.tables[0].project.name
+    assert f"复核表 · 2022 年度 · {project} · 未签发" in text
+    assert "第 1 页，共 1 页" in text and "合订本" not in text
+    assert re.search(r"自评等级 / 复核等级 +优 +良 +复核等级与自评等级不同", text)
+    assert unquote(response["Content-Disposition"]).endswith(f"2022-{project}-复核表（未签发）.pdf")
     (artifacts / "followup-review.pdf").write_bytes(response.content)
 
 
