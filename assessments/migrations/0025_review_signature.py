@@ -15,9 +15,13 @@ CREATE TRIGGER assessments_reviewsignature_no_delete
 CREATE TRIGGER assessments_reviewsignature_update
     BEFORE UPDATE ON assessments_reviewsignature
     FOR EACH ROW EXECUTE FUNCTION assessments_signature_update();
+CREATE TRIGGER assessments_reviewsignature_no_truncate
+    BEFORE TRUNCATE ON assessments_reviewsignature
+    FOR EACH STATEMENT EXECUTE FUNCTION assessments_refuse_change();
 """
 
 DROP = """
+DROP TRIGGER IF EXISTS assessments_reviewsignature_no_truncate ON assessments_reviewsignature;
 DROP TRIGGER IF EXISTS assessments_reviewsignature_update ON assessments_reviewsignature;
 DROP TRIGGER IF EXISTS assessments_reviewsignature_no_delete ON assessments_reviewsignature;
 """
