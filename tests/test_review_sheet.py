@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from assessments import kinds
-from assessments.models import BureauEvent, ReviewScore, ReviewSignature
+from assessments.models import BureauEvent, ReviewIndicatorScore, ReviewScore, ReviewSignature
 from assessments.services import AssessmentError, review_sheets
 from assessments.trust import keys, pdf_signature, review_signing
+from assessments.trust.integrity import verify_signatures
 from assessments.trust.signing import SignatureState
 
 from . import bureau_fixtures
@@ -174,3 +175,17 @@ def test_the_page_locks_a_signed_review_and_offers_the_reopening(client, sampled
     client.post(review_url(sampled, "reopen_review"), {"reason": "重新核对"})
     html = client.get(review_url(sampled)).content.decode()
     assert 'id="review-voided"' in html and "重新核对" in html and "保存复核得分" in html
+
+
+def test_the_nightly_check_covers_the_signed_review_sheets(client, sampled):  # noqa: F811
+    reviewed(sampled)
+    login(client, "caizheng")
+    client.post(review_url(sampled, "sign_review"))
+    client.get(review_url(sampled, "review_pdf"))
+    report = verify_signatures()
+    assert report.ok and report.pdfs == 1 and report.signatures >= 1
+    # A score changed behind the application's back no longer matches what was signed.
+    ReviewIndicatorScore.objects.filter(position=1).update(score=Decimal("20"))
+    report = verify_signatures()
+    assert [m.problem for m in report.mismatches] == ["复核当前的得分与签发内容不符"]
+    assert "复核表 · " in str(report.mismatches[0])
