@@ -166,6 +166,9 @@ def test_the_page_locks_a_signed_review_and_offers_the_reopening(client, sampled
     html = client.get(review_url(sampled)).content.decode()
     assert 'id="sign-review"' in html and "确认签发复核表（复核总分 86.23，复核等级 良）" in html
     client.post(review_url(sampled, "sign_review"))
+    sample_page = reverse("assessments:sample", args=[sampled.sample.pk])
+    html = client.get(sample_page).content.decode()
+    assert '<td class="sheet-state"><span class="badge text-bg-success">已签发</span>' in html
     html = client.get(review_url(sampled)).content.decode()
     assert 'id="review-signed"' in html and 'id="reopen-review-form"' in html
     assert "保存复核得分" not in html and 'name="score_1"' in html and "disabled" in html
