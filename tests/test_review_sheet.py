@@ -192,3 +192,14 @@ def test_the_nightly_check_covers_the_signed_review_sheets(client, sampled):  # 
     report = verify_signatures()
     assert [m.problem for m in report.mismatches] == ["复核当前的得分与签发内容不符"]
     assert "复核表 · " in str(report.mismatches[0])
+
+
+def test_the_tables_page_shows_both_grades_and_the_signed_review_sheet(client, sampled):  # noqa: F811
+    reviewed(sampled)
+    signature = review_sheets.sign_review(sampled.sampled.pk, by=sampled.people["bureau_reviewer"])
+    login(client, "caizheng")
+    html = client.get(sampled.tables[0].get_absolute_url()).content.decode()
+    section = html[html.index('id="bureau-reviews"') :]
+    assert "<th>自评等级</th>" in section and "<th>复核等级</th>" in section
+    assert "<td>优</td>" in section and "良 <span" in section and "等级不同" in section
+    assert reverse("verify:hash", args=[signature.content_hash]) in section

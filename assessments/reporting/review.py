@@ -149,10 +149,13 @@ def sampled_tables(sample: ReviewSample):
     )
 
 
-def reviews_of(assessment_id: int):
-    """The samples a table was drawn in, each with its 复核 if any (the table's page)."""
-    return (
+def reviews_of(assessment_id: int) -> list[Comparison]:
+    """The samples a table was drawn in, each with its 复核 if any (the table's page): the
+    scores and grades side by side, as the sample's page shows them."""
+    drawn = (
         SampledTable.objects.filter(assessment_id=assessment_id)
-        .select_related("sample__bureau", "signature", "review")
+        .select_related("sample__bureau", "sample__year", "signature__key", "review")
+        .prefetch_related("review__indicators", "review__signatures")
         .order_by("-sample__created_at", "-pk")
     )
+    return [compare(sampled) for sampled in drawn]
