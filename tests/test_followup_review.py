@@ -129,14 +129,18 @@ def reviewed(d, score_1="36.23"):
     )
 
 
-def test_report_and_its_workbook_show_the_review_grade_under_a_title_row(client, sampled):
+def test_report_and_its_workbook_show_the_review_grade_under_a_title_row(
+    client, sampled, artifacts
+):
     reviewed(sampled)
     login(client, "caizheng")
     args = [sampled.bureau.pk, sampled.year.year]
     html = client.get(reverse("assessments:bureau_report", args=args)).content.decode()
     assert "<th>复核等级</th>" in html and "<td>良</td>" in html
     response = client.get(reverse("assessments:bureau_report_xlsx", args=args))
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    content = b"".join(response.streaming_content)
+    (artifacts / "bureau-report.xlsx").write_bytes(content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book["各部门"]
     assert sheet["A1"].value == "测试区财政局 2022 年度绩效自评抽查复核报告"
     assert sheet["A2"].value == "主管部门"
