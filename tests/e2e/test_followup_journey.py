@@ -184,7 +184,9 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     log_in_to_dashboard(page, demo_server, "caizheng")
     page.locator("[id^='bureau-desk-']").get_by_role("link", name="报告").click()
     expect(page.locator("#report-tables")).to_contain_text("良")
-    expect(page.locator("#report-applications")).to_contain_text("调减")
+    expect(page.locator("#report-application-rows tbody tr").first).to_contain_text(
+        "外省市差旅费调减15000.00"
+    )
     width = page.evaluate("document.querySelector('#report-departments').scrollWidth")
     holder = page.evaluate(
         "document.querySelector('#report-departments').parentElement.clientWidth"
