@@ -79,6 +79,7 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     # The reviewer signs the 复核表: its scores lock, the signed PDF and /verify/ name it.
     row.get_by_role("link", name="复核评分").click()
     expect(page.locator("#sign-review")).to_contain_text("复核总分 85.37，复核等级 良")
+    page.locator("#sign-review").screenshot(path=artifacts / "followup-3a-sign-review.png")
     page.get_by_role("button", name=re.compile("确认签发复核表")).click()
     expect(page.locator("#review-signed")).to_contain_text("复核表已签发")
     expect(page.get_by_role("button", name="保存复核得分")).to_have_count(0)
@@ -123,6 +124,10 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     page.locator("nav .breadcrumb-item a", has_text="抽查 #").click()
     row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
     expect(row.locator(".sheet-state")).to_have_text("已签发")
+    width = page.evaluate("document.querySelector('#sampled').scrollWidth")
+    holder = page.evaluate("document.querySelector('#sampled').parentElement.clientWidth")
+    assert width <= holder, (width, holder)
+    page.screenshot(path=artifacts / "followup-4c-sample-signed.png", full_page=True)
 
     # 整改 from the 复核 row.
     row.get_by_role("link", name="整改").click()
