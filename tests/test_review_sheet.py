@@ -177,7 +177,8 @@ def test_the_page_locks_a_signed_review_and_offers_the_reopening(client, sampled
     assert ReviewScore.objects.get().total_score == Decimal("86.23")
     client.post(review_url(sampled, "reopen_review"), {"reason": "重新核对"})
     html = client.get(review_url(sampled)).content.decode()
-    assert 'id="review-voided"' in html and "重新核对" in html and "保存复核得分" in html
+    assert 'id="review-voided"' in html and "由 caizheng 重新打开：重新核对" in html
+    assert "保存复核得分" in html
 
 
 def test_the_nightly_check_covers_the_signed_review_sheets(client, sampled):  # noqa: F811

@@ -237,7 +237,9 @@ def review_table(request, sample_pk, pk):
             "review_signature": signed,
             "sheet_kind": review_sheets.SHEET,
             "voided_signatures": (
-                sampled.review.signatures.exclude(voided_at=None).order_by("-voided_at")
+                sampled.review.signatures.exclude(voided_at=None)
+                .select_related("voided_by")
+                .order_by("-voided_at")
                 if comparison.review_total is not None
                 else []
             ),
