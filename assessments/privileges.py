@@ -25,6 +25,7 @@ from .models import (
     Publication,
     PublicationEvent,
     RectificationEvent,
+    ReviewSignature,
     Signature,
     SigningKey,
     TargetAdjustment,
@@ -41,6 +42,8 @@ APPEND_ONLY = (
 )
 # Decided and answered in place, never deleted (a publication is frozen once published).
 KEPT = (Comment, Publication, TargetAdjustment)
+# Signed rows: a table's and a 复核表's.
+SIGNATURES = (Signature, ReviewSignature)
 # What happens to a signature after it is made: voided once, its stored PDF named.
 SIGNATURE_COLUMNS = ("voided_at", "voided_by_id", "void_reason", "pdf", "pdf_sha256")
 # Written by `migrate` alone: its record, and the cut-over's list of signatures from before keys.
@@ -50,7 +53,7 @@ READ_ONLY = ("django_migrations", LegacySignature._meta.db_table)
 def table_privileges(table: str) -> str:
     if table in READ_ONLY:
         return "SELECT"
-    if table in {model._meta.db_table for model in (*APPEND_ONLY, Signature)}:
+    if table in {model._meta.db_table for model in (*APPEND_ONLY, *SIGNATURES)}:
         return "SELECT, INSERT"
     if table in {model._meta.db_table for model in KEPT}:
         return "SELECT, INSERT, UPDATE"
@@ -76,9 +79,10 @@ def grant_runtime_role(connection, role: str) -> None:
             cursor.execute(f"REVOKE ALL ON {quote(table)} FROM {grantee}")
             cursor.execute(f"GRANT {table_privileges(table)} ON {quote(table)} TO {grantee}")
         columns = ", ".join(quote(column) for column in SIGNATURE_COLUMNS)
-        cursor.execute(
-            f"GRANT UPDATE ({columns}) ON {quote(Signature._meta.db_table)} TO {grantee}"
-        )
+        for model in SIGNATURES:
+            cursor.execute(
+                f"GRANT UPDATE ({columns}) ON {quote(model._meta.db_table)} TO {grantee}"
+            )
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}")
 
 

@@ -116,6 +116,12 @@ urlpatterns = [
     path("samples/<id:pk>/", bureau.sample_detail, name="sample"),
     path("samples/<id:sample_pk>/tables/<id:pk>/", bureau.review_table, name="review_table"),
     path("samples/<id:sample_pk>/tables/<id:pk>/pdf/", bureau.review_pdf, name="review_pdf"),
+    path("samples/<id:sample_pk>/tables/<id:pk>/sign/", bureau.sign_review, name="sign_review"),
+    path(
+        "samples/<id:sample_pk>/tables/<id:pk>/reopen/",
+        bureau.reopen_review,
+        name="reopen_review",
+    ),
     path("rectifications/", followup.rectification_list, name="rectifications"),
     path("<id:pk>/rectify/", followup.issue_rectification, name="issue_rectification"),
     path("rectifications/<id:pk>/", followup.rectification_detail, name="rectification"),

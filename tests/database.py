@@ -23,6 +23,7 @@ from assessments.models import (
     PublicationEvent,
     PublicationItem,
     RectificationEvent,
+    ReviewSignature,
     Signature,
 )
 from assessments.trust import keys, signing
@@ -37,6 +38,7 @@ APPEND_ONLY = [
     PublicationEvent._meta.db_table,
     Publication._meta.db_table,
     PublicationItem._meta.db_table,
+    ReviewSignature._meta.db_table,
 ]
 
 

@@ -28,6 +28,7 @@ from assessments.models import (
     LegacySignature,
     OrganisationEvent,
     RectificationEvent,
+    ReviewSignature,
     Signature,
     SigningKey,
 )
@@ -46,11 +47,14 @@ HISTORY = [
     OrganisationEvent._meta.db_table,
     RectificationEvent._meta.db_table,
     LegacySignature._meta.db_table,
+    ReviewSignature._meta.db_table,
 ]
 TRIGGERS = {
     "assessments_event_append_only": EVENTS,
     "assessments_signature_no_delete": SIGNATURES,
     "assessments_signature_update": SIGNATURES,
+    "assessments_reviewsignature_no_delete": ReviewSignature._meta.db_table,
+    "assessments_reviewsignature_update": ReviewSignature._meta.db_table,
     "assessments_bureauevent_append_only": BureauEvent._meta.db_table,
     "assessments_organisationevent_append_only": OrganisationEvent._meta.db_table,
     **{f"{table}_no_truncate": table for table in HISTORY},

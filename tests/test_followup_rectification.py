@@ -275,6 +275,9 @@ def test_the_report_lists_rectifications_and_applications_with_their_money(clien
     html = client.get(reverse("assessments:bureau_report", args=args)).content.decode()
     assert "共 1 项，逾期 1 项" in html and "已逾期" in html
     assert "调减 2 项（5000.50 元）" in html and "保持 1 项" in html
+    # Each row names its decision.
+    rows = html[html.index('id="report-applications"') :]
+    assert rows.count("<td>调减</td>") == 2 and rows.count("<td>保持</td>") == 1
     response = client.get(reverse("assessments:bureau_report_xlsx", args=args))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book["整改"]["G3"].value == "已逾期"

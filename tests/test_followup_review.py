@@ -129,14 +129,18 @@ def reviewed(d, score_1="36.23"):
     )
 
 
-def test_report_and_its_workbook_show_the_review_grade_under_a_title_row(client, sampled):
+def test_report_and_its_workbook_show_the_review_grade_under_a_title_row(
+    client, sampled, artifacts
+):
     reviewed(sampled)
     login(client, "caizheng")
     args = [sampled.bureau.pk, sampled.year.year]
     html = client.get(reverse("assessments:bureau_report", args=args)).content.decode()
     assert "<th>复核等级</th>" in html and "<td>良</td>" in html
     response = client.get(reverse("assessments:bureau_report_xlsx", args=args))
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    content = b"".join(response.streaming_content)
+    (artifacts / "bureau-report.xlsx").write_bytes(content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book["各部门"]
     assert sheet["A1"].value == "测试区财政局 2022 年度绩效自评抽查复核报告"
     assert sheet["A2"].value == "主管部门"
@@ -153,12 +157,12 @@ def test_review_pdf_prints_the_grades_and_its_own_footer(client, sampled, artifa
     login(client, "caizheng")
     url = reverse("assessments:review_pdf", args=[sampled.sample.pk, sampled.sampled.pk])
     response = client.get(url)
-    text = pdf_text(response.content, layout=False).replace("\n", "")
-    assert "复核表 第 1 页，共 1 页" in text and "合订本" not in text
-    assert "自评 优" in text and "复核 良" in text
-    assert unquote(response["Content-Disposition"]).endswith(
-        f"-甲局一中心-{sampled.tables[0].project.name}-复核表.pdf"
-    )
+    text = pdf_text(response.content)
+    project = sampled.tables[0].project.name
+    assert f"复核表 · 2022 年度 · {project} · 未签发" in text
+    assert "第 1 页，共 1 页" in text and "合订本" not in text
+    assert re.search(r"自评等级 / 复核等级 +优 +良 +复核等级与自评等级不同", text)
+    assert unquote(response["Content-Disposition"]).endswith(f"2022-{project}-复核表（未签发）.pdf")
     (artifacts / "followup-review.pdf").write_bytes(response.content)
 
 

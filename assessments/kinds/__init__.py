@@ -3,7 +3,8 @@
 A kind (`base.TableKind`) says what differs between tables: its steps, its checks, its
 words, its paper. Workflow, comments, signing, lists, books, filings and the interchange
 are generic and ask `get(assessment.kind)`. A kind registers itself with `@register`; the
-two kinds of the application are imported below, so the catalogue is complete on import.
+kinds of the application are imported below, so the catalogue is complete on import. The
+bureau's 复核表 is declared here too (kinds.review): a signed sheet, not a table.
 """
 
 import builtins
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from .base import TableKind
 
 _REGISTRY: dict[str, TableKind] = {}
+# Signed sheets that are not tables (`is_table` False): found by `signed`, never listed.
+_SHEETS: dict[str, TableKind] = {}
 
 # The kind a table, a list or a file means when it names none: the self-assessment
 # (kinds.self_assessment declares it under this name).
@@ -20,15 +23,17 @@ DEFAULT = "assessment"
 
 def register[K: type[TableKind]](kind: K) -> K:
     """Add a kind to the catalogue (a class decorator); its `name` is what is stored."""
-    if kind.name in _REGISTRY and type(_REGISTRY[kind.name]) is not kind:
+    known = _REGISTRY.get(kind.name) or _SHEETS.get(kind.name)
+    if known is not None and type(known) is not kind:
         raise ValueError(f"table kind {kind.name!r} is registered twice")
-    _REGISTRY[kind.name] = kind()
+    (_REGISTRY if kind.is_table else _SHEETS)[kind.name] = kind()
     return kind
 
 
 def unregister(name: str) -> None:
     """Take a kind out of the catalogue (a test's own kind, after the test)."""
     _REGISTRY.pop(name, None)
+    _SHEETS.pop(name, None)
 
 
 def get(name: str) -> TableKind:
@@ -37,6 +42,14 @@ def get(name: str) -> TableKind:
         return _REGISTRY[name]
     except KeyError:
         raise LookupError(f"unknown table kind {name!r}") from None
+
+
+def signed(name: object) -> TableKind:
+    """The kind a signed snapshot names (a table's or a sheet's); a snapshot that names none,
+    or a kind no longer declared, is of the default kind."""
+    if isinstance(name, str) and (kind := _REGISTRY.get(name) or _SHEETS.get(name)):
+        return kind
+    return default()
 
 
 def is_known(name: object) -> bool:
@@ -66,7 +79,7 @@ def default() -> TableKind:
     return get(DEFAULT)
 
 
-from . import self_assessment, targets  # noqa: E402  (they register themselves)
+from . import review, self_assessment, targets  # noqa: E402  (they register themselves)
 
 __all__ = [
     "DEFAULT",
@@ -78,7 +91,9 @@ __all__ = [
     "is_known",
     "names",
     "register",
+    "review",
     "self_assessment",
+    "signed",
     "targets",
     "unregister",
 ]

@@ -135,6 +135,10 @@ class TableKind:
     # The default kind leaves `kind` out of the signed record, so tables signed before kinds
     # existed keep their hash; any other kind names itself there.
     named_in_record: ClassVar[bool] = True
+    # An Assessment of this kind (its wizard, list tab, interchange and workflow). A signed
+    # sheet kept in a model of its own (the bureau's 复核表) is declared here for its words,
+    # its file name and its page on /verify/, and is not a table: False.
+    is_table: ClassVar[bool] = True
 
     # Beside the table's name wherever tables of several kinds are listed together ("" for
     # the kind a table is by default).
@@ -220,6 +224,11 @@ class TableKind:
         """The cells a comment may be pinned to beyond the indicator rows, as (address,
         label); a kind with its own cells offers those."""
         return [(str(cell.address), cell.label) for cell in self.cells]
+
+    def verify_lines(self, snapshot: Mapping[str, object]) -> list[tuple[str, str]]:
+        """What /verify/ shows of a signed snapshot beyond project, unit and year, as (label,
+        text): only what the signed paper itself prints. Nothing more for a table."""
+        return []
 
     def __repr__(self) -> str:
         return f"<TableKind {self.name}>"

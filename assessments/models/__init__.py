@@ -27,6 +27,7 @@ from .bureau import (
     ReviewIndicatorScore,
     ReviewSample,
     ReviewScore,
+    ReviewSignature,
     SampledTable,
 )
 from .cycle import (
@@ -111,6 +112,7 @@ __all__ = [
     "ReviewIndicatorScore",
     "ReviewSample",
     "ReviewScore",
+    "ReviewSignature",
     "SampledTable",
     "Signature",
     "SignatureQuerySet",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .assessments import POINTS, Assessment
 from .organisations import Organisation, ReportingYear
-from .records import AppendOnlyLog, Signature
+from .records import AppendOnlyLog, Signature, SigningKey
 
 
 def points_field(verbose_name: Any, **options: Any) -> models.DecimalField:
@@ -246,6 +246,61 @@ class ReviewIndicatorScore(models.Model):
         return f"{self.position}. {self.name}：{self.score}"
 
 
+class ReviewSignatureQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(voided_at__isnull=True)
+
+
+class ReviewSignature(models.Model):
+    """The bureau's reviewer signs a 复核 (the 复核表, kinds.review) as a table is signed: a
+    snapshot of the sheet, its SHA-256 and an SM2 signature (trust.review_signing), and the
+    PDF signed once. A reopening voids it, with its reason; the row stays, as on /verify/."""
+
+    review = models.ForeignKey(ReviewScore, on_delete=models.PROTECT, related_name="signatures")
+    snapshot = models.JSONField(_("签发内容"))
+    content_hash = models.CharField(_("内容摘要（SHA-256）"), max_length=64, db_index=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    key = models.ForeignKey(
+        SigningKey, verbose_name=_("签名公钥"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.CharField(_("签名值"), max_length=128)
+    version = models.PositiveSmallIntegerField(_("签发内容版本"), default=1)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(_("作废原因"), blank=True)
+    pdf = models.FileField(_("复核表 PDF"), upload_to="reviews/%Y/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
+
+    objects = ReviewSignatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("复核表签发记录")
+        verbose_name_plural = _("复核表签发记录")
+        ordering = ["review", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(voided_at__isnull=True),
+                name="one_valid_signature_per_review",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.review} · {self.content_hash[:12]}"
+
+    @property
+    def is_valid(self):
+        return self.voided_at is None
+
+
 class BureauEvent(AppendOnlyLog):
     """The append-only log of the bureau's desk: filings, returns, samples, 复核."""
 
@@ -254,6 +309,8 @@ class BureauEvent(AppendOnlyLog):
         RETURN = "return", _("退回报送")
         SAMPLE = "sample", _("抽查")
         REVIEW = "review", _("复核评分")
+        SIGN_REVIEW = "sign_review", _("签发复核表")
+        REOPEN_REVIEW = "reopen_review", _("重新打开复核表")
         REBUILD = "rebuild", _("重新生成报送材料")
         EXEMPT = "exempt", _("登记免报项目")
 

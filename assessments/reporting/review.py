@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .. import rules
-from ..models import Assessment, ReviewSample, SampledTable
+from ..models import Assessment, ReviewSample, ReviewSignature, SampledTable
 from ..rules import review as review_rules
 from ..trust.copies import assessment_from_snapshot
 
@@ -48,6 +48,8 @@ class Comparison:
     review_total: Decimal | None
     total_beyond_margin: bool
     review_grade: str = ""  # 复核等级, by the rule that grades 自评; blank: not re-scored
+    # The 复核表's signature in force (kinds.review), if it is signed.
+    sheet_signature: ReviewSignature | None = None
 
     @property
     def self_grade(self) -> str:
@@ -123,6 +125,11 @@ def compare(sampled: SampledTable) -> Comparison:
             if review_total is None
             else rules.grade_for(review_total, rules.get_rule_set(sampled.sample.year.rule_set))
         ),
+        sheet_signature=(
+            next((s for s in review.signatures.all() if s.voided_at is None), None)
+            if review
+            else None
+        ),
     )
 
 
@@ -135,17 +142,20 @@ def sampled_tables(sample: ReviewSample):
             "signature__key",
             "review__reviewer",
         )
-        .prefetch_related("review__indicators")
+        .prefetch_related("review__indicators", "review__signatures")
         .order_by(
             "assessment__project__unit__parent__name", "assessment__project__unit__name", "pk"
         )
     )
 
 
-def reviews_of(assessment_id: int):
-    """The samples a table was drawn in, each with its 复核 if any (the table's page)."""
-    return (
+def reviews_of(assessment_id: int) -> list[Comparison]:
+    """The samples a table was drawn in, each with its 复核 if any (the table's page): the
+    scores and grades side by side, as the sample's page shows them."""
+    drawn = (
         SampledTable.objects.filter(assessment_id=assessment_id)
-        .select_related("sample__bureau", "signature", "review")
+        .select_related("sample__bureau", "sample__year", "signature__key", "review")
+        .prefetch_related("review__indicators", "review__signatures")
         .order_by("-sample__created_at", "-pk")
     )
+    return [compare(sampled) for sampled in drawn]

@@ -32,6 +32,7 @@ from ..rules import risk as risk_rules
 from ..trust.copies import signed_evaluation
 from . import AssessmentError, check
 from .background import BUILD_FILING_PACKAGE, enqueue_on_commit
+from .review_sheets import refuse_if_signed
 
 
 def _log(
@@ -441,6 +442,7 @@ def save_review(
         .get(pk=sampled_id)
     )
     check(permissions.can_rescore(by, sampled))
+    refuse_if_signed(sampled)
     rows = signed_rows(sampled.signature)
     if sorted(i.position for i in indicators) != list(range(1, len(rows) + 1)):
         raise AssessmentError("复核得分须逐项填写签发内容中的每一项指标。")

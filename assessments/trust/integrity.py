@@ -5,15 +5,20 @@ hash and version, its SM2 signature by a key the key file trusts, or, for a row 
 key, its place on the list the cut-over recorded (reported apart: only its hash was checked).
 A standing signature is compared with the table's current content. Each stored PDF is
 compared with its recorded SHA-256 and its PAdES signature validated against the key file's
-certificate (and those of the rotated keys the key file still trusts).
+certificate (and those of the rotated keys the key file still trusts). The 复核表's
+signatures (trust.review_signing) are checked alike, a standing one against the 复核's scores.
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..models import Assessment, Signature, SigningKey
-from . import keys, pdf_signature
+from ..models import Assessment, ReviewSignature, Signature, SigningKey
+from . import keys, pdf_signature, review_signing
 from .signing import SignatureState, canonical_snapshot, examine, matches_current
+
+# A table's signature, or a 复核表's (trust.review_signing): both keep a signed PDF.
+Signed = Signature | ReviewSignature
 
 
 @dataclass
@@ -42,7 +47,7 @@ class IntegrityReport:
         return not self.mismatches and not self.unchecked_signatures and not self.unchecked_pdfs
 
 
-def file_content(signature: Signature) -> bytes | None:
+def file_content(signature: Signed) -> bytes | None:
     """The stored file, or None when the storage no longer has it."""
     storage = signature.pdf.storage
     name = signature.pdf.name
@@ -52,7 +57,7 @@ def file_content(signature: Signature) -> bytes | None:
         return handle.read()
 
 
-def file_sha256(signature: Signature) -> str | None:
+def file_sha256(signature: Signed) -> str | None:
     """The stored file's SHA-256, or None when the storage no longer has it."""
     content = file_content(signature)
     return None if content is None else hashlib.sha256(content).hexdigest()
@@ -116,6 +121,16 @@ def check_signature(
     standing = signature.voided_at is None and assessment.status == Assessment.Status.SIGNED_OFF
     if standing and not matches_current(signature, canonical_snapshot(assessment)):
         mismatch("自评表当前内容与签发内容不符")
+    check_pdf(signature, report, certificates, mismatch)
+
+
+def check_pdf(
+    signature: Signed,
+    report: IntegrityReport,
+    certificates: bytes | None,
+    mismatch: Callable[[str], None],
+) -> None:
+    """The stored PDF against its recorded SHA-256 and its PAdES signature."""
     if signature.pdf:
         report.pdfs += 1
         content = file_content(signature)
@@ -133,6 +148,27 @@ def check_signature(
             mismatch(f"{problem}：{signature.pdf.name}")
 
 
+def check_review_signature(
+    signature: ReviewSignature, report: IntegrityReport, certificates: bytes | None
+) -> None:
+    """A 复核表's signature as signed, a standing one against the 复核's scores, its PDF."""
+    snapshot = signature.snapshot if isinstance(signature.snapshot, dict) else {}
+    label = f"{review_signing.SHEET.label} · {snapshot.get('project', '')}"
+
+    def mismatch(problem: str) -> None:
+        report.mismatches.append(Mismatch(signature.pk, label, problem))
+
+    report.signatures += 1
+    state, reason = review_signing.examine(signature)
+    if state == SignatureState.FORGED:
+        mismatch(f"签名无效：{reason}")
+    elif state == SignatureState.UNCHECKED:
+        report.unchecked_signatures += 1
+    elif signature.voided_at is None and not review_signing.matches_current(signature):
+        mismatch("复核当前的得分与签发内容不符")
+    check_pdf(signature, report, certificates, mismatch)
+
+
 def verify_signatures() -> IntegrityReport:
     report = IntegrityReport()
     certificates = trusted_pdf_certificates()
@@ -141,4 +177,9 @@ def verify_signatures() -> IntegrityReport:
     ).prefetch_related("assessment__indicators")
     for signature in signatures.order_by("pk"):
         check_signature(signature, report, certificates)
+    reviews = ReviewSignature.objects.select_related(
+        "key", "review__sampled__sample__bureau", "review__sampled__sample__year"
+    )
+    for review in reviews.order_by("pk"):
+        check_review_signature(review, report, certificates)
     return report

@@ -31,11 +31,13 @@ def outside_event_loop[T](work: Callable[[], T]) -> T:
         return pool.submit(work).result()
 
 
-def sign_pdf(content: bytes, key_file: keys.KeyFile | None = None) -> bytes:
-    return outside_event_loop(lambda: _sign_pdf(content, key_file))
+def sign_pdf(
+    content: bytes, key_file: keys.KeyFile | None = None, *, reason: str = "签发版自评表"
+) -> bytes:
+    return outside_event_loop(lambda: _sign_pdf(content, key_file, reason))
 
 
-def _sign_pdf(content: bytes, key_file: keys.KeyFile | None) -> bytes:
+def _sign_pdf(content: bytes, key_file: keys.KeyFile | None, reason: str) -> bytes:
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -54,7 +56,7 @@ def _sign_pdf(content: bytes, key_file: keys.KeyFile | None) -> bytes:
         field_name=FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason="签发版自评表",
+        reason=reason,
     )
     writer = IncrementalPdfFileWriter(BytesIO(content))
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()

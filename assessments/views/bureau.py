@@ -5,9 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import permissions, rules
 from ..forms import ReviewForm, SampleForm
@@ -22,7 +21,7 @@ from ..models import (
 from ..reporting import bureau as bureau_report
 from ..reporting import exports
 from ..reporting.review import compare, sampled_tables
-from ..services import AssessmentError, risk
+from ..services import AssessmentError, review_sheets, risk
 from ..services import bureau as desk
 from ..services.bureau import IndicatorReview
 
@@ -179,6 +178,10 @@ def review_table(request, sample_pk, pk):
     allowed, reason = permissions.can_rescore(request.user, sampled)
     if request.method == "POST" and not allowed:
         raise PermissionDenied(reason)
+    signed = review_sheets.valid_signature(sampled)
+    if request.method == "POST" and signed is not None:
+        messages.error(request, review_sheets.SIGNED_REFUSAL)
+        return redirect("assessments:review_table", sample_pk, pk)
     rows = sampled.signature.snapshot.get("indicators", [])
     initial = {}
     if comparison.review_total is not None:
@@ -217,6 +220,9 @@ def review_table(request, sample_pk, pk):
         else:
             messages.success(request, "复核得分已保存；签发的自评表未作任何改动。")
             return redirect(sampled.sample)
+    if signed is not None:
+        for field in form.fields.values():
+            field.disabled = True
     pairs = list(zip(comparison.rows[1:], form.indicator_fields(), strict=True))
     rule_set = rules.get_rule_set(sampled.sample.year.rule_set)
     return render(
@@ -228,6 +234,15 @@ def review_table(request, sample_pk, pk):
             "form": form,
             "pairs": pairs,
             "can_rescore": allowed,
+            "review_signature": signed,
+            "sheet_kind": review_sheets.SHEET,
+            "voided_signatures": (
+                sampled.review.signatures.exclude(voided_at=None)
+                .select_related("voided_by")
+                .order_by("-voided_at")
+                if comparison.review_total is not None
+                else []
+            ),
             "totals": form.totals(rule_set),
             "grade_floors": [[str(floor), grade] for floor, grade in rule_set.grade_floors]
             + [["0", rule_set.lowest_grade]],
@@ -239,21 +254,49 @@ def review_table(request, sample_pk, pk):
 @login_required
 @require_GET
 def review_pdf(request, sample_pk, pk):
-    """The 复核 on A4: the signed figures with self and 复核 scores side by side. The stored
-    signed PDF is a different file and stays as it is."""
-    from ..paper import pdf  # WeasyPrint: loaded with the first PDF, not with the pages
+    """The 复核表 on A4: once signed, the stored signed file byte for byte; before, the 复核
+    as it stands, marked 未签发. The table's own signed PDF is another file, untouched."""
+    from ..paper import review_sheet as review_pdfs  # WeasyPrint: loaded with the first PDF
 
     sampled = get_sampled(request, sample_pk, pk)
-    comparison = compare(sampled)
-    html = render_to_string("assessments/pdf/review.html", {"c": comparison, "s": sampled})
-    content = pdf.render_document(html).write_pdf()
-    project = comparison.entry.assessment.project.name
-    unit = comparison.entry.assessment.project.unit.name
+    try:
+        content, filename = review_pdfs.review_pdf(sampled)
+    except review_pdfs.ReviewSheetError as error:
+        messages.error(request, str(error))
+        return redirect("assessments:review_table", sample_pk, pk)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{sampled.sample.year.year}-{unit}-{project}-复核表.pdf"
-    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+@login_required
+@require_POST
+def sign_review(request, sample_pk, pk):
+    """The bureau's reviewer signs the 复核表 (kinds.review) as it stands."""
+    sampled = get_sampled(request, sample_pk, pk)
+    try:
+        review_sheets.sign_review(sampled.pk, by=request.user)
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, review_sheets.SHEET.signed_message)
+    return redirect("assessments:review_table", sample_pk, pk)
+
+
+@login_required
+@require_POST
+def reopen_review(request, sample_pk, pk):
+    """Void the 复核表's signature, with a reason, so that its scores can change again."""
+    sampled = get_sampled(request, sample_pk, pk)
+    try:
+        review_sheets.reopen_review(
+            sampled.pk, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "复核表已重新打开，原签发作废；修改后请重新签发。")
+    return redirect("assessments:review_table", sample_pk, pk)
 
 
 @login_required

@@ -5,7 +5,8 @@ and the state of each signing: never a reason, a comment or a person's name.
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -14,9 +15,9 @@ from django.views.decorators.http import require_GET
 
 from .. import kinds, throttle
 from ..forms import HASH_RE, VerifyForm
-from ..models import Signature
+from ..models import ReviewSignature, Signature
 from ..signin import client_address
-from ..trust import signing
+from ..trust import review_signing, signing
 
 STATE_LABELS = {
     "valid": "有效",
@@ -37,20 +38,26 @@ class Signing:
     year: int
     signed_at: datetime
     state: str
-    # The kind of the signed table, for its words (自评表 · 签发, 目标表 · 批准).
+    # The kind of the signed table, for its words (自评表 · 签发, 目标表 · 批准, 复核表).
     kind: kinds.TableKind
+    # What the kind shows beyond project, unit and year (a 复核表: the table reviewed and
+    # both scores), as (label, text).
+    lines: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
 
 
-def signing_state(signature: Signature) -> str:
+def signing_state(
+    signature: Signature | ReviewSignature,
+    check: Callable[..., signing.SignatureState] = signing.check_signature,
+) -> str:
     """valid, legacy (in force, signed before keys: only its hash checked), voided, mismatch
     when the row is not what was signed (its hash or its SM2 signature fails, the key is not
     trusted, or a row without a key is not one the cut-over recorded), unchecked without the
     key file."""
-    state = signing.check_signature(signature)
+    state = check(signature)
     if state == signing.SignatureState.FORGED:
         return "mismatch"
     if state == signing.SignatureState.UNCHECKED:
@@ -60,22 +67,27 @@ def signing_state(signature: Signature) -> str:
     return "legacy" if state == signing.SignatureState.HASH_ONLY else "valid"
 
 
-def public_signing(signature: Signature) -> Signing:
+def public_signing(
+    signature: Signature | ReviewSignature,
+    check: Callable[..., signing.SignatureState] = signing.check_signature,
+) -> Signing:
     snapshot = signature.snapshot if isinstance(signature.snapshot, dict) else {}
+    kind = signed_kind(snapshot)
     return Signing(
         project=str(snapshot.get("project", "")),
         unit=str(snapshot.get("unit", "")),
         year=snapshot.get("year", ""),
         signed_at=signature.signed_at,
-        state=signing_state(signature),
-        kind=signed_kind(snapshot),
+        state=signing_state(signature, check),
+        kind=kind,
+        lines=kind.verify_lines(snapshot),
     )
 
 
 def signed_kind(snapshot: dict) -> kinds.TableKind:
-    """The kind a snapshot names; a snapshot without `kind` is of the default kind."""
-    name = snapshot.get("kind", kinds.DEFAULT)
-    return kinds.get(name) if isinstance(name, str) and kinds.is_known(name) else kinds.default()
+    """The kind a snapshot names (a table's or a signed sheet's); a snapshot without `kind`
+    is of the default kind."""
+    return kinds.signed(snapshot.get("kind", kinds.DEFAULT))
 
 
 def _limited(request):
@@ -108,6 +120,11 @@ def verify_hash(request, content_hash):
         signings = [
             public_signing(signature)
             for signature in Signature.objects.filter(content_hash=content_hash)
+            .select_related("key")
+            .order_by("signed_at", "pk")
+        ] + [
+            public_signing(signature, review_signing.check_signature)
+            for signature in ReviewSignature.objects.filter(content_hash=content_hash)
             .select_related("key")
             .order_by("signed_at", "pk")
         ]

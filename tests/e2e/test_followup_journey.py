@@ -76,10 +76,21 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
     expect(row).to_contain_text("等级不同")
 
-    # The 复核 sheet as a PDF, page 1 looked at.
+    # The reviewer signs the 复核表: its scores lock, the signed PDF and /verify/ name it.
+    row.get_by_role("link", name="复核评分").click()
+    expect(page.locator("#sign-review")).to_contain_text("复核总分 85.37，复核等级 良")
+    page.locator("#sign-review").screenshot(path=artifacts / "followup-3a-sign-review.png")
+    page.get_by_role("button", name=re.compile("确认签发复核表")).click()
+    expect(page.locator("#review-signed")).to_contain_text("复核表已签发")
+    expect(page.get_by_role("button", name="保存复核得分")).to_have_count(0)
+    expect(page.locator("input[name='score_1']")).to_be_disabled()
+    page.screenshot(path=artifacts / "followup-3b-review-signed.png", full_page=True)
+    content_hash = page.locator("#review-hash code").inner_text()
+
+    # The signed 复核表 as a PDF, page 1 looked at.
     with page.expect_download() as download_info:
-        row.get_by_role("link", name="复核 PDF").click()
-    assert download_info.value.suggested_filename.endswith("外省市差旅费-复核表.pdf")
+        page.get_by_role("link", name="复核 PDF（签发版）").click()
+    assert download_info.value.suggested_filename == "2022-外省市差旅费-复核表.pdf"
     sheet = artifacts / "followup-review-sheet.pdf"
     download_info.value.save_as(sheet)
     subprocess.run(
@@ -99,6 +110,24 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
         check=True,
         timeout=60,
     )
+
+    # /verify/ of its hash: a 复核表, the table it reviewed, both scores and grades.
+    page.locator("#review-hash").click()
+    result = page.locator("#verify-result")
+    expect(result).to_contain_text("该摘要属于一份签发的复核表，签发仍然有效")
+    expect(result).to_contain_text("外省市差旅费 自评表")
+    expect(result).to_contain_text("93.37 / 优")
+    expect(result).to_contain_text("85.37 / 良")
+    assert content_hash in page.url
+    page.screenshot(path=artifacts / "followup-4b-review-verified.png", full_page=True)
+    page.go_back()
+    page.locator("nav .breadcrumb-item a", has_text="抽查 #").click()
+    row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
+    expect(row.locator(".sheet-state")).to_have_text("已签发")
+    width = page.evaluate("document.querySelector('#sampled').scrollWidth")
+    holder = page.evaluate("document.querySelector('#sampled').parentElement.clientWidth")
+    assert width <= holder, (width, holder)
+    page.screenshot(path=artifacts / "followup-4c-sample-signed.png", full_page=True)
 
     # 整改 from the 复核 row.
     row.get_by_role("link", name="整改").click()
@@ -160,7 +189,9 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     log_in_to_dashboard(page, demo_server, "caizheng")
     page.locator("[id^='bureau-desk-']").get_by_role("link", name="报告").click()
     expect(page.locator("#report-tables")).to_contain_text("良")
-    expect(page.locator("#report-applications")).to_be_visible()
+    expect(page.locator("#report-application-rows tbody tr").first).to_contain_text(
+        "外省市差旅费调减15000.00"
+    )
     width = page.evaluate("document.querySelector('#report-departments').scrollWidth")
     holder = page.evaluate(
         "document.querySelector('#report-departments').parentElement.clientWidth"
