@@ -17,6 +17,7 @@ from .models import (
     DeadlineException,
     Filing,
     Membership,
+    MonitoringRound,
     Organisation,
     Publication,
     Rectification,
@@ -520,3 +521,13 @@ def can_record_final_accounts(user: AnyUser, department: Organisation) -> tuple[
     if not allowed:
         return False, "只有主管部门的审核人可以登记决算批复日期。"
     return True, ""
+
+
+def can_open_monitoring(user: AnyUser, scope: Organisation) -> tuple[bool, str]:
+    """A department's reviewer opens 运行监控 for its units; the bureau's for every
+    department below it."""
+    if Organisation.Kind(scope.kind) not in MonitoringRound.PROJECTS_BELOW:
+        return False, "运行监控由主管部门或财政局发起。"
+    if user.is_superuser or has_role(user, scope, Membership.Role.REVIEWER):
+        return True, ""
+    return False, "只有主管部门或财政局的审核人可以发起运行监控。"

@@ -27,6 +27,8 @@ class CellsForm(StepForm):
                     strip=False,
                     widget=widget(attrs={"class": "form-control", "data-input": cell.input}),
                 )
+            # The heading of a run of cells (an indicator row), shown above its first.
+            field.group = cell.group  # type: ignore[attr-defined]
             self.fields[name] = field
 
     @classmethod

@@ -93,10 +93,8 @@ def assessment_record(assessment, indicators=None):
         record["print"] = dict(assessment.print_options)
     kind = assessment.table_kind
     # Only a kind with cells of its own has the key, so no record signed before has it.
-    if kind.cells:
-        record["cells"] = {
-            cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells
-        }
+    if cells := kind.table_cells(assessment):
+        record["cells"] = {cell.key: (assessment.cells or {}).get(cell.key, "") for cell in cells}
     if kind.named_in_record:
         record["kind"] = assessment.kind
     if assessment.mid_year:

@@ -50,7 +50,7 @@ class TargetTable(TableKind):
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         return rules.evaluate(data, target_checks, graded=False)
 
-    def comment_targets(self) -> list[tuple[str, str]]:
+    def comment_targets(self, table: object = None) -> list[tuple[str, str]]:
         targets = [("goal", "预期目标")]
         for line in rules.FUND_LINES:
             for column in ("initial_budget", "full_year_budget"):

@@ -43,6 +43,7 @@ from .followup import (
     RectificationQuerySet,
     ResultApplication,
 )
+from .monitoring import MonitoringRound
 from .operations import Book, ThrottleHit
 from .organisations import (
     Membership,
@@ -93,6 +94,7 @@ __all__ = [
     "JobRun",
     "LegacySignature",
     "Membership",
+    "MonitoringRound",
     "Notice",
     "NoticeSettings",
     "Organisation",

@@ -46,7 +46,7 @@ class AssessmentQuerySet(models.QuerySet):
 
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
-        return self.select_related("project__unit__parent", "year")
+        return self.select_related("project__unit__parent", "year", "monitoring_round")
 
     def for_listing(self):
         """What a list row shows, and what the list sorts on: findings and the status order."""
@@ -153,6 +153,15 @@ class Assessment(models.Model):
     # The name of its kind in the catalogue (assessments.kinds): no choices here, so that a
     # kind registered later is stored without a migration.
     kind = models.CharField(_("类别"), max_length=20, default=kinds.DEFAULT)
+    # The monitoring round of a monitoring table (运行监控表): a project has one per round.
+    monitoring_round = models.ForeignKey(
+        "MonitoringRound",
+        verbose_name=_("运行监控批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tables",
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -235,7 +244,14 @@ class Assessment(models.Model):
         ordering = ["-year__year", "project__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "year", "kind"], name="one_table_per_project_year_and_kind"
+                fields=["project", "year", "kind"],
+                condition=Q(monitoring_round__isnull=True),
+                name="one_table_per_project_year_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "monitoring_round"],
+                condition=Q(monitoring_round__isnull=False),
+                name="one_monitoring_table_per_project_and_round",
             ),
             models.CheckConstraint(
                 name="budget_weight_in_range",
@@ -310,6 +326,7 @@ class Assessment(models.Model):
         """The stored figures as plain values for rules.evaluate()."""
         if indicators is None:
             indicators = self.indicators.all()
+        monitoring_round = self.monitoring_round if self.monitoring_round_id else None
         return rules.AssessmentInput(
             rule_set=self.year.rule_set,
             funds={line: self.fund(line) for line in rules.FUND_LINES},
@@ -320,6 +337,8 @@ class Assessment(models.Model):
             money_unit=self.money_unit,
             cells=dict(self.cells or {}),
             approved_budget=self.approved_budget,
+            cut_off=monitoring_round.cut_off if monitoring_round else None,
+            lag_margin=monitoring_round.margin if monitoring_round else None,
         )
 
     def evaluate(self, indicators=None):

@@ -309,7 +309,12 @@ class OfficialTable:
     def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
         """The kind's declared cells with their values, for the labelled table."""
         stored = self.assessment.cells or {}
-        return [(cell, stored.get(cell.key, "")) for cell in self.kind.cells]
+        return [(cell, stored.get(cell.key, "")) for cell in self.kind.table_cells(self.assessment)]
+
+    @property
+    def sheet(self) -> object:
+        """What the kind's own layout needs beyond the cells (kinds.base.table_sheet)."""
+        return self.kind.table_sheet(self.assessment, self.evaluation)
 
     @property
     def indicator_columns(self) -> list[float]:

@@ -150,7 +150,7 @@ class Step:
         self.form: forms.StepForm | None = None
         self.formset: BaseTargetFormSet | BaseActualFormSet | None = None
         self.rows: list[dict[str, Any]] | None = None
-        self.cells = assessment.table_kind.cells_of_step(name)
+        self.cells = assessment.table_kind.cells_of_step(name, assessment)
         if self.cells:
             # A step of a kind's own cells: one input per declared cell.
             stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)

@@ -1,0 +1,228 @@
+"""绩效运行监控表: a round begins the tables from approved targets; the tables go through the
+same wizard, review, signing, paper, workbooks and interchange as the other kinds."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from assessments import interchange, kinds
+from assessments.models import Assessment, AssessmentEvent, MonitoringRound, OrganisationEvent
+from assessments.paper import printable
+from assessments.services import AssessmentError, comments, drafts, monitoring, workflow
+from assessments.trust import signing
+
+from . import monitoring_fixtures
+from .factories import ProjectFactory, YearFactory
+from .monitoring_fixtures import CUT_OFF, DUE, filled_cells, fresh, open_round
+from .test_targets import target_table
+
+KIND = "monitoring"
+monitored = monitoring_fixtures.monitored
+
+
+def save(people, table, step="funds", **cells):
+    return drafts.save_draft(
+        table.pk,
+        by=people["preparer"],
+        base_version=fresh(table).version,
+        step=step,
+        cells=cells,
+    )
+
+
+def test_a_round_begins_a_table_per_project_with_approved_targets(people):
+    unapproved = ProjectFactory(unit=people["unit"], name="未批准目标的项目")
+    drafts.create_assessment(
+        unit=people["unit"],
+        year=YearFactory(year=2023, is_open=True),
+        project=unapproved,
+        kind="targets",
+        by=people["preparer"],
+    )
+    opened = open_round(people)
+    (table,) = opened.tables
+    assert opened.without_targets == [unapproved]
+    table = fresh(table)
+    assert (table.kind, table.monitoring_round, table.status) == (
+        KIND,
+        opened.round,
+        Assessment.Status.DRAFT,
+    )
+    assert table.targets_source.kind == "targets"
+    assert [row.target for row in table.indicators.all()] == ["≥500人次", "≥90%", "≥85%"]
+    assert table.cells == {"initial_budget": "800000.00", "full_year_budget": "900000.00"}
+    assert table.goal.startswith("全年开展职业技能培训")
+    event = OrganisationEvent.objects.get(action=OrganisationEvent.Action.MONITORING_OPEN)
+    assert event.details["tables"] == 1
+    assert event.details["without_targets"] == ["未批准目标的项目"]
+    assert people["preparer"].notices.filter(title__contains="运行监控表").exists()
+
+
+def test_a_second_round_of_the_year_gives_each_project_another_table(people, monitored):
+    department = people["unit"].parent
+    second = monitoring.open_round(
+        department,
+        monitored.year,
+        cut_off=datetime.date(2023, 10, 31),
+        due=datetime.date(2023, 11, 15),
+        by=people["department"],
+    )
+    assert len(second.tables) == 1
+    assert Assessment.objects.of_kind(KIND).filter(project=monitored.project).count() == 2
+    with pytest.raises(AssessmentError, match="已发起数据截至 07月31日"):
+        monitoring.open_round(
+            department, monitored.year, cut_off=CUT_OFF, due=DUE, by=people["department"]
+        )
+
+
+@pytest.mark.parametrize(
+    ("cut_off", "due", "message"),
+    [
+        (datetime.date(2022, 7, 31), DUE, "数据截至日应在 2023 年内"),
+        (CUT_OFF, datetime.date(2023, 7, 1), "填报截止不能早于数据截至日"),
+    ],
+)
+def test_a_round_with_impossible_dates_is_refused(people, cut_off, due, message):
+    table = target_table(people)
+    with pytest.raises(AssessmentError, match=message):
+        monitoring.open_round(
+            people["unit"].parent, table.year, cut_off=cut_off, due=due, by=people["department"]
+        )
+    assert not MonitoringRound.objects.exists()
+
+
+def test_only_a_reviewer_of_the_department_or_bureau_opens_a_round(people):
+    table = target_table(people)
+    for who in ("preparer", "reviewer", "outsider"):
+        with pytest.raises(AssessmentError, match="只有主管部门或财政局的审核人"):
+            monitoring.open_round(
+                people["unit"].parent, table.year, cut_off=CUT_OFF, due=DUE, by=people[who]
+            )
+
+
+def test_a_monitoring_table_is_not_begun_or_copied_outside_a_round(people, monitored):
+    with pytest.raises(AssessmentError, match="随运行监控批次生成"):
+        drafts.create_assessment(
+            unit=people["unit"],
+            year=monitored.year,
+            project=monitored.project,
+            kind=KIND,
+            by=people["preparer"],
+        )
+    assert KIND not in dict(kinds.startable_choices())
+
+
+def test_the_table_knows_the_rounds_schedule_and_warns_when_behind(people, monitored):
+    save(people, monitored, executed="400000")  # 44.44% against 58.08%
+    table = fresh(monitored)
+    evaluation = table.evaluate()
+    assert "MONITORING_BEHIND_SCHEDULE" in [f.code for f in evaluation.findings]
+    figures = dict(table.table_kind.key_figures(table.rules_input(), evaluation))
+    assert figures["序时进度"] == "58.08%" and figures["执行率"] == "44.44%"
+    assert figures["监控结果"] == "红灯"
+
+
+def test_submission_waits_for_the_cause_and_measure_of_a_row_at_risk(people, monitored):
+    cells = filled_cells(monitored, r2_likelihood="有可能")
+    save(people, monitored, **cells)
+    with pytest.raises(AssessmentError):
+        workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    assert fresh(monitored).error_count == 2
+    save(people, monitored, r2_cause="经费保障", r2_measure="加快资金拨付")
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    assert fresh(monitored).status == Assessment.Status.SUBMITTED
+
+
+def test_the_wizard_shows_a_row_per_target_and_saves_its_cells(client, people, monitored):
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[monitored.pk, "indicators"])
+    page = client.get(url).content.decode()
+    assert "指标完成情况" in page
+    assert "1. 产出指标 / 数量指标 / 培训人次（年度指标值：≥500人次）" in page
+    assert 'name="cells.r3_likelihood.value"' in page and "完全不可能" in page
+    response = client.post(
+        url,
+        {
+            "version": monitored.version,
+            "cells.r1_current.value": "320人次",
+            "cells.r1_likelihood.value": "完全不可能",
+            "cells.r1_cause.value": "其他",
+        },
+    )
+    assert response.status_code == 302
+    stored = fresh(monitored).cells
+    assert (stored["r1_current"], stored["r1_likelihood"], stored["r1_cause"]) == (
+        "320人次",
+        "完全不可能",
+        "其他",
+    )
+    live = client.post(
+        reverse("assessments:wizard_live", args=[monitored.pk, "indicators"]),
+        {"cells.r1_likelihood.value": "完全不可能", "cells.r1_cause.value": "其他"},
+    ).json()
+    wheres = [finding["field"] for finding in live["findings"]]
+    assert "cells.r1_cause_note.value" in wheres and "cells.r1_measure.value" in wheres
+
+
+def test_a_choice_that_is_not_listed_is_refused(client, people, monitored):
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[monitored.pk, "indicators"])
+    response = client.post(url, {"version": monitored.version, "cells.r1_cause.value": "天气"})
+    assert response.status_code == 200
+    assert "r1_cause" not in fresh(monitored).cells
+
+
+def test_review_returns_a_row_with_a_comment_then_approval_signs_it(client, people, monitored):
+    save(people, monitored, **filled_cells(monitored))
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    targets = dict(comments.comment_targets(fresh(monitored)))
+    assert targets["cells.r2_measure.value"] == "政策知晓率 · 纠偏措施"
+    comment = comments.add_comment(
+        monitored.pk, by=people["reviewer"], target="cells.r2_current.value", text="请补充调查数据"
+    )
+    workflow.return_assessment(monitored.pk, by=people["reviewer"], reason="见批注")
+    client.force_login(people["preparer"])
+    step = client.get(reverse("assessments:wizard_step", args=[monitored.pk, "indicators"]))
+    assert "请补充调查数据" in step.content.decode()
+    save(people, monitored, step="indicators", r2_current="86%")
+    comments.answer_comment(comment.pk, by=people["preparer"], text="已补充问卷结果")
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    workflow.sign_off_assessment(monitored.pk, by=people["reviewer"])
+    signed = fresh(monitored)
+    assert signed.status_label == "已审核通过"
+    signature = signed.valid_signature()
+    assert signature.snapshot["kind"] == KIND
+    assert signature.snapshot["cells"]["r2_current"] == "86%"
+    assert signing.check_signature(signature) == signing.SignatureState.VALID
+    assert signed.events.filter(action=AssessmentEvent.Action.SIGN_OFF).count() == 1
+
+
+def test_the_print_page_shows_the_monitoring_layout(client, people, monitored):
+    cells = filled_cells(monitored, executed="400000", r3_likelihood="完全不可能")
+    save(people, monitored, **cells)
+    client.force_login(people["preparer"])
+    page = client.get(reverse("assessments:print", args=[monitored.pk])).content.decode()
+    assert "项目支出绩效运行监控表" in page and "数据截至 2023年7月31日" in page
+    assert "序时进度预警：执行率落后序时进度 13.64 个百分点" in page
+    assert "58.08%" in page and "44.44%" in page and "完全不可能" in page
+    assert printable.table_filename(fresh(monitored)) == "2023-职业技能培训-绩效运行监控表.pdf"
+
+
+def test_the_interchange_carries_the_rows_cells_there_and_back(people, monitored):
+    save(people, monitored, **filled_cells(monitored))
+    record = interchange.export_assessment(fresh(monitored))
+    assert record["kind"] == KIND
+    assert record["cells"]["r3_likelihood"] == "确定能"
+    records, problems = interchange.parse_document(interchange.dumps([record]))
+    assert problems == []
+    assert records[0]["cells"]["r1_current"] == "60%"
+
+
+def test_the_detail_page_shows_the_key_figures(client, people, monitored):
+    save(people, monitored, **filled_cells(monitored))
+    client.force_login(people["reviewer"])
+    page = client.get(fresh(monitored).get_absolute_url()).content.decode()
+    assert "序时进度" in page and "58.08%" in page and "60.00%" in page and "绿灯" in page
+    assert Decimal(fresh(monitored).cells["executed"]) == Decimal("540000")
