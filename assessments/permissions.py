@@ -531,3 +531,13 @@ def can_open_monitoring(user: AnyUser, scope: Organisation) -> tuple[bool, str]:
     if user.is_superuser or has_role(user, scope, Membership.Role.REVIEWER):
         return True, ""
     return False, "只有主管部门或财政局的审核人可以发起运行监控。"
+
+
+def monitoring_scopes(user: AnyUser) -> QuerySet[Organisation]:
+    """The departments and bureaus for which the user may open 运行监控."""
+    scopes = Organisation.objects.filter(kind__in=list(MonitoringRound.PROJECTS_BELOW))
+    if user.is_superuser:
+        return scopes
+    if not user.is_authenticated:
+        return scopes.none()
+    return scopes.filter(members__user=user, members__role=Membership.Role.REVIEWER).distinct()

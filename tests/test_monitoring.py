@@ -226,3 +226,37 @@ def test_the_detail_page_shows_the_key_figures(client, people, monitored):
     page = client.get(fresh(monitored).get_absolute_url()).content.decode()
     assert "序时进度" in page and "58.08%" in page and "60.00%" in page and "绿灯" in page
     assert Decimal(fresh(monitored).cells["executed"]) == Decimal("540000")
+
+
+def test_the_fillable_workbook_goes_out_and_comes_back(client, people, monitored):
+    from .uploads.helpers import address, download, preview_page, saved, upload
+
+    client.force_login(people["preparer"])
+    book = download(client, monitored)
+    sheet = book[book.sheetnames[0]]
+    sheet[address(book, "cells.executed.value")] = "６０００００"
+    sheet[address(book, "cells.r2_likelihood.value")] = "有可能"
+    sheet[address(book, "cells.r2_measure.value")] = "增加宣传场次"
+    location, page = preview_page(client, upload(client, monitored, saved(book)))
+    assert "增加宣传场次" in page
+    client.post(location, {"confirm": "1"})
+    stored = fresh(monitored).cells
+    assert (stored["executed"], stored["r2_likelihood"], stored["r2_measure"]) == (
+        "600000",
+        "有可能",
+        "增加宣传场次",
+    )
+
+
+@pytest.mark.slow
+def test_the_pdf_prints_the_monitoring_table(people, monitored, artifacts):
+    from assessments.paper import pdf
+
+    from .pdftools import pdf_text
+
+    save(people, monitored, **filled_cells(monitored, executed="400000"))
+    data = pdf.render_pdf(printable.printable(fresh(monitored)))
+    (artifacts / "monitoring-table.pdf").write_bytes(data)
+    text = pdf_text(data, layout=False)
+    assert "项目支出绩效运行监控表" in text and "序时进度" in text and "58.08%" in text
+    assert "草稿" in text

@@ -160,7 +160,7 @@ class TableKind:
     def cells_of_step(self, step: str, table: Any = None) -> tuple[Cell, ...]:
         return tuple(cell for cell in self.table_cells(table) if cell.step == step)
 
-    def table_sheet(self, table: Any, evaluation: rules.Evaluation) -> Any:
+    def table_sheet(self, table: Any, evaluation: rules.Evaluation | None = None) -> Any:
         """What a kind's own layout needs beyond the declared cells (None: nothing)."""
         return None
 

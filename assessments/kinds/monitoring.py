@@ -75,6 +75,16 @@ class MonitoringSheet:
     counts: dict[str, int]
     light: m.Light
     cut_off: Any
+    # The funds' amounts as the table prints them (two decimals), by cell key.
+    amounts: dict[str, str]
+
+    @property
+    def impossible(self) -> int:
+        return self.counts[m.IMPOSSIBLE]
+
+    @property
+    def possible(self) -> int:
+        return self.counts[m.POSSIBLE]
 
 
 @register
@@ -133,7 +143,9 @@ class MonitoringTable(TableKind):
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         return rules.evaluate(data, monitoring_checks, graded=False)
 
-    def table_sheet(self, table: Any, evaluation: rules.Evaluation) -> MonitoringSheet:
+    def table_sheet(
+        self, table: Any, evaluation: rules.Evaluation | None = None
+    ) -> MonitoringSheet:
         data = table.rules_input()
         rows = _rows(table)
         money = m.funds(data.cells, data.cut_off, data.lag_margin)
@@ -147,6 +159,12 @@ class MonitoringTable(TableKind):
             counts=counts,
             light=m.light(money, counts),
             cut_off=data.cut_off,
+            amounts={
+                m.INITIAL_BUDGET: rules.format_amount(money.initial_budget),
+                m.FULL_YEAR_BUDGET: rules.format_amount(money.full_year_budget),
+                m.EXECUTED: rules.format_amount(money.executed),
+                m.FORECAST_EXECUTED: rules.format_amount(money.forecast),
+            },
         )
 
     def key_figures(

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from .checks import ERROR, WARNING, Finding
-from .numbers import HUNDRED, ZERO, format_percent, round_half_up
+from .numbers import HUNDRED, ZERO, format_percent, format_points, round_half_up
 from .parsing import parse_decimal
 from .scoring import execution_rate
 
@@ -200,7 +200,8 @@ def monitoring_findings(
                 BEHIND_SCHEDULE,
                 WARNING,
                 f"执行率 {format_percent(money.rate)} 落后序时进度 "
-                f"{format_percent(money.schedule)} 超过 {money.margin} 个百分点（序时进度预警）。",
+                f"{format_percent(money.schedule)} 超过 {format_points(money.margin)} "
+                "个百分点（序时进度预警）。",
                 address(EXECUTED),
             )
         )
@@ -302,7 +303,9 @@ def light(money: Funds, counts: dict[str, int]) -> Light:
     if money.behind:
         red.append(f"执行率落后序时进度 {behind} 个百分点")
     elif behind is not None and behind > ZERO:
-        amber.append(f"执行率落后序时进度 {behind} 个百分点（预警线 {money.margin}）")
+        amber.append(
+            f"执行率落后序时进度 {behind} 个百分点（预警线 {format_points(money.margin)}）"
+        )
     if counts.get(POSSIBLE):
         amber.append(f"{counts[POSSIBLE]} 项指标有可能完不成")
     if money.forecast_below_budget:
