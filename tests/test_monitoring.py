@@ -260,3 +260,50 @@ def test_the_pdf_prints_the_monitoring_table(people, monitored, artifacts):
     text = pdf_text(data, layout=False)
     assert "项目支出绩效运行监控表" in text and "序时进度" in text and "58.08%" in text
     assert "草稿" in text
+
+
+def test_the_year_end_self_assessment_shows_the_approved_monitoring_values(
+    client, people, monitored
+):
+    cells = filled_cells(
+        monitored,
+        r3_current="78%",
+        r3_forecast="80%",
+        r3_likelihood="有可能",
+        r3_cause="制度保障",
+        r3_measure="完善回访制度",
+    )
+    save(people, monitored, **cells)
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    workflow.sign_off_assessment(monitored.pk, by=people["reviewer"])
+    year_end = drafts.create_assessment(
+        unit=people["unit"],
+        year=monitored.year,
+        project=monitored.project,
+        by=people["preparer"],
+    )
+    assert year_end.targets_source_id == monitored.targets_source_id
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[year_end.pk, "actuals"])
+    page = client.get(url).content.decode()
+    assert "运行监控（数据截至 7月31日）" in page
+    assert "完成可能性 有可能；纠偏措施 完善回访制度" in page
+    assert "当前完成值 60%；全年预计 达到目标；完成可能性 确定能" in page
+    assert 'data-monitoring-row="3"' in page
+    # Not yet filled in: the flagged row has no actual and no reason, so nothing is "not met".
+    assert "运行监控已将此指标标为" not in page
+    year_end.indicators.filter(position=3).update(actual="70%")
+    page = client.get(url).content.decode()
+    assert "运行监控已将此指标标为“有可能”，年末仍未完成，请填写偏差原因。" in page
+    year_end.indicators.filter(position=3).update(reason="回访制度年底才完善")
+    assert "运行监控已将此指标标为" not in client.get(url).content.decode()
+
+
+def test_an_unapproved_monitoring_table_is_no_reference(client, people, monitored):
+    save(people, monitored, **filled_cells(monitored))
+    year_end = drafts.create_assessment(
+        unit=people["unit"], year=monitored.year, project=monitored.project, by=people["preparer"]
+    )
+    client.force_login(people["preparer"])
+    url = reverse("assessments:wizard_step", args=[year_end.pk, "actuals"])
+    assert "运行监控（数据截至" not in client.get(url).content.decode()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from .. import rules
+from .. import kinds, rules
 from ..kinds.monitoring import MonitoringSheet, SheetRow
 from ..models import Assessment, Indicator, MonitoringRound, Project
 from ..rules import monitoring as m
@@ -138,3 +138,45 @@ def round_xlsx_response(view: RoundView):
 
 def format_lag(value: Decimal | None) -> str:
     return "—" if value is None else rules.format_points(value)
+
+
+@dataclass
+class Reference:
+    """A row's values in the latest approved monitoring table, shown at year end."""
+
+    table: Assessment
+    line: SheetRow
+
+    @property
+    def cut_off(self):
+        return self.table.monitoring_round.cut_off if self.table.monitoring_round else None
+
+    @property
+    def flagged(self) -> bool:
+        return self.line.values.at_risk
+
+
+def monitoring_reference(assessment: Assessment) -> dict[tuple[str, str, str], Reference]:
+    """The latest approved table opened in a round from the same approved targets, row by
+    row (by 一级, 二级 and 三级指标); empty for a table without actuals or approved targets."""
+    if not assessment.table_kind.has_actuals or not assessment.targets_source_id:
+        return {}
+    latest = (
+        Assessment.objects.filter(
+            targets_source_id=assessment.targets_source_id,
+            kind__in=kinds.names(opened_in_rounds=True),
+            status=Assessment.Status.SIGNED_OFF,
+        )
+        .exclude(pk=assessment.pk)
+        .select_related("monitoring_round", "year")
+        .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("position")))
+        .order_by("-monitoring_round__cut_off", "-pk")
+        .first()
+    )
+    if latest is None:
+        return {}
+    sheet = latest.table_kind.table_sheet(latest)
+    return {
+        (line.row.level1, line.row.level2, line.row.name): Reference(latest, line)
+        for line in sheet.rows
+    }

@@ -18,6 +18,7 @@ from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent, Indicator
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
+from ..reporting.monitoring import monitoring_reference
 from ..services import drafts
 
 
@@ -404,6 +405,7 @@ def render_step(request, assessment, current):
     )
     rows = []
     if current.name == "actuals":
+        monitoring = monitoring_reference(assessment)
         for form, row, result in zip(
             current.formset.forms, current.indicators, evaluation.indicators, strict=True
         ):
@@ -413,6 +415,7 @@ def render_step(request, assessment, current):
                     "row": row,
                     "result": result,
                     "reference": reference_for(row, reference),
+                    "monitoring": monitoring.get((row.level1, row.level2, row.name)),
                 }
             )
     elif current.name == "targets" and current.formset is not None:
