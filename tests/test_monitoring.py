@@ -307,3 +307,26 @@ def test_an_unapproved_monitoring_table_is_no_reference(client, people, monitore
     client.force_login(people["preparer"])
     url = reverse("assessments:wizard_step", args=[year_end.pk, "actuals"])
     assert "运行监控（数据截至" not in client.get(url).content.decode()
+
+
+def test_preparers_are_reminded_before_the_rounds_due_date_once(people, monitored, settings):
+    from django.core import mail
+    from django.utils import timezone
+
+    from assessments import reminders
+    from assessments.models import Reminder
+
+    settings.REMINDER_DAYS = [7, 0]
+    week_before = timezone.make_aware(datetime.datetime(2023, 8, 13, 9))
+    reminders.send_reminders(week_before)
+    (message,) = [m for m in mail.outbox if m.to == [people["preparer"].email]]
+    assert message.subject == "【绩效自评】2023 年度运行监控表还有 7 天（2023年8月20日）填报截止"
+    assert "职业技能培训（数据截至 7月31日，草稿）" in message.body
+    assert Reminder.objects.get(user=people["preparer"]).kind == Reminder.Kind.MONITORING
+    reminders.send_reminders(week_before.replace(hour=18))
+    assert Reminder.objects.filter(user=people["preparer"]).count() == 1
+    # Submitted: nothing more to remind of on the day.
+    save(people, monitored, **filled_cells(monitored))
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    outcome = reminders.send_reminders(timezone.make_aware(datetime.datetime(2023, 8, 20, 9)))
+    assert outcome.sent == 0
