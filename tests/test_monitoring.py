@@ -330,3 +330,81 @@ def test_preparers_are_reminded_before_the_rounds_due_date_once(people, monitore
     workflow.submit_assessment(monitored.pk, by=people["preparer"])
     outcome = reminders.send_reminders(timezone.make_aware(datetime.datetime(2023, 8, 20, 9)))
     assert outcome.sent == 0
+
+
+def test_the_interchange_version_3_carries_the_round_there_and_back(people, monitored):
+    from assessments.services import importing
+
+    save(people, monitored, **filled_cells(monitored, executed="400000"))
+    document = interchange.dumps([interchange.export_assessment(fresh(monitored))])
+    assert '"version": 3' in document
+    record = interchange.export_assessment(fresh(monitored))
+    assert record["monitoring"] == {
+        "scope": people["unit"].parent.name,
+        "cut_off": "2023-07-31",
+        "due": "2023-08-20",
+        "margin": "10.00",
+    }
+    # A second round of the same project, from a file: a table of its own.
+    record["monitoring"] = {**record["monitoring"], "cut_off": "2023-10-31", "due": "2023-11-15"}
+    records, problems = interchange.parse_document(interchange.dumps([record]))
+    assert problems == []
+    (imported,) = importing.import_records(records, by=people["preparer"])
+    imported = fresh(imported)
+    assert imported.monitoring_round.cut_off == datetime.date(2023, 10, 31)
+    assert imported.monitoring_round.scope == people["unit"].parent
+    filled = {key: value for key, value in imported.cells.items() if value}
+    assert filled == fresh(monitored).cells
+    figures = dict(imported.table_kind.key_figures(imported.rules_input(), imported.evaluate()))
+    assert figures["序时进度"] == "83.29%"
+    assert Assessment.objects.of_kind(KIND).filter(project=monitored.project).count() == 2
+    # The same round again is a duplicate.
+    (problem,) = interchange.check_against_database(records, replace=False)
+    assert "已存在" in problem
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            {"monitoring": None},
+            "$.assessments[0].monitoring：运行监控表须注明其监控批次（第 3 版）。",
+        ),
+        (
+            {
+                "monitoring": {
+                    "scope": "x",
+                    "cut_off": "2023-07-31",
+                    "due": "2023-07-01",
+                    "margin": "10",
+                }
+            },
+            "$.assessments[0].monitoring.due：填报截止不能早于数据截至日。",
+        ),
+        (
+            {
+                "monitoring": {
+                    "scope": "x",
+                    "cut_off": "7月31日",
+                    "due": "2023-08-01",
+                    "margin": "10",
+                }
+            },
+            "$.assessments[0].monitoring.cut_off：应为日期，如 2023-07-31。",
+        ),
+    ],
+)
+def test_a_monitoring_table_without_a_proper_round_is_refused(people, monitored, change, problem):
+    record = {**interchange.export_assessment(fresh(monitored)), **change}
+    _, problems = interchange.parse_document(interchange.dumps([record]))
+    assert problem in problems
+
+
+def test_older_versions_are_still_read_and_know_no_round(people, monitored):
+    import json
+
+    record = interchange.export_assessment(fresh(monitored))
+    document = json.loads(interchange.dumps([record]))
+    document["version"] = 2
+    _, problems = interchange.parse_document(json.dumps(document, ensure_ascii=False))
+    assert "$.assessments[0].monitoring：未知的字段。" in problems

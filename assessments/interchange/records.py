@@ -99,6 +99,15 @@ def assessment_record(assessment, indicators=None):
         record["kind"] = assessment.kind
     if assessment.mid_year:
         record["mid_year"] = True
+    # Version 3: a monitoring table names its round.
+    if assessment.monitoring_round_id:
+        monitoring_round = assessment.monitoring_round
+        record["monitoring"] = {
+            "scope": monitoring_round.scope.name,
+            "cut_off": monitoring_round.cut_off.isoformat(),
+            "due": monitoring_round.due.isoformat(),
+            "margin": _string(monitoring_round.margin),
+        }
     if assessment.targets_source_id:
         record["targets"] = approved_targets_record(assessment)
     if assessment.pk and kind.starts_from is not None:

@@ -326,7 +326,8 @@ class Assessment(models.Model):
         """The stored figures as plain values for rules.evaluate()."""
         if indicators is None:
             indicators = self.indicators.all()
-        monitoring_round = self.monitoring_round if self.monitoring_round_id else None
+        # A null key costs no query; an unsaved round (an import's probe) is used as it is.
+        monitoring_round = self.monitoring_round
         return rules.AssessmentInput(
             rule_set=self.year.rule_set,
             funds={line: self.fund(line) for line in rules.FUND_LINES},
