@@ -144,3 +144,23 @@ def test_a_rectification_starts_from_a_monitoring_row(client, people, monitored)
     assert response.status_code == 302, response.content.decode()[:3000]
     rectification = Rectification.objects.get()
     assert rectification.row == row and rectification.assessment_id == monitored.pk
+
+
+def test_the_demo_has_a_2023_round_with_three_tables_one_behind_schedule(client, demo):
+    from assessments.models import Assessment
+    from assessments.reporting.monitoring import round_view
+
+    round_ = MonitoringRound.objects.get()
+    assert (round_.year.year, round_.cut_off) == (2023, datetime.date(2023, 7, 31))
+    view = round_view(round_)
+    states = {
+        row.table.project.name: (row.table.status, row.sheet.light.colour) for row in view.rows
+    }
+    assert states == {
+        "征地养老慰问经费": (Assessment.Status.SIGNED_OFF, "green"),
+        "外区属地化管理人员服务费": (Assessment.Status.SUBMITTED, "amber"),
+        "邮寄费": (Assessment.Status.DRAFT, "red"),
+    }
+    assert view.rows[0].sheet.funds.behind
+    # Its target table still waits for review: listed, not monitored.
+    assert "政府购买辅助服务" in [project.name for project in view.without_targets]

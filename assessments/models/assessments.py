@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .. import kinds, rules
+from .monitoring import MonitoringRound
 from .organisations import Project, ReportingYear, memberships_of
 
 # An amount in 元 has at most four more digits than the same amount in 万元.
@@ -155,7 +156,7 @@ class Assessment(models.Model):
     kind = models.CharField(_("类别"), max_length=20, default=kinds.DEFAULT)
     # The monitoring round of a monitoring table (运行监控表): a project has one per round.
     monitoring_round = models.ForeignKey(
-        "MonitoringRound",
+        MonitoringRound,
         verbose_name=_("运行监控批次"),
         null=True,
         blank=True,

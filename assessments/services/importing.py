@@ -239,6 +239,7 @@ def _switch(
     comment = f"从文件导入：{source}" if source else "从文件导入"
     stored: list[Assessment] = []
     new: list[tuple[Assessment, Staged]] = []
+    deferred: list[tuple[int, int, dict[str, Any]]] = []
     places: dict[tuple[str, Any], Any] = {}
     projects = _projects_of(staged, places)
     taken = set(
@@ -250,7 +251,11 @@ def _switch(
         record = item.record
         year = places["year", record["year"]]
         project = projects[record["unit"], record["project"]]
-        # A monitoring table is stored one by one, with its round.
+        if (project.pk, year.year, record["kind"]) not in taken and record.get("monitoring"):
+            # A new monitoring table is stored with its round once the tables it starts from
+            # (its approved targets) are stored, in the file's order.
+            deferred.append((len(stored), index, record))
+            continue
         if (project.pk, year.year, record["kind"]) in taken or record.get("monitoring"):
             try:
                 stored.append(store_assessment(record, replace=replace, by=by, source=source))
@@ -299,4 +304,9 @@ def _switch(
     Indicator.objects.bulk_create(rows, batch_size=500)
     Signature.objects.bulk_create(signatures, batch_size=500)
     AssessmentEvent.objects.bulk_create(events, batch_size=500)
+    for place, index, record in deferred:
+        try:
+            stored.insert(place, store_assessment(record, replace=replace, by=by, source=source))
+        except AssessmentError as error:
+            raise AssessmentError(f"assessments[{index}]：{error}") from None
     return stored
