@@ -150,6 +150,8 @@ def test_the_light_is_red_for_an_impossible_row_or_execution_beyond_the_margin()
     slightly_late = m.funds(cells(executed="550000"), date(2023, 7, 31), None)
     none = {m.CERTAIN: 3, m.POSSIBLE: 0, m.IMPOSSIBLE: 0}
     assert m.light(on_time, none).colour == m.GREEN
+    blank = m.light(m.funds({}, date(2023, 7, 31), None), {})
+    assert (blank.colour, blank.label, blank.reasons) == (m.BLANK, "未填报", ("尚未填报执行数",))
     red = m.light(late, none)
     assert red.colour == m.RED and red.reasons == ("执行率落后序时进度 18.08 个百分点",)
     assert m.light(on_time, {**none, m.IMPOSSIBLE: 1}).colour == m.RED

@@ -160,8 +160,11 @@ class TableKind:
     def cells_of_step(self, step: str, table: Any = None) -> tuple[Cell, ...]:
         return tuple(cell for cell in self.table_cells(table) if cell.step == step)
 
-    def table_sheet(self, table: Any, evaluation: rules.Evaluation | None = None) -> Any:
-        """What a kind's own layout needs beyond the declared cells (None: nothing)."""
+    def table_sheet(
+        self, table: Any, evaluation: rules.Evaluation | None = None, rows: Any = None
+    ) -> Any:
+        """What a kind's own layout needs beyond the declared cells (None: nothing); `rows`
+        are the table's indicator rows where they are not its stored ones (a signed copy)."""
         return None
 
     def cell_at(self, address: CellAddress) -> Cell | None:

@@ -144,10 +144,10 @@ class MonitoringTable(TableKind):
         return rules.evaluate(data, monitoring_checks, graded=False)
 
     def table_sheet(
-        self, table: Any, evaluation: rules.Evaluation | None = None
+        self, table: Any, evaluation: rules.Evaluation | None = None, rows: Any = None
     ) -> MonitoringSheet:
-        data = table.rules_input()
-        rows = _rows(table)
+        rows = _rows(table) if rows is None else list(rows)
+        data = table.rules_input(rows)
         money = m.funds(data.cells, data.cut_off, data.lag_margin)
         counts = m.likelihood_counts(data.cells, len(rows))
         return MonitoringSheet(

@@ -314,7 +314,7 @@ class OfficialTable:
     @property
     def sheet(self) -> object:
         """What the kind's own layout needs beyond the cells (kinds.base.table_sheet)."""
-        return self.kind.table_sheet(self.assessment, self.evaluation)
+        return self.kind.table_sheet(self.assessment, self.evaluation, self.indicators)
 
     @property
     def indicator_columns(self) -> list[float]:

@@ -14,7 +14,7 @@ from ..rules import monitoring as m
 from ..services.monitoring import projects_of_year
 from .exports import StreamedWorkbook, _percent, xlsx_response
 
-LIGHT_ORDER = {m.RED: 0, m.AMBER: 1, m.GREEN: 2}
+LIGHT_ORDER = {m.RED: 0, m.AMBER: 1, m.BLANK: 2, m.GREEN: 3}
 
 
 @dataclass

@@ -58,8 +58,8 @@ CAUSE_NOTE_MISSING = "MONITORING_CAUSE_NOTE_MISSING"
 MEASURE_MISSING = "MONITORING_MEASURE_MISSING"
 GOAL_PROGRESS_MISSING = "MONITORING_GOAL_PROGRESS_MISSING"
 
-RED, AMBER, GREEN = "red", "amber", "green"
-LIGHT_LABELS = {RED: "红灯", AMBER: "黄灯", GREEN: "绿灯"}
+RED, AMBER, GREEN, BLANK = "red", "amber", "green", "blank"
+LIGHT_LABELS = {RED: "红灯", AMBER: "黄灯", GREEN: "绿灯", BLANK: "未填报"}
 
 
 def row_key(number: int, column: str) -> str:
@@ -295,7 +295,8 @@ class Light:
 def light(money: Funds, counts: dict[str, int]) -> Light:
     """红灯: a row that cannot be completed, or execution behind 序时进度 beyond the margin;
     黄灯: a row that may not be completed, execution behind the schedule within the margin,
-    or a forecast below the budget; 绿灯 otherwise. The reasons say which."""
+    or a forecast below the budget; 未填报 without an execution figure; 绿灯 otherwise. The
+    reasons say which."""
     red, amber = [], []
     if counts.get(IMPOSSIBLE):
         red.append(f"{counts[IMPOSSIBLE]} 项指标完全不可能完成")
@@ -314,4 +315,7 @@ def light(money: Funds, counts: dict[str, int]) -> Light:
         return Light(RED, tuple(red + amber))
     if amber:
         return Light(AMBER, tuple(amber))
+    if money.executed is None:
+        # Nothing to judge yet: a table not filled in is not on schedule.
+        return Light(BLANK, ("尚未填报执行数",))
     return Light(GREEN, ("执行进度与指标完成正常",))
