@@ -224,6 +224,8 @@ def can_request_adjustment(user: AnyUser, assessment: Assessment) -> tuple[bool,
         return False, "只有本单位的填报人可以申请目标调整。"
     if not assessment.targets_locked:
         return False, "这张表的目标未经审批，可直接修改，无需申请目标调整。"
+    if not assessment.targets_adjustable:
+        return False, f"{assessment.kind_label}按已批准的目标填报；目标调整请在自评表中申请。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张{assessment.kind_label}{assessment.status_label}，不能申请目标调整。"
     if assessment.adjustments.pending().exists():

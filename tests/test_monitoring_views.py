@@ -13,6 +13,7 @@ from assessments.models import MonitoringRound, Rectification
 from assessments.services import drafts
 
 from . import monitoring_fixtures
+from .factories import ProjectFactory
 from .monitoring_fixtures import filled_cells, fresh
 from .test_targets import approved
 
@@ -164,3 +165,40 @@ def test_the_demo_has_a_2023_round_with_three_tables_one_behind_schedule(client,
     assert view.rows[0].sheet.funds.behind
     # Its target table still waits for review: listed, not monitored.
     assert "政府购买辅助服务" in [project.name for project in view.without_targets]
+
+
+def test_a_monitoring_table_offers_no_target_adjustment(client, people, monitored):
+    from assessments import permissions
+
+    client.force_login(people["preparer"])
+    page = client.get(monitored.get_absolute_url()).content.decode()
+    assert "申请目标调整" not in page
+    allowed, reason = permissions.can_request_adjustment(people["preparer"], monitored)
+    assert not allowed and "目标调整请在自评表中申请" in reason
+
+
+def test_the_list_has_a_tab_for_monitoring_tables(client, people, monitored):
+    client.force_login(people["preparer"])
+    page = client.get(reverse("assessments:list"), {"kind": "monitoring"}).content.decode()
+    assert "绩效运行监控表" in page and "职业技能培训" in page
+
+
+def test_the_round_page_loads_in_a_fixed_number_of_queries(
+    client, people, monitored, django_assert_max_num_queries
+):
+    url = reverse("assessments:monitoring_round", args=[monitored.monitoring_round_id])
+    client.force_login(people["department"])
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for name in ("二号项目", "三号项目", "四号项目"):
+        project = ProjectFactory(unit=people["unit"], name=name)
+        table = fresh(monitored)
+        table.pk, table.project = None, project
+        table.save()
+        for row in fresh(monitored).indicators.all():
+            row.pk, row.assessment = None, table
+            row.save()
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        page = client.get(url).content.decode()
+    # Four tables cost no more queries than one.
+    assert "四号项目" in page and len(many.captured_queries) == len(few.captured_queries)

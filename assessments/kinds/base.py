@@ -105,6 +105,9 @@ class TableKind:
     # The kind whose approved table of the same project and year a new table starts from
     # (its targets then locked), or None.
     starts_from: ClassVar[str | None] = None
+    # Its approved targets may change during the year through a 目标调整 (a monitoring table
+    # reports against the targets as they stand; an adjustment is asked on the self-assessment).
+    adjusts_targets: ClassVar[bool] = True
     # Begun only by opening a round for it (运行监控), never from the 新建 form or by copying.
     opened_in_rounds: ClassVar[bool] = False
     # A project added during the year may get a table of this kind then, marked 年中追加.

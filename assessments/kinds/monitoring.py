@@ -110,6 +110,7 @@ class MonitoringTable(TableKind):
     fillable = True
     starts_from = "targets"
     opened_in_rounds = True
+    adjusts_targets = False
 
     @property
     def review_button(self) -> str:

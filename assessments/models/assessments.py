@@ -293,6 +293,11 @@ class Assessment(models.Model):
         return self.targets_source_id is not None
 
     @property
+    def targets_adjustable(self):
+        """Targets locked from approval that a 目标调整 may change on this table."""
+        return self.targets_locked and self.table_kind.adjusts_targets
+
+    @property
     def targets_unapproved(self):
         """A self-assessment whose targets were never approved (目标未经审批)."""
         return self.table_kind.starts_from is not None and self.targets_source_id is None

@@ -67,7 +67,7 @@ def round_view(round_: MonitoringRound) -> RoundView:
     projects of the scope that have no approved targets of the year."""
     tables = list(
         Assessment.objects.filter(monitoring_round=round_)
-        .select_related("project__unit", "year", "monitoring_round")
+        .select_related("project__unit__parent", "year", "monitoring_round")
         .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("position")))
     )
     rows = [RoundRow(table, table.table_kind.table_sheet(table)) for table in tables]
