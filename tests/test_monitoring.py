@@ -290,13 +290,22 @@ def test_the_year_end_self_assessment_shows_the_approved_monitoring_values(
     assert "完成可能性 有可能；纠偏措施 完善回访制度" in page
     assert "当前完成值 60%；全年预计 达到目标；完成可能性 确定能" in page
     assert 'data-monitoring-row="3"' in page
-    # Not yet filled in: the flagged row has no actual and no reason, so nothing is "not met".
-    assert "运行监控已将此指标标为" not in page
-    year_end.indicators.filter(position=3).update(actual="70%")
+    # Not yet filled in: the flagged row has no actual, so nothing is "not met".
+    asked = "未完成年度指标值（运行监控 7月31日：有可能），须填写偏差原因分析及改进措施"
+    assert asked not in page
+    # Below target with its full score: the finding asks for the reason, naming the monitoring.
+    year_end.indicators.filter(position=3).update(actual="70%", score=Decimal("10"))
     page = client.get(url).content.decode()
-    assert "运行监控已将此指标标为“有可能”，年末仍未完成，请填写偏差原因。" in page
+    assert asked in page
+    findings = fresh(year_end).evaluate().findings
+    (finding,) = [f for f in findings if f.code == "REASON_MISSING"]
+    assert finding.where == "indicators[2].reason"
     year_end.indicators.filter(position=3).update(reason="回访制度年底才完善")
-    assert "运行监控已将此指标标为" not in client.get(url).content.decode()
+    assert asked not in client.get(url).content.decode()
+    # A row monitoring did not flag keeps the finding as before: only a lower score asks.
+    year_end.indicators.filter(position=1).update(actual="400人次", score=Decimal("50"))
+    codes = [(f.code, f.where) for f in fresh(year_end).evaluate().findings]
+    assert ("REASON_MISSING", "indicators[0].reason") not in codes
 
 
 def test_an_unapproved_monitoring_table_is_no_reference(client, people, monitored):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .. import kinds, rules
+from ..rules import monitoring as monitoring_rules
 from .monitoring import MonitoringRound
 from .organisations import Project, ReportingYear, memberships_of
 
@@ -332,6 +333,7 @@ class Assessment(models.Model):
         """The stored figures as plain values for rules.evaluate()."""
         if indicators is None:
             indicators = self.indicators.all()
+        flags = self.monitoring_flags()
         # A null key costs no query; an unsaved round (an import's probe) is used as it is.
         monitoring_round = self.monitoring_round
         return rules.AssessmentInput(
@@ -340,13 +342,50 @@ class Assessment(models.Model):
             budget_weight=self.budget_weight,
             goal=self.goal,
             outcome=self.outcome,
-            indicators=[row.rules_input() for row in indicators],
+            indicators=[row.rules_input(flags) for row in indicators],
             money_unit=self.money_unit,
             cells=dict(self.cells or {}),
             approved_budget=self.approved_budget,
             cut_off=monitoring_round.cut_off if monitoring_round else None,
             lag_margin=monitoring_round.margin if monitoring_round else None,
         )
+
+    def monitoring_flags(self) -> dict[tuple[str, str, str], str]:
+        """The rows of this table's approved targets that the latest approved table opened in
+        a round (运行监控) flagged as at risk, by (一级, 二级, 三级指标), in words; empty for a
+        table without actuals or approved targets (then no query)."""
+        if not (self.pk and self.targets_source_id and self.table_kind.has_actuals):
+            return {}
+        cached = self.__dict__.get("_monitoring_flags")
+        if cached is not None:
+            return cached
+        latest = (
+            Assessment.objects.filter(
+                targets_source_id=self.targets_source_id,
+                kind__in=kinds.names(opened_in_rounds=True),
+                status=Assessment.Status.SIGNED_OFF,
+            )
+            .exclude(pk=self.pk)
+            .select_related("monitoring_round")
+            .prefetch_related(
+                Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
+            )
+            .order_by("-monitoring_round__cut_off", "-pk")
+            .first()
+        )
+        flags: dict[tuple[str, str, str], str] = {}
+        if latest is not None:
+            when = "运行监控"
+            if latest.monitoring_round is not None:
+                cut_off = latest.monitoring_round.cut_off
+                when = f"运行监控 {cut_off.month}月{cut_off.day}日"
+            rows = list(latest.indicators.all())
+            for line in monitoring_rules.rows(latest.cells or {}, len(rows)):
+                if line.at_risk:
+                    row = rows[line.number - 1]
+                    flags[(row.level1, row.level2, row.name)] = f"{when}：{line.likelihood}"
+        self.__dict__["_monitoring_flags"] = flags
+        return flags
 
     def evaluate(self, indicators=None):
         """Every figure and finding, by the checks of the table's kind."""
@@ -398,7 +437,8 @@ class Indicator(models.Model):
     def __str__(self):
         return self.name
 
-    def rules_input(self):
+    def rules_input(self, monitoring_flags=None):
+        flag = (monitoring_flags or {}).get((self.level1, self.level2, self.name), "")
         return rules.IndicatorInput(
             level1=self.level1,
             level2=self.level2,
@@ -409,4 +449,5 @@ class Indicator(models.Model):
             weight=self.weight,
             score=self.score,
             reason=self.reason,
+            monitoring=flag,
         )

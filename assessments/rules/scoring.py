@@ -39,6 +39,8 @@ class IndicatorInput:
     weight: Decimal | None = None
     score: Decimal | None = None
     reason: str = ""
+    # What the latest approved 运行监控 said of a row it flagged ("运行监控 7月31日：有可能").
+    monitoring: str = ""
 
 
 @dataclass
