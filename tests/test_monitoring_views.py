@@ -202,3 +202,46 @@ def test_the_round_page_loads_in_a_fixed_number_of_queries(
         page = client.get(url).content.decode()
     # Four tables cost no more queries than one.
     assert "四号项目" in page and len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_bureau_opens_a_round_over_every_department_and_sees_the_departments_rounds(
+    client, people, monitored
+):
+    from assessments.models import Organisation
+    from assessments.services import monitoring
+
+    from .factories import UserFactory, member
+
+    bureau = Organisation.objects.create(name="测试区财政局", kind=Organisation.Kind.BUREAU)
+    department = people["unit"].parent
+    department.parent = bureau
+    department.save(update_fields=["parent"])
+    chief = member(UserFactory(username="bureau_chief"), bureau, "reviewer")
+    client.force_login(chief)
+    department_round = reverse("assessments:monitoring_round", args=[monitored.monitoring_round_id])
+    assert "职业技能培训" in client.get(department_round).content.decode()
+    opened = monitoring.open_round(
+        bureau,
+        monitored.year,
+        cut_off=datetime.date(2023, 6, 30),
+        due=datetime.date(2023, 7, 20),
+        by=chief,
+    )
+    assert [t.project.name for t in opened.tables] == ["职业技能培训"]
+    page = client.get(reverse("assessments:monitoring")).content.decode()
+    assert "测试区财政局" in page and "49.59%" in page
+    client.force_login(people["preparer"])
+    assert (
+        client.get(reverse("assessments:monitoring_round", args=[opened.round.pk])).status_code
+        == 200
+    )
+
+
+def test_the_monitoring_table_downloads_as_a_workbook(client, people, monitored):
+    client.force_login(people["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[monitored.pk]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert "项目支出绩效运行监控表" in values and "执行数（截至数据截至日）" in values
+    assert "培训人次 · 完成可能性" in values
