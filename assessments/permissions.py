@@ -17,6 +17,7 @@ from .models import (
     DeadlineException,
     Filing,
     Membership,
+    MonitoringRound,
     Organisation,
     Publication,
     Rectification,
@@ -228,6 +229,8 @@ def can_request_adjustment(user: AnyUser, assessment: Assessment) -> tuple[bool,
         return False, "只有本单位的填报人可以申请目标调整。"
     if not assessment.targets_locked:
         return False, "这张表的目标未经审批，可直接修改，无需申请目标调整。"
+    if not assessment.targets_adjustable:
+        return False, f"{assessment.kind_label}按已批准的目标填报；目标调整请在自评表中申请。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张{assessment.kind_label}{assessment.status_label}，不能申请目标调整。"
     if assessment.adjustments.pending().exists():
@@ -525,3 +528,23 @@ def can_record_final_accounts(user: AnyUser, department: Organisation) -> tuple[
     if not allowed:
         return False, "只有主管部门的审核人可以登记决算批复日期。"
     return True, ""
+
+
+def can_open_monitoring(user: AnyUser, scope: Organisation) -> tuple[bool, str]:
+    """A department's reviewer opens 运行监控 for its units; the bureau's for every
+    department below it."""
+    if Organisation.Kind(scope.kind) not in MonitoringRound.PROJECTS_BELOW:
+        return False, "运行监控由主管部门或财政局发起。"
+    if user.is_superuser or has_role(user, scope, Membership.Role.REVIEWER):
+        return True, ""
+    return False, "只有主管部门或财政局的审核人可以发起运行监控。"
+
+
+def monitoring_scopes(user: AnyUser) -> QuerySet[Organisation]:
+    """The departments and bureaus for which the user may open 运行监控."""
+    scopes = Organisation.objects.filter(kind__in=list(MonitoringRound.PROJECTS_BELOW))
+    if user.is_superuser:
+        return scopes
+    if not user.is_authenticated:
+        return scopes.none()
+    return scopes.filter(members__user=user, members__role=Membership.Role.REVIEWER).distinct()

@@ -22,6 +22,7 @@ from . import deadlines
 from .models import (
     Assessment,
     Membership,
+    MonitoringRound,
     Notice,
     NoticeSettings,
     Organisation,
@@ -34,6 +35,28 @@ from .models.cycle import Deadline
 logger = logging.getLogger(__name__)
 
 WAITING_FOR_PREPARER = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
+
+# What a reminder of each occasion says: the tables, the deadline, what is waiting, the close.
+OCCASIONS: dict[str, tuple[str, str, str, str]] = {
+    Reminder.Kind.ENTRY: (
+        "自评表",
+        "填报截止",
+        "（当天 24 时截止）。以下自评表尚未提交：",
+        "截止后将不能再修改或提交；如需延期，请联系审核人。",
+    ),
+    Reminder.Kind.REVIEW: (
+        "自评表",
+        "审核截止",
+        "。以下自评表已提交，等待您审核：",
+        "请及时签发或退回。",
+    ),
+    Reminder.Kind.MONITORING: (
+        "运行监控表",
+        "填报截止",
+        "。以下运行监控表尚未提交：",
+        "请按数据截至日的执行数和指标完成情况填报并提交。",
+    ),
+}
 
 
 @dataclass
@@ -58,24 +81,17 @@ class Digest:
             if self.days_before == 0
             else f"还有 {self.days_before} 天（{deadlines.written_date(self.due)}）"
         )
-        what = "填报截止" if self.kind == Reminder.Kind.ENTRY else "审核截止"
-        return f"【绩效自评】{self.year.year} 年度自评表{when}{what}"
+        table, what, _, _ = OCCASIONS[self.kind]
+        return f"【绩效自评】{self.year.year} 年度{table}{when}{what}"
 
     @property
     def body(self) -> str:
         site = settings.SITE_URL.rstrip("/")
-        if self.kind == Reminder.Kind.ENTRY:
-            intro = (
-                f"{self.year.year} 年度自评表的填报截止日期是 {deadlines.written_date(self.due)}"
-                "（当天 24 时截止）。以下自评表尚未提交："
-            )
-            outro = "截止后将不能再修改或提交；如需延期，请联系审核人。"
-        else:
-            intro = (
-                f"{self.year.year} 年度自评表的审核截止日期是 {deadlines.written_date(self.due)}。"
-                "以下自评表已提交，等待您审核："
-            )
-            outro = "请及时签发或退回。"
+        table, what, waiting, outro = OCCASIONS[self.kind]
+        intro = (
+            f"{self.year.year} 年度{table}的{what}日期是 {deadlines.written_date(self.due)}"
+            f"{waiting}"
+        )
         lines = [f"- {text}\n  {site}{path}" for text, path in self.lines]
         return "\n".join(
             [intro, *lines, outro, "", f"不想收到提醒邮件：{site}{reverse('notice_settings')}"]
@@ -137,7 +153,33 @@ def digests(now: datetime.datetime) -> list[Digest]:
                 )
                 for user in reviewers:
                     _add(found, user, year, Reminder.Kind.REVIEW, due.review, today, lines)
+        _monitoring_digests(found, year, today, days, people)
     return [digest for digest in found.values() if digest.lines]
+
+
+def _monitoring_digests(found, year, today, days, people):
+    """The preparers of units whose monitoring tables of a round are not yet submitted, N
+    days before the round's 填报截止 and on the day."""
+    rounds = [
+        r
+        for r in MonitoringRound.objects.filter(year=year, due__gte=today)
+        if (r.due - today).days in days
+    ]
+    for round_ in rounds:
+        waiting = round_.tables.filter(status__in=WAITING_FOR_PREPARER).select_related(
+            "project__unit"
+        )
+        for unit_id, tables in _by_unit(waiting.order_by("project__name")).items():
+            lines = [
+                (
+                    f"{t.project.name}（数据截至 {round_.cut_off.month}月{round_.cut_off.day}日，"
+                    f"{t.get_status_display()}）",
+                    reverse("assessments:detail", args=[t.pk]),
+                )
+                for t in tables
+            ]
+            for user in people[(unit_id, Membership.Role.PREPARER)]:
+                _add(found, user, year, Reminder.Kind.MONITORING, round_.due, today, lines)
 
 
 def _projects_without_table(year):

@@ -20,13 +20,17 @@ class CellsForm(StepForm):
                     widget=forms.Select(attrs={"class": "form-select"}),
                 )
             else:
-                widget = forms.Textarea if cell.max_length > 200 else forms.TextInput
-                field = forms.CharField(
-                    label=cell.label,
-                    required=False,
-                    strip=False,
-                    widget=widget(attrs={"class": "form-control", "data-input": cell.input}),
+                attrs = {"class": "form-control", "data-input": cell.input}
+                widget: forms.Widget = (
+                    forms.Textarea(attrs={**attrs, "rows": 3})
+                    if cell.max_length > 200
+                    else forms.TextInput(attrs=attrs)
                 )
+                field = forms.CharField(
+                    label=cell.label, required=False, strip=False, widget=widget
+                )
+            # The heading of a run of cells (an indicator row), shown above its first.
+            field.group = cell.group  # type: ignore[attr-defined]
             self.fields[name] = field
 
     @classmethod

@@ -36,7 +36,7 @@ def field_of[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> 
 class StartForm(forms.Form):
     kind = forms.ChoiceField(
         label="表别",
-        choices=kinds.choices,
+        choices=kinds.startable_choices,
         initial=kinds.DEFAULT,
         required=False,  # left out: a self-assessment, as before target tables existed
         widget=forms.RadioSelect,

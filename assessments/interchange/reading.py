@@ -1,6 +1,7 @@
 """Reading the JSON interchange format of docs/interchange.md: parsing a document and
 checking every record, first on its own, then against the stored data."""
 
+import datetime
 import json
 import math
 import re
@@ -9,9 +10,10 @@ from .. import kinds, rules
 from ..models import Assessment, Indicator, Organisation, ReportingYear
 
 FORMAT = "perf-self-assessment"
-VERSION = 2
-# Version 1 is version 2 without a table's kind, its approved targets and its adjustments.
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+# Version 1 is version 2 without a table's kind, its approved targets and its adjustments;
+# version 2 is version 3 without a monitoring table's round (`monitoring`).
+READABLE_VERSIONS = (1, 2, 3)
 MAX_TEXT = 10_000
 MAX_SHORT_TEXT = 200
 
@@ -36,6 +38,9 @@ ASSESSMENT_KEYS = {
     "print",
 }
 VERSION_2_KEYS = {"kind", "targets", "adjustments", "cells", "mid_year"}
+VERSION_3_KEYS = {"monitoring"}
+MONITORING_KEYS = {"scope", "cut_off", "due", "margin"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ADJUSTMENT_KEYS = {"changes", "reason", "requested_at", "decided_at"}
 CHANGE_KEYS = {"name", "field", "old", "new"}
 ADJUSTABLE_FIELDS = ("target", "weight", "goal")
@@ -214,12 +219,23 @@ def check_against_database(records, *, replace):
                 f"{path}.rule_set",
                 f"{year.year} 年度使用规则集 {year.rule_set}，文件中为 {record['rule_set']}。",
             )
-        exists = Assessment.objects.filter(
-            year__year=record["year"],
-            project__unit__name=record["unit"],
-            project__name=record["project"],
-            kind=record["kind"],
-        ).exists()
+        exists = (
+            Assessment.objects.filter(
+                year__year=record["year"],
+                project__unit__name=record["unit"],
+                project__name=record["project"],
+                kind=record["kind"],
+            )
+            .filter(**in_round(record))
+            .exists()
+        )
+        scope = round_key(record)
+        if (
+            scope
+            and scope[0] != record["department"]
+            and not Organisation.objects.filter(name=scope[0]).exists()
+        ):
+            problems.add(f"{path}.monitoring.scope", f"监控范围“{scope[0]}”未登记。")
         if exists and not replace:
             problems.add(
                 path,
@@ -229,10 +245,63 @@ def check_against_database(records, *, replace):
     return problems
 
 
+def round_key(record) -> tuple[str, str] | None:
+    """(scope, cut_off) of a monitoring table's round; None for any other table."""
+    monitoring = record.get("monitoring")
+    return (monitoring["scope"], monitoring["cut_off"]) if monitoring else None
+
+
+def _check_monitoring(item, record, path, problems):
+    """A monitoring table's round (version 3): its scope (the department or bureau that
+    opened it), 数据截至, 填报截止 and the warning margin. Required of a kind opened in
+    rounds, refused on any other."""
+    value = item.get("monitoring")
+    kind = kinds.get(record["kind"]) if kinds.is_known(record["kind"]) else kinds.default()
+    where = f"{path}.monitoring"
+    if not kind.opened_in_rounds:
+        if value is not None:
+            problems.add(where, "只有运行监控表有监控批次。")
+        return None
+    if not isinstance(value, dict):
+        problems.add(where, "运行监控表须注明其监控批次（第 3 版）。")
+        return None
+    for key in sorted(set(value) - MONITORING_KEYS):
+        problems.add(f"{where}.{key}", "未知的字段。")
+    checked = {"scope": _text(value, "scope", where, problems, limit=MAX_SHORT_TEXT, line=True)}
+    dates = {}
+    for key in ("cut_off", "due"):
+        text = value.get(key)
+        try:
+            if not isinstance(text, str) or not _ISO_DATE.match(text):
+                raise ValueError(text)
+            dates[key] = datetime.date.fromisoformat(text)
+        except ValueError:
+            problems.add(f"{where}.{key}", "应为日期，如 2023-07-31。")
+            continue
+        checked[key] = dates[key].isoformat()
+    if "cut_off" in dates and dates["cut_off"].year != record["year"]:
+        problems.add(f"{where}.cut_off", f"数据截至日应在 {record['year']} 年内。")
+    if len(dates) == 2 and dates["due"] < dates["cut_off"]:
+        problems.add(f"{where}.due", "填报截止不能早于数据截至日。")
+    margin = _decimal(value.get("margin"), f"{where}.margin", problems, digits=3, negative=False)
+    if value.get("margin") is None:
+        problems.add(f"{where}.margin", "缺少此项。")
+    checked["margin"] = margin
+    return checked
+
+
+def in_round(record) -> dict[str, object]:
+    """The lookup of a record's table among those of its project, year and kind: a
+    monitoring table by its round, any other table by having none."""
+    if key := round_key(record):
+        return {"monitoring_round__scope__name": key[0], "monitoring_round__cut_off": key[1]}
+    return {"monitoring_round__isnull": True}
+
+
 def _check_duplicates(records, problems):
     seen: dict[tuple, int] = {}
     for index, record in enumerate(records):
-        key = (record["year"], record["unit"], record["project"], record["kind"])
+        key = (record["year"], record["unit"], record["project"], record["kind"], round_key(record))
         if key in seen:
             problems.add(
                 f"$.assessments[{index}]",
@@ -291,7 +360,11 @@ def _check_assessment(item, path, problems, version=VERSION):
         problems.add(path, "应为对象。")
         return None
     before = len(problems)
-    known = ASSESSMENT_KEYS | (VERSION_2_KEYS if version >= 2 else set())
+    known = (
+        ASSESSMENT_KEYS
+        | (VERSION_2_KEYS if version >= 2 else set())
+        | (VERSION_3_KEYS if version >= 3 else set())
+    )
     for key in sorted(set(item) - known):
         problems.add(f"{path}.{key}", "未知的字段。")
     record = {}
@@ -326,6 +399,7 @@ def _check_assessment(item, path, problems, version=VERSION):
             f"{path}.kind", f"应为 {'、'.join(name for name, _ in kinds.choices())} 之一。"
         )
     record["cells"] = _check_cells(item.get("cells", {}), record["kind"], f"{path}.cells", problems)
+    record["monitoring"] = _check_monitoring(item, record, path, problems)
     record["targets"] = _check_targets(item.get("targets"), f"{path}.targets", problems)
     record["mid_year"] = item.get("mid_year", False)
     if not isinstance(record["mid_year"], bool):

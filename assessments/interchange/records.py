@@ -99,13 +99,25 @@ def assessment_record(assessment, indicators=None):
     # Only a kind with cells of its own has the key, so no record signed before has it; a
     # kind whose cells add to the official columns has it once a cell is filled, so that its
     # tables signed before it declared them keep their hash.
-    cells = {cell.key: (assessment.cells or {}).get(cell.key, "") for cell in kind.cells}
-    if kind.cells_only or any(cells.values()):
+    cells = {
+        cell.key: (assessment.cells or {}).get(cell.key, "")
+        for cell in kind.table_cells(assessment)
+    }
+    if cells and (kind.cells_only or any(cells.values())):
         record["cells"] = cells
     if kind.named_in_record:
         record["kind"] = assessment.kind
     if assessment.mid_year:
         record["mid_year"] = True
+    # Version 3: a monitoring table names its round.
+    if assessment.monitoring_round_id:
+        monitoring_round = assessment.monitoring_round
+        record["monitoring"] = {
+            "scope": monitoring_round.scope.name,
+            "cut_off": monitoring_round.cut_off.isoformat(),
+            "due": monitoring_round.due.isoformat(),
+            "margin": _string(monitoring_round.margin),
+        }
     if assessment.targets_source_id:
         record["targets"] = approved_targets_record(assessment)
     if assessment.pk and kind.starts_from is not None:

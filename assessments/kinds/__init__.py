@@ -74,12 +74,17 @@ def choices() -> list[tuple[str, str]]:
     return [(kind.name, kind.label) for kind in all()]
 
 
+def startable_choices() -> list[tuple[str, str]]:
+    """The kinds a preparer may begin on the 新建 form (not those opened in rounds)."""
+    return [(kind.name, kind.label) for kind in all() if not kind.opened_in_rounds]
+
+
 def default() -> TableKind:
     """The kind a new table, a list or a file without `kind` means: the self-assessment."""
     return get(DEFAULT)
 
 
-from . import review, self_assessment, targets  # noqa: E402  (they register themselves)
+from . import monitoring, review, self_assessment, targets  # noqa: E402  (they register themselves)
 
 __all__ = [
     "DEFAULT",
@@ -89,11 +94,13 @@ __all__ = [
     "default",
     "get",
     "is_known",
+    "monitoring",
     "names",
     "register",
     "review",
     "self_assessment",
     "signed",
+    "startable_choices",
     "targets",
     "unregister",
 ]

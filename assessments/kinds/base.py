@@ -7,7 +7,7 @@ asks which kind it holds.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .. import rules
 from .address import CellAddress
@@ -40,6 +40,9 @@ class Cell:
     choices: tuple[tuple[str, str], ...] = ()
     # Carried into next year's copy of the table (复制), as the goal and the targets are.
     copied: bool = False
+    # The heading the wizard shows above a run of cells of the same group (a kind's cells
+    # of one indicator row share the row's name); "" for none.
+    group: str = ""
 
     def __post_init__(self) -> None:
         if self.input not in READERS:
@@ -130,6 +133,11 @@ class TableKind:
     # The kind whose approved table of the same project and year a new table starts from
     # (its targets then locked), or None.
     starts_from: ClassVar[str | None] = None
+    # Its approved targets may change during the year through a 目标调整 (a monitoring table
+    # reports against the targets as they stand; an adjustment is asked on the self-assessment).
+    adjusts_targets: ClassVar[bool] = True
+    # Begun only by opening a round for it (运行监控), never from the 新建 form or by copying.
+    opened_in_rounds: ClassVar[bool] = False
     # A project added during the year may get a table of this kind then, marked 年中追加.
     added_mid_year: ClassVar[bool] = False
     # The default kind leaves `kind` out of the signed record, so tables signed before kinds
@@ -189,14 +197,29 @@ class TableKind:
                 return cell
         raise KeyError(key)
 
-    def cells_of_step(self, step: str) -> tuple[Cell, ...]:
-        return tuple(cell for cell in self.cells if cell.step == step)
+    def table_cells(self, table: Any = None) -> tuple[Cell, ...]:
+        """The cells of one table (an Assessment): the declared ones, and for a kind with
+        cells per indicator row those of the table's rows."""
+        return self.cells
+
+    def cells_of_step(self, step: str, table: Any = None) -> tuple[Cell, ...]:
+        return tuple(cell for cell in self.table_cells(table) if cell.step == step)
+
+    def table_sheet(
+        self, table: Any, evaluation: rules.Evaluation | None = None, rows: Any = None
+    ) -> Any:
+        """What a kind's own layout needs beyond the declared cells (None: nothing); `rows`
+        are the table's indicator rows where they are not its stored ones (a signed copy)."""
+        return None
 
     def cell_at(self, address: CellAddress) -> Cell | None:
         """The declared cell at an address, if it is one."""
         if address.section != CELLS or address.column not in ("", VALUE):
             return None
-        return next((cell for cell in self.cells if cell.key == address.row), None)
+        try:
+            return self.cell(address.row)
+        except KeyError:
+            return None
 
     def step_of(self, address: CellAddress) -> str:
         """The wizard step where the cell is filled in; the last step (核对) for a cell no
@@ -220,10 +243,10 @@ class TableKind:
         filled = sum(1 for cell in self.cells if data.cells.get(cell.key))
         return [("已填栏目", f"{filled} / {len(self.cells)}")]
 
-    def comment_targets(self) -> list[tuple[str, str]]:
-        """The cells a comment may be pinned to beyond the indicator rows, as (address,
-        label); a kind with its own cells offers those."""
-        return [(str(cell.address), cell.label) for cell in self.cells]
+    def comment_targets(self, table: Any = None) -> list[tuple[str, str]]:
+        """The cells of a table (an Assessment) a comment may be pinned to beyond the
+        indicator rows, as (address, label); a kind with its own cells offers those."""
+        return [(str(cell.address), cell.label) for cell in self.table_cells(table)]
 
     def verify_lines(self, snapshot: Mapping[str, object]) -> list[tuple[str, str]]:
         """What /verify/ shows of a signed snapshot beyond project, unit and year, as (label,

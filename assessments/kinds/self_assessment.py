@@ -58,7 +58,7 @@ class SelfAssessment(TableKind):
             ("等级", evaluation.grade),
         ]
 
-    def comment_targets(self) -> list[tuple[str, str]]:
+    def comment_targets(self, table: object = None) -> list[tuple[str, str]]:
         targets = [("goal", "预期目标"), ("outcome", "实际完成情况")]
         for line in rules.FUND_LINES:
             for column in rules.FUND_COLUMNS:

@@ -86,7 +86,7 @@ class TargetTable(TableKind):
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         return rules.evaluate(data, target_checks, graded=False)
 
-    def comment_targets(self) -> list[tuple[str, str]]:
+    def comment_targets(self, table: object = None) -> list[tuple[str, str]]:
         targets = [(str(cell.address), cell.label) for cell in DECLARATION_CELLS]
         targets.append(("goal", "年度目标"))
         for line in rules.FUND_LINES:

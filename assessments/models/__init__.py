@@ -44,6 +44,7 @@ from .followup import (
     RectificationQuerySet,
     ResultApplication,
 )
+from .monitoring import MonitoringRound
 from .operations import Book, ThrottleHit
 from .organisations import (
     Membership,
@@ -94,6 +95,7 @@ __all__ = [
     "JobRun",
     "LegacySignature",
     "Membership",
+    "MonitoringRound",
     "Notice",
     "NoticeSettings",
     "Organisation",

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .. import kinds, rules
+from ..rules import monitoring as monitoring_rules
+from .monitoring import MonitoringRound
 from .organisations import Project, ReportingYear, memberships_of
 
 # An amount in 元 has at most four more digits than the same amount in 万元.
@@ -46,7 +48,7 @@ class AssessmentQuerySet(models.QuerySet):
 
     def for_table(self):
         """What a list row shows: the project, its unit and the year, in one query."""
-        return self.select_related("project__unit__parent", "year")
+        return self.select_related("project__unit__parent", "year", "monitoring_round")
 
     def for_listing(self):
         """What a list row shows, and what the list sorts on: findings and the status order."""
@@ -153,6 +155,15 @@ class Assessment(models.Model):
     # The name of its kind in the catalogue (assessments.kinds): no choices here, so that a
     # kind registered later is stored without a migration.
     kind = models.CharField(_("类别"), max_length=20, default=kinds.DEFAULT)
+    # The monitoring round of a monitoring table (运行监控表): a project has one per round.
+    monitoring_round = models.ForeignKey(
+        MonitoringRound,
+        verbose_name=_("运行监控批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tables",
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -235,7 +246,14 @@ class Assessment(models.Model):
         ordering = ["-year__year", "project__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "year", "kind"], name="one_table_per_project_year_and_kind"
+                fields=["project", "year", "kind"],
+                condition=Q(monitoring_round__isnull=True),
+                name="one_table_per_project_year_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "monitoring_round"],
+                condition=Q(monitoring_round__isnull=False),
+                name="one_monitoring_table_per_project_and_round",
             ),
             models.CheckConstraint(
                 name="budget_weight_in_range",
@@ -276,6 +294,11 @@ class Assessment(models.Model):
         return self.targets_source_id is not None
 
     @property
+    def targets_adjustable(self):
+        """Targets locked from approval that a 目标调整 may change on this table."""
+        return self.targets_locked and self.table_kind.adjusts_targets
+
+    @property
     def targets_unapproved(self):
         """A self-assessment whose targets were never approved (目标未经审批)."""
         return self.table_kind.starts_from is not None and self.targets_source_id is None
@@ -310,17 +333,59 @@ class Assessment(models.Model):
         """The stored figures as plain values for rules.evaluate()."""
         if indicators is None:
             indicators = self.indicators.all()
+        flags = self.monitoring_flags()
+        # A null key costs no query; an unsaved round (an import's probe) is used as it is.
+        monitoring_round = self.monitoring_round
         return rules.AssessmentInput(
             rule_set=self.year.rule_set,
             funds={line: self.fund(line) for line in rules.FUND_LINES},
             budget_weight=self.budget_weight,
             goal=self.goal,
             outcome=self.outcome,
-            indicators=[row.rules_input() for row in indicators],
+            indicators=[row.rules_input(flags) for row in indicators],
             money_unit=self.money_unit,
             cells=dict(self.cells or {}),
             approved_budget=self.approved_budget,
+            cut_off=monitoring_round.cut_off if monitoring_round else None,
+            lag_margin=monitoring_round.margin if monitoring_round else None,
         )
+
+    def monitoring_flags(self) -> dict[tuple[str, str, str], str]:
+        """The rows of this table's approved targets that the latest approved table opened in
+        a round (运行监控) flagged as at risk, by (一级, 二级, 三级指标), in words; empty for a
+        table without actuals or approved targets (then no query)."""
+        if not (self.pk and self.targets_source_id and self.table_kind.has_actuals):
+            return {}
+        cached = self.__dict__.get("_monitoring_flags")
+        if cached is not None:
+            return cached
+        latest = (
+            Assessment.objects.filter(
+                targets_source_id=self.targets_source_id,
+                kind__in=kinds.names(opened_in_rounds=True),
+                status=Assessment.Status.SIGNED_OFF,
+            )
+            .exclude(pk=self.pk)
+            .select_related("monitoring_round")
+            .prefetch_related(
+                Prefetch("indicators", queryset=Indicator.objects.order_by("position"))
+            )
+            .order_by("-monitoring_round__cut_off", "-pk")
+            .first()
+        )
+        flags: dict[tuple[str, str, str], str] = {}
+        if latest is not None:
+            when = "运行监控"
+            if latest.monitoring_round is not None:
+                cut_off = latest.monitoring_round.cut_off
+                when = f"运行监控 {cut_off.month}月{cut_off.day}日"
+            rows = list(latest.indicators.all())
+            for line in monitoring_rules.rows(latest.cells or {}, len(rows)):
+                if line.at_risk:
+                    row = rows[line.number - 1]
+                    flags[(row.level1, row.level2, row.name)] = f"{when}：{line.likelihood}"
+        self.__dict__["_monitoring_flags"] = flags
+        return flags
 
     def evaluate(self, indicators=None):
         """Every figure and finding, by the checks of the table's kind."""
@@ -374,7 +439,8 @@ class Indicator(models.Model):
     def __str__(self):
         return self.name
 
-    def rules_input(self):
+    def rules_input(self, monitoring_flags=None):
+        flag = (monitoring_flags or {}).get((self.level1, self.level2, self.name), "")
         return rules.IndicatorInput(
             level1=self.level1,
             level2=self.level2,
@@ -386,4 +452,5 @@ class Indicator(models.Model):
             score=self.score,
             reason=self.reason,
             criteria=self.criteria,
+            monitoring=flag,
         )

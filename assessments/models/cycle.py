@@ -134,6 +134,7 @@ class Reminder(models.Model):
     class Kind(models.TextChoices):
         ENTRY = "entry", _("填报提醒")
         REVIEW = "review", _("审核提醒")
+        MONITORING = "monitoring", _("运行监控填报提醒")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")

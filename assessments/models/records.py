@@ -245,6 +245,7 @@ class OrganisationEvent(AppendOnlyLog):
         DEADLINE_SET = "deadline_set", _("设置期限")
         EXCEPTION_GRANT = "exception_grant", _("批准延期")
         EXCEPTION_REVOKE = "exception_revoke", _("撤销延期")
+        MONITORING_OPEN = "monitoring_open", _("发起运行监控")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")

@@ -331,7 +331,10 @@ class OfficialTable:
     def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
         """The kind's declared cells with their values as printed, for the labelled table."""
         stored = self.assessment.cells or {}
-        return [(cell, cell.printed(stored.get(cell.key, ""))) for cell in self.kind.cells]
+        return [
+            (cell, cell.printed(stored.get(cell.key, "")))
+            for cell in self.kind.table_cells(self.assessment)
+        ]
 
     @property
     def declared(self) -> dict[str, str]:
@@ -364,6 +367,11 @@ class OfficialTable:
             )
             for level, heading in self.kind.review_opinions
         ]
+
+    @property
+    def sheet(self) -> object:
+        """What the kind's own layout needs beyond the cells (kinds.base.table_sheet)."""
+        return self.kind.table_sheet(self.assessment, self.evaluation, self.indicators)
 
     @property
     def indicator_columns(self) -> list[float]:

@@ -288,12 +288,17 @@ def indicator_findings(
                 f"{where}.score",
             )
         )
-    if score < weight and not (row.reason or "").strip():
+    # A row 运行监控 flagged during the year that ends below its target asks for the reason
+    # too, and the finding names the monitoring row.
+    flagged = bool(row.monitoring) and result.met is False
+    if (score < weight or flagged) and not (row.reason or "").strip():
+        why = "得分低于分值" if score < weight else "未完成年度指标值"
+        seen = f"（{row.monitoring}）" if row.monitoring else ""
         findings.append(
             Finding(
                 "REASON_MISSING",
                 ERROR,
-                f"{label}得分低于分值，须填写偏差原因分析及改进措施。",
+                f"{label}{why}{seen}，须填写偏差原因分析及改进措施。",
                 f"{where}.reason",
             )
         )

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import cast
 
@@ -39,6 +40,8 @@ class IndicatorInput:
     score: Decimal | None = None
     reason: str = ""
     criteria: str = ""  # 评分细则, where the rule set asks for it
+    # What the latest approved 运行监控 said of a row it flagged ("运行监控 7月31日：有可能").
+    monitoring: str = ""
 
 
 @dataclass
@@ -54,6 +57,9 @@ class AssessmentInput:
     cells: dict[str, str] = field(default_factory=dict)
     # The approved target table's 全年预算数 of a self-assessment that took its targets.
     approved_budget: Decimal | None = None
+    # A monitoring table's 数据截至 and the points 执行率 may lag 序时进度 (its round's).
+    cut_off: date | None = None
+    lag_margin: Decimal | None = None
 
     def fund(self, line: str) -> FundsLine:
         return self.funds.get(line) or FundsLine()

@@ -27,7 +27,7 @@ def comment_targets(
 ) -> list[tuple[str, str]]:
     """Every cell a comment may be pinned to, as (key, label), in the order of the table."""
     kind = assessment.table_kind
-    targets = kind.comment_targets()
+    targets = kind.comment_targets(assessment)
     if not kind.indicator_columns:
         return targets
     if indicators is None:

@@ -44,6 +44,9 @@ TARGETS_LOCKED = (
 
 
 def _refuse_duplicate(project: Project, year: ReportingYear, kind: str) -> None:
+    if kinds.get(kind).opened_in_rounds:
+        label = kinds.get(kind).short_label
+        raise AssessmentError(f"{label}随运行监控批次生成，不能单独新建或复制。")
     if Assessment.objects.filter(project=project, year=year, kind=kind).exists():
         label = kinds.get(kind).short_label
         raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的{label}。")
@@ -104,9 +107,10 @@ def _store_new(
     return assessment
 
 
-def _from_targets(targets: Assessment, kind: str, *, by: User) -> Assessment:
+def _from_targets(targets: Assessment, kind: str, *, by: User, **extra: Any) -> Assessment:
     """The year's self-assessment from its approved target table: the budget, the goal and
-    the tree with its targets and weights; the actuals start empty."""
+    the tree with its targets and weights; the actuals start empty. `extra` are further
+    fields of the new table (a monitoring table's round and cells)."""
     unit = targets.project.unit
     budget = {
         f"{line}_{column}": getattr(targets, f"{line}_{column}")
@@ -125,8 +129,15 @@ def _from_targets(targets: Assessment, kind: str, *, by: User) -> Assessment:
         goal=targets.goal,
         updated_by=by,
         **budget,
+        **extra,
     )
     return _store_new(assessment, _copied_rows(targets), by=by, comment="按已批准的绩效目标表生成")
+
+
+def start_from_targets(targets: Assessment, kind: str, *, by: User, **extra: Any) -> Assessment:
+    """A new table of `kind` from an approved target table, without the preparer's checks
+    (a monitoring round begins its tables for the units)."""
+    return _from_targets(targets, kind, by=by, **extra)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Tables read from interchange files: all of a file or nothing."""
 
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,10 +11,12 @@ from django.db import transaction
 
 from .. import kinds, rules
 from ..interchange import record_fields
+from ..interchange.reading import in_round
 from ..models import (
     Assessment,
     AssessmentEvent,
     Indicator,
+    MonitoringRound,
     Organisation,
     Project,
     ReportingYear,
@@ -36,6 +39,7 @@ def store_assessment(
     existing = (
         Assessment.objects.select_for_update(of=("self",))
         .filter(project=project, year=year, kind=record["kind"])
+        .filter(**in_round(record))
         .first()
     )
     if existing and not replace:
@@ -45,6 +49,7 @@ def store_assessment(
     fields, indicators = record_fields(record)
     assessment = existing or Assessment(project=project, year=year)
     assessment.targets_source = _approved_source(project, year, record)
+    assessment.monitoring_round = _monitoring_round(record, year, unit)
     from_status = existing.status if existing else ""
     for name, value in fields.items():
         setattr(assessment, name, value)
@@ -89,6 +94,30 @@ def _approved_source(
         .filter(project=project, year=year, status=Assessment.Status.SIGNED_OFF)
         .first()
     )
+
+
+def _monitoring_round(
+    record: dict[str, Any], year: ReportingYear, unit: Organisation
+) -> MonitoringRound | None:
+    """A monitoring table's round as the file names it, opened here when it is not yet."""
+    monitoring = record.get("monitoring")
+    if not monitoring:
+        return None
+    scope = (
+        unit.parent
+        if unit.parent and unit.parent.name == monitoring["scope"]
+        else Organisation.objects.get(name=monitoring["scope"])
+    )
+    found, _ = MonitoringRound.objects.get_or_create(
+        year=year,
+        scope=scope,
+        cut_off=datetime.date.fromisoformat(monitoring["cut_off"]),
+        defaults={
+            "due": datetime.date.fromisoformat(monitoring["due"]),
+            "margin": monitoring["margin"],
+        },
+    )
+    return found
 
 
 def _approved_budget(assessment: Assessment, record: dict[str, Any]) -> Decimal | None:
@@ -150,6 +179,10 @@ def stage(record: dict[str, Any]) -> Staged:
     # An unsaved year carries the rule set; nothing here touches the database.
     year = ReportingYear(year=record["year"], rule_set=record["rule_set"])
     probe = Assessment(year=year, **fields)
+    if monitoring := record.get("monitoring"):
+        probe.monitoring_round = MonitoringRound(
+            cut_off=datetime.date.fromisoformat(monitoring["cut_off"]), margin=monitoring["margin"]
+        )
     probe.approved_budget = _approved_budget_in_file(record, probe.total_full_year_budget)
     return Staged(record, fields, indicators, probe.evaluate(indicators))
 
@@ -206,6 +239,7 @@ def _switch(
     comment = f"从文件导入：{source}" if source else "从文件导入"
     stored: list[Assessment] = []
     new: list[tuple[Assessment, Staged]] = []
+    deferred: list[tuple[int, int, dict[str, Any]]] = []
     places: dict[tuple[str, Any], Any] = {}
     projects = _projects_of(staged, places)
     taken = set(
@@ -217,7 +251,12 @@ def _switch(
         record = item.record
         year = places["year", record["year"]]
         project = projects[record["unit"], record["project"]]
-        if (project.pk, year.year, record["kind"]) in taken:
+        if (project.pk, year.year, record["kind"]) not in taken and record.get("monitoring"):
+            # A new monitoring table is stored with its round once the tables it starts from
+            # (its approved targets) are stored, in the file's order.
+            deferred.append((len(stored), index, record))
+            continue
+        if (project.pk, year.year, record["kind"]) in taken or record.get("monitoring"):
             try:
                 stored.append(store_assessment(record, replace=replace, by=by, source=source))
             except AssessmentError as error:
@@ -265,4 +304,9 @@ def _switch(
     Indicator.objects.bulk_create(rows, batch_size=500)
     Signature.objects.bulk_create(signatures, batch_size=500)
     AssessmentEvent.objects.bulk_create(events, batch_size=500)
+    for place, index, record in deferred:
+        try:
+            stored.insert(place, store_assessment(record, replace=replace, by=by, source=source))
+        except AssessmentError as error:
+            raise AssessmentError(f"assessments[{index}]：{error}") from None
     return stored

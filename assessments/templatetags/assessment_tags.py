@@ -112,3 +112,9 @@ def in_bureau(user):
     return user.is_superuser or any(
         m.organisation.kind == Organisation.Kind.BUREAU for m in memberships_of(user)
     )
+
+
+@register.filter
+def address_of(line, column):
+    """The cell address of a column of a monitoring table's row (kinds.monitoring.SheetRow)."""
+    return line.address(column)

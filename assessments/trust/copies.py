@@ -2,11 +2,20 @@
 version, with the figures its copy prints. Paper, the 复核 and the books read signed tables
 through here, never from the live rows."""
 
+import datetime
 import json
 from dataclasses import replace
 
 from .. import interchange, rules
-from ..models import Assessment, Indicator, Organisation, Project, ReportingYear, Signature
+from ..models import (
+    Assessment,
+    Indicator,
+    MonitoringRound,
+    Organisation,
+    Project,
+    ReportingYear,
+    Signature,
+)
 from ..rules.wording import sentence
 from . import signing
 from . import snapshot as signed_snapshot
@@ -58,6 +67,14 @@ def assessment_from_record(record: signed_snapshot.Record) -> tuple[Assessment, 
         year=ReportingYear(year=parsed["year"], rule_set=parsed["rule_set"]),
         **fields,
     )
+    if monitoring := parsed.get("monitoring"):
+        # A monitoring table's round as signed: its 数据截至 and margin give 序时进度.
+        assessment.monitoring_round = MonitoringRound(
+            scope=Organisation(name=monitoring["scope"]),
+            cut_off=datetime.date.fromisoformat(monitoring["cut_off"]),
+            due=datetime.date.fromisoformat(monitoring["due"]),
+            margin=monitoring["margin"],
+        )
     return assessment, indicators
 
 

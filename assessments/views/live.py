@@ -28,7 +28,7 @@ def live(request, pk, step):
     rule_set = rules.get_rule_set(assessment.year.rule_set)
     errors: dict[str, str] = {}
     prefixes = None
-    if cells := assessment.table_kind.cells_of_step(step):
+    if cells := assessment.table_kind.cells_of_step(step, assessment):
         cells_form = forms.CellsForm(request.POST, cells=cells)
         cells_form.is_valid()
         errors = field_errors(cells_form)

@@ -18,6 +18,7 @@ from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent, Indicator
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
+from ..reporting.monitoring import monitoring_reference
 from ..services import drafts
 
 
@@ -150,7 +151,7 @@ class Step:
         self.form: forms.StepForm | None = None
         self.formset: BaseTargetFormSet | BaseActualFormSet | None = None
         self.rows: list[dict[str, Any]] | None = None
-        self.cells = assessment.table_kind.cells_of_step(name)
+        self.cells = assessment.table_kind.cells_of_step(name, assessment)
         if self.cells:
             # A step of a kind's own cells: one input per declared cell.
             stored = forms.CellsForm.initial_for_cells(assessment.cells or {}, self.cells)
@@ -409,6 +410,7 @@ def render_step(request, assessment, current):
     )
     rows = []
     if current.name == "actuals":
+        monitoring = monitoring_reference(assessment)
         for form, row, result in zip(
             current.formset.forms, current.indicators, evaluation.indicators, strict=True
         ):
@@ -418,6 +420,7 @@ def render_step(request, assessment, current):
                     "row": row,
                     "result": result,
                     "reference": reference_for(row, reference),
+                    "monitoring": monitoring.get((row.level1, row.level2, row.name)),
                 }
             )
     elif current.name == "targets" and current.formset is not None:

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -21,13 +22,24 @@ from assessments.models import (
     Deadline,
     Filing,
     Membership,
+    MonitoringRound,
+    Notice,
     Organisation,
     ReportingYear,
 )
-from assessments.services import bureau, cycle, drafts, importing, workflow
+from assessments.rules import monitoring as mon
+from assessments.services import bureau, cycle, drafts, importing, monitoring, workflow
 
 # Projects whose 2023 target table the demo fills in; the last one waits for review.
-DEMO_TARGET_PROJECTS = ("征地养老慰问经费", "外区属地化管理人员服务费", "政府购买辅助服务")
+DEMO_TARGET_PROJECTS = (
+    "征地养老慰问经费",
+    "外区属地化管理人员服务费",
+    "邮寄费",
+    "政府购买辅助服务",
+)
+# The department's 2023 round of 运行监控 at 7月31日 over the approved ones.
+DEMO_CUT_OFF = datetime.date(2023, 7, 31)
+DEMO_MONITORING_DUE = datetime.date(2023, 8, 20)
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
 
 
@@ -64,6 +76,7 @@ class Command(BaseCommand):
             self.file_demo_year(department)
             self.set_deadlines(department, unit, year)
             self.load_target_tables()
+            self.open_monitoring_round(department, year)
         self.stdout.write(
             f"演示数据：{Assessment.objects.self_assessments().count()} 张自评表"
             f"（本次新载入 {loaded} 张），"
@@ -179,6 +192,54 @@ class Command(BaseCommand):
             workflow.submit_assessment(table.pk, by=preparer)
             if name != DEMO_TARGET_PROJECTS[-1]:
                 workflow.sign_off_assessment(table.pk, by=reviewer, opinion="同意。")
+
+    def open_monitoring_round(self, department, year):
+        """2023's round at 7月31日: one table approved (on schedule), one submitted (a row
+        that may miss its target), one still a draft and far behind 序时进度."""
+        if MonitoringRound.objects.filter(scope=department, year=year).exists():
+            return
+        chief = User.objects.get(username="juzhang")
+        preparer = User.objects.get(username="tianbao")
+        reviewer = User.objects.get(username="shenhe")
+        opened = monitoring.open_round(
+            department, year, cut_off=DEMO_CUT_OFF, due=DEMO_MONITORING_DUE, by=chief
+        )
+        # The demo's preparer reads of the round on the dashboard, not as a new notice.
+        Notice.objects.filter(user=preparer, read_at__isnull=True).update(read_at=timezone.now())
+        plans = {
+            DEMO_TARGET_PROJECTS[0]: ("0.62", "确定能", "approve"),
+            DEMO_TARGET_PROJECTS[1]: ("0.55", "有可能", "submit"),
+            DEMO_TARGET_PROJECTS[2]: ("0.25", "完全不可能", ""),
+        }
+        for table in opened.tables:
+            table = Assessment.objects.with_tree().get(pk=table.pk)
+            share, likelihood, step = plans[table.project.name]
+            budget = Decimal(table.cells.get(mon.FULL_YEAR_BUDGET) or "0")
+            executed = (budget * Decimal(share)).quantize(Decimal("0.01"))
+            cells = {
+                mon.EXECUTED: format(executed, "f"),
+                mon.FORECAST_EXECUTED: format(budget, "f"),
+                mon.GOAL_PROGRESS: "截至 7月31日，各项工作按计划推进。",
+            }
+            for number, _ in enumerate(table.indicators.all(), start=1):
+                first = number == 1
+                cells[mon.row_key(number, "current")] = "部分完成" if first else "按进度完成"
+                cells[mon.row_key(number, "forecast")] = "达到年度指标值"
+                cells[mon.row_key(number, "likelihood")] = likelihood if first else "确定能"
+            if likelihood != "确定能":
+                cells[mon.row_key(1, "cause")] = "经费保障"
+                cells[mon.row_key(1, "measure")] = "加快资金拨付，按月调度执行进度"
+            if not step:
+                # The draft is far behind and its preparer has not yet said why.
+                cells.pop(mon.row_key(1, "cause"))
+                cells.pop(mon.row_key(1, "measure"))
+            drafts.save_draft(
+                table.pk, by=preparer, base_version=table.version, step="funds", cells=cells
+            )
+            if step:
+                workflow.submit_assessment(table.pk, by=preparer)
+            if step == "approve":
+                workflow.sign_off_assessment(table.pk, by=reviewer)
 
     def create_people(self, organisations):
         for person in DEMO_PEOPLE:
