@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
 
-from assessments import rules
+from assessments import kinds, rules
 from assessments.models import Assessment, ReportingYear, Signature
 from assessments.paper import printable
 from assessments.paper.official_table import display_name
@@ -58,7 +58,7 @@ DEMO_HASHES = {
     ),
     ("targets", "邮寄费"): "fd093705c788472b218f6dd786a9b0b9112ebb0c2b9b49d91dc7274583e7077e",
     ("monitoring", "征地养老慰问经费"): (
-        "a501f3ab3af773e0023256213457896b4f9d786d8a93da1f4e0fbc062d5908d9"
+        "ab3c49de8fbe5c4122f40f6e4f5350491f4b1878039e452e9bac21efee1c1e29"
     ),
 }
 
@@ -122,17 +122,28 @@ def signed_again(project="宣传费"):
     )
 
 
-def previous_content(record):
+def previous_content(record, assessment):
     """The record as the previous release held it: a target table's declared cells (项目属性,
-    项目负责人 … and the review opinions) came later."""
-    return {key: value for key, value in record.items() if key != "cells"}
+    项目负责人 … and the review opinions, with the approval's date) came later, so a table
+    begun from approved targets named the hash of their record without them; a kind whose
+    cells are the whole table (the monitoring table) had them from the start."""
+    if not kinds.get(record.get("kind", kinds.DEFAULT)).cells_only:
+        record = {key: value for key, value in record.items() if key != "cells"}
+    source = assessment.targets_source
+    if source is not None and record.get("targets"):
+        earlier = previous_content(snapshot.record_of(source), source)
+        record = {
+            **record,
+            "targets": {**record["targets"], "content_hash": signing.content_hash(earlier)},
+        }
+    return record
 
 
 def as_previous_release(signature):
     """The row as the previous release stored a sign-off of the same table: the record
     without status (and without the cells it did not have) as its snapshot, version 1, signed
     with the key."""
-    record = previous_content(snapshot.record_of(signature.assessment))
+    record = previous_content(snapshot.record_of(signature.assessment), signature.assessment)
     resign(signature.pk, snapshot=record, content_hash=signing.content_hash(record), version=1)
     return Signature.objects.select_related("signed_by", "key").get(pk=signature.pk)
 
@@ -175,7 +186,7 @@ def test_the_demo_tables_hash_as_the_previous_release_signed_them(demo):
     signatures = Signature.objects.valid().select_related("assessment__project")
     pinned = {
         (s.assessment.kind, s.assessment.project.name): signing.content_hash(
-            previous_content(snapshot.record_of(s.assessment))
+            previous_content(snapshot.record_of(s.assessment), s.assessment)
         )
         for s in signatures
     }
@@ -184,15 +195,15 @@ def test_the_demo_tables_hash_as_the_previous_release_signed_them(demo):
         # A new signature covers the same content, and its computed figures and names.
         assert signature.version == snapshot.CURRENT_VERSION
         key = (signature.assessment.kind, signature.assessment.project.name)
-        content = previous_content(signing.signed_content(signature))
+        content = previous_content(signing.signed_content(signature), signature.assessment)
         assert signing.content_hash(content) == DEMO_HASHES[key]
 
 
 def test_signatures_made_by_the_previous_release_verify_unchanged(client, demo):
-    # A table begun from approved targets names their signature's hash, which signing them
-    # again as the previous release changes: those tables first.
+    # A table begun from approved targets names their signature's hash as the previous
+    # release made it: the target tables are signed again as that release signed them first.
     signatures = Signature.objects.valid().select_related("assessment__project")
-    ordered = signatures.order_by(F("assessment__targets_source").asc(nulls_last=True), "pk")
+    ordered = signatures.order_by(F("assessment__targets_source").asc(nulls_first=True), "pk")
     for signature in ordered:
         old = as_previous_release(signature)
         key = (old.assessment.kind, old.assessment.project.name)
