@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from assessments import interchange, kinds
+from assessments import interchange, kinds, permissions
 from assessments.models import Assessment, AssessmentEvent, MonitoringRound, OrganisationEvent
 from assessments.paper import printable
 from assessments.services import AssessmentError, comments, drafts, monitoring, workflow
@@ -197,6 +197,17 @@ def test_review_returns_a_row_with_a_comment_then_approval_signs_it(client, peop
     assert signature.snapshot["cells"]["r2_current"] == "86%"
     assert signing.check_signature(signature) == signing.SignatureState.VALID
     assert signed.events.filter(action=AssessmentEvent.Action.SIGN_OFF).count() == 1
+
+
+def test_whoever_opened_the_round_may_approve_its_tables(people, monitored):
+    issued = monitored.events.get()
+    assert (issued.action, issued.actor) == (AssessmentEvent.Action.ISSUE, people["department"])
+    assert issued.get_action_display() == "下发"
+    save(people, monitored, **filled_cells(monitored))
+    workflow.submit_assessment(monitored.pk, by=people["preparer"])
+    assert permissions.can_sign_off(people["department"], fresh(monitored)) == (True, "")
+    workflow.sign_off_assessment(monitored.pk, by=people["department"])
+    assert fresh(monitored).status == Assessment.Status.SIGNED_OFF
 
 
 def test_the_print_page_shows_the_monitoring_layout(client, people, monitored):

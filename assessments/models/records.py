@@ -163,6 +163,8 @@ class AssessmentEvent(AppendOnlyLog):
 
     class Action(models.TextChoices):
         CREATE = "create", _("创建")
+        # Begun for the unit by whoever opened a monitoring round: not a preparer's work.
+        ISSUE = "issue", _("下发")
         IMPORT = "import", _("导入")
         EDIT = "edit", _("修改")
         SUBMIT = "submit", _("提交")

@@ -90,24 +90,25 @@ def _copied_rows(source: Assessment) -> list[Indicator]:
 
 
 def _store_new(
-    assessment: Assessment, rows: list[Indicator], *, by: User, comment: str = ""
+    assessment: Assessment,
+    rows: list[Indicator],
+    *,
+    by: User,
+    comment: str = "",
+    action: str = AssessmentEvent.Action.CREATE,
 ) -> Assessment:
     refresh_computed(assessment, assessment.evaluate(indicators=rows))
     assessment.save()
     for row in rows:
         row.assessment = assessment
     Indicator.objects.bulk_create(rows)
-    log_event(
-        assessment,
-        AssessmentEvent.Action.CREATE,
-        by=by,
-        to_status=assessment.status,
-        comment=comment,
-    )
+    log_event(assessment, action, by=by, to_status=assessment.status, comment=comment)
     return assessment
 
 
-def _from_targets(targets: Assessment, kind: str, *, by: User, **extra: Any) -> Assessment:
+def _from_targets(
+    targets: Assessment, kind: str, *, by: User, issued: bool = False, **extra: Any
+) -> Assessment:
     """The year's self-assessment from its approved target table: the budget, the goal and
     the tree with its targets and weights; the actuals start empty. `extra` are further
     fields of the new table (a monitoring table's round and cells)."""
@@ -127,17 +128,21 @@ def _from_targets(targets: Assessment, kind: str, *, by: User, **extra: Any) -> 
         money_unit=targets.money_unit,
         budget_weight=targets.budget_weight,
         goal=targets.goal,
-        updated_by=by,
+        updated_by=None if issued else by,
         **budget,
         **extra,
     )
-    return _store_new(assessment, _copied_rows(targets), by=by, comment="按已批准的绩效目标表生成")
+    action = AssessmentEvent.Action.ISSUE if issued else AssessmentEvent.Action.CREATE
+    return _store_new(
+        assessment, _copied_rows(targets), by=by, comment="按已批准的绩效目标表生成", action=action
+    )
 
 
 def start_from_targets(targets: Assessment, kind: str, *, by: User, **extra: Any) -> Assessment:
     """A new table of `kind` from an approved target table, without the preparer's checks
-    (a monitoring round begins its tables for the units)."""
-    return _from_targets(targets, kind, by=by, **extra)
+    (a monitoring round begins its tables for the units). It is logged as issued (下发), not
+    as created, and names no editor: whoever opened the round may still review it."""
+    return _from_targets(targets, kind, by=by, issued=True, **extra)
 
 
 @transaction.atomic
