@@ -4,15 +4,14 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 
 from assessments.trust import keys
 
-from .database import as_owner, suite_roles
+from . import bureau_fixtures
+from .database import restore_rows, rows_added, suite_roles
 from .factories import UnitFactory, UserFactory, member
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -57,32 +56,22 @@ def demo(db, demo_rows):
 
     `load_demo` runs once per session (demo_rows); each test gets a copy of the rows it made,
     which is several times quicker than loading the demo again."""
-    for model, rows in demo_rows:
-        model._base_manager.bulk_create(rows)
-    # Rows inserted with their ids leave PostgreSQL's sequences behind: set them past the ids.
-    with as_owner(), connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in demo_rows]):
-            cursor.execute(sql)
+    restore_rows(demo_rows)
 
 
 @pytest.fixture(scope="session")
 def demo_rows(throwaway_db):
     """What `load_demo` adds to the database, model by model in the order of the models."""
     with throwaway_db():
-        tables = set(connection.introspection.table_names())
-        models = [
-            model
-            for model in apps.get_models(include_auto_created=True)
-            if model._meta.managed and not model._meta.proxy and model._meta.db_table in tables
-        ]
-        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
-        call_command("load_demo", stdout=StringIO())
-        added = []
-        for model in models:
-            rows = model._base_manager.order_by("pk").exclude(pk__in=before[model])
-            if rows:
-                added.append((model, list(rows)))
+        _, added = rows_added(lambda: call_command("load_demo", stdout=StringIO()))
     return added
+
+
+@pytest.fixture(scope="session")
+def desk_rows(throwaway_db):
+    """The finance bureau of bureau_fixtures.desk and the rows it is made of."""
+    with throwaway_db():
+        return rows_added(bureau_fixtures.make_desk)
 
 
 @pytest.fixture(scope="session")
