@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from assessments.trust import keys
 
 from . import bureau_fixtures
+from . import migrated_template as migrated_template_
 from .database import restore_rows, rows_added, suite_roles
 from .factories import UnitFactory, UserFactory, member
 
@@ -33,11 +34,33 @@ def signing_key_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def migrated_template(request, django_db_modify_db_settings, django_db_createdb):
+    """Where the copy of a migrated SQLite test database is kept (tests/migrated_template.py),
+    and whether this run starts from it; None when Django's usual way is taken."""
+    keep = request.config.getvalue("reuse_db")
+    path = None if keep or django_db_createdb else migrated_template_.template_path()
+    if path is None:
+        return None
+    return path, migrated_template_.copy_into_test_database(path)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(django_db_keepdb, migrated_template):
+    """A test database copied from the template is used as it is (`migrate` applies nothing)."""
+    return django_db_keepdb or bool(migrated_template and migrated_template[1])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(migrated_template, django_db_setup):
     """The test database, migrated as its owner; on PostgreSQL with DATABASE_RUNTIME_ROLE set,
     the tests then run as the application's role (tests/database.py)."""
+    if migrated_template and not migrated_template[1]:
+        migrated_template_.keep_as_template(migrated_template[0])
     with suite_roles():
         yield
+    if migrated_template and migrated_template[1]:
+        connection.close()
+        migrated_template_.remove_test_database()
 
 
 @pytest.hookimpl(tryfirst=True)
