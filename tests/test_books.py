@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
-from assessments.paper import books, pdf
+from assessments.paper import binding, books, pdf
 from assessments.services import books as book_services
 
 from .background import run_worker, runs_worker
@@ -466,3 +466,54 @@ def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
     assert page_count(content, tmp_path) == 3 + sum(
         len(pikepdf.open(io.BytesIO(c)).pages) for c in pdf.table_pdfs(assessments)
     )
+
+
+def font_page(book, program: bytes):
+    """A page of `book` whose one font (Type0, as WeasyPrint embeds) carries `program`."""
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        FontName=pikepdf.Name("/ABCDEF+Serif"),
+        FontFile3=book.make_stream(program, Subtype=pikepdf.Name.CIDFontType0C),
+    )
+    descendant = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0, FontDescriptor=descriptor
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        DescendantFonts=pikepdf.Array([book.make_indirect(descendant)]),
+    )
+    page = book.add_blank_page()
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=book.make_indirect(font)))
+    return page
+
+
+def font_programs(content: bytes) -> list[bytes]:
+    book = pikepdf.open(io.BytesIO(content))
+    return [
+        obj.read_bytes()
+        for obj in book.objects
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/CIDFontType0C"
+    ]
+
+
+def test_a_book_keeps_each_font_program_that_tables_share_once():
+    book = pikepdf.new()
+    for program in [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]:
+        font_page(book, program)
+    before = io.BytesIO()
+    book.save(before)
+    binding.share_font_programs(book)
+    after = io.BytesIO()
+    book.save(after)
+    assert sorted(font_programs(before.getvalue())) == sorted(
+        [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
+    )
+    assert sorted(font_programs(after.getvalue())) == [b"glyphs of one table", b"other glyphs"]
+    # Every page's font still has its own program's bytes.
+    reopened = pikepdf.open(io.BytesIO(after.getvalue()))
+    shown = [
+        page.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+        for page in reopened.pages
+    ]
+    assert shown == [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
