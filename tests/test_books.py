@@ -19,6 +19,7 @@ from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import binding, books, pdf
 from assessments.services import books as book_services
+from assessments.trust import signing
 
 from .background import run_worker, runs_worker
 from .database import as_table_owner
@@ -517,3 +518,25 @@ def test_a_book_keeps_each_font_program_that_tables_share_once():
         for page in reopened.pages
     ]
     assert shown == [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
+
+
+def test_the_signatures_in_force_are_read_in_one_query_as_table_by_table(demo):
+    tables = list(Assessment.objects.filter(year__year=2022).order_by("pk"))
+    # One table signed twice (the earlier signature voided, the later in force) and one whose
+    # table was signed and is no longer signed off.
+    signed = [t for t in tables if t.status == Assessment.Status.SIGNED_OFF]
+    assert len(signed) >= 3
+    again = signed[0]
+    Signature.objects.filter(assessment=again).update(voided_at=timezone.now())
+    signing.record_signature(again)
+    reopened = signed[1]
+    Assessment.objects.filter(pk=reopened.pk).update(status=Assessment.Status.DRAFT)
+    tables = list(Assessment.objects.filter(year__year=2022).order_by("pk"))
+    one_by_one = [table.valid_signature() for table in tables]
+    with CaptureQueriesContext(connection) as queries:
+        together = Signature.objects.in_force(tables)
+    assert len(queries) == 1
+    assert together == one_by_one
+    assert [s.signed_by for s in together if s] == [s.signed_by for s in one_by_one if s]
+    assert together[tables.index(reopened)] is None
+    assert sum(s is not None for s in together) == len(signed) - 1
