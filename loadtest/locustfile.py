@@ -4,6 +4,9 @@ Every value a simulated user saved and every transition she made is appended to
 LOADTEST_WRITES (JSON lines); loadtest/check.py compares them with the database afterwards.
 Request names group the figures: `page:` HTML pages, `save:` wizard saves, `live:` live
 checks while typing, `pdf:` single-table PDFs, `export:` lists as files, `book:` books.
+
+The server (run with DJANGO_SERVER_TIMING=1) says in each answer how much CPU time it spent
+on it; the totals per request name go to LOADTEST_SERVER_TIME (JSON) when the run ends.
 """
 
 import itertools
@@ -12,6 +15,7 @@ import os
 import random
 import re
 import time
+from collections import defaultdict
 from decimal import Decimal
 from html.parser import HTMLParser
 from http.cookiejar import DefaultCookiePolicy
@@ -21,6 +25,10 @@ from locust import HttpUser, between, events, task
 
 ACCOUNTS = json.loads(Path(os.environ["LOADTEST_ACCOUNTS"]).read_text(encoding="utf-8"))
 WRITES = open(os.environ["LOADTEST_WRITES"], "a", encoding="utf-8")  # noqa: SIM115
+SERVER_TIME_FILE = os.environ.get("LOADTEST_SERVER_TIME")
+# name -> [answers, server CPU ms, server wall ms], redirects followed included.
+SERVER_TIME: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+TIMING = re.compile(r"(app|cpu);dur=([0-9.]+)")
 PASSWORD = ACCOUNTS["password"]
 TAKEN = {role: itertools.count() for role in ("preparers", "reviewers", "staff")}
 DETAIL_LINK = re.compile(r'href="/assessments/(\d+)/"')
@@ -317,6 +325,20 @@ class DepartmentStaff(Person):
             self.client.get(progress["download_url"], name="book:download")
 
 
+@events.request.add_listener
+def add_server_time(name, response=None, **kwargs) -> None:
+    for answer in [*getattr(response, "history", []), response]:
+        header = answer.headers.get("Server-Timing", "") if answer is not None else ""
+        timing = dict(TIMING.findall(header))
+        if "cpu" in timing:
+            totals = SERVER_TIME[name]
+            totals[0] += 1
+            totals[1] += float(timing["cpu"])
+            totals[2] += float(timing.get("app", 0))
+
+
 @events.quitting.add_listener
 def close_writes(environment, **kwargs) -> None:
     WRITES.close()
+    if SERVER_TIME_FILE:
+        Path(SERVER_TIME_FILE).write_text(json.dumps(SERVER_TIME, ensure_ascii=False), "utf-8")
