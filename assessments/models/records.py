@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .assessments import Assessment
+from .labels import ChoiceLabels
 from .organisations import Organisation, ReportingYear
 
 
@@ -147,7 +148,7 @@ class LegacySignature(models.Model):
         return f"{self.signature_id} · {self.content_hash[:12]}"
 
 
-class AppendOnlyLog(models.Model):
+class AppendOnlyLog(ChoiceLabels):
     """What the three logs share (AssessmentEvent, OrganisationEvent, BureauEvent): a row is
     written once, by a service in the transaction of the change, and never changed or deleted
     (on PostgreSQL a trigger refuses it too, migration 0012)."""
