@@ -59,7 +59,8 @@ def keep_as_template(template: Path) -> None:
     if template.exists():
         return
     for old in template.parent.glob("test-template-*.sqlite3"):
-        _remove(old)
+        if old != template:  # another process may have kept this one meanwhile
+            _remove(old)
     partial = template.with_name(f"{template.name}.{os.getpid()}.part")
     _remove(partial)
     _copy(Path(connection.settings_dict["NAME"]), partial)
