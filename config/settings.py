@@ -86,6 +86,9 @@ MIDDLEWARE = [
 if not DEBUG:
     # Serves the collected static files under gunicorn; runserver serves them in debug.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# The load test reads each answer's server time (wall and CPU) from a Server-Timing header.
+if env_bool("DJANGO_SERVER_TIMING", False):
+    MIDDLEWARE.insert(0, "assessments.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "config.urls"
 

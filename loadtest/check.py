@@ -1,11 +1,14 @@
 """Nothing lost: what the simulated users saved and did, compared with the database.
 
-    python loadtest/check.py WRITES.jsonl [--stats locust_stats.csv]
+    python loadtest/check.py WRITES.jsonl [--stats locust_stats.csv] [--server-time FILE]
+        [--server-cpu SECONDS --wall SECONDS]
 
 Fails (exit 1) on any lost write (the last value a user saved is not the stored one), any
 transition recorded by a user but not logged, or logged twice, any status change that does
 not follow from the one before, and any signature or stored PDF that does not verify. With
---stats it also prints the goals against Locust's figures.
+--stats it also prints the goals against Locust's figures; with --server-time (what the
+locustfile gathered from the answers' Server-Timing headers) the server's CPU time per request
+group; with --server-cpu and --wall the share of the machine's cores the server took.
 """
 
 import argparse
@@ -123,10 +126,45 @@ def print_goals(stats_csv: Path) -> list[str]:
     return misses
 
 
+def print_server_time(server_time: Path) -> None:
+    """The server's CPU time per answer, by request group (the name's prefix), then by name."""
+    totals = json.loads(server_time.read_text(encoding="utf-8"))
+    groups: dict[str, list[float]] = {}
+    for name, (count, cpu, wall) in totals.items():
+        group = groups.setdefault(name.split(":")[0] + ":", [0, 0.0, 0.0])
+        for index, value in enumerate((count, cpu, wall)):
+            group[index] += value
+    print(f"\n{'server time per answer':<30}{'answers':>9}{'CPU ms':>9}{'wall ms':>9}{'CPU s':>9}")
+    rows = [(key, *values) for key, values in groups.items()]
+    rows += [(f"  {name}", *values) for name, values in totals.items()]
+    # Each group by its total CPU time, then its names under it.
+    rows.sort(
+        key=lambda row: (
+            -groups[row[0].strip().split(":")[0] + ":"][1],
+            row[0].startswith(" "),
+            -row[2],
+        )
+    )
+    for label, count, cpu, wall in rows:
+        print(f"{label:<30}{count:>9.0f}{cpu / count:>9.1f}{wall / count:>9.1f}{cpu / 1000:>9.1f}")
+
+
+def print_share(server_cpu: float, wall: float) -> None:
+    cores = os.cpu_count() or 1
+    share = server_cpu / (wall * cores)
+    print(
+        f"\nserver (gunicorn and its workers, the task worker): {server_cpu:.0f} s of CPU in "
+        f"{wall:.0f} s, {share:.0%} of the {cores} cores"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("writes", type=Path)
     parser.add_argument("--stats", type=Path)
+    parser.add_argument("--server-time", type=Path)
+    parser.add_argument("--server-cpu", type=float)
+    parser.add_argument("--wall", type=float)
     args = parser.parse_args()
     entries = [json.loads(line) for line in args.writes.read_text(encoding="utf-8").splitlines()]
     kinds = Counter(entry["kind"] for entry in entries)
@@ -147,6 +185,10 @@ def main() -> None:
     if args.stats:
         for miss in print_goals(args.stats):
             print(f"goal missed: {miss}")
+    if args.server_time and args.server_time.exists():
+        print_server_time(args.server_time)
+    if args.server_cpu is not None and args.wall:
+        print_share(args.server_cpu, args.wall)
     for problem in problems:
         print(problem)
     if problems:

@@ -4,6 +4,9 @@ Every value a simulated user saved and every transition she made is appended to
 LOADTEST_WRITES (JSON lines); loadtest/check.py compares them with the database afterwards.
 Request names group the figures: `page:` HTML pages, `save:` wizard saves, `live:` live
 checks while typing, `pdf:` single-table PDFs, `export:` lists as files, `book:` books.
+
+The server (run with DJANGO_SERVER_TIMING=1) says in each answer how much CPU time it spent
+on it; the totals per request name go to LOADTEST_SERVER_TIME (JSON) when the run ends.
 """
 
 import itertools
@@ -12,15 +15,20 @@ import os
 import random
 import re
 import time
+from collections import defaultdict
 from decimal import Decimal
-from html.parser import HTMLParser
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
+from html_forms import form_with  # beside this file, which Locust puts on the path
 from locust import HttpUser, between, events, task
 
 ACCOUNTS = json.loads(Path(os.environ["LOADTEST_ACCOUNTS"]).read_text(encoding="utf-8"))
 WRITES = open(os.environ["LOADTEST_WRITES"], "a", encoding="utf-8")  # noqa: SIM115
+SERVER_TIME_FILE = os.environ.get("LOADTEST_SERVER_TIME")
+# name -> [answers, server CPU ms, server wall ms], redirects followed included.
+SERVER_TIME: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+TIMING = re.compile(r"(app|cpu);dur=([0-9.]+)")
 PASSWORD = ACCOUNTS["password"]
 TAKEN = {role: itertools.count() for role in ("preparers", "reviewers", "staff")}
 DETAIL_LINK = re.compile(r'href="/assessments/(\d+)/"')
@@ -37,63 +45,6 @@ DefaultCookiePolicy.return_ok_secure = lambda self, cookie, request: True  # typ
 def record(**entry: object) -> None:
     WRITES.write(json.dumps({"at": time.time(), **entry}, ensure_ascii=False) + "\n")
     WRITES.flush()
-
-
-class FormReader(HTMLParser):
-    """The fields of every <form> on a page, as a browser would submit them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, object]] = []
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "fields": {}})
-            return
-        if not self.forms:
-            return
-        fields = self.forms[-1]["fields"]
-        assert isinstance(fields, dict)
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            if kind not in ("submit", "button", "file"):
-                fields[name] = a.get("value", "on" if kind == "checkbox" else "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            fields[name] = ""
-        elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select and (self._select not in fields or "selected" in a):
-            fields[self._select] = a.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea and self.forms:
-            fields = self.forms[-1]["fields"]
-            assert isinstance(fields, dict)
-            fields[self._textarea] += data
-
-
-def form_with(html: str, field: str) -> dict[str, str]:
-    reader = FormReader()
-    reader.feed(html)
-    for form in reader.forms:
-        fields = form["fields"]
-        assert isinstance(fields, dict)
-        if field in fields:
-            return dict(fields)
-    raise LookupError(f"no form with {field}")
 
 
 class Person(HttpUser):
@@ -317,6 +268,20 @@ class DepartmentStaff(Person):
             self.client.get(progress["download_url"], name="book:download")
 
 
+@events.request.add_listener
+def add_server_time(name, response=None, **kwargs) -> None:
+    for answer in [*getattr(response, "history", []), response]:
+        header = answer.headers.get("Server-Timing", "") if answer is not None else ""
+        timing = dict(TIMING.findall(header))
+        if "cpu" in timing:
+            totals = SERVER_TIME[name]
+            totals[0] += 1
+            totals[1] += float(timing["cpu"])
+            totals[2] += float(timing.get("app", 0))
+
+
 @events.quitting.add_listener
 def close_writes(environment, **kwargs) -> None:
     WRITES.close()
+    if SERVER_TIME_FILE:
+        Path(SERVER_TIME_FILE).write_text(json.dumps(SERVER_TIME, ensure_ascii=False), "utf-8")

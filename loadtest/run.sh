@@ -29,6 +29,8 @@ export DJANGO_ALLOWED_HOSTS=127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_HSTS_S
 export DJANGO_EMAIL_CONSOLE=1 DJANGO_LOG_LEVEL=WARNING
 # Reviewers sign in with a password only here: the test measures the work, not TOTP codes.
 export DJANGO_TWO_FACTOR_REQUIRED=0
+# Each answer carries the server's time over it (Server-Timing), which the report sums up.
+export DJANGO_SERVER_TIMING=1
 if [ "$DB" = postgres ]; then
   export DATABASE_URL=$PG_URL
   name=${PG_URL##*/}; server=${PG_URL%/*}
@@ -54,19 +56,29 @@ $UV run --frozen gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKE
 gunicorn_pid=$!
 pids+=($gunicorn_pid)
 $PY manage.py run_worker --supervise -v 0 >"$RUN/worker.log" 2>&1 &
-pids+=($!)
+worker_pid=$!
+pids+=($worker_pid)
 for _ in $(seq 60); do curl -fso /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 1; done
 kill -0 "$gunicorn_pid" || { echo "gunicorn did not start: $RUN/gunicorn.log" >&2; exit 1; }
 
 echo "== locust: $USERS users for $DURATION against gunicorn ($WORKERS workers) on $DB"
 status=0
+# The server's CPU time over the run: gunicorn, its workers and the task worker.
+cpu_before=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
+started=$(date +%s.%N)
 LOADTEST_ACCOUNTS=$RUN/accounts.json LOADTEST_WRITES=$RUN/writes.jsonl \
-  $UV run --frozen locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
+  LOADTEST_SERVER_TIME=$RUN/server-time.json $UV run --frozen locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 30 \
   --csv "$RUN/locust" --html "$RUN/report.html" --only-summary || status=$?
+wall=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
+  "$started" "$(date +%s.%N)")
+cpu_after=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
+server_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
+  "$cpu_before" "$cpu_after")
 cleanup; trap - EXIT
 
 echo "== nothing lost"
-$PY loadtest/check.py "$RUN/writes.jsonl" --stats "$RUN/locust_stats.csv" || status=1
+$PY loadtest/check.py "$RUN/writes.jsonl" --stats "$RUN/locust_stats.csv" \
+  --server-time "$RUN/server-time.json" --server-cpu "$server_cpu" --wall "$wall" || status=1
 echo "report: $RUN/report.html, CSV: $RUN/locust_*.csv"
 exit $status

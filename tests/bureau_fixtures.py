@@ -1,5 +1,6 @@
 """A finance bureau with two departments, their units, people and tables, for the bureau tests."""
 
+import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from assessments import services
 from assessments.models import Assessment, AssessmentEvent, Organisation
 from assessments.trust import signing
 
+from .database import restore_rows
 from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, member
 
 
@@ -43,9 +45,18 @@ def signed_table(unit, year, people, *, budget="10000", executed="10000", indica
 
 
 @pytest.fixture
-def desk(db):
+def desk(db, desk_rows):
     """闵行区财政局 above two departments; department A has two units with two signed tables
-    each, department B one unit with one signed table."""
+    each, department B one unit with one signed table.
+
+    Built once per session (desk_rows in conftest.py): each test gets a copy of its rows and
+    of the objects."""
+    made, rows = desk_rows
+    restore_rows(rows)
+    return copy.deepcopy(made)
+
+
+def make_desk():
     bureau = Organisation.objects.create(name="测试区财政局", kind=Organisation.Kind.BUREAU)
     dept_a = Organisation.objects.create(
         name="甲局", kind=Organisation.Kind.DEPARTMENT, parent=bureau

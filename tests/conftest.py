@@ -4,15 +4,15 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
-from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test import override_settings
 
 from assessments.trust import keys
 
-from .database import as_owner, suite_roles
+from . import bureau_fixtures
+from . import migrated_template as migrated_template_
+from .database import restore_rows, rows_added, suite_roles
 from .factories import UnitFactory, UserFactory, member
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -34,11 +34,33 @@ def signing_key_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def migrated_template(request, django_db_modify_db_settings, django_db_createdb):
+    """Where the copy of a migrated SQLite test database is kept (tests/migrated_template.py),
+    and whether this run starts from it; None when Django's usual way is taken."""
+    keep = request.config.getvalue("reuse_db")
+    path = None if keep or django_db_createdb else migrated_template_.template_path()
+    if path is None:
+        return None
+    return path, migrated_template_.copy_into_test_database(path)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(django_db_keepdb, migrated_template):
+    """A test database copied from the template is used as it is (`migrate` applies nothing)."""
+    return django_db_keepdb or bool(migrated_template and migrated_template[1])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(migrated_template, django_db_setup):
     """The test database, migrated as its owner; on PostgreSQL with DATABASE_RUNTIME_ROLE set,
     the tests then run as the application's role (tests/database.py)."""
+    if migrated_template and not migrated_template[1]:
+        migrated_template_.keep_as_template(migrated_template[0])
     with suite_roles():
         yield
+    if migrated_template and migrated_template[1]:
+        connection.close()
+        migrated_template_.remove_test_database()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -57,32 +79,22 @@ def demo(db, demo_rows):
 
     `load_demo` runs once per session (demo_rows); each test gets a copy of the rows it made,
     which is several times quicker than loading the demo again."""
-    for model, rows in demo_rows:
-        model._base_manager.bulk_create(rows)
-    # Rows inserted with their ids leave PostgreSQL's sequences behind: set them past the ids.
-    with as_owner(), connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in demo_rows]):
-            cursor.execute(sql)
+    restore_rows(demo_rows)
 
 
 @pytest.fixture(scope="session")
 def demo_rows(throwaway_db):
     """What `load_demo` adds to the database, model by model in the order of the models."""
     with throwaway_db():
-        tables = set(connection.introspection.table_names())
-        models = [
-            model
-            for model in apps.get_models(include_auto_created=True)
-            if model._meta.managed and not model._meta.proxy and model._meta.db_table in tables
-        ]
-        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
-        call_command("load_demo", stdout=StringIO())
-        added = []
-        for model in models:
-            rows = model._base_manager.order_by("pk").exclude(pk__in=before[model])
-            if rows:
-                added.append((model, list(rows)))
+        _, added = rows_added(lambda: call_command("load_demo", stdout=StringIO()))
     return added
+
+
+@pytest.fixture(scope="session")
+def desk_rows(throwaway_db):
+    """The finance bureau of bureau_fixtures.desk and the rows it is made of."""
+    with throwaway_db():
+        return rows_added(bureau_fixtures.make_desk)
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,9 @@ from django_tasks_db.models import DBTaskResult
 
 from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
-from assessments.paper import books, pdf
+from assessments.paper import binding, books, pdf
 from assessments.services import books as book_services
+from assessments.trust import signing
 
 from .background import run_worker, runs_worker
 from .database import as_table_owner
@@ -466,3 +467,76 @@ def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
     assert page_count(content, tmp_path) == 3 + sum(
         len(pikepdf.open(io.BytesIO(c)).pages) for c in pdf.table_pdfs(assessments)
     )
+
+
+def font_page(book, program: bytes):
+    """A page of `book` whose one font (Type0, as WeasyPrint embeds) carries `program`."""
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        FontName=pikepdf.Name("/ABCDEF+Serif"),
+        FontFile3=book.make_stream(program, Subtype=pikepdf.Name.CIDFontType0C),
+    )
+    descendant = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0, FontDescriptor=descriptor
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        DescendantFonts=pikepdf.Array([book.make_indirect(descendant)]),
+    )
+    page = book.add_blank_page()
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=book.make_indirect(font)))
+    return page
+
+
+def font_programs(content: bytes) -> list[bytes]:
+    book = pikepdf.open(io.BytesIO(content))
+    return [
+        obj.read_bytes()
+        for obj in book.objects
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/CIDFontType0C"
+    ]
+
+
+def test_a_book_keeps_each_font_program_that_tables_share_once():
+    book = pikepdf.new()
+    for program in [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]:
+        font_page(book, program)
+    before = io.BytesIO()
+    book.save(before)
+    binding.share_font_programs(book)
+    after = io.BytesIO()
+    book.save(after)
+    assert sorted(font_programs(before.getvalue())) == sorted(
+        [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
+    )
+    assert sorted(font_programs(after.getvalue())) == [b"glyphs of one table", b"other glyphs"]
+    # Every page's font still has its own program's bytes.
+    reopened = pikepdf.open(io.BytesIO(after.getvalue()))
+    shown = [
+        page.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+        for page in reopened.pages
+    ]
+    assert shown == [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
+
+
+def test_the_signatures_in_force_are_read_in_one_query_as_table_by_table(demo):
+    tables = list(Assessment.objects.filter(year__year=2022).order_by("pk"))
+    # One table signed twice (the earlier signature voided, the later in force) and one whose
+    # table was signed and is no longer signed off.
+    signed = [t for t in tables if t.status == Assessment.Status.SIGNED_OFF]
+    assert len(signed) >= 3
+    again = signed[0]
+    Signature.objects.filter(assessment=again).update(voided_at=timezone.now())
+    signing.record_signature(again)
+    reopened = signed[1]
+    Assessment.objects.filter(pk=reopened.pk).update(status=Assessment.Status.DRAFT)
+    tables = list(Assessment.objects.filter(year__year=2022).order_by("pk"))
+    one_by_one = [table.valid_signature() for table in tables]
+    with CaptureQueriesContext(connection) as queries:
+        together = Signature.objects.in_force(tables)
+    assert len(queries) == 1
+    assert together == one_by_one
+    assert [s.signed_by for s in together if s] == [s.signed_by for s in one_by_one if s]
+    assert together[tables.index(reopened)] is None
+    assert sum(s is not None for s in together) == len(signed) - 1

@@ -1,4 +1,5 @@
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -251,3 +253,12 @@ def test_compose_migrates_as_the_owner_and_runs_the_application_as_its_own_role(
         assert "command" not in services[name] or "migrate" not in services[name]["command"]
     assert "superuser-secret" not in str({k: v for k, v in services.items() if k != "db"})
     assert "migrate" not in (ROOT / "Dockerfile").read_text().split("\nCMD ")[-1]
+
+
+def test_answers_carry_the_servers_time_only_where_the_load_test_asks(client, db, settings):
+    assert "Server-Timing" not in client.get("/accounts/login/").headers
+    settings.MIDDLEWARE = ["assessments.middleware.ServerTimingMiddleware", *settings.MIDDLEWARE]
+    # A client loads the middleware on its first request: a new one for the new list.
+    header = Client().get("/accounts/login/").headers["Server-Timing"]
+    wall, cpu = re.fullmatch(r"app;dur=(\d+\.\d\d), cpu;dur=(\d+\.\d\d)", header).groups()
+    assert float(cpu) > 0 and float(wall) > 0

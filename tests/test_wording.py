@@ -3,6 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessments.models import Assessment, Indicator
 from assessments.paper.remarks import adjustment_note
 from assessments.rules import evaluate
 from assessments.rules.wording import CLOSING_MARKS, clause, enumeration, sentence
@@ -58,3 +59,13 @@ def test_the_publication_page_offers_its_choices_in_chinese(client, demo):
     page = client.get("/assessments/publications/").content.decode()
     assert "Select an option" not in page
     assert "请选择" in page
+
+
+def test_a_choice_is_shown_by_its_label_and_an_unknown_value_as_it_is():
+    table = Assessment(status=Assessment.Status.SIGNED_OFF)
+    assert table.get_status_display() == str(Assessment.Status.SIGNED_OFF.label)
+    table.status = "unheard-of"
+    assert table.get_status_display() == "unheard-of"
+    assert Indicator(grade=Indicator.Grade.PARTIAL).get_grade_display() == str(
+        Indicator.Grade.PARTIAL.label
+    )

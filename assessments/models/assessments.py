@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import kinds, rules
 from ..rules import monitoring as monitoring_rules
+from .labels import ChoiceLabels
 from .monitoring import MonitoringRound
 from .organisations import Project, ReportingYear, memberships_of
 
@@ -130,7 +131,7 @@ AMOUNT = {"max_digits": rules.MAX_AMOUNT_DIGITS + 2, "decimal_places": 2}
 POINTS = {"max_digits": 5, "decimal_places": 2}
 
 
-class Assessment(models.Model):
+class Assessment(ChoiceLabels):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已提交")
@@ -398,7 +399,7 @@ class Assessment(models.Model):
         return self.signatures.valid().select_related("signed_by").first()
 
 
-class Indicator(models.Model):
+class Indicator(ChoiceLabels):
     class Grade(models.TextChoices):
         ACHIEVED = rules.GRADE_ACHIEVED, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_ACHIEVED]
         PARTIAL = rules.GRADE_PARTIAL, rules.QUALITATIVE_GRADE_LABELS[rules.GRADE_PARTIAL]

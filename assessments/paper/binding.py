@@ -3,11 +3,14 @@
 Each table's pages are copied as they are (a signed table's are the stored signed copy's),
 the book's page number is laid over each of them, and the outline gets an entry per table.
 Copying keeps each page's content streams byte for byte: the number is a form drawn after
-them, inside its own graphics state.
+them, inside its own graphics state. Each table brings its own subset of the print fonts; a
+font program byte for byte the same as one bound already (tables of the same wording use the
+same glyphs) is kept once.
 """
 
+import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pikepdf
@@ -27,6 +30,39 @@ def stamp_over(book: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> N
     before = book.make_stream(b"q\n")
     after = book.make_stream(b"\nQ\nq " + str(name).encode() + b" Do Q\n")
     page.obj.Contents = pikepdf.Array([before, *own, after])
+
+
+FONT_PROGRAMS = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+def _descriptors(font: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    """The font descriptors of a font: its own, or its descendants' (a Type0 font)."""
+    for each in [font, *font.get("/DescendantFonts", [])]:
+        descriptor = each.get("/FontDescriptor")
+        if descriptor is not None:
+            yield descriptor
+
+
+def share_font_programs(book: pikepdf.Pdf) -> None:
+    """Point every font at one copy of each font program that is byte for byte the same (its
+    stream's entries included); the copies no font points at are left out when saving."""
+    kept: dict[bytes, pikepdf.Object] = {}
+    for page in book.pages:
+        fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary())
+        for _, font in fonts.items():
+            for descriptor in _descriptors(font):
+                for key in FONT_PROGRAMS:
+                    program = descriptor.get(key)
+                    if not isinstance(program, pikepdf.Stream):
+                        continue
+                    entries = sorted(
+                        (str(k), repr(v)) for k, v in program.stream_dict.items() if k != "/Length"
+                    )
+                    digest = hashlib.sha256(repr(entries).encode())
+                    digest.update(program.read_raw_bytes())
+                    shared = kept.setdefault(digest.digest(), program)
+                    if shared.objgen != program.objgen:
+                        descriptor[key] = shared
 
 
 # The number the sample page shows: every digit once, so its font carries all of them.
@@ -114,6 +150,7 @@ def bind_numbered(
             stamp_over(book, page, numbers.form(number))
         with book.open_outline() as outline:
             outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
+        share_font_programs(book)
         output = io.BytesIO()
         book.save(output)
         return output.getvalue()
@@ -149,6 +186,7 @@ def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequen
             stamp_over(book, page, stamp)
         with book.open_outline() as outline:
             outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
+        share_font_programs(book)
         output = io.BytesIO()
         book.save(output)
         return output.getvalue()

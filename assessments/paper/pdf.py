@@ -299,7 +299,7 @@ def table_pdfs(
     others laid out several at a time (paper.pool); `progress(done, total)` as they come.
     `signatures`: each table's signature in force, when the caller has read them already."""
     if signatures is None:
-        signatures = [assessment.valid_signature() for assessment in assessments]
+        signatures = Signature.objects.in_force(assessments)
     total = len(assessments)
     contents: list[bytes] = [b""] * total
     waiting = []
@@ -340,7 +340,7 @@ def render_book(
     out, several at a time. The front matter prints the book's page numbers, which the
     contents list; on the tables' pages they are laid over.
     """
-    signatures = [assessment.valid_signature() for assessment in assessments]
+    signatures = Signature.objects.in_force(assessments)
     contents = table_pdfs(assessments, progress=progress, signatures=signatures)
     entries = [BookEntry.of(a, s) for a, s in zip(assessments, signatures, strict=True)]
     return bind_book(

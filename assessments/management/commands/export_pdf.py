@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from assessments.models import Assessment, Organisation
+from assessments.models import Assessment, Organisation, Signature
 from assessments.paper import printable
 
 from ._progress import terminal_progress
@@ -65,11 +65,13 @@ class Command(BaseCommand):
         """Signed tables as stored; the others laid out several at a time (paper.pool)."""
         from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
 
-        contents = pdf.table_pdfs(assessments, progress=terminal_progress("导出"))
+        signatures = Signature.objects.in_force(assessments)
+        contents = pdf.table_pdfs(
+            assessments, progress=terminal_progress("导出"), signatures=signatures
+        )
         written = []
-        for assessment, content in zip(assessments, contents, strict=True):
-            signed = assessment.valid_signature() is not None
-            suffix = "" if signed else f"（{printable.watermark_for(assessment)}）"
+        for assessment, content, signature in zip(assessments, contents, signatures, strict=True):
+            suffix = "" if signature else f"（{printable.watermark_for(assessment)}）"
             name = printable.table_filename(assessment, suffix=suffix)
             path = self.unique(output / self.prefixed(assessment, assessments, name))
             path.write_bytes(content)
