@@ -38,19 +38,19 @@ WAITING_FOR_PREPARER = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
 # What a reminder of each occasion says: the tables, the deadline, what is waiting, the close.
 OCCASIONS: dict[str, tuple[str, str, str, str]] = {
-    Reminder.Kind.ENTRY: (
+    Reminder.Occasion.ENTRY: (
         "自评表",
         "填报截止",
         "（当天 24 时截止）。以下自评表尚未提交：",
         "截止后将不能再修改或提交；如需延期，请联系审核人。",
     ),
-    Reminder.Kind.REVIEW: (
+    Reminder.Occasion.REVIEW: (
         "自评表",
         "审核截止",
         "。以下自评表已提交，等待您审核：",
         "请及时签发或退回。",
     ),
-    Reminder.Kind.MONITORING: (
+    Reminder.Occasion.MONITORING: (
         "运行监控表",
         "填报截止",
         "。以下运行监控表尚未提交：",
@@ -138,7 +138,7 @@ def digests(now: datetime.datetime) -> list[Digest]:
                     for p in without.get(unit.pk, [])
                 ]
                 for user in people[(unit.pk, Membership.Role.PREPARER)]:
-                    _add(found, user, year, Reminder.Kind.ENTRY, due.entry, today, lines)
+                    _add(found, user, year, Reminder.Occasion.ENTRY, due.entry, today, lines)
             if due.review and (due.review - today).days in days:
                 lines = [
                     (
@@ -152,7 +152,7 @@ def digests(now: datetime.datetime) -> list[Digest]:
                     + people[(unit.parent_id, Membership.Role.REVIEWER)]
                 )
                 for user in reviewers:
-                    _add(found, user, year, Reminder.Kind.REVIEW, due.review, today, lines)
+                    _add(found, user, year, Reminder.Occasion.REVIEW, due.review, today, lines)
         _monitoring_digests(found, year, today, days, people)
     return [digest for digest in found.values() if digest.lines]
 
@@ -179,7 +179,7 @@ def _monitoring_digests(found, year, today, days, people):
                 for t in tables
             ]
             for user in people[(unit_id, Membership.Role.PREPARER)]:
-                _add(found, user, year, Reminder.Kind.MONITORING, round_.due, today, lines)
+                _add(found, user, year, Reminder.Occasion.MONITORING, round_.due, today, lines)
 
 
 def _projects_without_table(year):

@@ -342,7 +342,7 @@ def test_preparers_are_reminded_before_the_rounds_due_date_once(people, monitore
     (message,) = [m for m in mail.outbox if m.to == [people["preparer"].email]]
     assert message.subject == "【绩效自评】2023 年度运行监控表还有 7 天（2023年8月20日）填报截止"
     assert "职业技能培训（数据截至 7月31日，草稿）" in message.body
-    assert Reminder.objects.get(user=people["preparer"]).kind == Reminder.Kind.MONITORING
+    assert Reminder.objects.get(user=people["preparer"]).kind == Reminder.Occasion.MONITORING
     reminders.send_reminders(week_before.replace(hour=18))
     assert Reminder.objects.filter(user=people["preparer"]).count() == 1
     # Submitted: nothing more to remind of on the day.

@@ -131,14 +131,14 @@ class NoticeSettings(models.Model):
 class Reminder(models.Model):
     """One reminder sent: the key makes a second run of the job send nothing twice."""
 
-    class Kind(models.TextChoices):
+    class Occasion(models.TextChoices):
         ENTRY = "entry", _("填报提醒")
         REVIEW = "review", _("审核提醒")
         MONITORING = "monitoring", _("运行监控填报提醒")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("类型"), max_length=10, choices=Occasion.choices)
     due = models.DateField(_("截止日期"))
     days_before = models.PositiveSmallIntegerField(_("提前天数"))
     mailed = models.BooleanField(_("已发邮件"), default=False)
