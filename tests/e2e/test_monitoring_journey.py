@@ -99,7 +99,7 @@ def test_monitoring_round_journey(browser, live_server, demo, artifacts):
     reviewer.goto(detail)
     reviewer.get_by_role("link", name="审核通过").click()
     reviewer.get_by_role("button", name=re.compile("^确认审核通过")).click()
-    expect(reviewer.locator("#signature")).to_contain_text("内容与签发版本一致")
+    expect(reviewer.locator("#signature")).to_contain_text("内容与审核通过版本一致")
     reviewer.screenshot(path=artifacts / "monitoring-4-approved.png", full_page=True)
     assert Assessment.objects.get(pk=table.pk).status_label == "已审核通过"
 
