@@ -206,7 +206,7 @@ BAD_INPUTS = {
         "不是有效的 JSON",
     ),
     "wrong format": (lambda d: d.update(format="something-else"), "$.format"),
-    "wrong version": (lambda d: d.update(version=3), "$.version"),
+    "wrong version": (lambda d: d.update(version=4), "$.version"),
     "float amount": (
         lambda d: mutate(d, lambda a: a["funds"]["total"].update(executed=54800.5)),
         "$.assessments[1].funds.total.executed",

@@ -67,7 +67,7 @@ def test_the_same_project_and_year_may_have_a_target_table_and_a_self_assessment
     assert problems == [] and [r["kind"] for r in records] == ["assessment", "targets"]
 
 
-def test_export_writes_version_2_with_kind_targets_and_adjustments(people):
+def test_export_writes_version_3_with_kind_targets_and_adjustments(people):
     assessment = from_targets(people)
     adjustments.approve_adjustment(ask(people, assessment).pk, by=people["reviewer"])
     targets = assessment.targets_source
@@ -76,7 +76,7 @@ def test_export_writes_version_2_with_kind_targets_and_adjustments(people):
         for a in Assessment.objects.with_tree().filter(pk__in=[targets.pk, assessment.pk])
     ]
     text = interchange.dumps(exported)
-    assert json.loads(text)["version"] == 2
+    assert json.loads(text)["version"] == 3
     by_kind = {record["kind"]: record for record in exported}
     assert by_kind["assessment"]["targets"]["content_hash"] == (
         targets.valid_signature().content_hash

@@ -6,7 +6,7 @@ from django import forms
 from django.forms.formsets import DELETION_FIELD_NAME
 
 from .. import kinds, rules
-from ..models import Assessment, Indicator, Project, ReportingYear
+from ..models import Assessment, Indicator, Organisation, Project, ReportingYear
 from ..rules import edits
 from .fields import (
     SMALL_SELECT,
@@ -42,7 +42,7 @@ class StartForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。",
     )
-    unit = forms.ModelChoiceField(label="实施单位", queryset=None, empty_label=None)
+    unit = forms.ModelChoiceField(label="填报单位", queryset=None, empty_label=None)
     year = forms.ModelChoiceField(label="年度", queryset=None, empty_label=None)
     project = forms.ModelChoiceField(
         label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
@@ -70,6 +70,14 @@ class StartForm(forms.Form):
     def clean(self):
         super().clean()
         data = self.cleaned_data
+        kind, unit = kinds.get(data.get("kind") or kinds.DEFAULT), data.get("unit")
+        if kind.of_department:
+            if unit and unit.kind != Organisation.Kind.DEPARTMENT:
+                self.add_error("unit", f"{kind.short_label}由主管部门本部门填报，请选择主管部门。")
+            data["project"], data["project_name"] = None, ""
+            return data
+        if unit and unit.kind != Organisation.Kind.UNIT:
+            self.add_error("unit", "项目的表由实施单位填报，请选择实施单位。")
         project, name = data.get("project"), (data.get("project_name") or "").strip()
         if not project and not name and "project_name" not in self.errors:
             self.add_error("project_name", "请选择已有项目，或填写新项目名称。")
@@ -85,7 +93,9 @@ class CopyForm(forms.Form):
 
     def __init__(self, *args, source, **kwargs):
         super().__init__(*args, **kwargs)
-        taken = Assessment.objects.filter(project=source.project, kind=source.kind)
+        taken = Assessment.objects.filter(
+            project=source.project, organisation=source.organisation, kind=source.kind
+        )
         field_of(self, "year", forms.ModelChoiceField).queryset = ReportingYear.objects.filter(
             is_open=True, year__gt=source.year.year
         ).exclude(pk__in=taken.values("year"))

@@ -53,8 +53,10 @@ class Cell:
         return value
 
 
-# What a table belongs to: every kind today belongs to a project (Assessment.project).
+# What a table belongs to: a project (Assessment.project, the unit's project), or a
+# department as a whole (Assessment.organisation, the department itself).
 PROJECT = "project"
+DEPARTMENT = "department"
 
 
 class TableKind:
@@ -76,7 +78,9 @@ class TableKind:
     sign_verb: ClassVar[str] = "签发"
     # The message after a sign-off.
     signed_message: ClassVar[str] = "已签发。签发内容已锁定，其摘要可用于核验。"
-    # What a table of the kind belongs to (only a project, until Assessment has another owner).
+    # What a table of the kind belongs to: PROJECT (one table per project, year and kind,
+    # filled by the unit) or DEPARTMENT (one per department, year and kind, filled by the
+    # department's own staff, never seen by its units).
     belongs_to: ClassVar[str] = PROJECT
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
@@ -125,6 +129,11 @@ class TableKind:
     @property
     def review_button(self) -> str:
         return f"审核通过并{self.sign_verb}"
+
+    @property
+    def of_department(self) -> bool:
+        """A table of the kind belongs to a department as a whole, not to a project."""
+        return self.belongs_to == DEPARTMENT
 
     @property
     def list_query(self) -> str:

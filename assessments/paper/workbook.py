@@ -135,9 +135,7 @@ def cells_workbook(item: printable.Printable) -> Workbook:
     sheet.next_row()
     sheet.put(1, f"（{a.year.year} 年度）", span=COLUMNS)
     for label, value in (
-        ("项目名称", a.project.name),
-        ("主管部门", a.department_name),
-        ("实施单位", a.project.unit.name),
+        *a.owner_lines,
         *((cell.label, value) for cell, value in table.cell_rows),
     ):
         sheet.next_row()
@@ -175,12 +173,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
 
     sheet.next_row()
     sheet.put(1, "项目名称", bold=True)
-    sheet.put(2, a.project.name, align=LEFT, span=8)
+    sheet.put(2, a.subject, align=LEFT, span=8)
     sheet.next_row()
     sheet.put(1, "主管部门", bold=True)
     sheet.put(2, a.department_name, align=LEFT, span=3)
     sheet.put(5, "实施单位", bold=True)
-    sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+    sheet.put(6, a.unit.name, align=LEFT, span=4)
 
     # A kind without actuals (a target table) has only the budget columns, the names and
     # targets wider, and no 总分 row: nothing is executed or scored yet.

@@ -302,7 +302,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
         sheet.append(
             [
                 r.unit.name,
-                r.assessment.project.name,
+                r.assessment.subject,
                 r.issuer.name,
                 r.what,
                 r.due_date.isoformat(),

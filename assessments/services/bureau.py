@@ -88,8 +88,8 @@ def build_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature
         rows.append(
             {
                 "assessment": table.pk,
-                "project": table.project.name,
-                "unit": table.project.unit.name,
+                "project": table.subject,
+                "unit": table.unit.name,
                 "signature": signature.pk,
                 "content_hash": signature.content_hash,
                 # Annotated by department_tables: the amounts in 元.
@@ -150,7 +150,7 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
         raise AssessmentError(f"{department.name} 在 {year.year} 年度没有自评表，无需报送。")
     unsigned = [t for t in tables if t.status != Assessment.Status.SIGNED_OFF]
     if unsigned:
-        names = "、".join(f"{t.project.unit.name}·{t.project.name}" for t in unsigned[:5])
+        names = "、".join(f"{t.unit.name}·{t.subject}" for t in unsigned[:5])
         more = "等" if len(unsigned) > 5 else ""
         raise AssessmentError(
             f"还有 {len(unsigned)} 张自评表未签发（{names}{more}），全部签发后才能报送。"
@@ -167,7 +167,7 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
     signatures = {signature.assessment_id: signature for signature in valid}
     missing = [t for t in tables if t.pk not in signatures]
     if missing:
-        raise AssessmentError(f"{missing[0].project.name} 已签发但找不到有效的签发记录，不能报送。")
+        raise AssessmentError(f"{missing[0].subject} 已签发但找不到有效的签发记录，不能报送。")
     filing = Filing.objects.create(
         department=department,
         year=year,

@@ -76,7 +76,7 @@ def assessment_detail(request, pk, *, adjustment_form=None):
             "table": table,
             "history": history,
             "actions": actions,
-            "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
+            "can_copy": permissions.can_create_in(request.user, assessment.unit)[0],
             "comments": Comment.objects.threads_of(assessment),
             "reviews": reviews_of(assessment.pk),
             "forms": {

@@ -247,8 +247,8 @@ def review_pdf(request, sample_pk, pk):
     comparison = compare(sampled)
     html = render_to_string("assessments/pdf/review.html", {"c": comparison, "s": sampled})
     content = pdf.render_document(html).write_pdf()
-    project = comparison.entry.assessment.project.name
-    unit = comparison.entry.assessment.project.unit.name
+    project = comparison.entry.assessment.subject
+    unit = comparison.entry.assessment.unit.name
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         True, f"{sampled.sample.year.year}-{unit}-{project}-复核表.pdf"

@@ -41,7 +41,7 @@ def step_url(assessment, step, anchor=""):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    units = permissions.preparer_units(request.user)
+    units = permissions.preparer_organisations(request.user)
     if not units.exists():
         raise PermissionDenied("只有实施单位的填报人可以新建自评表。")
     form = forms.StartForm(request.POST or None, units=units)
@@ -78,7 +78,7 @@ def start(request):
 @require_http_methods(["GET", "POST"])
 def copy(request, pk):
     source = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    allowed, reason = permissions.can_create_in(request.user, source.project.unit)
+    allowed, reason = permissions.can_create_in(request.user, source.unit)
     if not allowed:
         raise PermissionDenied(reason)
     form = forms.CopyForm(request.POST or None, source=source)
@@ -119,7 +119,12 @@ def resume(request, pk):
 def previous_rows(assessment):
     """Last year's rows of the same project, keyed for matching: (一级, 二级, 三级) and 三级."""
     previous = (
-        Assessment.objects.filter(project=assessment.project, year__year__lt=assessment.year.year)
+        Assessment.objects.filter(
+            project=assessment.project,
+            organisation=assessment.organisation,
+            kind=assessment.kind,
+            year__year__lt=assessment.year.year,
+        )
         .order_by("-year__year")
         .prefetch_related("indicators")
         .select_related("year")
