@@ -146,9 +146,10 @@ class FundsForm(StepForm):
         if money_unit is None:
             raise TypeError("FundsForm needs the table's money unit")
         self.money_unit = money_unit
+        self.fund_labels = self.initial.get("fund_labels") or rules.FUND_LINE_LABELS
         for line in FUNDS_INPUT_LINES:
             for column in rules.FUND_COLUMNS:
-                label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
+                label = f"{self.fund_labels[line]} · {rules.FUND_COLUMN_LABELS[column]}"
                 self.fields[f"{line}_{column}"] = AmountField(
                     label=label,
                     what=rules.FUND_COLUMN_LABELS[column],
@@ -161,6 +162,7 @@ class FundsForm(StepForm):
     def initial_for(assessment):
         return {
             "money_unit": assessment.money_unit,
+            "fund_labels": assessment.table_kind.fund_labels,
             **{
                 f"{line}_{column}": amount_to_text(getattr(assessment, f"{line}_{column}"))
                 for line in FUNDS_INPUT_LINES
@@ -181,7 +183,7 @@ class FundsForm(StepForm):
         """Bound fields arranged as the table: one row per line, one cell per column."""
         return [
             (
-                rules.FUND_LINE_LABELS[line],
+                self.fund_labels[line],
                 [self[f"{line}_{column}"] for column in rules.FUND_COLUMNS],
             )
             for line in FUNDS_INPUT_LINES

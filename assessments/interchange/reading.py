@@ -352,6 +352,8 @@ def _check_assessment(item, path, problems, version=VERSION):
         problems.add(f"{path}.indicators", "缺少此项或不是列表。")
         indicators = []
     rule_set_data = rules.RULE_SETS.get(str(rule_set))
+    if rule_set_data is not None and kinds.is_known(record["kind"]):
+        rule_set_data = kinds.get(str(record["kind"])).indicator_system(rule_set_data)
     record["indicators"] = [
         _check_indicator(row, f"{path}.indicators[{index}]", problems, rule_set_data)
         for index, row in enumerate(indicators)

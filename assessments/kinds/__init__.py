@@ -66,7 +66,7 @@ def default() -> TableKind:
     return get(DEFAULT)
 
 
-from . import self_assessment, targets  # noqa: E402  (they register themselves)
+from . import department, self_assessment, targets  # noqa: E402  (they register themselves)
 
 __all__ = [
     "DEFAULT",
@@ -74,6 +74,7 @@ __all__ = [
     "all",
     "choices",
     "default",
+    "department",
     "get",
     "is_known",
     "names",

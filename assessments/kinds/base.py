@@ -82,6 +82,10 @@ class TableKind:
     # filled by the unit) or DEPARTMENT (one per department, year and kind, filled by the
     # department's own staff, never seen by its units).
     belongs_to: ClassVar[str] = PROJECT
+    # The funds block's heading and its lines' names (total, current, carryover, other) on
+    # screen, on paper and in the workbooks.
+    funds_heading: ClassVar[str] = "项目资金"
+    fund_labels: ClassVar[Mapping[str, str]] = rules.FUND_LINE_LABELS
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
     # The cells beyond the official columns (a kind that is not the official table declares
@@ -186,6 +190,20 @@ class TableKind:
         how many of its cells are filled in."""
         filled = sum(1 for cell in self.cells if data.cells.get(cell.key))
         return [("已填栏目", f"{filled} / {len(self.cells)}")]
+
+    def indicator_system(self, rule_set: rules.RuleSet) -> rules.RuleSet:
+        """The year's rule set with the kind's indicator system (its 一级 and 二级 lists): the
+        project's by default."""
+        return rule_set
+
+    def initial_rows(self) -> list[dict[str, object]]:
+        """The indicator rows a new table of the kind starts with (level1, level2, name,
+        target, weight); none by default."""
+        return []
+
+    def measures(self) -> list[tuple[str, str]]:
+        """(indicator, how it is measured): formulas and evidence printed under the table."""
+        return []
 
     def comment_targets(self) -> list[tuple[str, str]]:
         """The cells a comment may be pinned to beyond the indicator rows, as (address,

@@ -211,7 +211,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         return write_cells_table(worksheet, table)
     sheet = FillableSheet(worksheet)
     columns = len(WIDTHS)
-    for text, size in (("财政项目支出绩效自评表（填报用）", 16), (f"（{a.year.year} 年度）", 10)):
+    for text, size in ((f"{table.kind.title}（填报用）", 16), (f"（{a.year.year} 年度）", 10)):
         sheet.next_row()
         cell = worksheet.cell(row=sheet.row, column=1, value=text)
         cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)
@@ -231,7 +231,12 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     sheet.put(6, a.unit.name, align=LEFT, span=4)
 
     sheet.next_row()
-    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(
+        1,
+        f"{table.kind.funds_heading}\n（{table.money_unit}）",
+        bold=True,
+        down=1 + len(table.funds),
+    )
     sheet.put(2, "", span=2)
     for column, heading in enumerate(
         ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=4

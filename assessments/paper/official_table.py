@@ -453,7 +453,10 @@ def build_official_table(
         for index, (row, result) in enumerate(zip(indicators, evaluation.indicators, strict=True))
     ]
     if options.show_empty_level2:
-        lines = with_empty_level2(lines, rules.get_rule_set(assessment.year.rule_set))
+        lines = with_empty_level2(
+            lines,
+            assessment.table_kind.indicator_system(rules.get_rule_set(assessment.year.rule_set)),
+        )
     group_spans(lines)
     for line in lines:
         line.findings = findings_by_where.get(line.where, [])
@@ -461,7 +464,7 @@ def build_official_table(
     funds = [
         FundsRow(
             line,
-            rules.FUND_LINE_LABELS[line],
+            assessment.table_kind.fund_labels[line],
             rules.FundsLine(
                 *(
                     convert_amount(

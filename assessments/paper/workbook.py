@@ -185,7 +185,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
     actuals = table.has_actuals
 
     sheet.next_row()
-    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(
+        1,
+        f"{a.table_kind.funds_heading}\n（{table.money_unit}）",
+        bold=True,
+        down=1 + len(table.funds),
+    )
     sheet.put(2, "", span=2)
     if not actuals:
         sheet.put(4, "年初预算数", bold=True)

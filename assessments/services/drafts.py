@@ -194,10 +194,12 @@ def _create_department_table(
         budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
         updated_by=by,
     )
-    refresh_computed(assessment, assessment.evaluate(indicators=[]))
-    assessment.save()
-    log_event(assessment, AssessmentEvent.Action.CREATE, by=by, to_status=assessment.status)
-    return assessment
+    # The kind's own starting rows (the common management indicators of a department).
+    rows = [
+        Indicator(position=position, **cast(dict[str, Any], row))
+        for position, row in enumerate(kinds.get(kind).initial_rows(), start=1)
+    ]
+    return _store_new(assessment, rows, by=by)
 
 
 @transaction.atomic

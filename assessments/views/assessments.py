@@ -1,8 +1,11 @@
 """The assessment list and the detail page of one table."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -13,6 +16,7 @@ from ..models import Assessment, Comment
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
+from ..services import AssessmentError, department
 from ..services.comments import comment_targets
 from ..tables import AssessmentTable, BoundedPaginator
 from ..trust import signing
@@ -73,6 +77,7 @@ def assessment_detail(request, pk, *, adjustment_form=None):
         context={
             **adjustment_context(request.user, assessment, table.indicators, adjustment_form),
             "assessment": assessment,
+            "offer": department.offer(assessment),
             "table": table,
             "history": history,
             "actions": actions,
@@ -92,3 +97,20 @@ def assessment_detail(request, pk, *, adjustment_form=None):
             },
         },
     )
+
+
+@login_required
+@require_POST
+def take_offer(request, pk):
+    """项目支出 from the department's signed project tables (a department's own table)."""
+    assessment = get_assessment_for_user(request, pk)
+    allowed, reason = permissions.can_edit(request.user, assessment)
+    if not allowed:
+        raise PermissionDenied(reason)
+    try:
+        department.take_offer(assessment.pk, by=request.user)
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已按签发的项目自评表填入项目支出。")
+    return redirect(assessment.get_absolute_url() + "#offer")

@@ -25,7 +25,7 @@ def field_errors(form, prefix=""):
 def live(request, pk, step):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     data = assessment.rules_input(list(assessment.indicators.all()))
-    rule_set = rules.get_rule_set(assessment.year.rule_set)
+    rule_set = assessment.table_kind.indicator_system(rules.get_rule_set(assessment.year.rule_set))
     errors: dict[str, str] = {}
     prefixes = None
     if cells := assessment.table_kind.cells_of_step(step):

@@ -149,7 +149,9 @@ class Step:
     def __init__(self, request, assessment, name):
         self.request, self.assessment, self.name = request, assessment, name
         self.indicators = list(assessment.indicators.all())
-        self.rule_set = rules.get_rule_set(assessment.year.rule_set)
+        self.rule_set = assessment.table_kind.indicator_system(
+            rules.get_rule_set(assessment.year.rule_set)
+        )
         data = request.POST if request.method == "POST" else None
         version = {"version": assessment.version}
         self.form: forms.StepForm | None = None

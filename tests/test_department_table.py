@@ -1,0 +1,168 @@
+"""部门整体支出绩效自评表: the department's own table, its starting rows, the figures offered
+from its projects' signed tables, its scores and grade, who may open it, and the book's order."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from assessments import rules
+from assessments.models import Assessment, Organisation
+from assessments.rules import department as department_rules
+from assessments.services import department, drafts
+from assessments.services.books import book_assessments
+
+from .factories import (
+    AssessmentFactory,
+    DepartmentFactory,
+    ProjectFactory,
+    UnitFactory,
+    UserFactory,
+    YearFactory,
+    member,
+)
+
+SIGNED = Assessment.Status.SIGNED_OFF
+
+
+@pytest.fixture
+def world(db):
+    bureau = Organisation.objects.create(name="某区财政局", kind=Organisation.Kind.BUREAU)
+    dept = DepartmentFactory(name="某区人社局", parent=bureau)
+    unit = UnitFactory(name="就业促进中心", parent=dept)
+    year = YearFactory(year=2022, is_open=True)
+    signed = [
+        AssessmentFactory(
+            project=ProjectFactory(unit=unit, name=name),
+            year=year,
+            status=SIGNED,
+            total_initial_budget=Decimal(budget),
+            total_full_year_budget=Decimal(budget),
+            total_executed=Decimal(executed),
+            current_initial_budget=Decimal(budget),
+            current_full_year_budget=Decimal(budget),
+            current_executed=Decimal(executed),
+        )
+        for name, budget, executed in (
+            ("职业培训", "600000", "540000"),
+            ("创业补贴", "400000", "400000"),
+        )
+    ]
+    draft = AssessmentFactory(project=ProjectFactory(unit=unit, name="见习基地"), year=year)
+    preparer = member(UserFactory(username="dept-preparer"), dept, "preparer")
+    people = {
+        "preparer": preparer,
+        "reviewer": member(UserFactory(username="dept-reviewer"), dept, "reviewer"),
+        "unit_preparer": member(UserFactory(username="unit-preparer"), unit, "preparer"),
+        "bureau_reviewer": member(UserFactory(username="bureau-reviewer"), bureau, "reviewer"),
+    }
+    table = drafts.create_assessment(unit=dept, year=year, kind="department", by=preparer)
+    return {"dept": dept, "year": year, "signed": signed, "draft": draft, "table": table, **people}
+
+
+def fresh(table):
+    return Assessment.objects.with_tree().get(pk=table.pk)
+
+
+def test_a_new_table_starts_with_the_common_management_indicators(world):
+    table = fresh(world["table"])
+    names = [row.name for row in table.indicators.all()]
+    assert names[:3] == ["财政供养人员控制率", "三公经费控制率", "预算完成率"]
+    assert len(names) == 12 and "固定资产利用率" in names
+    assert sum(row.weight for row in table.indicators.all()) == Decimal("30")
+    # The department's indicator system: no taxonomy finding on its own rows.
+    assert not [f for f in table.evaluate().findings if f.code == "TAXONOMY"]
+    assert table.table_kind.fund_labels["carryover"] == "项目支出"
+
+
+def test_the_offer_sums_the_signed_project_tables_and_names_the_draft(world):
+    offer = department.offer(fresh(world["table"]))
+    sums = offer.sums
+    assert (sums.count, sums.full_year_budget, sums.executed) == (
+        2,
+        Decimal("1000000.00"),
+        Decimal("940000.00"),
+    )
+    assert sums.execution_rate == Decimal("94.00")
+    assert sums.left_out == (("见习基地", "草稿"),)
+    grades = {grade: (count, share) for grade, count, share in sums.grades}
+    assert grades["优"] == (2, Decimal("100.00")) and grades["差"] == (0, Decimal("0"))
+
+
+def test_taking_the_offer_fills_project_spending_and_an_override_shows_the_difference(world):
+    table = department.take_offer(world["table"].pk, by=world["preparer"])
+    table = fresh(table)
+    assert table.fund("carryover").full_year_budget == Decimal("1000000.00")
+    assert table.fund("total").executed == Decimal("940000.00")
+    assert department.offer(table).findings == []
+    drafts.save_draft(
+        table.pk,
+        by=world["preparer"],
+        base_version=table.version,
+        step="funds",
+        fields={"carryover_full_year_budget": Decimal("1100000"), "carryover_executed": None},
+    )
+    (finding,) = department.offer(fresh(table)).findings
+    assert finding.code == department_rules.OFFER_DIFFERS
+    assert "1,100,000.00 元与 2 张签发的项目自评表合计 1,000,000.00 元相差 100,000.00 元" in (
+        finding.message
+    )
+
+
+def test_the_offer_on_the_detail_page(client, world):
+    client.force_login(world["preparer"])
+    page = client.get(world["table"].get_absolute_url()).content.decode()
+    assert "已签发的项目自评表 <strong>2</strong> 张" in page
+    assert "未计入（尚未签发）：见习基地（草稿）" in page
+    response = client.post(reverse("assessments:take_offer", args=[world["table"].pk]))
+    assert response.status_code == 302
+    assert fresh(world["table"]).fund("carryover").executed == Decimal("940000.00")
+
+
+def test_scores_and_grade_follow_the_same_rules(world):
+    table = fresh(world["table"])
+    data = table.rules_input()
+    funds = dict(data.funds)
+    funds["total"] = rules.FundsLine(Decimal("100"), Decimal("100"), Decimal("95"))
+    rows = [
+        rules.IndicatorInput(**{**row.__dict__, "actual": row.target, "score": row.weight})
+        for row in data.indicators
+    ]
+    evaluation = table.table_kind.evaluate(
+        rules.AssessmentInput(**{**data.__dict__, "funds": funds, "indicators": rows})
+    )
+    assert evaluation.indicator_score == Decimal("30.00")
+    assert evaluation.budget_score == Decimal("9.50")
+    assert evaluation.total_score == Decimal("39.50")
+    assert evaluation.grade == "差"
+
+
+def test_who_may_open_it(client, world):
+    url = world["table"].get_absolute_url()
+    for who, status in (
+        ("preparer", 200),
+        ("reviewer", 200),
+        ("bureau_reviewer", 200),
+        ("unit_preparer", 404),
+    ):
+        client.force_login(world[who])
+        assert client.get(url).status_code == status, who
+    client.force_login(world["unit_preparer"])
+    page = client.get(reverse("assessments:start")).content.decode()
+    assert "某区人社局" not in page
+
+
+def test_the_book_binds_the_departments_table_after_the_cover_before_the_projects(world):
+    for row in [world["table"], world["draft"]]:
+        Assessment.objects.filter(pk=row.pk).update(status=SIGNED)
+    tables = list(book_assessments(world["dept"], world["year"], user=world["reviewer"]))
+    assert tables[0].pk == world["table"].pk
+    assert {t.pk for t in tables[1:]} == {t.pk for t in [*world["signed"], world["draft"]]}
+
+
+def test_the_print_page_has_the_departments_layout(client, world):
+    client.force_login(world["preparer"])
+    page = client.get(reverse("assessments:print", args=[world["table"].pk])).content.decode()
+    assert "部门整体支出绩效自评表" in page and "部门资金" in page and "项目支出" in page
+    assert "基本支出" in page and "部门名称" in page and "实施单位" not in page
+    assert "预算完成率＝预算完成数 ÷ 预算数 × 100%" in page
