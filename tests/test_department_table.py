@@ -89,34 +89,57 @@ def test_the_offer_sums_the_signed_project_tables_and_names_the_draft(world):
     assert grades["优"] == (2, Decimal("100.00")) and grades["差"] == (0, Decimal("0"))
 
 
-def test_taking_the_offer_fills_project_spending_and_an_override_shows_the_difference(world):
-    table = department.take_offer(world["table"].pk, by=world["preparer"])
-    table = fresh(table)
+def codes(table):
+    return {f.code: f for f in fresh(table).evaluate().findings if f.code.startswith("DEPT_")}
+
+
+def test_an_offer_not_taken_is_a_warning(world):
+    (finding,) = codes(world["table"]).values()
+    assert (finding.code, finding.severity) == (department_rules.OFFER_NOT_TAKEN, rules.WARNING)
+
+
+def test_taking_the_offer_fills_project_spending_and_keeps_the_sums(world):
+    table = fresh(department.take_offer(world["table"].pk, by=world["preparer"]))
     assert table.fund("carryover").full_year_budget == Decimal("1000000.00")
+    assert table.fund("carryover").initial_budget == Decimal("1000000.00")
     assert table.fund("total").executed == Decimal("940000.00")
-    assert department.offer(table).findings == []
-    drafts.save_draft(
+    assert table.cells["projects_count"] == "2"
+    assert table.cells["projects_rate"] == "94.00"
+    assert table.cells["projects_grades"].startswith("优 2 张（100.00%）、良 0 张（0.00%）")
+    assert codes(table) == {}
+    assert not department.offer(table).stale
+
+
+def test_an_override_without_a_reason_blocks_and_with_one_shows_the_difference(world):
+    table = department.take_offer(world["table"].pk, by=world["preparer"])
+    table = drafts.save_draft(
         table.pk,
         by=world["preparer"],
         base_version=table.version,
         step="funds",
-        fields={"carryover_full_year_budget": Decimal("1100000"), "carryover_executed": None},
+        fields={"carryover_full_year_budget": Decimal("1100000")},
     )
-    (finding,) = department.offer(fresh(table)).findings
-    assert finding.code == department_rules.OFFER_DIFFERS
+    (finding,) = codes(table).values()
+    assert (finding.code, finding.severity) == (department_rules.OFFER_REASON_MISSING, rules.ERROR)
+    assert finding.where == "funds.carryover.full_year_budget"
     assert "1,100,000.00 元与 2 张签发的项目自评表合计 1,000,000.00 元相差 100,000.00 元" in (
         finding.message
     )
+    department.take_offer(
+        table.pk, by=world["preparer"], fill=False, reason="含年中追加的区级配套资金"
+    )
+    table = fresh(table)
+    assert table.fund("carryover").full_year_budget == Decimal("1100000.00")
+    (finding,) = codes(table).values()
+    assert (finding.code, finding.severity) == (department_rules.OFFER_DIFFERS, rules.WARNING)
+    assert finding.message.endswith("差异说明：含年中追加的区级配套资金")
 
 
-def test_the_offer_on_the_detail_page(client, world):
-    client.force_login(world["preparer"])
-    page = client.get(world["table"].get_absolute_url()).content.decode()
-    assert "已签发的项目自评表 <strong>2</strong> 张" in page
-    assert "未计入（尚未签发）：见习基地（草稿）" in page
-    response = client.post(reverse("assessments:take_offer", args=[world["table"].pk]))
-    assert response.status_code == 302
-    assert fresh(world["table"]).fund("carryover").executed == Decimal("940000.00")
+def test_a_project_signed_later_makes_the_kept_offer_stale(world):
+    table = department.take_offer(world["table"].pk, by=world["preparer"])
+    Assessment.objects.filter(pk=world["draft"].pk).update(status=SIGNED)
+    offer = department.offer(fresh(table))
+    assert offer.stale and offer.sums.count == 3 and offer.sums.left_out == ()
 
 
 def test_scores_and_grade_follow_the_same_rules(world):

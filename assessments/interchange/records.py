@@ -3,7 +3,7 @@ fields, a stored table as a record (the signed snapshot's content), and the expo
 
 import json
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .. import kinds, rules
 from ..models import Assessment, Indicator
@@ -158,8 +158,9 @@ def export_assessment(assessment):
 
 
 def export_queryset(year=None, unit=None):
+    # A year's project tables, unit by unit, then the departments' own tables.
     queryset = Assessment.objects.with_tree().order_by(
-        "year__year", "organisation__name", "project__unit__name", "pk"
+        "year__year", F("organisation__name").asc(nulls_first=True), "project__unit__name", "pk"
     )
     if year is not None:
         queryset = queryset.filter(year__year=year)

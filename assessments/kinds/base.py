@@ -53,6 +53,9 @@ class Cell:
         return value
 
 
+# The simple labelled table of a kind's declared cells.
+CELLS_LAYOUT = "assessments/_cells_table.html"
+
 # What a table belongs to: a project (Assessment.project, the unit's project), or a
 # department as a whole (Assessment.organisation, the department itself).
 PROJECT = "project"
@@ -86,6 +89,8 @@ class TableKind:
     # screen, on paper and in the workbooks.
     funds_heading: ClassVar[str] = "项目资金"
     fund_labels: ClassVar[Mapping[str, str]] = rules.FUND_LINE_LABELS
+    # The two texts of 年度总体目标 as the table heads them: what was set, what was achieved.
+    goal_labels: ClassVar[tuple[str, str]] = ("预期目标", "实际完成情况")
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
     # The cells beyond the official columns (a kind that is not the official table declares
@@ -93,7 +98,7 @@ class TableKind:
     cells: ClassVar[tuple[Cell, ...]] = ()
     # The template of the table on screen and paper: the official layout, or the simple
     # labelled table of the declared cells.
-    layout: ClassVar[str] = "assessments/_cells_table.html"
+    layout: ClassVar[str] = CELLS_LAYOUT
     # The indicator rows' columns a table of the kind shows (and comments may be pinned to);
     # none for a kind without indicator rows.
     indicator_columns: ClassVar[tuple[str, ...]] = ()
@@ -135,6 +140,12 @@ class TableKind:
         return f"审核通过并{self.sign_verb}"
 
     @property
+    def cells_only(self) -> bool:
+        """The kind is its declared cells (the simple labelled table on screen, paper and in
+        the workbooks); a kind in the official layout may declare cells beside it."""
+        return self.layout == CELLS_LAYOUT
+
+    @property
     def of_department(self) -> bool:
         """A table of the kind belongs to a department as a whole, not to a project."""
         return self.belongs_to == DEPARTMENT
@@ -172,7 +183,7 @@ class TableKind:
     def step_of(self, address: CellAddress) -> str:
         """The wizard step where the cell is filled in; the last step (核对) for a cell no
         step of this kind fills."""
-        if (cell := self.cell_at(address)) is not None:
+        if (cell := self.cell_at(address)) is not None and cell.step in self.step_names:
             return cell.step
         step = self.cell_steps.get(f"{address.section}.{address.column}") or self.cell_steps.get(
             address.section
@@ -201,8 +212,8 @@ class TableKind:
         target, weight); none by default."""
         return []
 
-    def measures(self) -> list[tuple[str, str]]:
-        """(indicator, how it is measured): formulas and evidence printed under the table."""
+    def paper_notes(self, cells: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(heading, text) printed under the table from its stored cells; none by default."""
         return []
 
     def comment_targets(self) -> list[tuple[str, str]]:

@@ -2,11 +2,17 @@
 (domain.md §9). It belongs to the department, not to a project: the department's staff fill
 it, its reviewer signs it, its bureau reads it, its units never see it."""
 
+from collections.abc import Mapping
+
 from .. import rules
 from ..rules import department as department_rules
 from . import register
-from .base import DEPARTMENT, TableKind
+from .base import CELLS, DEPARTMENT, Cell, TableKind
 from .self_assessment import CELL_STEPS, SelfAssessment
+
+# The offer from the project tables is kept beside the official columns; it is taken on the
+# table's page, not typed in a step ("offer" is no step), and findings on it open 部门资金.
+OFFER = "offer"
 
 STEPS = (
     ("basic", "基本信息"),
@@ -31,9 +37,18 @@ class DepartmentSelfAssessment(TableKind):
     belongs_to = DEPARTMENT
     layout = "assessments/_department_table.html"
     funds_heading = "部门资金"
+    goal_labels = ("年初设定目标", "完成情况")
     fund_labels = department_rules.FUND_LABELS
     steps = STEPS
-    cell_steps = CELL_STEPS
+    cell_steps = {**CELL_STEPS, CELLS: "funds"}
+    cells = (
+        Cell(department_rules.OFFERED_COUNT, "签发的项目自评表（张）", "amount", OFFER),
+        Cell(department_rules.OFFERED_BUDGET, "项目自评表全年预算数合计（元）", "amount", OFFER),
+        Cell(department_rules.OFFERED_EXECUTED, "项目自评表全年执行数合计（元）", "amount", OFFER),
+        Cell(department_rules.OFFERED_RATE, "项目金额加权执行率", "percent", OFFER),
+        Cell(department_rules.OFFERED_GRADES, "项目自评等级分布", "text", OFFER),
+        Cell(department_rules.REASON, "项目支出差异说明", "text", OFFER, max_length=500),
+    )
     indicator_columns = SelfAssessment.indicator_columns
 
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
@@ -59,11 +74,15 @@ class DepartmentSelfAssessment(TableKind):
             for row in department_rules.MANAGEMENT_INDICATORS
         ]
 
-    def measures(self) -> list[tuple[str, str]]:
-        return [(row.name, row.measure) for row in department_rules.MANAGEMENT_INDICATORS]
+    def paper_notes(self, cells: Mapping[str, str]) -> list[tuple[str, str]]:
+        return [
+            ("项目支出与项目自评表核对", department_rules.offer_note(cells)),
+            ("共性管理指标的计算方法和评价依据", department_rules.measures_note()),
+        ]
 
     def comment_targets(self) -> list[tuple[str, str]]:
         targets = [("goal", "年初设定目标"), ("outcome", "完成情况")]
+        targets.append((str(self.cell(department_rules.REASON).address), "项目支出差异说明"))
         for line in rules.FUND_LINES:
             for column in rules.FUND_COLUMNS:
                 label = f"{self.fund_labels[line]} · {rules.FUND_COLUMN_LABELS[column]}"

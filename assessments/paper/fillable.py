@@ -207,7 +207,7 @@ def write_cells_table(worksheet: Worksheet, table: OfficialTable) -> FillableShe
 def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
     """The official table with its open cells, formulas and validations on one sheet."""
     a = table.assessment
-    if table.kind.cells:
+    if table.kind.cells_only:
         return write_cells_table(worksheet, table)
     sheet = FillableSheet(worksheet)
     columns = len(WIDTHS)
@@ -290,8 +290,8 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
 
     sheet.next_row()
     sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
-    sheet.put(2, "预期目标", bold=True, span=4)
-    sheet.put(6, "实际完成情况", bold=True, span=4)
+    sheet.put(2, table.kind.goal_labels[0], bold=True, span=4)
+    sheet.put(6, table.kind.goal_labels[1], bold=True, span=4)
     sheet.next_row()
     sheet.put(2, a.goal, align=LEFT, span=4)
     sheet.put_open(6, "outcome", a.outcome, span=4, align=LEFT)

@@ -306,6 +306,11 @@ class OfficialTable:
         return self.kind.has_actuals
 
     @property
+    def kind_notes(self) -> list[tuple[str, str]]:
+        """What the kind prints under the table from the table's cells (paper_notes)."""
+        return self.kind.paper_notes(self.assessment.cells or {})
+
+    @property
     def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
         """The kind's declared cells with their values, for the labelled table."""
         stored = self.assessment.cells or {}
@@ -509,8 +514,9 @@ def add_notes(table: OfficialTable) -> None:
         return len(table.notes)
 
     a = table.assessment
-    table.goal_note = note("预期目标", a.goal, LONG_TEXT)
-    table.outcome_note = note("实际完成情况", a.outcome, LONG_TEXT)
+    goal_label, outcome_label = a.table_kind.goal_labels
+    table.goal_note = note(goal_label, a.goal, LONG_TEXT)
+    table.outcome_note = note(outcome_label, a.outcome, LONG_TEXT)
     for line in table.lines:
         if line.is_empty_level2:
             continue

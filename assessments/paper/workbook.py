@@ -154,7 +154,7 @@ def official_workbook(item: printable.Printable) -> Workbook:
     """The workbook of a printable.Printable: the table, its status and its signature details."""
     table = item.table
     a, ev = table.assessment, table.evaluation
-    if a.table_kind.cells:
+    if a.table_kind.cells_only:
         return cells_workbook(item)
     book = Workbook()
     worksheet = book.active
@@ -223,9 +223,10 @@ def official_workbook(item: printable.Printable) -> Workbook:
 
     sheet.next_row()
     sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
-    sheet.put(2, "预期目标", bold=True, span=4 if actuals else 8)
+    goal_label, outcome_label = a.table_kind.goal_labels
+    sheet.put(2, goal_label, bold=True, span=4 if actuals else 8)
     if actuals:
-        sheet.put(6, "实际完成情况", bold=True, span=4)
+        sheet.put(6, outcome_label, bold=True, span=4)
     sheet.next_row()
     sheet.put(2, a.goal, align=LEFT, span=4 if actuals else 8)
     if actuals:

@@ -60,6 +60,10 @@ class DepartmentLine:
     exemptions: list = field(default_factory=list)
     # 绩效信息公开 against the 20 days after the 决算 approval (services.publication).
     publication: str = "未登记决算批复日期"
+    # The department's own table as filed (部门整体): its 总分 and 等级, beside the projects'
+    # average; None where the filing holds none.
+    overall_score: Decimal | None = None
+    overall_grade: str = ""
 
     @property
     def coverage_label(self) -> str:
@@ -197,6 +201,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 coverage=filing.manifest.get("coverage"),
                 exemptions=filing.manifest.get("exemptions", []),
                 publication=publication,
+                **overall_of(filing),
             )
         )
     return BureauReport(
@@ -209,6 +214,17 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
     )
 
 
+def overall_of(filing: Filing) -> dict:
+    """The 总分 and 等级 of the department's own table in a filing, where it holds one."""
+    own = filing.manifest.get("department_tables") or []
+    if not own:
+        return {}
+    return {
+        "overall_score": _manifest_decimal(own[0].get("total_score")),
+        "overall_grade": own[0].get("grade") or "",
+    }
+
+
 DEPARTMENT_COLUMNS = [
     ("主管部门", 30),
     ("报送情况", 10),
@@ -218,6 +234,8 @@ DEPARTMENT_COLUMNS = [
     ("全年执行数（元）", 18),
     ("金额加权执行率", 14),
     ("平均自评总分", 12),
+    ("部门整体自评总分", 14),
+    ("部门整体等级", 10),
     ("复核张数", 10),
     ("抽查表平均自评", 14),
     ("抽查表平均复核", 14),
@@ -272,6 +290,8 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 (f.executed, "money"),
                 (_percent(f.execution_rate), "percent"),
                 (f.average_self, "points"),
+                (line.overall_score, "points"),
+                line.overall_grade,
                 f.reviewed_count,
                 (f.average_self_reviewed, "points"),
                 (f.average_review, "points"),

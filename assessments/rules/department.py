@@ -3,13 +3,13 @@ system (the department's own 履职 outputs and effects beside the common manage
 of 财预〔2013〕53号 附件2), its checks, and the figures offered from the department's project
 tables. Pure Python."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .checks import WARNING, Finding
+from .checks import ERROR, WARNING, Finding
 from .evaluation import assessment_checks
-from .numbers import ZERO, format_amount, round_half_up
+from .numbers import ZERO, format_amount, format_percent, round_half_up
 from .rule_sets import FUND_LINE_LABELS, RuleSet
 from .scoring import AssessmentInput, IndicatorResult, execution_rate
 
@@ -131,7 +131,7 @@ def department_checks(
     findings = assessment_checks(
         data, department_rule_set(rule_set), results, weight_total, level1_weights
     )
-    return [_relabelled(finding) for finding in findings]
+    return [_relabelled(finding) for finding in findings] + offer_findings(data)
 
 
 # ---------------------------------------------------------------------------
@@ -191,26 +191,111 @@ def project_sums(tables: Sequence[ProjectTable], grades: Sequence[str]) -> Proje
     )
 
 
+# The offer as the table keeps it (Assessment.cells, so that the signed record holds it):
+# what the signed project tables added up to when the preparer took it, and her reason where
+# her 项目支出 differs. Keys of the kind's declared cells.
+OFFERED_COUNT = "projects_count"
+OFFERED_BUDGET = "projects_budget"
+OFFERED_EXECUTED = "projects_executed"
+OFFERED_RATE = "projects_rate"
+OFFERED_GRADES = "projects_grades"
+REASON = "projects_reason"
+
 OFFER_DIFFERS = "DEPT_PROJECTS_DIFFER"
+OFFER_REASON_MISSING = "DEPT_PROJECTS_REASON"
+OFFER_NOT_TAKEN = "DEPT_PROJECTS_NOT_TAKEN"
+
+YUAN_PER_WAN = Decimal(10000)
 
 
-def offer_findings(
-    typed_budget: Decimal | None, typed_executed: Decimal | None, offered: ProjectSums
-) -> list[Finding]:
-    """项目支出 as typed (全年预算数, 全年执行数, in 元) against the signed project tables' sums:
-    each difference is shown, with both figures and the difference."""
+def grades_text(sums: ProjectSums) -> str:
+    """优 9 张（81.82%）、良 2 张（18.18%）、中 0 张（0%）、差 0 张（0%）."""
+    return "、".join(
+        f"{grade} {count} 张（{format_percent(share)}）" for grade, count, share in sums.grades
+    )
+
+
+def offer_cells(sums: ProjectSums) -> dict[str, str]:
+    """The offer as stored text in the table's cells."""
+    return {
+        OFFERED_COUNT: str(sums.count),
+        OFFERED_BUDGET: format(round_half_up(sums.full_year_budget), "f"),
+        OFFERED_EXECUTED: format(round_half_up(sums.executed), "f"),
+        OFFERED_RATE: "" if sums.execution_rate is None else format(sums.execution_rate, "f"),
+        OFFERED_GRADES: grades_text(sums),
+    }
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+def offer_findings(data: AssessmentInput) -> list[Finding]:
+    """项目支出 as typed against the signed project tables' sums the table keeps: not taken
+    yet (a warning), different without a reason (an error), different with one (a warning
+    that shows both figures, the difference and the reason)."""
+    cells = data.cells
+    line = data.fund(PROJECT_LINE)
+    where = f"funds.{PROJECT_LINE}"
+    if not cells.get(OFFERED_COUNT):
+        return [
+            Finding(
+                OFFER_NOT_TAKEN,
+                WARNING,
+                "项目支出尚未与本部门签发的项目自评表核对，请在表的页面上从项目自评表取数。",
+                f"{where}.full_year_budget",
+            )
+        ]
+    scale = YUAN_PER_WAN if data.money_unit == "万元" else Decimal(1)
+    reason = (cells.get(REASON) or "").strip()
     findings = []
-    for column, label, value, sum_ in (
-        ("full_year_budget", "全年预算数", typed_budget, offered.full_year_budget),
-        ("executed", "全年执行数", typed_executed, offered.executed),
+    for column, label, value, offered in (
+        ("full_year_budget", "全年预算数", line.full_year_budget, cells.get(OFFERED_BUDGET)),
+        ("executed", "全年执行数", line.executed, cells.get(OFFERED_EXECUTED)),
     ):
-        if value is None or value == sum_:
+        sum_ = _decimal(offered)
+        if value is None or sum_ is None or value * scale == sum_:
             continue
         message = (
-            f"项目支出的{label} {format_amount(value, grouped=True)} 元与 {offered.count} 张"
-            f"签发的项目自评表合计 {format_amount(sum_, grouped=True)} 元相差 "
-            f"{format_amount(value - sum_, grouped=True)} 元；"
-            "如有意不同，请在“完成情况”中说明原因。"
+            f"项目支出的{label} {format_amount(value * scale, grouped=True)} 元与 "
+            f"{cells[OFFERED_COUNT]} 张签发的项目自评表合计 {format_amount(sum_, grouped=True)} 元"
+            f"相差 {format_amount(value * scale - sum_, grouped=True)} 元"
         )
-        findings.append(Finding(OFFER_DIFFERS, WARNING, message, f"funds.{PROJECT_LINE}.{column}"))
+        if reason:
+            findings.append(
+                Finding(
+                    OFFER_DIFFERS, WARNING, f"{message}；差异说明：{reason}", f"{where}.{column}"
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    OFFER_REASON_MISSING,
+                    ERROR,
+                    f"{message}，请填写差异说明，或将合计填入项目支出。",
+                    f"{where}.{column}",
+                )
+            )
     return findings
+
+
+def offer_note(cells: Mapping[str, str]) -> str:
+    """The offer the table keeps, as printed under it."""
+    if not cells.get(OFFERED_COUNT):
+        return "尚未核对。"
+    rate = cells.get(OFFERED_RATE)
+    budget = format_amount(_decimal(cells.get(OFFERED_BUDGET)), grouped=True) or "—"
+    executed = format_amount(_decimal(cells.get(OFFERED_EXECUTED)), grouped=True) or "—"
+    grades = cells.get(OFFERED_GRADES) or "—"
+    text = (
+        f"取自 {cells[OFFERED_COUNT]} 张签发的项目自评表，全年预算数合计 {budget} 元，"
+        f"全年执行数合计 {executed} 元，金额加权执行率 {rate + '%' if rate else '—'}；"
+        f"等级分布：{grades}。"
+    )
+    if reason := (cells.get(REASON) or "").strip():
+        text += f"差异说明：{reason}"
+    return text
+
+
+def measures_note() -> str:
+    return "；".join(f"{row.name}＝{row.measure}" for row in MANAGEMENT_INDICATORS) + "。"

@@ -1,10 +1,10 @@
 """The figures a department's own table is offered from its projects' tables of the year:
 项目支出 budget and execution summed from the signed tables (with their count, the tables left
 out named), the share of each grade and the money-weighted execution rate. The preparer takes
-them into the table or types her own; a difference is shown beside the figures."""
+them into the table, or keeps her own figures with a reason; the table keeps the offer it
+took (its cells), so that its checks, its paper and its signature hold it."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth.models import User
 
@@ -20,7 +20,10 @@ LINE = department_rules.PROJECT_LINE
 @dataclass(frozen=True)
 class Offer:
     sums: department_rules.ProjectSums
-    findings: list[rules.Finding]
+    # The offer the table keeps differs from what the project tables add up to now.
+    stale: bool
+    taken: bool
+    reason: str
 
 
 def project_tables(table: Assessment) -> list[department_rules.ProjectTable]:
@@ -52,48 +55,63 @@ def project_tables(table: Assessment) -> list[department_rules.ProjectTable]:
     ]
 
 
+def current_sums(table: Assessment) -> department_rules.ProjectSums:
+    grades = rules.get_rule_set(table.year.rule_set).grades
+    return department_rules.project_sums(project_tables(table), grades)
+
+
 def offer(table: Assessment) -> Offer | None:
-    """What the department's project tables offer this table; None for a project's table."""
+    """What the department's project tables offer this table now; None for a project's."""
     if not table.of_department:
         return None
-    grades = rules.get_rule_set(table.year.rule_set).grades
-    sums = department_rules.project_sums(project_tables(table), grades)
-    scale = Assessment.MoneyUnit(table.money_unit).in_yuan
-    typed = table.fund(LINE)
-    findings = department_rules.offer_findings(
-        None if typed.full_year_budget is None else typed.full_year_budget * scale,
-        None if typed.executed is None else typed.executed * scale,
-        sums,
+    sums = current_sums(table)
+    kept = {key: (table.cells or {}).get(key, "") for key in department_rules.offer_cells(sums)}
+    return Offer(
+        sums=sums,
+        stale=bool(kept[department_rules.OFFERED_COUNT])
+        and kept != _stored(table, department_rules.offer_cells(sums)),
+        taken=bool(kept[department_rules.OFFERED_COUNT]),
+        reason=(table.cells or {}).get(department_rules.REASON, ""),
     )
-    return Offer(sums, findings)
 
 
-def take_offer(table_id: int, *, by: User) -> Assessment:
-    """Put the signed project tables' sums into the 项目支出 line (in the table's unit)."""
+def _stored(table: Assessment, cells: dict[str, str]) -> dict[str, str]:
+    """The cells as the kind stores them (each read by its input type)."""
+    kind = table.table_kind
+    return {key: kind.cell(key).read(value) for key, value in cells.items()}
+
+
+def take_offer(table_id: int, *, by: User, fill: bool = True, reason: str = "") -> Assessment:
+    """Keep what the signed project tables add up to now; with `fill`, put the sums into the
+    项目支出 line (in the table's unit), else keep the typed figures with `reason`."""
     table = Assessment.objects.select_related("organisation", "year").get(pk=table_id)
-    found = offer(table)
-    if found is None:
+    if not table.of_department:
         raise AssessmentError("只有部门整体的表从项目自评表取数。")
-    scale = Assessment.MoneyUnit(table.money_unit).in_yuan
-    sums = found.sums
-    fields: dict[str, object] = {
-        f"{LINE}_initial_budget": rules.round_half_up(sums.initial_budget / scale),
-        f"{LINE}_full_year_budget": rules.round_half_up(sums.full_year_budget / scale),
-        f"{LINE}_executed": rules.round_half_up(sums.executed / scale),
-    }
-    # The other lines as stored: the save sums the lines into 年度资金总额.
-    for line in ("current", "other"):
-        for column in rules.FUND_COLUMNS:
-            fields[f"{line}_{column}"] = getattr(table, f"{line}_{column}")
+    sums = current_sums(table)
+    kind = table.table_kind
+    try:
+        cells = _stored(table, department_rules.offer_cells(sums))
+        cells[department_rules.REASON] = kind.cell(department_rules.REASON).read(reason)
+    except ValueError as error:
+        raise AssessmentError(str(error)) from None
+    fields: dict[str, object] = {}
+    if fill:
+        scale = Assessment.MoneyUnit(table.money_unit).in_yuan
+        fields = {
+            f"{LINE}_initial_budget": rules.round_half_up(sums.initial_budget / scale),
+            f"{LINE}_full_year_budget": rules.round_half_up(sums.full_year_budget / scale),
+            f"{LINE}_executed": rules.round_half_up(sums.executed / scale),
+        }
+        # The other lines as stored: the save sums the lines into 年度资金总额.
+        for line in ("current", "other"):
+            for column in rules.FUND_COLUMNS:
+                fields[f"{line}_{column}"] = getattr(table, f"{line}_{column}")
     return save_draft(
         table.pk,
         by=by,
         base_version=table.version,
         step="funds",
         fields=fields,
-        comment=f"项目支出取自 {sums.count} 张签发的项目自评表",
+        cells=cells,
+        comment=f"项目支出与 {sums.count} 张签发的项目自评表核对",
     )
-
-
-def in_yuan_text(value: Decimal | None) -> str:
-    return rules.format_amount(value, grouped=True) or "—"

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -107,10 +108,19 @@ def take_offer(request, pk):
     allowed, reason = permissions.can_edit(request.user, assessment)
     if not allowed:
         raise PermissionDenied(reason)
+    fill = request.POST.get("fill") == "1"
     try:
-        department.take_offer(assessment.pk, by=request.user)
+        department.take_offer(
+            assessment.pk, by=request.user, fill=fill, reason=request.POST.get("reason", "")
+        )
     except AssessmentError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "已按签发的项目自评表填入项目支出。")
-    return redirect(assessment.get_absolute_url() + "#offer")
+        messages.success(
+            request,
+            "已按签发的项目自评表填入项目支出。" if fill else "已记录项目自评表合计和差异说明。",
+        )
+    back = request.POST.get("next", "")
+    if back != "funds":
+        return redirect(assessment.get_absolute_url() + "#offer")
+    return redirect(reverse("assessments:wizard_step", args=[assessment.pk, "funds"]) + "#offer")

@@ -18,7 +18,7 @@ from ..kinds.base import CELLS
 from ..models import Assessment, AssessmentEvent, Indicator
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
-from ..services import drafts
+from ..services import department, drafts
 
 
 def step_names(assessment):
@@ -406,6 +406,8 @@ def adjustment_context(user, assessment, indicators, form=None):
 def render_step(request, assessment, current):
     evaluation = assessment.evaluate(current.indicators)
     context = step_context(assessment, current.name, evaluation)
+    if current.name == "funds":
+        context["offer"] = department.offer(assessment)
     previous, reference = (
         previous_rows(assessment) if current.name in ("targets", "actuals") else (None, {})
     )

@@ -74,13 +74,6 @@ User = get_user_model()
 class Command(BaseCommand):
     help = "载入演示数据：2022 年度的 11 张自评表和演示账号（仅限本地演示模式）。"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--department-table",
-            action="store_true",
-            help="同时载入部门 2022 年度的部门整体支出绩效自评表（已签发）。",
-        )
-
     def handle(self, *args, **options):
         if not settings.DEMO_MODE:
             raise CommandError("生产模式下不创建演示账号和演示数据（DJANGO_DEMO=0）。")
@@ -104,8 +97,7 @@ class Command(BaseCommand):
                 defaults={"rule_set": "MOF2020", "deadline": datetime.date(2024, 3, 31)},
             )
             self.create_people({"bureau": finance_bureau, "department": department, "unit": unit})
-            if options["department_table"]:
-                self.load_department_table(department)
+            self.load_department_table(department)
             ReportingYear.objects.filter(year=2022).update(is_open=False)
             self.file_demo_year(department)
             self.set_deadlines(department, unit, year)
