@@ -123,4 +123,6 @@ def take_offer(request, pk):
     back = request.POST.get("next", "")
     if back != "funds":
         return redirect(assessment.get_absolute_url() + "#offer")
-    return redirect(reverse("assessments:wizard_step", args=[assessment.pk, "funds"]) + "#offer")
+    # No anchor here: a redirect keeps it for the next ones, and the step's form posts to its
+    # own address, which a fragment would turn into a jump within the page.
+    return redirect(reverse("assessments:wizard_step", args=[assessment.pk, "funds"]))

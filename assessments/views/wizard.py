@@ -170,6 +170,8 @@ class Step:
             }
             form_class = form_classes[name]
             self.form = form_class(data, initial={**form_class.initial_for(assessment), **version})
+            if name == "goal":
+                self.form.fields["goal"].label = assessment.table_kind.goal_labels[0]
         elif name == "targets" and assessment.targets_locked:
             # Approved targets are shown, not edited: a change is a 目标调整.
             self.form = forms.StepForm(data, initial=version)
@@ -185,6 +187,7 @@ class Step:
             self.form = forms.OutcomeForm(
                 data, initial={**forms.OutcomeForm.initial_for(assessment), **version}
             )
+            self.form.fields["outcome"].label = assessment.table_kind.goal_labels[1]
             self.formset = forms.ActualFormSet(
                 data, prefix=ROWS_PREFIX, indicators=self.indicators, rule_set=self.rule_set
             )
