@@ -189,3 +189,43 @@ def test_the_print_page_has_the_departments_layout(client, world):
     assert "部门整体支出绩效自评表" in page and "部门资金" in page and "项目支出" in page
     assert "基本支出" in page and "部门名称" in page and "实施单位" not in page
     assert "预算完成率＝预算完成数 ÷ 预算数 × 100%" in page
+
+
+def test_the_workbook_and_the_fillable_workbook_round_trip(client, world):
+    import io
+
+    import openpyxl
+
+    from .uploads.helpers import address, download, preview_page, saved, upload
+
+    table = department.take_offer(world["table"].pk, by=world["preparer"])
+    client.force_login(world["preparer"])
+    response = client.get(reverse("assessments:xlsx", args=[table.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert "部门整体支出绩效自评表" in values and "项目支出" in values and "年初设定目标" in values
+    book = download(client, table)
+    sheet = book[book.sheetnames[0]]
+    assert sheet["A1"].value == "部门整体支出绩效自评表（填报用）"
+    sheet[address(book, "funds.current.executed")] = "87,350,000"
+    sheet[address(book, "outcome")] = "线下填写的完成情况"
+    location, page = preview_page(client, upload(client, table, saved(book)))
+    assert "线下填写的完成情况" in page
+    client.post(location, {"confirm": "1"})
+    table = fresh(table)
+    assert table.outcome == "线下填写的完成情况"
+    assert table.fund("current").executed == Decimal("87350000.00")
+    # The kept offer is untouched by the workbook.
+    assert table.cells["projects_count"] == "2"
+
+
+def test_the_list_has_a_tab_of_department_tables(client, world):
+    url = reverse("assessments:list")
+    client.force_login(world["reviewer"])
+    own = client.get(url, {"kind": "department"}).content.decode()
+    assert "某区人社局（部门整体）" in own and "职业培训" not in own
+    projects = client.get(url).content.decode()
+    assert "职业培训" in projects and "某区人社局（部门整体）" not in projects
+    assert "部门整体自评表" in projects  # the tab
+    client.force_login(world["unit_preparer"])
+    assert "部门整体）" not in client.get(url, {"kind": "department"}).content.decode()
