@@ -257,6 +257,7 @@ def test_the_departments_reviewer_signs_and_the_signature_verifies(client, peopl
     assert signing.check_signature(signature) == signing.SignatureState.VALID
     page = client.get(reverse("verify:hash", args=[signature.content_hash])).content.decode()
     assert "该摘要属于一份签发的部门统计表，签发仍然有效" in page
+    assert "部门名称" in page and "某区民政局" in page and "实施单位" not in page
 
 
 @pytest.mark.slow

@@ -40,7 +40,10 @@ class StartForm(forms.Form):
         initial=kinds.DEFAULT,
         required=False,  # left out: a self-assessment, as before target tables existed
         widget=forms.RadioSelect,
-        help_text="年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。",
+        help_text=(
+            "年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。"
+            "部门整体自评表由主管部门本部门填报：填报单位选本部门，不选项目。"
+        ),
     )
     unit = forms.ModelChoiceField(label="填报单位", queryset=None, empty_label=None)
     year = forms.ModelChoiceField(label="年度", queryset=None, empty_label=None)
