@@ -9,7 +9,7 @@ from django.urls import reverse
 from assessments import rules
 from assessments.models import Assessment, Organisation
 from assessments.rules import department as department_rules
-from assessments.services import department, drafts
+from assessments.services import AssessmentError, department, drafts
 from assessments.services.books import book_assessments
 
 from .factories import (
@@ -229,3 +229,13 @@ def test_the_list_has_a_tab_of_department_tables(client, world):
     assert "部门整体自评表" in projects  # the tab
     client.force_login(world["unit_preparer"])
     assert "部门整体）" not in client.get(url, {"kind": "department"}).content.decode()
+
+
+def test_next_year_starts_from_a_copy_of_this_years_table(world):
+    table = fresh(world["table"])
+    later = drafts.copy_assessment(table, year=YearFactory(year=2023), by=world["preparer"])
+    later = fresh(later)
+    assert (later.organisation, later.project, later.year.year) == (world["dept"], None, 2023)
+    assert [r.name for r in later.indicators.all()] == [r.name for r in table.indicators.all()]
+    with pytest.raises(AssessmentError, match="已有 2023 年度的部门整体自评表"):
+        drafts.copy_assessment(table, year=later.year, by=world["preparer"])

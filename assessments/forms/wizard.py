@@ -6,7 +6,7 @@ from django import forms
 from django.forms.formsets import DELETION_FIELD_NAME
 
 from .. import kinds, rules
-from ..models import Assessment, Indicator, Organisation, Project, ReportingYear
+from ..models import Assessment, Indicator, Project, ReportingYear
 from ..rules import edits
 from .fields import (
     SMALL_SELECT,
@@ -75,11 +75,11 @@ class StartForm(forms.Form):
         data = self.cleaned_data
         kind, unit = kinds.get(data.get("kind") or kinds.DEFAULT), data.get("unit")
         if kind.of_department:
-            if unit and unit.kind != Organisation.Kind.DEPARTMENT:
+            if unit and not unit.is_department:
                 self.add_error("unit", f"{kind.short_label}由主管部门本部门填报，请选择主管部门。")
             data["project"], data["project_name"] = None, ""
             return data
-        if unit and unit.kind != Organisation.Kind.UNIT:
+        if unit and not unit.is_unit:
             self.add_error("unit", "项目的表由实施单位填报，请选择实施单位。")
         project, name = data.get("project"), (data.get("project_name") or "").strip()
         if not project and not name and "project_name" not in self.errors:

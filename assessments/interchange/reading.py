@@ -203,7 +203,7 @@ def check_against_database(records, *, replace):
         path = f"$.assessments[{index}]"
         of_department = kinds.get(record["kind"]).of_department
         unit = Organisation.objects.filter(name=record["unit"]).first()
-        if unit and unit.kind != Organisation.Kind.UNIT and not of_department:
+        if unit and not unit.is_unit and not of_department:
             problems.add(f"{path}.unit", f"“{unit.name}”已登记为主管部门，不能作为实施单位。")
         department = Organisation.objects.filter(name=record["department"]).first()
         if department and department.kind != Organisation.Kind.DEPARTMENT:

@@ -1,6 +1,6 @@
-"""部门整体支出绩效自评表: a department's own table for the year, beside its projects' tables
-(domain.md §9). It belongs to the department, not to a project: the department's staff fill
-it, its reviewer signs it, its bureau reads it, its units never see it."""
+"""部门整体支出绩效自评表: a department's own table for the year, beside its projects' tables.
+It belongs to the department, not to a project: the department's staff fill it, its reviewer
+signs it, its bureau reads it, its units never see it."""
 
 from collections.abc import Mapping
 

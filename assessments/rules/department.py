@@ -1,4 +1,4 @@
-"""The arithmetic of the 部门整体支出绩效自评表 (domain.md §9): its funds lines, its indicator
+"""The arithmetic of the 部门整体支出绩效自评表: its funds lines, its indicator
 system (the department's own 履职 outputs and effects beside the common management indicators
 of 财预〔2013〕53号 附件2), its checks, and the figures offered from the department's project
 tables. Pure Python."""

@@ -150,7 +150,7 @@ def create_assessment(
         _check_mid_year(year, kind)
     if kinds.get(kind).of_department:
         return _create_department_table(unit, year, kind, by=by)
-    if unit.kind != Organisation.Kind.UNIT:
+    if not unit.is_unit:
         raise AssessmentError("项目的表由实施单位填报。")
     if project is None:
         project_name = project_name.strip()
@@ -182,7 +182,7 @@ def _create_department_table(
 ) -> Assessment:
     """A department's own table of the year (its kind belongs to a department)."""
     label = kinds.get(kind).short_label
-    if department.kind != Organisation.Kind.DEPARTMENT:
+    if not department.is_department:
         raise AssessmentError(f"{label}由主管部门本部门填报，不属于实施单位。")
     if Assessment.objects.filter(organisation=department, year=year, kind=kind).exists():
         raise AssessmentError(f"“{department.name}”已有 {year.year} 年度的{label}。")
@@ -213,15 +213,20 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
     if year.year <= source.year.year:
         raise AssessmentError("只能复制到以后的年度。")
     if source.project is None:
-        raise AssessmentError("部门整体的表不能复制，请在新年度新建。")
-    _refuse_duplicate(source.project, year, source.kind)
-    if targets := approved_targets(source.project, year, source.kind):
-        return _from_targets(targets, source.kind, by=by)
+        # A department's own table: the department's next one, from this one's rows.
+        if Assessment.objects.filter(organisation=unit, year=year, kind=source.kind).exists():
+            raise AssessmentError(f"“{unit.name}”已有 {year.year} 年度的{source.kind_label}。")
+        owner: dict[str, Any] = {"organisation": unit, "department_name": unit.name}
+    else:
+        _refuse_duplicate(source.project, year, source.kind)
+        if targets := approved_targets(source.project, year, source.kind):
+            return _from_targets(targets, source.kind, by=by)
+        # Units have a department.
+        owner = {"project": source.project, "department_name": cast(Organisation, unit.parent).name}
     assessment = Assessment(
-        project=source.project,
+        **owner,
         year=year,
         kind=source.kind,
-        department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=source.money_unit,
         budget_weight=source.budget_weight,
         goal=source.goal,
