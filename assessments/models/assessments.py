@@ -50,16 +50,6 @@ class AssessmentQuerySet(models.QuerySet):
         department's table belongs to), in one query."""
         return self.select_related("project__unit__parent", "organisation__parent", "year")
 
-    def of_department(self, department):
-        """The tables of a department: its units' project tables and its own."""
-        return self.filter(Q(project__unit__parent=department) | Q(organisation=department))
-
-    def of_project_tables(self):
-        return self.filter(project__isnull=False)
-
-    def of_department_tables(self):
-        return self.filter(organisation__isnull=False)
-
     def for_listing(self):
         """What a list row shows, and what the list sorts on: findings and the status order."""
         statuses = [choice.value for choice in Assessment.Status]

@@ -234,14 +234,14 @@ DEPARTMENT_COLUMNS = [
     ("全年执行数（元）", 18),
     ("金额加权执行率", 14),
     ("平均自评总分", 12),
-    ("部门整体自评总分", 14),
-    ("部门整体等级", 10),
     ("复核张数", 10),
     ("抽查表平均自评", 14),
     ("抽查表平均复核", 14),
     ("差值（自评−复核）", 16),
     ("自评偏高率", 12),
     *[(f"{grade}（张）", 8) for grade in GRADES],
+    ("部门整体自评总分", 14),
+    ("部门整体等级", 10),
 ]
 TABLE_COLUMNS = [
     ("主管部门", 30),
@@ -290,14 +290,14 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 (f.executed, "money"),
                 (_percent(f.execution_rate), "percent"),
                 (f.average_self, "points"),
-                (line.overall_score, "points"),
-                line.overall_grade,
                 f.reviewed_count,
                 (f.average_self_reviewed, "points"),
                 (f.average_review, "points"),
                 (f.difference, "points"),
                 (_percent(f.overrated_rate), "percent"),
                 *[count for _, count in f.grade_counts],
+                (line.overall_score, "points"),
+                line.overall_grade,
             ]
         sheet.append(cells)
     sheet = book.sheet("各自评表", TABLE_COLUMNS, title=f"{report.title}：各自评表")
