@@ -107,3 +107,14 @@ def test_the_bureau_report_shows_the_overall_score_beside_the_projects_average(d
     )
     assert lines["甲局"].figures.count == 4
     assert lines["乙局"].overall_score is None
+
+
+def test_the_bureau_report_page_shows_the_overall_score_under_the_average(client, desk, own):
+    from django.urls import reverse
+
+    sign(own, desk.people["department_reviewer"])
+    file_a(desk)
+    client.force_login(desk.people["bureau_reviewer"])
+    url = reverse("assessments:bureau_report", args=[desk.bureau.pk, desk.year.year])
+    page = client.get(url).content.decode()
+    assert f'<div class="small" data-overall>{own.total_score} {own.grade}</div>' in page
