@@ -20,9 +20,9 @@ SUBJECTS = {
 
 
 def recipients(assessment, event):
-    unit = assessment.project.unit
+    unit, department = assessment.unit, assessment.department
     if event.action == AssessmentEvent.Action.SUBMIT:
-        organisations, role = [unit.pk, unit.parent_id], Membership.Role.REVIEWER
+        organisations, role = [unit.pk, department and department.pk], Membership.Role.REVIEWER
     else:
         organisations, role = [unit.pk], Membership.Role.PREPARER
     users = (
@@ -58,12 +58,12 @@ def _notify(assessment, event):
     link = reverse("assessments:detail", args=[assessment.pk])
     body = (
         f"{actor} {event.get_action_display()}了 {assessment.year.year} 年度"
-        f"“{assessment.project.name}”（{assessment.project.unit.name}）。\n"
+        f"“{assessment.subject}”（{assessment.unit.name}）。\n"
         + (f"说明：{event.comment}\n" if event.comment else "")
         + f"\n查看：{settings.SITE_URL.rstrip('/')}{link}\n"
     )
     # A name stored before line breaks were refused still makes a one-line subject.
-    project = " ".join(assessment.project.name.split())
+    project = " ".join(assessment.subject.split())
     subject = template.format(year=assessment.year.year, project=project)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
 

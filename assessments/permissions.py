@@ -50,6 +50,17 @@ def prepares_anywhere(user: AnyUser) -> bool:
     )
 
 
+def preparer_organisations(user: User) -> QuerySet[Organisation]:
+    """Where the user may start tables: her units, and the departments whose own tables
+    (部门整体) she prepares."""
+    kinds_ = [Organisation.Kind.UNIT, Organisation.Kind.DEPARTMENT]
+    if user.is_superuser:
+        return Organisation.objects.filter(kind__in=kinds_)
+    return Organisation.objects.filter(
+        kind__in=kinds_, members__user=user, members__role=Membership.Role.PREPARER
+    ).distinct()
+
+
 def preparer_units(user: User) -> QuerySet[Organisation]:
     """The units in which the user may create and fill in tables."""
     if user.is_superuser:
@@ -82,11 +93,11 @@ def _year_open(assessment: Assessment) -> tuple[bool, str]:
 
 
 def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
-    if not (user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)):
+    if not (user.is_superuser or has_role(user, assessment.unit, Membership.Role.PREPARER)):
         return False, f"只有本单位的填报人可以修改这张{assessment.kind_label}。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张{assessment.kind_label}{assessment.status_label}，不能修改。"
-    return _entry_open(assessment.project.unit, assessment.year)
+    return _entry_open(assessment.unit, assessment.year)
 
 
 def get_assessment_for_user(
@@ -114,20 +125,21 @@ def get_assessment_for_user(
 
 
 def _is_preparer(user: AnyUser, assessment: Assessment) -> bool:
-    return user.is_superuser or has_role(user, assessment.project.unit, Membership.Role.PREPARER)
+    return user.is_superuser or has_role(user, assessment.unit, Membership.Role.PREPARER)
 
 
 def _is_reviewer(user: AnyUser, assessment: Assessment) -> bool:
-    unit = assessment.project.unit
+    # The unit's reviewers and its department's; a department's own table: the department's.
+    department = assessment.department
     return (
         user.is_superuser
-        or has_role(user, unit, Membership.Role.REVIEWER)
-        or (unit.parent is not None and has_role(user, unit.parent, Membership.Role.REVIEWER))
+        or has_role(user, assessment.unit, Membership.Role.REVIEWER)
+        or (department is not None and has_role(user, department, Membership.Role.REVIEWER))
     )
 
 
 def _is_department_reviewer(user: AnyUser, assessment: Assessment) -> bool:
-    parent = assessment.project.unit.parent
+    parent = assessment.department
     return user.is_superuser or bool(parent and has_role(user, parent, Membership.Role.REVIEWER))
 
 
@@ -141,7 +153,7 @@ def can_submit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有本单位的填报人可以提交。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, f"这张{assessment.kind_label}{assessment.status_label}，不能提交。"
-    return _entry_open(assessment.project.unit, assessment.year)
+    return _entry_open(assessment.unit, assessment.year)
 
 
 def can_return(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -165,7 +177,7 @@ def can_answer(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
         return False, "只有本单位的填报人可以答复批注。"
     if assessment.status not in EDITABLE_STATUSES:
         return False, "只能在退回后答复批注。"
-    return _entry_open(assessment.project.unit, assessment.year)
+    return _entry_open(assessment.unit, assessment.year)
 
 
 def has_prepared(user: User, assessment: Assessment) -> bool:
@@ -208,7 +220,7 @@ def can_withdraw(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     if submitted is not None and reviewed.filter(created_at__gte=submitted).exists():
         return False, "审核人已开始审核（已有批注），不能撤回；请联系审核人退回。"
     # A table taken back after 填报截止 could not be submitted again.
-    return _entry_open(assessment.project.unit, assessment.year)
+    return _entry_open(assessment.unit, assessment.year)
 
 
 def can_reopen(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
@@ -392,7 +404,7 @@ def locked_by_cycle(user: AnyUser, assessment: Assessment) -> str:
     year, a passed 填报截止 without an exception); "" otherwise."""
     if not _is_preparer(user, assessment) or assessment.status not in EDITABLE_STATUSES:
         return ""
-    return deadlines.entry_refusal(assessment.project.unit, assessment.year)
+    return deadlines.entry_refusal(assessment.unit, assessment.year)
 
 
 # ---------------------------------------------------------------------------

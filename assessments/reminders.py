@@ -101,7 +101,7 @@ class Digest:
 def _by_unit(rows):
     grouped = defaultdict(list)
     for row in rows:
-        grouped[row.project.unit_id].append(row)
+        grouped[row.organisation_id or row.project.unit_id].append(row)
     return grouped
 
 
@@ -120,7 +120,7 @@ def digests(now: datetime.datetime) -> list[Digest]:
     for year in ReportingYear.objects.filter(is_open=True):
         rows = {row.organisation_id: row for row in Deadline.objects.filter(year=year)}
         tables = Assessment.objects.self_assessments().filter(year=year)
-        tables = tables.select_related("project__unit")
+        tables = tables.select_related("project__unit", "organisation")
         open_tables = _by_unit(tables.filter(status__in=WAITING_FOR_PREPARER))
         submitted = _by_unit(tables.filter(status=Assessment.Status.SUBMITTED))
         without = _projects_without_table(year)
@@ -129,7 +129,7 @@ def digests(now: datetime.datetime) -> list[Digest]:
             if due.entry and (due.entry - today).days in days:
                 lines = [
                     (
-                        f"{t.project.name}（{t.get_status_display()}）",
+                        f"{t.subject}（{t.get_status_display()}）",
                         reverse("assessments:detail", args=[t.pk]),
                     )
                     for t in open_tables.get(unit.pk, [])
@@ -142,7 +142,7 @@ def digests(now: datetime.datetime) -> list[Digest]:
             if due.review and (due.review - today).days in days:
                 lines = [
                     (
-                        f"{t.project.name}（{unit.name}）",
+                        f"{t.subject}（{unit.name}）",
                         reverse("assessments:detail", args=[t.pk]),
                     )
                     for t in submitted.get(unit.pk, [])

@@ -49,6 +49,7 @@ urlpatterns = [
     path("new/", wizard.start, name="start"),
     path("<id:pk>/", assessments.assessment_detail, name="detail"),
     path("<id:pk>/copy/", wizard.copy, name="copy"),
+    path("<id:pk>/take-offer/", assessments.take_offer, name="take_offer"),
     path("<id:pk>/edit/", wizard.resume, name="wizard"),
     path("<id:pk>/edit/<str:step>/", wizard.wizard_step, name="wizard_step"),
     path("<id:pk>/edit/<str:step>/live/", live.live, name="wizard_live"),

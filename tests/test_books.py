@@ -75,7 +75,10 @@ def unit_book(throwaway_db):
             assessments, organisation=UNIT, year=2022, progress=lambda *p: progress.append(p)
         )
         projects = [
-            a.project.name for a in Assessment.objects.self_assessments().order_by("project__pk")
+            a.project.name
+            for a in Assessment.objects.self_assessments()
+            .filter(project__isnull=False)
+            .order_by("project__pk")
         ]
     return UnitBook(content, progress, projects)
 
@@ -201,7 +204,7 @@ def test_department_reviewer_may_bind_the_whole_department(
     }
     with django_capture_on_commit_callbacks(execute=True):
         client.post(BOOKS, data)
-    assert Book.objects.get().total == 11
+    assert Book.objects.get().total == 12  # the department's own table and its 11 projects
 
 
 def test_a_year_without_tables_gives_a_message_and_no_book(
@@ -272,9 +275,9 @@ def test_export_pdf_writes_one_file_per_table_and_copies_signed_ones_byte_for_by
     out = StringIO()
     call_command("export_pdf", "--year", "2022", "-o", str(tmp_path / "out"), stdout=out)
     files = sorted((tmp_path / "out").iterdir())
-    assert len(files) == 11
+    assert len(files) == 12  # the eleven projects and the department's own table
     assert (tmp_path / "out" / "2022-宣传费-绩效自评表.pdf") in files
-    assert "共导出 11 个 PDF 文件" in out.getvalue()
+    assert "共导出 12 个 PDF 文件" in out.getvalue()
     signature = Signature.objects.get(assessment__project__name="宣传费")
     with signature.pdf.open("rb") as stored:
         assert stored.read() == (tmp_path / "out" / "2022-宣传费-绩效自评表.pdf").read_bytes()
@@ -305,7 +308,7 @@ def test_export_pdf_binds_a_book_per_department(demo, tmp_path):
     call_command("export_pdf", "--year", "2022", "--book", "-o", str(tmp_path), stdout=StringIO())
     path = tmp_path / f"2022-{DEPARTMENT}-绩效自评表合订本.pdf"
     assert path.exists()
-    assert "共 11 个项目" in pdf_text(path.read_bytes(), page=1)
+    assert "共 11 个项目，另有部门整体自评表 1 张" in pdf_text(path.read_bytes(), page=1)
 
 
 @pytest.mark.slow
@@ -322,8 +325,10 @@ def test_the_page_numbers_laid_over_a_book_leave_its_tables_visible(demo, tmp_pa
     page_text = compact(pdf_text(book.read_bytes(), page=first_table_page))
     signature = next(
         s
-        for s in Signature.objects.valid().select_related("assessment__project")
-        if compact(s.assessment.project.name) in page_text
+        for s in Signature.objects.valid().select_related(
+            "assessment__project", "assessment__organisation"
+        )
+        if compact(s.assessment.owner_name) in page_text
     )
     signed_copy = tmp_path / "signed.pdf"
     with pdf.stored_signed_pdf(signature).open("rb") as stored:

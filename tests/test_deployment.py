@@ -85,7 +85,8 @@ def test_load_demo_runs_twice_without_duplicating(demo):
 
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert Assessment.objects.self_assessments().count() == 11
+    # The eleven project tables and the department's own table (部门整体).
+    assert Assessment.objects.self_assessments().count() == 12
     assert Assessment.objects.target_tables().count() == len(DEMO_TARGET_PROJECTS)
     assert "本次新载入 0 张" in out.getvalue()
 

@@ -67,7 +67,7 @@ def test_the_same_project_and_year_may_have_a_target_table_and_a_self_assessment
     assert problems == [] and [r["kind"] for r in records] == ["assessment", "targets"]
 
 
-def test_export_writes_version_2_with_kind_targets_and_adjustments(people):
+def test_export_writes_version_3_with_kind_targets_and_adjustments(people):
     assessment = from_targets(people)
     adjustments.approve_adjustment(ask(people, assessment).pk, by=people["reviewer"])
     targets = assessment.targets_source

@@ -83,7 +83,7 @@ def test_a_stored_pdf_signed_by_another_certificate_is_reported(demo, tmp_path):
     assert f"签发记录 {replaced.pk}" in report
     assert "签发版 PDF 不是由本系统的证书签名" in report
     assert f"签发记录 {genuine.pk}" not in report
-    assert "已核验 15 条签发记录、2 份签发版 PDF" in report
+    assert "已核验 16 条签发记录、2 份签发版 PDF" in report  # 13 before, 2 监控表, 1 部门整体
 
 
 @pytest.mark.parametrize(

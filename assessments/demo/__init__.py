@@ -22,6 +22,13 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "role": "reviewer",
     },
     {
+        "username": "bumen",
+        "name": "赵雪",
+        "title": "填报人 · 闵行区人力资源和社会保障局（部门整体）",
+        "organisation": "department",
+        "role": "preparer",
+    },
+    {
         "username": "juzhang",
         "name": "刘敏",
         "title": "审核人 · 闵行区人力资源和社会保障局",

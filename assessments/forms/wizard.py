@@ -40,9 +40,12 @@ class StartForm(forms.Form):
         initial=kinds.DEFAULT,
         required=False,  # left out: a self-assessment, as before target tables existed
         widget=forms.RadioSelect,
-        help_text="年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。",
+        help_text=(
+            "年初先填绩效目标表，经审核批准后，年末的自评表从批准的目标开始。"
+            "部门整体自评表由主管部门本部门填报：填报单位选本部门，不选项目。"
+        ),
     )
-    unit = forms.ModelChoiceField(label="实施单位", queryset=None, empty_label=None)
+    unit = forms.ModelChoiceField(label="填报单位", queryset=None, empty_label=None)
     year = forms.ModelChoiceField(label="年度", queryset=None, empty_label=None)
     project = forms.ModelChoiceField(
         label="已有项目", queryset=None, required=False, empty_label="（新项目，在下方填写名称）"
@@ -70,6 +73,14 @@ class StartForm(forms.Form):
     def clean(self):
         super().clean()
         data = self.cleaned_data
+        kind, unit = kinds.get(data.get("kind") or kinds.DEFAULT), data.get("unit")
+        if kind.of_department:
+            if unit and not unit.is_department:
+                self.add_error("unit", f"{kind.short_label}由主管部门本部门填报，请选择主管部门。")
+            data["project"], data["project_name"] = None, ""
+            return data
+        if unit and not unit.is_unit:
+            self.add_error("unit", "项目的表由实施单位填报，请选择实施单位。")
         project, name = data.get("project"), (data.get("project_name") or "").strip()
         if not project and not name and "project_name" not in self.errors:
             self.add_error("project_name", "请选择已有项目，或填写新项目名称。")
@@ -85,7 +96,9 @@ class CopyForm(forms.Form):
 
     def __init__(self, *args, source, **kwargs):
         super().__init__(*args, **kwargs)
-        taken = Assessment.objects.filter(project=source.project, kind=source.kind)
+        taken = Assessment.objects.filter(
+            project=source.project, organisation=source.organisation, kind=source.kind
+        )
         field_of(self, "year", forms.ModelChoiceField).queryset = ReportingYear.objects.filter(
             is_open=True, year__gt=source.year.year
         ).exclude(pk__in=taken.values("year"))
@@ -136,9 +149,10 @@ class FundsForm(StepForm):
         if money_unit is None:
             raise TypeError("FundsForm needs the table's money unit")
         self.money_unit = money_unit
+        self.fund_labels = self.initial.get("fund_labels") or rules.FUND_LINE_LABELS
         for line in FUNDS_INPUT_LINES:
             for column in rules.FUND_COLUMNS:
-                label = f"{rules.FUND_LINE_LABELS[line]} · {rules.FUND_COLUMN_LABELS[column]}"
+                label = f"{self.fund_labels[line]} · {rules.FUND_COLUMN_LABELS[column]}"
                 self.fields[f"{line}_{column}"] = AmountField(
                     label=label,
                     what=rules.FUND_COLUMN_LABELS[column],
@@ -151,6 +165,7 @@ class FundsForm(StepForm):
     def initial_for(assessment):
         return {
             "money_unit": assessment.money_unit,
+            "fund_labels": assessment.table_kind.fund_labels,
             **{
                 f"{line}_{column}": amount_to_text(getattr(assessment, f"{line}_{column}"))
                 for line in FUNDS_INPUT_LINES
@@ -171,7 +186,7 @@ class FundsForm(StepForm):
         """Bound fields arranged as the table: one row per line, one cell per column."""
         return [
             (
-                rules.FUND_LINE_LABELS[line],
+                self.fund_labels[line],
                 [self[f"{line}_{column}"] for column in rules.FUND_COLUMNS],
             )
             for line in FUNDS_INPUT_LINES

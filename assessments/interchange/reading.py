@@ -12,7 +12,9 @@ from ..models import Assessment, Indicator, Organisation, ReportingYear
 FORMAT = "perf-self-assessment"
 VERSION = 3
 # Version 1 is version 2 without a table's kind, its approved targets and its adjustments;
-# version 2 is version 3 without a monitoring table's round (`monitoring`).
+# version 2 is version 3 without a monitoring table's round (`monitoring`) and without tables
+# that belong to a department as a whole (a kind whose `belongs_to` is a department: their
+# `project` is empty and their `unit` is the department itself).
 READABLE_VERSIONS = (1, 2, 3)
 MAX_TEXT = 10_000
 MAX_SHORT_TEXT = 200
@@ -205,8 +207,9 @@ def check_against_database(records, *, replace):
     problems = Problems()
     for index, record in enumerate(records):
         path = f"$.assessments[{index}]"
+        of_department = kinds.get(record["kind"]).of_department
         unit = Organisation.objects.filter(name=record["unit"]).first()
-        if unit and unit.kind != Organisation.Kind.UNIT:
+        if unit and not unit.is_unit and not of_department:
             problems.add(f"{path}.unit", f"“{unit.name}”已登记为主管部门，不能作为实施单位。")
         department = Organisation.objects.filter(name=record["department"]).first()
         if department and department.kind != Organisation.Kind.DEPARTMENT:
@@ -219,13 +222,13 @@ def check_against_database(records, *, replace):
                 f"{path}.rule_set",
                 f"{year.year} 年度使用规则集 {year.rule_set}，文件中为 {record['rule_set']}。",
             )
+        owner = (
+            {"organisation__name": record["unit"]}
+            if of_department
+            else {"project__unit__name": record["unit"], "project__name": record["project"]}
+        )
         exists = (
-            Assessment.objects.filter(
-                year__year=record["year"],
-                project__unit__name=record["unit"],
-                project__name=record["project"],
-                kind=record["kind"],
-            )
+            Assessment.objects.filter(year__year=record["year"], kind=record["kind"], **owner)
             .filter(**in_round(record))
             .exists()
         )
@@ -372,10 +375,20 @@ def _check_assessment(item, path, problems, version=VERSION):
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
         problems.add(f"{path}.year", "应为 2000 至 2100 之间的整数年份。")
     record["year"] = year
+    kind_name = item.get("kind", kinds.DEFAULT)
+    of_department = kinds.is_known(kind_name) and kinds.get(kind_name).of_department
     for key in ("project", "department", "unit"):
         record[key] = _text(
-            item, key, path, problems, limit=MAX_SHORT_TEXT, allow_blank=False, line=True
+            item,
+            key,
+            path,
+            problems,
+            limit=MAX_SHORT_TEXT,
+            allow_blank=of_department and key == "project",
+            line=True,
         )
+    if of_department:
+        _check_department_owner(record, path, problems, version)
     rule_set = item.get("rule_set")
     if rule_set not in rules.RULE_SETS:
         problems.add(f"{path}.rule_set", f"应为 {' 或 '.join(rules.RULE_SETS)}。")
@@ -412,11 +425,23 @@ def _check_assessment(item, path, problems, version=VERSION):
         problems.add(f"{path}.indicators", "缺少此项或不是列表。")
         indicators = []
     rule_set_data = rules.RULE_SETS.get(str(rule_set))
+    if rule_set_data is not None and kinds.is_known(record["kind"]):
+        rule_set_data = kinds.get(str(record["kind"])).indicator_system(rule_set_data)
     record["indicators"] = [
         _check_indicator(row, f"{path}.indicators[{index}]", problems, rule_set_data)
         for index, row in enumerate(indicators)
     ]
     return record if len(problems) == before else None
+
+
+def _check_department_owner(record, path, problems, version):
+    """A department's own table (version 3 on): no project, and the department fills it."""
+    if version < 3:
+        problems.add(f"{path}.kind", "部门整体的表自第 3 版起才能读写。")
+    if record["project"]:
+        problems.add(f"{path}.project", "部门整体的表不属于项目，应为空文本。")
+    if record["unit"] is not None and record["unit"] != record["department"]:
+        problems.add(f"{path}.unit", "部门整体的表由主管部门本部门填报，应与 department 相同。")
 
 
 def _check_cells(cells, kind, path, problems):

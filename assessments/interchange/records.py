@@ -3,6 +3,8 @@ fields, a stored table as a record (the signed snapshot's content), and the expo
 
 import json
 
+from django.db.models import F, Q
+
 from .. import kinds, rules
 from ..models import Assessment, Indicator
 from .reading import FORMAT, VERSION
@@ -54,9 +56,10 @@ def assessment_record(assessment, indicators=None):
         indicators = list(assessment.indicators.all())
     record = {
         "year": assessment.year.year,
-        "project": assessment.project.name,
+        # A department's own table has no project; its unit is the department itself.
+        "project": "" if assessment.of_department else assessment.project.name,
         "department": assessment.department_name,
-        "unit": assessment.project.unit.name,
+        "unit": assessment.unit.name,
         "rule_set": assessment.year.rule_set,
         "money_unit": assessment.money_unit,
         "status": assessment.status,
@@ -172,11 +175,14 @@ def export_assessment(assessment):
 
 
 def export_queryset(year=None, unit=None):
-    queryset = Assessment.objects.with_tree().order_by("year__year", "project__unit__name", "pk")
+    # A year's project tables, unit by unit, then the departments' own tables.
+    queryset = Assessment.objects.with_tree().order_by(
+        "year__year", F("organisation__name").asc(nulls_first=True), "project__unit__name", "pk"
+    )
     if year is not None:
         queryset = queryset.filter(year__year=year)
     if unit:
-        queryset = queryset.filter(project__unit__name=unit)
+        queryset = queryset.filter(Q(project__unit__name=unit) | Q(organisation__name=unit))
     return queryset
 
 

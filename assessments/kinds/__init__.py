@@ -84,7 +84,7 @@ def default() -> TableKind:
     return get(DEFAULT)
 
 
-from . import monitoring, review, self_assessment, targets  # noqa: E402  (they register themselves)
+from . import department, monitoring, review, self_assessment, targets  # noqa: E402  (they register themselves)
 
 __all__ = [
     "DEFAULT",
@@ -92,6 +92,7 @@ __all__ = [
     "all",
     "choices",
     "default",
+    "department",
     "get",
     "is_known",
     "monitoring",

@@ -75,8 +75,13 @@ def opinion_cells(level: str, heading: str) -> tuple[Cell, Cell, Cell]:
     )
 
 
-# What a table belongs to: every kind today belongs to a project (Assessment.project).
+# The simple labelled table of a kind's declared cells.
+CELLS_LAYOUT = "assessments/_cells_table.html"
+
+# What a table belongs to: a project (Assessment.project, the unit's project), or a
+# department as a whole (Assessment.organisation, the department itself).
 PROJECT = "project"
+DEPARTMENT = "department"
 
 
 class TableKind:
@@ -98,8 +103,16 @@ class TableKind:
     sign_verb: ClassVar[str] = "签发"
     # The message after a sign-off.
     signed_message: ClassVar[str] = "已签发。签发内容已锁定，其摘要可用于核验。"
-    # What a table of the kind belongs to (only a project, until Assessment has another owner).
+    # What a table of the kind belongs to: PROJECT (one table per project, year and kind,
+    # filled by the unit) or DEPARTMENT (one per department, year and kind, filled by the
+    # department's own staff, never seen by its units).
     belongs_to: ClassVar[str] = PROJECT
+    # The funds block's heading and its lines' names (total, current, carryover, other) on
+    # screen, on paper and in the workbooks.
+    funds_heading: ClassVar[str] = "项目资金"
+    fund_labels: ClassVar[Mapping[str, str]] = rules.FUND_LINE_LABELS
+    # The two texts of 年度总体目标 as the table heads them: what was set, what was achieved.
+    goal_labels: ClassVar[tuple[str, str]] = ("预期目标", "实际完成情况")
     # The wizard's steps in order: (name, title). The log names a saved step by its title.
     steps: ClassVar[tuple[tuple[str, str], ...]]
     # The cells beyond the official columns (a kind that is not the official table declares
@@ -116,7 +129,7 @@ class TableKind:
     review_opinions: ClassVar[tuple[tuple[str, str], ...]] = ()
     # The template of the table on screen and paper: the official layout, or the simple
     # labelled table of the declared cells.
-    layout: ClassVar[str] = "assessments/_cells_table.html"
+    layout: ClassVar[str] = CELLS_LAYOUT
     # The indicator rows' columns a table of the kind shows (and comments may be pinned to);
     # none for a kind without indicator rows.
     indicator_columns: ClassVar[tuple[str, ...]] = ()
@@ -165,6 +178,11 @@ class TableKind:
     @property
     def review_button(self) -> str:
         return f"审核通过并{self.sign_verb}"
+
+    @property
+    def of_department(self) -> bool:
+        """A table of the kind belongs to a department as a whole, not to a project."""
+        return self.belongs_to == DEPARTMENT
 
     @property
     def list_query(self) -> str:
@@ -242,6 +260,20 @@ class TableKind:
         how many of its cells are filled in."""
         filled = sum(1 for cell in self.cells if data.cells.get(cell.key))
         return [("已填栏目", f"{filled} / {len(self.cells)}")]
+
+    def indicator_system(self, rule_set: rules.RuleSet) -> rules.RuleSet:
+        """The year's rule set with the kind's indicator system (its 一级 and 二级 lists): the
+        project's by default."""
+        return rule_set
+
+    def initial_rows(self) -> list[dict[str, object]]:
+        """The indicator rows a new table of the kind starts with (level1, level2, name,
+        target, weight); none by default."""
+        return []
+
+    def paper_notes(self, cells: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(heading, text) printed under the table from its stored cells; none by default."""
+        return []
 
     def comment_targets(self, table: Any = None) -> list[tuple[str, str]]:
         """The cells of a table (an Assessment) a comment may be pinned to beyond the

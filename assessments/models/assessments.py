@@ -1,6 +1,7 @@
 """The tables themselves: an assessment and its indicator rows, with their querysets."""
 
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from .. import kinds, rules
 from ..rules import monitoring as monitoring_rules
 from .labels import ChoiceLabels
 from .monitoring import MonitoringRound
-from .organisations import Project, ReportingYear, memberships_of
+from .organisations import Organisation, Project, ReportingYear, memberships_of
 
 # An amount in 元 has at most four more digits than the same amount in 万元.
 YUAN_AMOUNT = models.DecimalField(max_digits=rules.MAX_AMOUNT_DIGITS + 6, decimal_places=2)
@@ -48,17 +49,21 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(kind=kind)
 
     def for_table(self):
-        """What a list row shows: the project, its unit and the year, in one query."""
-        return self.select_related("project__unit__parent", "year", "monitoring_round")
+        """What a list row shows: the project, its unit and the year (or the department a
+        department's table belongs to), in one query."""
+        return self.select_related(
+            "project__unit__parent", "organisation__parent", "year", "monitoring_round"
+        )
 
     def for_listing(self):
         """What a list row shows, and what the list sorts on: findings and the status order."""
         statuses = [choice.value for choice in Assessment.Status]
         # Only the columns a row shows: no texts, no fund sub-lines.
-        listed = self.select_related("project__unit", "year").only(
+        listed = self.select_related("project__unit", "organisation", "year").only(
             "year__year",
             "project__name",
             "project__unit__name",
+            "organisation__name",
             "kind",
             "targets_source",
             "status",
@@ -114,7 +119,8 @@ class AssessmentQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The assessments of the organisations the user belongs to and of their units; a
-        finance bureau's people see those of every department below it."""
+        finance bureau's people see those of every department below it. A department's own
+        table is seen by the department and its bureau, not by its units."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -124,6 +130,8 @@ class AssessmentQuerySet(models.QuerySet):
             Q(project__unit_id__in=organisation_ids)
             | Q(project__unit__parent_id__in=organisation_ids)
             | Q(project__unit__parent__parent_id__in=organisation_ids)
+            | Q(organisation_id__in=organisation_ids)
+            | Q(organisation__parent_id__in=organisation_ids)
         )
 
 
@@ -147,8 +155,24 @@ class Assessment(ChoiceLabels):
             """What one of this unit is worth in 元."""
             return Decimal(10000) if self == "万元" else Decimal(1)
 
+    # What the table belongs to, as its kind declares (kinds.base.TableKind.belongs_to):
+    # a project, or a department as a whole (the department itself); never both.
     project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
+        Project,
+        verbose_name=_("项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_tables",
+        limit_choices_to={"kind": Organisation.Kind.DEPARTMENT},
     )
     year = models.ForeignKey(
         ReportingYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="assessments"
@@ -248,13 +272,23 @@ class Assessment(ChoiceLabels):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "year", "kind"],
-                condition=Q(monitoring_round__isnull=True),
+                condition=Q(project__isnull=False, monitoring_round__isnull=True),
                 name="one_table_per_project_year_and_kind",
             ),
             models.UniqueConstraint(
                 fields=["project", "monitoring_round"],
                 condition=Q(monitoring_round__isnull=False),
                 name="one_monitoring_table_per_project_and_round",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "year", "kind"],
+                condition=Q(organisation__isnull=False),
+                name="one_table_per_department_year_and_kind",
+            ),
+            models.CheckConstraint(
+                name="assessment_has_one_owner",
+                condition=Q(project__isnull=False, organisation__isnull=True)
+                | Q(project__isnull=True, organisation__isnull=False),
             ),
             models.CheckConstraint(
                 name="budget_weight_in_range",
@@ -274,14 +308,59 @@ class Assessment(ChoiceLabels):
         ]
 
     def __str__(self):
-        return f"{self.year.year} {self.project.name}"
+        return f"{self.year.year} {self.subject}"
 
     def get_absolute_url(self):
         return reverse("assessments:detail", args=[self.pk])
 
+    # Whose table this is: the one place that answers it for lists, titles, file names,
+    # paper, permissions, books, filings and reports.
+
     @property
-    def unit(self):
+    def unit(self) -> Organisation:
+        """The organisation that fills the table: the project's unit, or the department
+        itself for a department's own table."""
+        if self.project is None:
+            return cast(Organisation, self.organisation)  # the check constraint: one owner
         return self.project.unit
+
+    @property
+    def department(self) -> Organisation | None:
+        """The department the table is filed with: the unit's department, or the department
+        itself."""
+        if self.project is None:
+            return self.organisation
+        return self.project.unit.parent
+
+    @property
+    def of_department(self) -> bool:
+        """A department's own table (部门整体), not a project's."""
+        return self.project is None
+
+    @property
+    def owner_name(self) -> str:
+        """The project's name, or the department's: what file names start with."""
+        return self.unit.name if self.project is None else self.project.name
+
+    @property
+    def subject(self) -> str:
+        """What the table is about, as titles, lists and breadcrumbs name it: the project,
+        or the department as a whole (某某局（部门整体）)."""
+        if self.project is None:
+            return f"{self.unit.name}（部门整体）"
+        return self.project.name
+
+    @property
+    def owner_lines(self) -> list[tuple[str, str]]:
+        """The head of the table as (label, text): project, department and unit, or the
+        department alone for its own table."""
+        if self.project is None:
+            return [("部门名称", self.department_name)]
+        return [
+            ("项目名称", self.project.name),
+            ("主管部门", self.department_name),
+            ("实施单位", self.project.unit.name),
+        ]
 
     @property
     def table_kind(self) -> kinds.TableKind:

@@ -67,6 +67,14 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_unit(self) -> bool:
+        return self.Kind(self.kind) is self.Kind.UNIT
+
+    @property
+    def is_department(self) -> bool:
+        return self.Kind(self.kind) is self.Kind.DEPARTMENT
+
     def clean(self):
         expected = {
             str(Organisation.Kind.UNIT): Organisation.Kind.DEPARTMENT,

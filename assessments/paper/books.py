@@ -89,8 +89,16 @@ class BookSummary:
 YUAN = Assessment.MoneyUnit.YUAN
 
 
+def project_entries(entries: Sequence[BookEntry]) -> list[BookEntry]:
+    """The projects' tables of a book; a department's own table is bound before them but not
+    summed with them (its 项目支出 is their money)."""
+    return [entry for entry in entries if not entry.assessment.of_department]
+
+
 def book_summary(entries: Sequence[BookEntry]) -> BookSummary:
-    """Totals in 元 (tables in 万元 are converted), money-weighted rate and counts by grade."""
+    """Totals in 元 (tables in 万元 are converted), money-weighted rate and counts by grade,
+    of the projects' tables."""
+    entries = project_entries(entries)
     budget = executed = Decimal("0")
     for entry in entries:
         a = entry.assessment
@@ -147,6 +155,8 @@ class BookFront:
                 "organisation": self.organisation,
                 "generated_on": chinese_date(self.generated_at),
                 "summary": book_summary(self.entries),
+                "project_count": len(project_entries(self.entries)),
+                "own_count": len(self.entries) - len(project_entries(self.entries)),
                 "mixed_units": len({e.assessment.money_unit for e in self.entries}) > 1,
             },
         )

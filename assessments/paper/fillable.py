@@ -189,9 +189,10 @@ def write_cells_table(worksheet: Worksheet, table: OfficialTable) -> FillableShe
     sheet = FillableSheet(worksheet)
     sheet.next_row()
     sheet.put(1, f"{table.kind.title}（填报用）", bold=True, span=9)
+    label, name = a.owner_lines[0]
     sheet.next_row()
-    sheet.put(1, "项目名称", bold=True, span=2)
-    sheet.put(3, a.project.name, align=LEFT, span=7)
+    sheet.put(1, label, bold=True, span=2)
+    sheet.put(3, name, align=LEFT, span=7)
     for cell, value in table.cell_rows:
         sheet.next_row()
         sheet.put(1, cell.label, bold=True, span=2)
@@ -210,7 +211,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
         return write_cells_table(worksheet, table)
     sheet = FillableSheet(worksheet)
     columns = len(WIDTHS)
-    for text, size in (("财政项目支出绩效自评表（填报用）", 16), (f"（{a.year.year} 年度）", 10)):
+    for text, size in ((f"{table.kind.title}（填报用）", 16), (f"（{a.year.year} 年度）", 10)):
         sheet.next_row()
         cell = worksheet.cell(row=sheet.row, column=1, value=text)
         cell.font = Font(name=FONT_NAME, size=size, bold=size > 10)
@@ -222,15 +223,20 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
 
     sheet.next_row()
     sheet.put(1, "项目名称", bold=True)
-    sheet.put(2, a.project.name, align=LEFT, span=8)
+    sheet.put(2, a.subject, align=LEFT, span=8)
     sheet.next_row()
     sheet.put(1, "主管部门", bold=True)
     sheet.put(2, a.department_name, align=LEFT, span=3)
     sheet.put(5, "实施单位", bold=True)
-    sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+    sheet.put(6, a.unit.name, align=LEFT, span=4)
 
     sheet.next_row()
-    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(
+        1,
+        f"{table.kind.funds_heading}\n（{table.money_unit}）",
+        bold=True,
+        down=1 + len(table.funds),
+    )
     sheet.put(2, "", span=2)
     for column, heading in enumerate(
         ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=4
@@ -284,8 +290,8 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
 
     sheet.next_row()
     sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
-    sheet.put(2, "预期目标", bold=True, span=4)
-    sheet.put(6, "实际完成情况", bold=True, span=4)
+    sheet.put(2, table.kind.goal_labels[0], bold=True, span=4)
+    sheet.put(6, table.kind.goal_labels[1], bold=True, span=4)
     sheet.next_row()
     sheet.put(2, a.goal, align=LEFT, span=4)
     sheet.put_open(6, "outcome", a.outcome, span=4, align=LEFT)
@@ -390,7 +396,7 @@ def write_table(worksheet: Worksheet, table: OfficialTable) -> FillableSheet:
 
 def _meta_rows(title: str, assessment: Assessment, sheet: FillableSheet) -> Iterable[list[object]]:
     yield [title, TABLE, assessment.pk, assessment.year.year, assessment.version]
-    yield [title, "name", assessment.project.name, assessment.project.unit.name]
+    yield [title, "name", assessment.subject, assessment.unit.name]
     open_addresses = set()
     for address, key, value in sheet.open_cells:
         open_addresses.add(address)
@@ -430,9 +436,7 @@ def fillable_workbook(assessments: list[Assessment]) -> Workbook:
     options = PrintOptions(show_empty_level2=False, money_unit="", signature_block=False)
     identity: list[list[object]] = []
     for number, assessment in enumerate(assessments, start=1):
-        title = (
-            "绩效自评表" if len(assessments) == 1 else sheet_title(number, assessment.project.name)
-        )
+        title = "绩效自评表" if len(assessments) == 1 else sheet_title(number, assessment.subject)
         worksheet = book.create_sheet(title, index=number - 1)
         sheet = write_table(worksheet, build_official_table(assessment, options=options))
         identity.extend(_meta_rows(title, assessment, sheet))
@@ -455,12 +459,12 @@ def fillable_bytes(assessments: list[Assessment]) -> bytes:
 
 
 def fillable_filename(assessment: Assessment) -> str:
-    return f"{assessment.year.year}-{assessment.project.name}-填报表.xlsx"
+    return f"{assessment.year.year}-{assessment.owner_name}-填报表.xlsx"
 
 
 def unit_filename(year: int, assessments: list[Assessment]) -> str:
     """A unit's workbook named by its unit: 2023-上海市某某服务中心-填报表.xlsx (a preparer of
     several units: the first and how many)."""
-    units = list(dict.fromkeys(a.project.unit.name for a in assessments))
+    units = list(dict.fromkeys(a.unit.name for a in assessments))
     named = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
     return f"{year}-{re.sub(r'[\\/:*?"<>|]', '', named)}-填报表.xlsx"

@@ -328,6 +328,11 @@ class OfficialTable:
         return self.kind.has_actuals
 
     @property
+    def kind_notes(self) -> list[tuple[str, str]]:
+        """What the kind prints under the table from the table's cells (paper_notes)."""
+        return self.kind.paper_notes(self.assessment.cells or {})
+
+    @property
     def cell_rows(self) -> list[tuple[kinds.base.Cell, str]]:
         """The kind's declared cells with their values as printed, for the labelled table."""
         stored = self.assessment.cells or {}
@@ -525,7 +530,10 @@ def build_official_table(
         for index, (row, result) in enumerate(zip(indicators, evaluation.indicators, strict=True))
     ]
     if options.show_empty_level2:
-        lines = with_empty_level2(lines, rules.get_rule_set(assessment.year.rule_set))
+        lines = with_empty_level2(
+            lines,
+            assessment.table_kind.indicator_system(rules.get_rule_set(assessment.year.rule_set)),
+        )
     group_spans(lines)
     for line in lines:
         line.findings = findings_by_where.get(line.where, [])
@@ -533,7 +541,7 @@ def build_official_table(
     funds = [
         FundsRow(
             line,
-            rules.FUND_LINE_LABELS[line],
+            assessment.table_kind.fund_labels[line],
             rules.FundsLine(
                 *(
                     convert_amount(
@@ -582,8 +590,9 @@ def add_notes(table: OfficialTable) -> None:
         for cell, value in table.cell_rows:
             if (number := note(cell.label, value, LONG_TEXT)) is not None:
                 table.cell_notes[cell.key] = number
-    table.goal_note = note("预期目标", a.goal, LONG_TEXT)
-    table.outcome_note = note("实际完成情况", a.outcome, LONG_TEXT)
+    goal_label, outcome_label = a.table_kind.goal_labels
+    table.goal_note = note(goal_label, a.goal, LONG_TEXT)
+    table.outcome_note = note(outcome_label, a.outcome, LONG_TEXT)
     for line in table.lines:
         if line.is_empty_level2:
             continue

@@ -407,5 +407,5 @@ def bind_book(
     sample = render_document(front.html("stamps", first_page=binding.SAMPLE_NUMBER, stamps=1))
     pages = [*cover_and_contents.pages, *summary.pages, *sample.pages]
     front_pdf = cover_and_contents.copy(pages).write_pdf()
-    titles = [f"{e.assessment.year.year} {e.assessment.project.name}" for e in entries]
+    titles = [f"{e.assessment.year.year} {e.assessment.subject}" for e in entries]
     return binding.bind_numbered(front_pdf, after_front - 1, contents, titles, BOOK_PAGE_NUMBER)

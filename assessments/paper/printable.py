@@ -150,7 +150,7 @@ def table_filename(assessment: Assessment, *, suffix: str = "", extension: str =
     """`2022-宣传费-绩效自评表.pdf`, `2023-培训-绩效目标表.pdf`: in the words of its kind."""
     return pdf_filename(
         assessment.year.year,
-        assessment.project.name,
+        assessment.owner_name,
         suffix=suffix,
         kind=assessment.table_kind.file_words,
         extension=extension,

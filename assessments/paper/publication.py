@@ -55,7 +55,7 @@ class PublishedTable:
 
     @property
     def title(self) -> str:
-        return f"{self.assessment.project.name}"
+        return f"{self.assessment.subject}"
 
 
 @dataclass
@@ -158,7 +158,7 @@ def render_publication_pdf(
     front = pdf.render_document(
         cover_html(department=department, year=year, tables=len(tables), pages=pages, note=note)
     ).write_pdf()
-    titles = [f"{t.position} {t.assessment.project.name}" for t in tables]
+    titles = [f"{t.position} {t.assessment.subject}" for t in tables]
     return binding.bind(front, 1, contents, titles)
 
 

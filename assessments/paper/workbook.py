@@ -144,9 +144,7 @@ def cells_workbook(item: printable.Printable) -> Workbook:
     sheet.next_row()
     sheet.put(1, f"（{a.year.year} 年度）", span=COLUMNS)
     for label, value in (
-        ("项目名称", a.project.name),
-        ("主管部门", a.department_name),
-        ("实施单位", a.project.unit.name),
+        *a.owner_lines,
         *((cell.label, value) for cell, value in table.cell_rows),
     ):
         sheet.next_row()
@@ -184,12 +182,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
 
     sheet.next_row()
     sheet.put(1, "项目名称", bold=True)
-    sheet.put(2, a.project.name, align=LEFT, span=8)
+    sheet.put(2, a.subject, align=LEFT, span=8)
     sheet.next_row()
     sheet.put(1, "主管部门", bold=True)
     sheet.put(2, a.department_name, align=LEFT, span=3)
     sheet.put(5, "实施单位", bold=True)
-    sheet.put(6, a.project.unit.name, align=LEFT, span=4)
+    sheet.put(6, a.unit.name, align=LEFT, span=4)
     # A kind's cells beside the official columns: those filled in first, the sign-off's last.
     filled_in = set(a.table_kind.wizard_cells)
     for cell, value in table.cell_rows:
@@ -203,7 +201,12 @@ def official_workbook(item: printable.Printable) -> Workbook:
     actuals = table.has_actuals
 
     sheet.next_row()
-    sheet.put(1, f"项目资金\n（{table.money_unit}）", bold=True, down=1 + len(table.funds))
+    sheet.put(
+        1,
+        f"{a.table_kind.funds_heading}\n（{table.money_unit}）",
+        bold=True,
+        down=1 + len(table.funds),
+    )
     sheet.put(2, "", span=2)
     if not actuals:
         sheet.put(4, "年初预算数", bold=True)
@@ -236,9 +239,10 @@ def official_workbook(item: printable.Printable) -> Workbook:
 
     sheet.next_row()
     sheet.put(1, "年度\n总体\n目标", bold=True, down=2)
-    sheet.put(2, "预期目标", bold=True, span=4 if actuals else 8)
+    goal_label, outcome_label = a.table_kind.goal_labels
+    sheet.put(2, goal_label, bold=True, span=4 if actuals else 8)
     if actuals:
-        sheet.put(6, "实际完成情况", bold=True, span=4)
+        sheet.put(6, outcome_label, bold=True, span=4)
     sheet.next_row()
     sheet.put(2, a.goal, align=LEFT, span=4 if actuals else 8)
     if actuals:

@@ -60,6 +60,10 @@ class DepartmentLine:
     exemptions: list = field(default_factory=list)
     # 绩效信息公开 against the 20 days after the 决算 approval (services.publication).
     publication: str = "未登记决算批复日期"
+    # The department's own table as filed (部门整体): its 总分 and 等级, beside the projects'
+    # average; None where the filing holds none.
+    overall_score: Decimal | None = None
+    overall_grade: str = ""
 
     @property
     def coverage_label(self) -> str:
@@ -197,6 +201,7 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
                 coverage=filing.manifest.get("coverage"),
                 exemptions=filing.manifest.get("exemptions", []),
                 publication=publication,
+                **overall_of(filing),
             )
         )
     return BureauReport(
@@ -207,6 +212,17 @@ def build_report(bureau: Organisation, year: ReportingYear) -> BureauReport:
         rectifications=report_rectifications(bureau, year),
         applications=report_applications(bureau, year),
     )
+
+
+def overall_of(filing: Filing) -> dict:
+    """The 总分 and 等级 of the department's own table in a filing, where it holds one."""
+    own = filing.manifest.get("department_tables") or []
+    if not own:
+        return {}
+    return {
+        "overall_score": _manifest_decimal(own[0].get("total_score")),
+        "overall_grade": own[0].get("grade") or "",
+    }
 
 
 DEPARTMENT_COLUMNS = [
@@ -224,6 +240,8 @@ DEPARTMENT_COLUMNS = [
     ("差值（自评−复核）", 16),
     ("自评偏高率", 12),
     *[(f"{grade}（张）", 8) for grade in GRADES],
+    ("部门整体自评总分", 14),
+    ("部门整体等级", 10),
 ]
 TABLE_COLUMNS = [
     ("主管部门", 30),
@@ -278,6 +296,8 @@ def write_report_workbook(report: BureauReport, target) -> None:
                 (f.difference, "points"),
                 (_percent(f.overrated_rate), "percent"),
                 *[count for _, count in f.grade_counts],
+                (line.overall_score, "points"),
+                line.overall_grade,
             ]
         sheet.append(cells)
     sheet = book.sheet("各自评表", TABLE_COLUMNS, title=f"{report.title}：各自评表")
@@ -302,7 +322,7 @@ def write_report_workbook(report: BureauReport, target) -> None:
         sheet.append(
             [
                 r.unit.name,
-                r.assessment.project.name,
+                r.assessment.subject,
                 r.issuer.name,
                 r.what,
                 r.due_date.isoformat(),

@@ -23,8 +23,10 @@ def dashboard_for(user):
     memberships = memberships_of(user)
     reviewer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.REVIEWER]
     preparer_of = [m.organisation_id for m in memberships if m.role == Membership.Role.PREPARER]
-    reviewer_scope = Q(project__unit_id__in=reviewer_of) | Q(
-        project__unit__parent_id__in=reviewer_of
+    reviewer_scope = (
+        Q(project__unit_id__in=reviewer_of)
+        | Q(project__unit__parent_id__in=reviewer_of)
+        | Q(organisation_id__in=reviewer_of)
     )
     if user.is_superuser:
         reviewer_scope = Q()
@@ -34,7 +36,7 @@ def dashboard_for(user):
         else visible.none()
     )
     mine = visible.filter(
-        project__unit_id__in=preparer_of,
+        Q(project__unit_id__in=preparer_of) | Q(organisation_id__in=preparer_of),
         status__in=[Assessment.Status.DRAFT, Assessment.Status.RETURNED],
     )
     year = ReportingYear.objects.filter(is_open=True).order_by("-year").first()

@@ -14,6 +14,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Concat
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from xlsxwriter import Workbook
@@ -46,9 +48,9 @@ LIST_COLUMNS = [
 ]
 _FIELDS = [
     "year__year",
-    "project__name",
-    "project__unit__parent__name",
-    "project__unit__name",
+    "listed_subject",
+    "listed_department",
+    "listed_unit",
     "budget_yuan",
     "executed_yuan",
     "execution_rate",
@@ -85,6 +87,12 @@ def list_rows(queryset):
         queryset.annotate(
             budget_yuan=in_yuan("total_full_year_budget"),
             executed_yuan=in_yuan("total_executed"),
+            # A department's own table: the department's name in all three columns' place.
+            listed_subject=Coalesce(
+                "project__name", Concat("organisation__name", Value("（部门整体）"))
+            ),
+            listed_department=Coalesce("project__unit__parent__name", "organisation__name"),
+            listed_unit=Coalesce("project__unit__name", "organisation__name"),
         )
         .values_list(*_FIELDS)
         .iterator(chunk_size=CHUNK_ROWS)

@@ -88,15 +88,13 @@ def request_adjustment(
 
 
 def _where(assessment: Assessment) -> str:
-    return (
-        f"{assessment.year.year} 年度“{assessment.project.name}”（{assessment.project.unit.name}）"
-    )
+    return f"{assessment.year.year} 年度“{assessment.subject}”（{assessment.unit.name}）"
 
 
 def _tell_deciders(adjustment: TargetAdjustment, *, by: User) -> None:
     """The reviewers who may decide (of the unit and its department, not the requester)."""
     assessment = adjustment.assessment
-    unit = assessment.project.unit
+    unit = assessment.unit
     deciders = [
         user
         for user in notifications.members([unit.pk, unit.parent_id], Membership.Role.REVIEWER)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.tasks import TaskResult
 from django.utils import timezone
 
@@ -33,7 +33,8 @@ def book_assessments(
     user: User | None,
     signed_only: bool = False,
 ) -> QuerySet[Assessment]:
-    """The tables a book binds, in print order: unit by unit, project by project.
+    """The tables a book binds, in print order: a department's own first, then unit by unit,
+    project by project.
 
     `user` is who asked for it; None when that account has been deleted since, and then the
     organisation alone decides.
@@ -43,8 +44,13 @@ def book_assessments(
         queryset = queryset.visible_to(user)
     queryset = (
         queryset.filter(year=year)
-        .filter(Q(project__unit=organisation) | Q(project__unit__parent=organisation))
-        .order_by("project__unit__name", "project__pk")
+        .filter(
+            Q(project__unit=organisation)
+            | Q(project__unit__parent=organisation)
+            | Q(organisation=organisation)
+        )
+        # A department's own tables come first, after the cover; then its units' projects.
+        .order_by(F("organisation").asc(nulls_last=True), "project__unit__name", "project__pk")
     )
     if signed_only:
         queryset = queryset.filter(status=Assessment.Status.SIGNED_OFF)

@@ -81,6 +81,27 @@ def department_tables(department: Organisation, year: ReportingYear) -> Assessme
     )
 
 
+def own_tables(department: Organisation, year: ReportingYear) -> AssessmentQuerySet:
+    """The department's own tables of the year (部门整体), filed before its projects'."""
+    return (
+        Assessment.objects.for_table()
+        .self_assessments()
+        .filter(year=year, organisation=department)
+        .annotate(budget_yuan=in_yuan("total_full_year_budget"))
+        .annotate(executed_yuan=in_yuan("total_executed"))
+        .order_by("kind", "pk")
+    )
+
+
+def own_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature]) -> dict:
+    """The department's own tables as a filing lists them, apart from its projects' (whose
+    sums they would count twice: 项目支出 is the projects' money)."""
+    rows = build_manifest(tables, signatures)["tables"]
+    for row, table in zip(rows, tables, strict=True):
+        row["kind"] = table.kind
+    return {"department_tables": rows} if rows else {}
+
+
 def build_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature]) -> dict:
     """What the filing holds: every table with the signature that covers it, and the sums."""
     rows = []
@@ -89,8 +110,8 @@ def build_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature
         rows.append(
             {
                 "assessment": table.pk,
-                "project": table.project.name,
-                "unit": table.project.unit.name,
+                "project": table.subject,
+                "unit": table.unit.name,
                 "signature": signature.pk,
                 "content_hash": signature.content_hash,
                 # Annotated by department_tables: the amounts in 元.
@@ -149,9 +170,15 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
     tables = list(department_tables(department, year).select_for_update(of=("self",)))
     if not tables:
         raise AssessmentError(f"{department.name} 在 {year.year} 年度没有自评表，无需报送。")
+    own = list(own_tables(department, year).select_for_update(of=("self",)))
+    if unsigned_own := [t for t in own if t.status != Assessment.Status.SIGNED_OFF]:
+        raise AssessmentError(
+            f"本部门的{unsigned_own[0].kind_label}尚未签发（{unsigned_own[0].status_label}），"
+            "签发后才能报送。"
+        )
     unsigned = [t for t in tables if t.status != Assessment.Status.SIGNED_OFF]
     if unsigned:
-        names = "、".join(f"{t.project.unit.name}·{t.project.name}" for t in unsigned[:5])
+        names = "、".join(f"{t.unit.name}·{t.subject}" for t in unsigned[:5])
         more = "等" if len(unsigned) > 5 else ""
         raise AssessmentError(
             f"还有 {len(unsigned)} 张自评表未签发（{names}{more}），全部签发后才能报送。"
@@ -164,16 +191,20 @@ def file_year(department_id: int, year_id: int, *, by: User) -> Filing:
             f"还有 {len(coverage.missing)} 个本年度有预算的项目没有自评表（{names}{more}）；"
             "请督促填报并签发，或为其登记免报理由后再报送。"
         )
-    valid = Signature.objects.valid().filter(assessment__in=tables)
+    valid = Signature.objects.valid().filter(assessment__in=[*tables, *own])
     signatures = {signature.assessment_id: signature for signature in valid}
-    missing = [t for t in tables if t.pk not in signatures]
+    missing = [t for t in [*own, *tables] if t.pk not in signatures]
     if missing:
-        raise AssessmentError(f"{missing[0].project.name} 已签发但找不到有效的签发记录，不能报送。")
+        raise AssessmentError(f"{missing[0].subject} 已签发但找不到有效的签发记录，不能报送。")
     filing = Filing.objects.create(
         department=department,
         year=year,
         filed_by=by,
-        manifest={**build_manifest(tables, signatures), **coverage.as_manifest()},
+        manifest={
+            **build_manifest(tables, signatures),
+            **own_manifest(own, signatures),
+            **coverage.as_manifest(),
+        },
     )
     _log(
         department,

@@ -52,11 +52,11 @@ def _refuse_duplicate(project: Project, year: ReportingYear, kind: str) -> None:
         raise AssessmentError(f"项目“{project.name}”已有 {year.year} 年度的{label}。")
 
 
-def approved_targets(project: Project, year: ReportingYear, kind: str) -> Assessment | None:
+def approved_targets(project: Project | None, year: ReportingYear, kind: str) -> Assessment | None:
     """The project's approved table of the year that a table of `kind` starts from (its
     target table), if its kind starts from one and there is one."""
     source = kinds.get(kind).starts_from
-    if source is None:
+    if source is None or project is None:
         return None
     return (
         Assessment.objects.of_kind(source)
@@ -112,7 +112,7 @@ def _from_targets(
     """The year's self-assessment from its approved target table: the budget, the goal and
     the tree with its targets and weights; the actuals start empty. `extra` are further
     fields of the new table (a monitoring table's round and cells)."""
-    unit = targets.project.unit
+    unit = targets.unit
     budget = {
         f"{line}_{column}": getattr(targets, f"{line}_{column}")
         for line in rules.FUND_LINES
@@ -165,6 +165,10 @@ def create_assessment(
     check(permissions.can_create_in(by, unit, year))
     if mid_year:
         _check_mid_year(year, kind)
+    if kinds.get(kind).of_department:
+        return _create_department_table(unit, year, kind, by=by)
+    if not unit.is_unit:
+        raise AssessmentError("项目的表由实施单位填报。")
     if project is None:
         project_name = project_name.strip()
         if not project_name:
@@ -190,6 +194,31 @@ def create_assessment(
     return assessment
 
 
+def _create_department_table(
+    department: Organisation, year: ReportingYear, kind: str, *, by: User
+) -> Assessment:
+    """A department's own table of the year (its kind belongs to a department)."""
+    label = kinds.get(kind).short_label
+    if not department.is_department:
+        raise AssessmentError(f"{label}由主管部门本部门填报，不属于实施单位。")
+    if Assessment.objects.filter(organisation=department, year=year, kind=kind).exists():
+        raise AssessmentError(f"“{department.name}”已有 {year.year} 年度的{label}。")
+    assessment = Assessment(
+        organisation=department,
+        year=year,
+        kind=kind,
+        department_name=department.name,
+        budget_weight=rules.get_rule_set(year.rule_set).budget_weight,
+        updated_by=by,
+    )
+    # The kind's own starting rows (the common management indicators of a department).
+    rows = [
+        Indicator(position=position, **cast(dict[str, Any], row))
+        for position, row in enumerate(kinds.get(kind).initial_rows(), start=1)
+    ]
+    return _store_new(assessment, rows, by=by)
+
+
 @transaction.atomic
 def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Assessment:
     """Next year's draft of the same kind from this one: structure, goal, indicators,
@@ -197,18 +226,25 @@ def copy_assessment(source: Assessment, *, year: ReportingYear, by: User) -> Ass
     grades, reasons and the outcome text start empty. A self-assessment whose target table
     of that year is approved starts from it.
     """
-    unit = source.project.unit
+    unit = source.unit
     check(permissions.can_create_in(by, unit, year))
     if year.year <= source.year.year:
         raise AssessmentError("只能复制到以后的年度。")
-    _refuse_duplicate(source.project, year, source.kind)
-    if targets := approved_targets(source.project, year, source.kind):
-        return _from_targets(targets, source.kind, by=by)
+    if source.project is None:
+        # A department's own table: the department's next one, from this one's rows.
+        if Assessment.objects.filter(organisation=unit, year=year, kind=source.kind).exists():
+            raise AssessmentError(f"“{unit.name}”已有 {year.year} 年度的{source.kind_label}。")
+        owner: dict[str, Any] = {"organisation": unit, "department_name": unit.name}
+    else:
+        _refuse_duplicate(source.project, year, source.kind)
+        if targets := approved_targets(source.project, year, source.kind):
+            return _from_targets(targets, source.kind, by=by)
+        # Units have a department.
+        owner = {"project": source.project, "department_name": cast(Organisation, unit.parent).name}
     assessment = Assessment(
-        project=source.project,
+        **owner,
         year=year,
         kind=source.kind,
-        department_name=cast(Organisation, unit.parent).name,  # units have a department
         money_unit=source.money_unit,
         budget_weight=source.budget_weight,
         goal=source.goal,
@@ -274,7 +310,7 @@ def save_draft(
     """
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("project__unit", "year", "updated_by")
+        .select_related("project__unit", "organisation", "year", "updated_by")
         .get(pk=assessment_id)
     )
     allowed, reason = permissions.can_edit(by, assessment)

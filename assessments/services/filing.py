@@ -33,11 +33,18 @@ def build_package(filing_id: int, *, bind_book: BindBook, write_workbook: WriteW
     Filing.objects.filter(pk=filing.pk).update(
         package_status=Filing.PackageStatus.PENDING, package_error=""
     )
-    ids = [row["signature"] for row in filing.manifest["tables"]]
+    # The department's own tables first (after the book's cover), then its projects'.
+    ids = [
+        row["signature"]
+        for row in [*filing.manifest.get("department_tables", []), *filing.manifest["tables"]]
+    ]
     for attempt in range(1, ATTEMPTS + 1):
         try:
             found = Signature.objects.select_related(
-                "assessment__project__unit", "assessment__year", "signed_by"
+                "assessment__project__unit",
+                "assessment__organisation",
+                "assessment__year",
+                "signed_by",
             ).in_bulk(ids)
             content = bind_book(filing, [found[pk] for pk in ids])
             name = filing_basename(filing)

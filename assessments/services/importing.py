@@ -35,19 +35,24 @@ def store_assessment(
     when they do not exist yet.
     """
     unit, year = _resolve_places(record)
-    project, _ = Project.objects.get_or_create(unit=unit, name=record["project"])
+    project = None
+    if kinds.get(record["kind"]).of_department:
+        owner: dict[str, Any] = {"organisation": unit}
+        what = f"“{unit.name}”的{kinds.get(record['kind']).short_label}"
+    else:
+        project, _ = Project.objects.get_or_create(unit=unit, name=record["project"])
+        owner = {"project": project}
+        what = f"“{unit.name}”的项目“{project.name}”"
     existing = (
         Assessment.objects.select_for_update(of=("self",))
-        .filter(project=project, year=year, kind=record["kind"])
+        .filter(year=year, kind=record["kind"], **owner)
         .filter(**in_round(record))
         .first()
     )
     if existing and not replace:
-        raise AssessmentError(
-            f"{year.year} 年度“{unit.name}”的项目“{project.name}”已存在；如需覆盖请使用 --replace。"
-        )
+        raise AssessmentError(f"{year.year} 年度{what}已存在；如需覆盖请使用 --replace。")
     fields, indicators = record_fields(record)
-    assessment = existing or Assessment(project=project, year=year)
+    assessment = existing or Assessment(year=year, **owner)
     assessment.targets_source = _approved_source(project, year, record)
     assessment.monitoring_round = _monitoring_round(record, year, unit)
     from_status = existing.status if existing else ""
@@ -80,14 +85,14 @@ def store_assessment(
 
 
 def _approved_source(
-    project: Project, year: ReportingYear, record: dict[str, Any]
+    project: Project | None, year: ReportingYear, record: dict[str, Any]
 ) -> Assessment | None:
     """A self-assessment whose file says its targets were approved is linked to the approved
     target table of its project and year, where this system holds one."""
     source = kinds.get(record["kind"]).starts_from
     if source is None or not record.get("targets"):
         return None
-    if project.pk is None:
+    if project is None or project.pk is None:
         return None
     return (
         Assessment.objects.of_kind(source)
@@ -148,6 +153,8 @@ def _resolve_places(
         )
         cache["department", record["department"]] = department
     unit = cache.get(("unit", record["unit"]))
+    if kinds.get(record["kind"]).of_department:
+        unit = department  # a department's own table: the department fills it
     if unit is None:
         unit = Organisation.objects.filter(name=record["unit"]).first()
         if unit is None:
@@ -220,7 +227,11 @@ def _projects_of(
     """Every record's project by (unit, name): looked up together, the missing ones created."""
     for item in staged:
         _resolve_places(item.record, places)
-    wanted = {(item.record["unit"], item.record["project"]) for item in staged}
+    wanted = {
+        (item.record["unit"], item.record["project"])
+        for item in staged
+        if not kinds.get(item.record["kind"]).of_department
+    }
     units = {name: places["unit", name] for name, _ in wanted}
     found = {
         (project.unit.name, project.name): project
@@ -247,23 +258,36 @@ def _switch(
             "project_id", "year__year", "kind"
         )
     )
+    departments = {item.record["department"] for item in staged}
+    taken_by_departments = set(
+        Assessment.objects.filter(organisation__name__in=departments).values_list(
+            "organisation__name", "year__year", "kind"
+        )
+    )
     for index, item in enumerate(staged):
         record = item.record
         year = places["year", record["year"]]
-        project = projects[record["unit"], record["project"]]
-        if (project.pk, year.year, record["kind"]) not in taken and record.get("monitoring"):
+        if kinds.get(record["kind"]).of_department:
+            project = None
+            owner: dict[str, Any] = {"organisation": places["department", record["department"]]}
+            exists = (record["department"], year.year, record["kind"]) in taken_by_departments
+        else:
+            project = projects[record["unit"], record["project"]]
+            owner = {"project": project}
+            exists = (project.pk, year.year, record["kind"]) in taken
+        if not exists and record.get("monitoring"):
             # A new monitoring table is stored with its round once the tables it starts from
             # (its approved targets) are stored, in the file's order.
             deferred.append((len(stored), index, record))
             continue
-        if (project.pk, year.year, record["kind"]) in taken or record.get("monitoring"):
+        if exists or record.get("monitoring"):
             try:
                 stored.append(store_assessment(record, replace=replace, by=by, source=source))
             except AssessmentError as error:
                 raise AssessmentError(f"assessments[{index}]：{error}") from None
             continue
         assessment = Assessment(
-            project=project,
+            **owner,
             year=year,
             updated_by=by,
             targets_source=_approved_source(project, year, record),

@@ -148,9 +148,9 @@ def offer_links(targets: Assessment) -> None:
     )
     if waiting is None:
         return
-    where = f"{targets.year.year} 年度“{targets.project.name}”"
+    where = f"{targets.year.year} 年度“{targets.subject}”"
     notifications.tell(
-        notifications.members([targets.project.unit_id], Membership.Role.PREPARER),
+        notifications.members([targets.unit.pk], Membership.Role.PREPARER),
         title=f"【绩效目标】{where}的绩效目标表已批准，请关联自评表",
         body=f"{where}的绩效目标表已批准。本项目的自评表是在批准前建立的，"
         "请核对差异并关联已批准的目标；关联前自评表不能签发。",
@@ -162,6 +162,6 @@ def refuse_unlinked(assessment: Assessment) -> None:
     """A self-assessment is not signed off beside approved targets it does not use."""
     if link_offer(assessment) is not None:
         raise AssessmentError(
-            f"{assessment.year.year} 年度“{assessment.project.name}”的绩效目标表已经批准，"
+            f"{assessment.year.year} 年度“{assessment.subject}”的绩效目标表已经批准，"
             "这张自评表尚未关联，仍按未经审批的目标填写；请退回填报人关联已批准的目标后再签发。"
         )

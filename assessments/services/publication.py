@@ -177,7 +177,7 @@ def _refuse_voided(publication: Publication) -> None:
     )
     if voided is not None:
         raise AssessmentError(
-            f"{voided.assessment.project.name} 的签发已作废（表格已重新打开），"
+            f"{voided.assessment.subject} 的签发已作废（表格已重新打开），"
             "请退回后不公开此表，或待其再次签发后重新准备公开。"
         )
 

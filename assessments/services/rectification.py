@@ -103,7 +103,7 @@ def _notify(
         Notice(
             user_id=user_id,
             title=title,
-            body=f"{rectification.assessment.project.name}：{rectification.what}",
+            body=f"{rectification.assessment.subject}：{rectification.what}",
             url=rectification.get_absolute_url(),
         )
         for user_id in sorted(users)
@@ -129,10 +129,10 @@ def issue(
     the issuer reviews for."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("project__unit__parent__parent")
+        .select_related("project__unit__parent__parent", "organisation__parent")
         .get(pk=assessment_id)
     )
-    unit = assessment.project.unit
+    unit = assessment.unit
     check(permissions.can_issue_rectification(by, unit))
     issuer = permissions.overseeing_organisation(by, unit)
     assert issuer is not None  # can_issue_rectification said so

@@ -19,11 +19,13 @@ def record_application(
 ) -> ResultApplication:
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("project__unit__parent__parent", "year")
+        .select_related("project__unit__parent__parent", "organisation__parent", "year")
         .get(pk=assessment_id)
     )
-    unit = assessment.project.unit
+    unit = assessment.unit
     check(permissions.can_record_application(by, unit))
+    if assessment.project is None:
+        raise AssessmentError("结果应用按项目记录，部门整体的表不记录。")
     if decision not in ResultApplication.Decision.values:
         raise AssessmentError("请选择应用方式：调减、保持、调增或调整方向。")
     if (

@@ -265,7 +265,7 @@ def plan_upload(
         if found is None and assessment is not None:
             problems.append(
                 f"这份填报表是{sheet.name}的，不是{assessment.year.year} 年度"
-                f"“{assessment.project.name}”的，不能上传到这里"
+                f"“{assessment.subject}”的，不能上传到这里"
             )
             continue
         if found is None:
@@ -538,7 +538,7 @@ def apply_upload(plan: dict[str, Any], *, by: User) -> list[Assessment]:
         assessment = Assessment.objects.with_tree().get(pk=sheet["assessment"])
         if assessment.version != sheet["seen_version"]:
             raise EditConflict(
-                f"“{assessment.project.name}”在预览之后又被修改过，没有保存任何内容。"
+                f"“{assessment.subject}”在预览之后又被修改过，没有保存任何内容。"
                 "请重新上传文件，核对新的预览。"
             )
         item = preview_sheet(sheet, assessment, by)

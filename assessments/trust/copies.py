@@ -5,8 +5,9 @@ through here, never from the live rows."""
 import datetime
 import json
 from dataclasses import replace
+from typing import Any
 
-from .. import interchange, rules
+from .. import interchange, kinds, rules
 from ..models import (
     Assessment,
     Indicator,
@@ -61,9 +62,15 @@ def assessment_from_record(record: signed_snapshot.Record) -> tuple[Assessment, 
         raise SignedCopyError("签发内容无法读取：" + sentence(*problems))
     parsed = records[0]
     fields, indicators = interchange.record_fields(parsed)
-    unit = Organisation(name=parsed["unit"], kind=Organisation.Kind.UNIT)
+    if kinds.get(parsed["kind"]).of_department:
+        owner: dict[str, Any] = {
+            "organisation": Organisation(name=parsed["unit"], kind=Organisation.Kind.DEPARTMENT)
+        }
+    else:
+        unit = Organisation(name=parsed["unit"], kind=Organisation.Kind.UNIT)
+        owner = {"project": Project(name=parsed["project"], unit=unit)}
     assessment = Assessment(
-        project=Project(name=parsed["project"], unit=unit),
+        **owner,
         year=ReportingYear(year=parsed["year"], rule_set=parsed["rule_set"]),
         **fields,
     )

@@ -1,8 +1,12 @@
 """The assessment list and the detail page of one table."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -13,6 +17,7 @@ from ..models import Assessment, Comment
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
+from ..services import AssessmentError, department
 from ..services.comments import comment_targets
 from ..tables import AssessmentTable, BoundedPaginator
 from ..trust import signing
@@ -91,10 +96,11 @@ def assessment_detail(request, pk, *, adjustment_form=None):
         context={
             **adjustment_context(request.user, assessment, table.indicators, adjustment_form),
             "assessment": assessment,
+            "offer": department.offer(assessment),
             "table": table,
             "history": history,
             "actions": actions,
-            "can_copy": permissions.can_create_in(request.user, assessment.project.unit)[0],
+            "can_copy": permissions.can_create_in(request.user, assessment.unit)[0],
             "comments": Comment.objects.threads_of(assessment),
             "reviews": reviews_of(assessment.pk),
             "forms": {
@@ -110,3 +116,31 @@ def assessment_detail(request, pk, *, adjustment_form=None):
             },
         },
     )
+
+
+@login_required
+@require_POST
+def take_offer(request, pk):
+    """项目支出 from the department's signed project tables (a department's own table)."""
+    assessment = get_assessment_for_user(request, pk)
+    allowed, reason = permissions.can_edit(request.user, assessment)
+    if not allowed:
+        raise PermissionDenied(reason)
+    fill = request.POST.get("fill") == "1"
+    try:
+        department.take_offer(
+            assessment.pk, by=request.user, fill=fill, reason=request.POST.get("reason", "")
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "已按签发的项目自评表填入项目支出。" if fill else "已记录项目自评表合计和差异说明。",
+        )
+    back = request.POST.get("next", "")
+    if back != "funds":
+        return redirect(assessment.get_absolute_url() + "#offer")
+    # No anchor here: a redirect keeps it for the next ones, and the step's form posts to its
+    # own address, which a fragment would turn into a jump within the page.
+    return redirect(reverse("assessments:wizard_step", args=[assessment.pk, "funds"]))

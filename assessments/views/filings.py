@@ -103,6 +103,7 @@ def filing_detail(request, pk):
         {
             "filing": filing,
             "rows": filing.manifest.get("tables", []),
+            "own_rows": filing.manifest.get("department_tables", []),
             "summary": filing.manifest.get("summary", {}),
             "coverage": filing.manifest.get("coverage"),
             "exemptions": filing.manifest.get("exemptions", []),

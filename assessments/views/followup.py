@@ -64,7 +64,7 @@ def rectification_list(request):
 def issue_rectification(request, pk):
     """From a 复核 row, a self-assessment row or the table itself: what, why, by when."""
     assessment = get_assessment_for_user(request, pk)
-    allowed, reason = permissions.can_issue_rectification(request.user, assessment.project.unit)
+    allowed, reason = permissions.can_issue_rectification(request.user, assessment.unit)
     if not allowed:
         raise PermissionDenied(reason)
     initial = {"row": request.GET.get("row", ""), "sampled": request.GET.get("sampled") or None}
@@ -177,7 +177,7 @@ def rectification_attachment(request, pk):
 @require_http_methods(["GET", "POST"])
 def record_application(request, pk):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.for_table())
-    allowed, reason = permissions.can_record_application(request.user, assessment.project.unit)
+    allowed, reason = permissions.can_record_application(request.user, assessment.unit)
     if not allowed:
         raise PermissionDenied(reason)
     current = ResultApplication.objects.filter(

@@ -25,7 +25,7 @@ def field_errors(form, prefix=""):
 def live(request, pk, step):
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
     data = assessment.rules_input(list(assessment.indicators.all()))
-    rule_set = rules.get_rule_set(assessment.year.rule_set)
+    rule_set = assessment.table_kind.indicator_system(rules.get_rule_set(assessment.year.rule_set))
     errors: dict[str, str] = {}
     prefixes = None
     if cells := assessment.table_kind.cells_of_step(step, assessment):
@@ -59,13 +59,13 @@ def live(request, pk, step):
         typed = {k: v for k, v in outcome.cleaned_data.items() if k == "outcome"}
         data = edits.with_edits(data, typed, updates=actuals.live_rows())
     evaluation = assessment.table_kind.evaluate(data)
-    payload = live_payload(data, evaluation)
+    payload = live_payload(data, evaluation, rule_set)
     payload["findings"] = findings_on_page(assessment, evaluation, prefixes)
     payload["errors"] = errors
     return JsonResponse(payload)
 
 
-def live_payload(data, evaluation):
+def live_payload(data, evaluation, rule_set):
     total = data.fund("total")
     expected = rules.HUNDRED - data.budget_weight
     return {
@@ -84,7 +84,7 @@ def live_payload(data, evaluation):
                 ),
                 "expected": rules.format_points(weight),
             }
-            for names, weight in rules.get_rule_set(data.rule_set).level1_split
+            for names, weight in rule_set.level1_split
         },
         "rows": [
             {

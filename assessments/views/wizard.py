@@ -19,7 +19,7 @@ from ..models import Assessment, AssessmentEvent, Indicator
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..reporting.monitoring import monitoring_reference
-from ..services import drafts
+from ..services import department, drafts
 
 
 def step_names(assessment):
@@ -42,7 +42,7 @@ def step_url(assessment, step, anchor=""):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    units = permissions.preparer_units(request.user)
+    units = permissions.preparer_organisations(request.user)
     if not units.exists():
         raise PermissionDenied("只有实施单位的填报人可以新建自评表。")
     form = forms.StartForm(request.POST or None, units=units)
@@ -79,7 +79,7 @@ def start(request):
 @require_http_methods(["GET", "POST"])
 def copy(request, pk):
     source = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    allowed, reason = permissions.can_create_in(request.user, source.project.unit)
+    allowed, reason = permissions.can_create_in(request.user, source.unit)
     if not allowed:
         raise PermissionDenied(reason)
     form = forms.CopyForm(request.POST or None, source=source)
@@ -120,7 +120,12 @@ def resume(request, pk):
 def previous_rows(assessment):
     """Last year's rows of the same project, keyed for matching: (一级, 二级, 三级) and 三级."""
     previous = (
-        Assessment.objects.filter(project=assessment.project, year__year__lt=assessment.year.year)
+        Assessment.objects.filter(
+            project=assessment.project,
+            organisation=assessment.organisation,
+            kind=assessment.kind,
+            year__year__lt=assessment.year.year,
+        )
         .order_by("-year__year")
         .prefetch_related("indicators")
         .select_related("year")
@@ -145,7 +150,9 @@ class Step:
     def __init__(self, request, assessment, name):
         self.request, self.assessment, self.name = request, assessment, name
         self.indicators = list(assessment.indicators.all())
-        self.rule_set = rules.get_rule_set(assessment.year.rule_set)
+        self.rule_set = assessment.table_kind.indicator_system(
+            rules.get_rule_set(assessment.year.rule_set)
+        )
         data = request.POST if request.method == "POST" else None
         version = {"version": assessment.version}
         self.form: forms.StepForm | None = None
@@ -167,6 +174,8 @@ class Step:
             }
             form_class = form_classes[name]
             self.form = form_class(data, initial={**form_class.initial_for(assessment), **version})
+            if name == "goal":
+                self.form.fields["goal"].label = assessment.table_kind.goal_labels[0]
         elif name == "targets" and assessment.targets_locked:
             # Approved targets are shown, not edited: a change is a 目标调整.
             self.form = forms.StepForm(data, initial=version)
@@ -182,6 +191,7 @@ class Step:
             self.form = forms.OutcomeForm(
                 data, initial={**forms.OutcomeForm.initial_for(assessment), **version}
             )
+            self.form.fields["outcome"].label = assessment.table_kind.goal_labels[1]
             self.formset = forms.ActualFormSet(
                 data, prefix=ROWS_PREFIX, indicators=self.indicators, rule_set=self.rule_set
             )
@@ -405,6 +415,8 @@ def adjustment_context(user, assessment, indicators, form=None):
 def render_step(request, assessment, current):
     evaluation = assessment.evaluate(current.indicators)
     context = step_context(assessment, current.name, evaluation)
+    if current.name == "funds":
+        context["offer"] = department.offer(assessment)
     previous, reference = (
         previous_rows(assessment) if current.name in ("targets", "actuals") else (None, {})
     )

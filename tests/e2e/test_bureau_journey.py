@@ -95,7 +95,9 @@ def test_bureau_returns_the_filing_and_the_department_sees_why(page, demo_server
     page.get_by_role("link", name="财政局", exact=True).click()
     page.get_by_role("link", name="2022 年度").click()
     page.locator("#departments").get_by_role("link", name="已报送").click()
-    expect(page.locator("#manifest tbody tr")).to_have_count(11)
+    # The department's own table (部门整体) first, then its eleven projects.
+    expect(page.locator("#manifest tbody tr")).to_have_count(12)
+    expect(page.locator("#manifest tbody tr[data-own-table]")).to_contain_text("部门整体")
     expect(page.locator("#package-status")).to_have_text("生成中")
     page.screenshot(path=artifacts / "bureau-7-filing.png", full_page=True)
     page.get_by_label("退回原因").fill("宣传费执行率偏低的原因说明不充分，请补充后重新报送。")

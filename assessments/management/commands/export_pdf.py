@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
+from django.db.models import F, Q
 
 from assessments.models import Assessment, Organisation, Signature
 from assessments.paper import printable
@@ -45,14 +45,17 @@ class Command(BaseCommand):
         queryset = (
             Assessment.objects.with_tree()
             .filter(year__year=options["year"])
-            .order_by("project__unit__name", "project__pk")
+            # A department's own tables first, then its units' projects, as books bind them.
+            .order_by(F("organisation").asc(nulls_last=True), "project__unit__name", "project__pk")
         )
         unit = options.get("unit")
         if unit:
             if not Organisation.objects.filter(name=unit).exists():
                 raise CommandError(f"没有名为“{unit}”的单位。")
             queryset = queryset.filter(
-                Q(project__unit__name=unit) | Q(project__unit__parent__name=unit)
+                Q(project__unit__name=unit)
+                | Q(project__unit__parent__name=unit)
+                | Q(organisation__name=unit)
             )
         if options.get("project"):
             queryset = queryset.filter(project__name=options["project"])
@@ -80,8 +83,8 @@ class Command(BaseCommand):
 
     def prefixed(self, assessment, assessments, name):
         """Two units may have projects of the same name: then the unit goes first."""
-        clashes = sum(1 for a in assessments if a.project.name == assessment.project.name)
-        return f"{assessment.project.unit.name}-{name}" if clashes > 1 else name
+        clashes = sum(1 for a in assessments if a.owner_name == assessment.owner_name)
+        return f"{assessment.unit.name}-{name}" if clashes > 1 else name
 
     def unique(self, path):
         candidate, number = path, 2
@@ -99,7 +102,7 @@ class Command(BaseCommand):
         else:
             groups = {}
             for assessment in assessments:
-                department = assessment.project.unit.parent
+                department = assessment.department
                 groups.setdefault(department.name, []).append(assessment)
         written = []
         for organisation, members in groups.items():

@@ -52,9 +52,7 @@ class Command(BaseCommand):
 
     def write_preview(self, item):
         a = item.assessment
-        self.stdout.write(
-            f"{item.title}：{a.year.year} 年度 {a.project.name}（{a.project.unit.name}）"
-        )
+        self.stdout.write(f"{item.title}：{a.year.year} 年度 {a.subject}（{a.unit.name}）")
         if item.conflicts:
             self.stdout.write("  下载之后这张表被他人修改过：标“已修改，不覆盖”的单元格不会覆盖。")
         for change in item.changes:

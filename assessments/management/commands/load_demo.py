@@ -29,6 +29,7 @@ from assessments.models import (
 )
 from assessments.rules import monitoring as mon
 from assessments.services import bureau, cycle, drafts, importing, monitoring, workflow
+from assessments.services import department as department_tables
 
 # Projects whose 2023 target table the demo fills in; the last one waits for review.
 DEMO_TARGET_PROJECTS = (
@@ -40,6 +41,42 @@ DEMO_TARGET_PROJECTS = (
 # The department's 2023 round of 运行监控 at 7月31日 over the approved ones.
 DEMO_CUT_OFF = datetime.date(2023, 7, 31)
 DEMO_MONITORING_DUE = datetime.date(2023, 8, 20)
+# The department's own 2022 table: 基本支出 (年初预算数, 全年预算数, 全年执行数, 元), its goal,
+# what it achieved, its management figures (实际完成值, 得分) and its 履职 rows.
+DEMO_BASIC = (Decimal("86500000.00"), Decimal("88200000.00"), Decimal("87350000.00"))
+DEMO_DEPARTMENT_GOAL = (
+    "落实就业优先政策，城镇新增就业岗位不少于 3 万个；完善社会保障体系，"
+    "按时足额发放各项社会保险待遇；加强劳动关系协调和劳动保障监察，维护劳动者合法权益。"
+)
+DEMO_DEPARTMENT_OUTCOME = (
+    "全年新增就业岗位 3.2 万个，完成职业技能培训 1.8 万人次；各项社会保险待遇按时足额发放；"
+    "劳动人事争议案件按期结案率 98%。项目支出取自 11 张签发的项目自评表合计；"
+    "执行率未达 90%，主要因征地养老等项目资金按进度结转下年。"
+)
+DEMO_MANAGEMENT_ACTUALS = (
+    ("财政供养人员控制率", "=96%", "2"),
+    ("三公经费控制率", "=82%", "3"),
+    ("预算完成率", "=98.6%", "3"),
+    ("预算调整率", "=6.5%", "2"),
+    ("结转结余率", "=1.4%", "2"),
+    ("公用经费控制率", "=97%", "2"),
+    ("政府采购执行率", "=96%", "2"),
+    ("管理制度健全性", "健全", "3"),
+    ("资金使用合规性", "合规", "3"),
+    ("预决算信息公开性", "按规定公开", "3"),
+    ("资产管理安全性", "安全", "3"),
+    ("固定资产利用率", "=93%", "2"),
+)
+DEMO_DUTIES = (
+    ("产出指标", "职责履行", "城镇新增就业岗位", ">=30000个", "=32000个", "10", "10"),
+    ("产出指标", "职责履行", "职业技能培训人次", ">=15000人次", "=18000人次", "10", "10"),
+    ("产出指标", "职责履行", "社会保险待遇按时发放率", "=100%", "=100%", "10", "10"),
+    ("效果指标", "履职效益", "城镇登记失业率", "<=4.5%", "=4.2%", "15", "15"),
+    ("效果指标", "满意度", "服务对象满意度", ">=90%", "=92%", "15", "14"),
+)
+DEMO_REASONS = {
+    "服务对象满意度": "窗口高峰时段等候时间较长；2023 年增设自助终端并推行预约办理。",
+}
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-2022.json"
 
 
@@ -71,8 +108,9 @@ class Command(BaseCommand):
                 year=2023,
                 defaults={"rule_set": "MOF2020", "deadline": datetime.date(2024, 3, 31)},
             )
-            ReportingYear.objects.filter(year=2022).update(is_open=False)
             self.create_people({"bureau": finance_bureau, "department": department, "unit": unit})
+            self.load_department_table(department)
+            ReportingYear.objects.filter(year=2022).update(is_open=False)
             self.file_demo_year(department)
             self.set_deadlines(department, unit, year)
             self.load_target_tables()
@@ -130,6 +168,78 @@ class Command(BaseCommand):
         ]
         importing.import_records(missing, source=DEMO_FILE.name)
         return len(missing)
+
+    def load_department_table(self, department):
+        """The department's own 2022 table (部门整体支出绩效自评表): 项目支出 from its eleven
+        signed project tables, plausible 基本支出 and management figures, signed."""
+        year = ReportingYear.objects.get(year=2022)
+        kind = kinds.department.DepartmentSelfAssessment.name
+        if Assessment.objects.filter(organisation=department, year=year, kind=kind).exists():
+            return
+        preparer = User.objects.get(username="bumen")
+        table = drafts.create_assessment(unit=department, year=year, kind=kind, by=preparer)
+        table = department_tables.take_offer(table.pk, by=preparer)
+        table = drafts.save_draft(
+            table.pk,
+            by=preparer,
+            base_version=table.version,
+            step="funds",
+            fields={
+                **{f"carryover_{c}": getattr(table, f"carryover_{c}") for c in rules.FUND_COLUMNS},
+                **{f"current_{c}": v for c, v in zip(rules.FUND_COLUMNS, DEMO_BASIC, strict=True)},
+                **{f"other_{c}": None for c in rules.FUND_COLUMNS},
+            },
+        )
+        table = drafts.save_draft(
+            table.pk,
+            by=preparer,
+            base_version=table.version,
+            step="goal",
+            fields={"goal": DEMO_DEPARTMENT_GOAL},
+        )
+        rows = [
+            {"id": row.pk, **{f: getattr(row, f) for f in drafts.ROW_FIELDS_TARGETS}}
+            for row in table.indicators.all()
+        ] + [
+            {
+                "id": None,
+                "level1": l1,
+                "level2": l2,
+                "name": name,
+                "target": target,
+                "weight": Decimal(w),
+            }
+            for l1, l2, name, target, _, w, _ in DEMO_DUTIES
+        ]
+        table = drafts.save_draft(
+            table.pk,
+            by=preparer,
+            base_version=table.version,
+            step="targets",
+            rows=rows,
+            row_fields=drafts.ROW_FIELDS_TARGETS,
+        )
+        actuals = {name: (actual, score) for name, actual, score in DEMO_MANAGEMENT_ACTUALS}
+        actuals.update({d[2]: (d[4], d[6]) for d in DEMO_DUTIES})
+        drafts.save_draft(
+            table.pk,
+            by=preparer,
+            base_version=table.version,
+            step="actuals",
+            fields={"outcome": DEMO_DEPARTMENT_OUTCOME},
+            rows=[
+                {
+                    "id": row.pk,
+                    "actual": actuals[row.name][0],
+                    "score": Decimal(actuals[row.name][1]),
+                    "reason": DEMO_REASONS.get(row.name, ""),
+                }
+                for row in table.indicators.all()
+            ],
+            row_fields=("actual", "score", "reason"),
+        )
+        workflow.submit_assessment(table.pk, by=preparer)
+        workflow.sign_off_assessment(table.pk, by=User.objects.get(username="juzhang"))
 
     def load_target_tables(self):
         """2023's target tables of a few projects, from their 2022 tables: approved (and
