@@ -82,7 +82,7 @@ class DepartmentSelfAssessment(TableKind):
             ("共性管理指标的计算方法和评价依据", department_rules.measures_note()),
         ]
 
-    def comment_targets(self) -> list[tuple[str, str]]:
+    def comment_targets(self, table: object = None) -> list[tuple[str, str]]:
         targets = [("goal", "年初设定目标"), ("outcome", "完成情况")]
         targets.append((str(self.cell(department_rules.REASON).address), "项目支出差异说明"))
         for line in rules.FUND_LINES:

@@ -74,8 +74,8 @@ def round_view(round_: MonitoringRound) -> RoundView:
     rows.sort(
         key=lambda row: (
             LIGHT_ORDER[row.sheet.light.colour],
-            row.table.project.unit.name,
-            row.table.project.name,
+            row.table.unit.name,
+            row.table.subject,
         )
     )
     monitored = {table.project_id for table in tables}
@@ -110,8 +110,8 @@ def write_round_workbook(view: RoundView, target) -> None:
         funds = row.sheet.funds
         sheet.append(
             [
-                row.table.project.unit.name,
-                row.table.project.name,
+                row.table.unit.name,
+                row.table.subject,
                 row.table.status_label,
                 (funds.full_year_budget, "money"),
                 (funds.executed, "money"),

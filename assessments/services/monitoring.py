@@ -143,7 +143,7 @@ def _funds_from(targets: Assessment) -> dict[str, str]:
 
 def _tell_units(opened: Opened) -> None:
     round_ = opened.round
-    units = {table.project.unit_id for table in opened.tables}
+    units = {table.unit.pk for table in opened.tables}
     preparers = [
         membership.user
         for membership in Membership.objects.filter(

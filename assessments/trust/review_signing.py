@@ -100,8 +100,8 @@ def sheet_of(
         "year": sample.year.year,
         "sample": sample.pk,
         "margin": _text(sample.margin),
-        "project": table.project.name,
-        "unit": table.project.unit.name,
+        "project": table.subject,
+        "unit": table.unit.name,
         "department": table.department_name,
         "reviewed": {
             "assessment": sampled.assessment_id,

@@ -69,9 +69,7 @@ def round_detail(request, pk):
     round_ = get_round_for_user(request, pk)
     view = reporting.round_view(round_)
     for row in view.rows:
-        row.may_rectify = permissions.can_issue_rectification(request.user, row.table.project.unit)[
-            0
-        ]
+        row.may_rectify = permissions.can_issue_rectification(request.user, row.table.unit)[0]
     return render(request, "assessments/monitoring/round.html", {"view": view, "round": round_})
 
 
