@@ -235,7 +235,7 @@ def test_a_target_table_approved_before_its_declaration_verifies_and_prints_anew
     assert old.content_hash == DEMO_HASHES[("targets", "外区属地化管理人员服务费")]
     assert check_signature(old) == SignatureState.VALID
     item = printable.signed_printable(old)
-    assert item.table.declared["leader"] == "" and item.table.period == ""
+    assert item.table.declared["leader"] == "" and item.table.sheet.period == ""
     html = render_to_string(item.table.kind.layout, {"table": item.table})
     assert "项目支出绩效目标申报表" in html and "单位审核意见" in html
     assert "沈佳" not in html and "全年执行数" not in html and "得分" not in html

@@ -11,10 +11,8 @@ from ..models import Assessment, Indicator, Organisation, ReportingYear
 
 FORMAT = "perf-self-assessment"
 VERSION = 3
-# Version 1 is version 2 without a table's kind, its approved targets and its adjustments;
-# version 2 is version 3 without a monitoring table's round (`monitoring`) and without tables
-# that belong to a department as a whole (a kind whose `belongs_to` is a department: their
-# `project` is empty and their `unit` is the department itself).
+# Version 1 lacks a table's kind, its approved targets and adjustments; version 2 lacks the
+# monitoring round and tables of a department as a whole (`project` "", `unit` the department).
 READABLE_VERSIONS = (1, 2, 3)
 MAX_TEXT = 10_000
 MAX_SHORT_TEXT = 200

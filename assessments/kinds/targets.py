@@ -1,11 +1,14 @@
 """项目支出绩效目标申报表: a project's targets, set and approved before the year."""
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from .. import rules
 from ..rules.targets import declaration_findings, target_findings
 from . import register
 from .base import Cell, TableKind, opinion_cells
+from .inputs import printed_date
 from .self_assessment import CELL_STEPS, STEPS
 
 # The declaration's own step: the header and texts of 项目支出绩效目标申报表 (the commonly
@@ -47,6 +50,14 @@ def target_checks(
     )
 
 
+@dataclass(frozen=True)
+class DeclarationSheet:
+    """What the declaration's layout prints beyond its cells."""
+
+    period: str  # 项目期限: 2023年1月1日至2025年12月31日 (either end may be blank)
+    multi_year: bool  # the period runs over more than one year: 实施期目标 is printed
+
+
 @register
 class TargetTable(TableKind):
     name = "targets"
@@ -82,6 +93,14 @@ class TargetTable(TableKind):
     fillable = False
     added_mid_year = True
     indicator_columns = ("target", "weight")
+
+    def table_sheet(
+        self, table: Any, evaluation: rules.Evaluation | None = None, rows: Any = None
+    ) -> DeclarationSheet:
+        stored = table.cells or {}
+        start, end = stored.get("start", ""), stored.get("end", "")
+        period = f"{printed_date(start)}至{printed_date(end)}" if start or end else ""
+        return DeclarationSheet(period, bool(start and end and end[:4] > start[:4]))
 
     def evaluate(self, data: rules.AssessmentInput) -> rules.Evaluation:
         return rules.evaluate(data, target_checks, graded=False)

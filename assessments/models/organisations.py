@@ -69,11 +69,11 @@ class Organisation(models.Model):
 
     @property
     def is_unit(self) -> bool:
-        return self.Kind(self.kind) is self.Kind.UNIT
+        return self.kind == Organisation.Kind.UNIT
 
     @property
     def is_department(self) -> bool:
-        return self.Kind(self.kind) is self.Kind.DEPARTMENT
+        return self.kind == Organisation.Kind.DEPARTMENT
 
     def clean(self):
         expected = {

@@ -347,19 +347,6 @@ class OfficialTable:
         return {cell.key: value for cell, value in self.cell_rows}
 
     @property
-    def period(self) -> str:
-        """项目期限 as printed: 2023年1月1日至2025年12月31日 (either end may be blank)."""
-        start, end = self.declared.get("start", ""), self.declared.get("end", "")
-        return f"{start}至{end}" if start or end else ""
-
-    @property
-    def multi_year(self) -> bool:
-        """The project's period runs over more than one year (its 实施期目标 is printed)."""
-        stored = self.assessment.cells or {}
-        start, end = stored.get("start", "")[:4], stored.get("end", "")[:4]
-        return bool(start and end and end > start)
-
-    @property
     def opinions(self) -> list[Opinion]:
         """The review opinions the kind prints, each as the sign-off wrote it (or blank)."""
         declared = self.declared
