@@ -102,11 +102,12 @@ def test_voiding_once_and_storing_the_pdf_name_are_allowed(demo):
 
 def test_the_organisation_log_cannot_be_changed_or_deleted(demo):
     table = OrganisationEvent._meta.db_table
-    # load_demo sets the department's deadlines and grants the unit an exception.
-    assert OrganisationEvent.objects.count() == 2
+    # load_demo sets the department's deadlines, grants the unit an exception and opens a
+    # 运行监控 round.
+    assert OrganisationEvent.objects.count() == 3
     refused(f"UPDATE {table} SET comment = 'x'")
     refused(f"DELETE FROM {table}")
-    assert OrganisationEvent.objects.count() == 2
+    assert OrganisationEvent.objects.count() == 3
 
 
 @pytest.mark.parametrize(

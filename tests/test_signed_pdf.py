@@ -101,7 +101,7 @@ def test_signed_copy_prints_the_signed_snapshot_even_if_the_data_changed_before_
     client, demo
 ):
     login(client, "tianbao")
-    assessment = Assessment.objects.get(project__name="邮寄费")
+    assessment = Assessment.objects.self_assessments().get(project__name="邮寄费")
     signed_goal = assessment.goal
     Assessment.objects.filter(pk=assessment.pk).update(goal="签发后被改动的目标")
     _, content = download(client, "邮寄费")

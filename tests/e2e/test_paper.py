@@ -20,7 +20,8 @@ def demo_server(live_server, settings, tmp_path):
 
 def test_preparer_prints_and_downloads_the_official_table(page, demo_server, artifacts):
     log_in(page, demo_server, "tianbao")
-    page.locator("#recent").get_by_role("link", name="宣传费").click()
+    page.get_by_role("navigation").get_by_role("link", name="自评表", exact=True).click()
+    page.locator("table").get_by_role("link", name="宣传费", exact=True).click()
     page.get_by_role("link", name="打印").click()
     expect(page.get_by_role("button", name="打印")).to_be_visible()
     sheet = page.locator(".paper")
