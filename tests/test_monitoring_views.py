@@ -183,6 +183,17 @@ def test_the_list_has_a_tab_for_monitoring_tables(client, people, monitored):
     assert "绩效运行监控表" in page and "职业技能培训" in page
 
 
+def test_the_preparers_dashboard_lists_a_monitoring_draft_without_a_score(
+    client, people, monitored
+):
+    client.force_login(people["preparer"])
+    page = client.get(reverse("home")).content.decode()
+    start = page.index("草稿</strong>")
+    drafts_card = page[start : page.index("</ul>", start)]
+    assert "职业技能培训" in drafts_card and "运行监控表" in drafts_card
+    assert "个错误" in drafts_card and "总分" not in drafts_card
+
+
 def test_the_round_page_loads_in_a_fixed_number_of_queries(
     client, people, monitored, django_assert_max_num_queries
 ):
