@@ -1,7 +1,7 @@
 """Reminders before the deadlines: who is told about what, once, by mail and in the notices.
 
-Preparers hear about their unit's tables not yet submitted (and projects without a table) N
-days before 填报截止 and on the day; reviewers about tables waiting for them before 审核截止.
+Preparers hear about their unit's tables not yet submitted (and projects without a table), and
+a department's preparers about its own table (部门整体), N days before 填报截止 and on the day; reviewers about tables waiting for them before 审核截止.
 One digest per person and occasion; the Reminder row's key makes a second run send nothing
 twice. A mail that fails is logged and not recorded, so the next run tries again.
 """
@@ -116,7 +116,12 @@ def digests(now: datetime.datetime) -> list[Digest]:
     people: defaultdict[tuple[int | None, str], list[User]] = defaultdict(list)
     for m in memberships:
         people[(m.organisation_id, m.role)].append(m.user)
-    units = list(Organisation.objects.filter(kind=Organisation.Kind.UNIT).order_by("name"))
+    # The units, and the departments for their own tables (部门整体), which keep the
+    # deadlines they set for their units.
+    fillers = Organisation.objects.filter(
+        kind__in=[Organisation.Kind.UNIT, Organisation.Kind.DEPARTMENT]
+    )
+    units = list(fillers.order_by("name"))
     for year in ReportingYear.objects.filter(is_open=True):
         rows = {row.organisation_id: row for row in Deadline.objects.filter(year=year)}
         tables = Assessment.objects.self_assessments().filter(year=year)
@@ -147,9 +152,12 @@ def digests(now: datetime.datetime) -> list[Digest]:
                     )
                     for t in submitted.get(unit.pk, [])
                 ]
+                # A unit's tables are reviewed there and by its department; a department's own
+                # table by the department alone.
+                above = unit.parent_id if unit.is_unit else None
                 reviewers = (
                     people[(unit.pk, Membership.Role.REVIEWER)]
-                    + people[(unit.parent_id, Membership.Role.REVIEWER)]
+                    + people[(above, Membership.Role.REVIEWER)]
                 )
                 for user in reviewers:
                     _add(found, user, year, Reminder.Occasion.REVIEW, due.review, today, lines)

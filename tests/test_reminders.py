@@ -230,3 +230,27 @@ def test_target_tables_are_not_what_the_reminders_count(cycle_people):
     assert "信息化运维（尚未新建）" in message.body
     assert "信息化运维（草稿）" not in message.body
     assert "培训费" not in message.body
+
+
+def test_a_departments_preparer_hears_of_its_own_table_and_its_reviewer_of_it_submitted(
+    cycle_people,
+):
+    department, year = cycle_people["unit"].parent, cycle_people["year"]
+    own = member(UserFactory(username="bumen", email="b@example.gov.cn"), department, "preparer")
+    table = Assessment.objects.create(
+        organisation=department, year=year, kind="department", department_name=department.name
+    )
+    reminders.send_reminders(at(ENTRY_DUE - datetime.timedelta(days=7)))
+    (message,) = mails_to("b@example.gov.cn")
+    assert f"{department.name}（部门整体）（草稿）" in message.body
+    assert f"/assessments/{table.pk}/" in message.body
+    assert "宣传费" not in message.body
+    # The unit's preparer hears only of the unit's tables.
+    assert department.name not in mails_to("p@example.gov.cn")[0].body
+
+    Assessment.objects.filter(pk=table.pk).update(status=Assessment.Status.SUBMITTED)
+    mail.outbox.clear()
+    reminders.send_reminders(at(REVIEW_DUE - datetime.timedelta(days=1)))
+    (chief,) = mails_to("c@example.gov.cn")
+    assert f"{department.name}（部门整体）（{department.name}）" in chief.body
+    assert f"{department.name}（部门整体）" not in mails_to("r@example.gov.cn")[0].body
