@@ -236,7 +236,7 @@ def test_a_departments_preparer_hears_of_its_own_table_and_its_reviewer_of_it_su
     cycle_people,
 ):
     department, year = cycle_people["unit"].parent, cycle_people["year"]
-    own = member(UserFactory(username="bumen", email="b@example.gov.cn"), department, "preparer")
+    member(UserFactory(username="bumen", email="b@example.gov.cn"), department, "preparer")
     table = Assessment.objects.create(
         organisation=department, year=year, kind="department", department_name=department.name
     )
