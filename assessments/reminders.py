@@ -3,7 +3,8 @@
 Preparers hear about their unit's tables not yet submitted (and projects without a table), and
 a department's preparers about its own table (部门整体), N days before 填报截止 and on the day;
 reviewers about tables waiting for them before 审核截止. One digest per person and occasion;
-the Reminder row's key makes a second run send nothing twice. A mail that fails is logged and not recorded, so the next run tries again.
+the Reminder row's key makes a second run send nothing twice. A mail that fails is logged and
+not recorded, so the next run tries again.
 """
 
 import datetime
