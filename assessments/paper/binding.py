@@ -11,6 +11,7 @@ same glyphs) is kept once.
 import hashlib
 import io
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pikepdf
@@ -132,32 +133,15 @@ def bind_numbered(
     `front` holds one page more: the sample of the page number (PageNumberWords), dropped
     once its drawing is copied.
     """
-    book = pikepdf.open(io.BytesIO(front))
-    opened = []
-    entries = []
-    try:
+    with pikepdf.open(io.BytesIO(front)) as book:
         if len(book.pages) != front_pages + 1:
             raise ValueError("前置部分应恰好多出一张页码样页。")
         numbers = NumberForms(book, book.pages[front_pages], words)
         del book.pages[front_pages:]
-        for title, content in zip(titles, tables, strict=True):
-            source = pikepdf.open(io.BytesIO(content))
-            opened.append(source)
-            entries.append((title, len(book.pages)))
-            # As in bind: the signature fields stay with the signed files.
-            book.add_pages_from(source, forms="strip", outlines="ignore")
-        for number, page in enumerate(book.pages[front_pages:], start=front_pages + 1):
-            stamp_over(book, page, numbers.form(number))
-        with book.open_outline() as outline:
-            outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
-        share_font_programs(book)
-        output = io.BytesIO()
-        book.save(output)
-        return output.getvalue()
-    finally:
-        for source in opened:
-            source.close()
-        book.close()
+        with _tables_added(book, tables, titles):
+            for number, page in enumerate(book.pages[front_pages:], start=front_pages + 1):
+                stamp_over(book, page, numbers.form(number))
+            return _saved(book)
 
 
 def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequence[str]) -> bytes:
@@ -167,12 +151,26 @@ def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequen
     per table page whose only mark is the book's page number: each is laid over its table
     page and then dropped.
     """
-    book = pikepdf.open(io.BytesIO(front))
-    opened = []
-    entries = []
-    try:
+    with pikepdf.open(io.BytesIO(front)) as book:
         stamps = [book.make_indirect(page.as_form_xobject()) for page in book.pages[front_pages:]]
         del book.pages[front_pages:]
+        with _tables_added(book, tables, titles):
+            if len(stamps) != len(book.pages) - front_pages:
+                raise ValueError("页码页数与各表页数之和不符。")
+            for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
+                stamp_over(book, page, stamp)
+            return _saved(book)
+
+
+@contextmanager
+def _tables_added(
+    book: pikepdf.Pdf, tables: Sequence[bytes], titles: Sequence[str]
+) -> Iterator[None]:
+    """Every table appended to the book, each under its title in the outline; the tables'
+    files stay open (their pages are read from them) until the book is saved."""
+    opened = []
+    try:
+        entries = []
         for title, content in zip(titles, tables, strict=True):
             source = pikepdf.open(io.BytesIO(content))
             opened.append(source)
@@ -180,17 +178,17 @@ def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequen
             # The copies' signature fields stay with the signed files: the book itself is
             # not signed, and a viewer would report the fields' signatures as broken here.
             book.add_pages_from(source, forms="strip", outlines="ignore")
-        if len(stamps) != len(book.pages) - front_pages:
-            raise ValueError("页码页数与各表页数之和不符。")
-        for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
-            stamp_over(book, page, stamp)
         with book.open_outline() as outline:
             outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
-        share_font_programs(book)
-        output = io.BytesIO()
-        book.save(output)
-        return output.getvalue()
+        yield
     finally:
         for source in opened:
             source.close()
-        book.close()
+
+
+def _saved(book: pikepdf.Pdf) -> bytes:
+    """The bound book as bytes, each font program its tables share kept once."""
+    share_font_programs(book)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
