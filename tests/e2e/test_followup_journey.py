@@ -124,6 +124,7 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     page.locator("nav .breadcrumb-item a", has_text="抽查 #").click()
     row = page.locator("#sampled tbody tr", has_text="外省市差旅费")
     expect(row.locator(".sheet-state")).to_have_text("已签发")
+    page.wait_for_load_state()  # measured with the style sheets applied
     width = page.evaluate("document.querySelector('#sampled').scrollWidth")
     holder = page.evaluate("document.querySelector('#sampled').parentElement.clientWidth")
     assert width <= holder, (width, holder)
@@ -192,6 +193,7 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     expect(page.locator("#report-application-rows tbody tr").first).to_contain_text(
         "外省市差旅费调减15000.00"
     )
+    page.wait_for_load_state()
     width = page.evaluate("document.querySelector('#report-departments').scrollWidth")
     holder = page.evaluate(
         "document.querySelector('#report-departments').parentElement.clientWidth"
