@@ -45,7 +45,8 @@ def median_time(function, repeat):
 
 
 def copy_table(assessment, number):
-    """A copy of a demo table under another project name, signed again when it was signed."""
+    """A copy of a demo project's table under another project name, signed again when it was
+    signed."""
     indicators = list(assessment.indicators.all())
     project = Project.objects.create(
         unit=assessment.project.unit, name=f"{assessment.project.name}（{number}）"
@@ -80,7 +81,12 @@ class Command(BaseCommand):
         chromium = shutil.which("chromium")
         if chromium is None:
             raise CommandError("需要 Chromium：apt-get install chromium")
-        demo = list(Assessment.objects.with_tree().filter(year__year=2022).order_by("pk"))
+        # The projects' tables are copied; a department has one table of its own a year.
+        demo = list(
+            Assessment.objects.with_tree()
+            .filter(year__year=2022, project__isnull=False)
+            .order_by("pk")
+        )
         if not demo:
             raise CommandError("没有 2022 年度的自评表：请先运行 manage.py load_demo。")
         for number in range(2, options["copies"] + 1):
