@@ -525,7 +525,7 @@ def test_a_book_keeps_each_font_program_that_tables_share_once():
     assert shown == [b"glyphs of one table", b"glyphs of one table", b"other glyphs"]
 
 
-def test_the_signatures_in_force_are_read_in_one_query_as_table_by_table(demo):
+def test_the_signatures_in_force_and_their_keys_are_read_in_one_query_as_table_by_table(demo):
     tables = list(Assessment.objects.filter(year__year=2022).order_by("pk"))
     # One table signed twice (the earlier signature voided, the later in force) and one whose
     # table was signed and is no longer signed off.
@@ -540,7 +540,10 @@ def test_the_signatures_in_force_are_read_in_one_query_as_table_by_table(demo):
     one_by_one = [table.valid_signature() for table in tables]
     with CaptureQueriesContext(connection) as queries:
         together = Signature.objects.in_force(tables)
+        # A book checks each signature against its key: read in the same query.
+        keys = [(s.signed_by, s.key) for s in together if s]
     assert len(queries) == 1
+    assert all(key is not None for _, key in keys)
     assert together == one_by_one
     assert [s.signed_by for s in together if s] == [s.signed_by for s in one_by_one if s]
     assert together[tables.index(reopened)] is None

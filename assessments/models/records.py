@@ -21,7 +21,9 @@ class SignatureQuerySet(models.QuerySet):
         one table at a time (None for a table not signed off), in one query."""
         signed = {a.pk for a in assessments if a.status == Assessment.Status.SIGNED_OFF}
         first: dict[int, Signature] = {}
-        for signature in self.valid().filter(assessment_id__in=signed).select_related("signed_by"):
+        # The key too: a book checks each signature against its public key.
+        valid = self.valid().filter(assessment_id__in=signed).select_related("signed_by", "key")
+        for signature in valid:
             first.setdefault(signature.assessment_id, signature)
         found = []
         for assessment in assessments:
