@@ -57,15 +57,15 @@ def store_signed_pdf(signature_id: int) -> str:
     """Render and store a signed table's PDF after its sign-off; returns the stored file's name.
 
     Nothing runs a failed task again: the failure is logged, and the first download renders
-    the PDF from the signed snapshot (paper.pdf.stored_signed_pdf), which holds everything it
+    the PDF from the signed snapshot (paper.stored.stored_signed_pdf), which holds everything it
     prints. That function locks the signature and renders only while no file is stored, so
     this task and a download racing it render once between them.
     """
-    from .paper import pdf  # WeasyPrint: loaded by the worker, not by the pages that queue
+    from .paper import stored  # WeasyPrint: loaded by the worker, not by the pages that queue
 
     signature = Signature.objects.get(pk=signature_id)
     try:
-        return str(pdf.stored_signed_pdf(signature).name)
+        return str(stored.stored_signed_pdf(signature).name)
     except Exception:
         logger.exception("签发版 PDF 生成失败，将在下载时生成：签发记录 %s", signature_id)
         raise

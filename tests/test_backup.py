@@ -11,7 +11,7 @@ from django.db import connection
 
 from assessments import backup
 from assessments.models import Assessment, Signature
-from assessments.paper import pdf
+from assessments.paper import stored
 
 from .database import as_owner, change_signature
 
@@ -51,7 +51,7 @@ def signed_pdfs(demo):
     """The demo with the stored signed PDF of two tables."""
     signatures = list(Signature.objects.valid().order_by("pk")[:2])
     for signature in signatures:
-        pdf.store_signed_pdf(signature)
+        stored.store_signed_pdf(signature)
     return signatures
 
 

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
 from assessments.paper import binding, books, pdf
+from assessments.paper import stored as paper_stored
 from assessments.services import books as book_services
 from assessments.trust import signing
 
@@ -331,7 +332,7 @@ def test_the_page_numbers_laid_over_a_book_leave_its_tables_visible(demo, tmp_pa
         if compact(s.assessment.owner_name) in page_text
     )
     signed_copy = tmp_path / "signed.pdf"
-    with pdf.stored_signed_pdf(signature).open("rb") as stored:
+    with paper_stored.stored_signed_pdf(signature).open("rb") as stored:
         signed_copy.write_bytes(stored.read())
     assert dark_pixels(book, first_table_page) >= 0.9 * dark_pixels(signed_copy, 1)
 
@@ -399,7 +400,7 @@ def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
     book = pikepdf.open(io.BytesIO(content))
     stored = []
     for assessment in assessments:
-        with pdf.stored_signed_pdf(assessment.valid_signature()).open("rb") as handle:
+        with paper_stored.stored_signed_pdf(assessment.valid_signature()).open("rb") as handle:
             stored.append(pikepdf.open(io.BytesIO(handle.read())))
     table_pages = [page for document in stored for page in document.pages]
     front = len(book.pages) - len(table_pages)
@@ -452,6 +453,23 @@ def test_a_worker_process_refuses_to_query_the_database():
         pool._refuse_queries(None, "SELECT 1", None, False, None)
 
 
+def paper_loaded(_: object) -> bytes:
+    """Whether this process had parsed the paper's stylesheet and made its font configuration
+    (for the test below: a layout worker's render function)."""
+    from assessments.paper import pdf
+
+    cached = pdf.official_stylesheet.cache_info().currsize, pdf.font_config.cache_info().currsize
+    return bytes(cached)
+
+
+@pytest.mark.slow
+def test_a_layout_worker_starts_with_the_paper_loaded():
+    from assessments.paper import pool
+
+    results = pool.lay_out_many(range(4), 4, render=paper_loaded)  # type: ignore[arg-type]
+    assert results == [b"\x01\x01"] * 4
+
+
 @pytest.mark.slow
 def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
     demo, monkeypatch, tmp_path
@@ -470,7 +488,7 @@ def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
         assert f"合订本第{page}页" in compact(text)
     assert re.search(r"汇总表\s+3\s*$", contents, re.M)
     assert page_count(content, tmp_path) == 3 + sum(
-        len(pikepdf.open(io.BytesIO(c)).pages) for c in pdf.table_pdfs(assessments)
+        len(pikepdf.open(io.BytesIO(c)).pages) for c in paper_stored.table_pdfs(assessments)
     )
 
 

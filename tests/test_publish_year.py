@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from assessments.management.commands.load_demo import DEMO_FILE
 from assessments.models import Signature
-from assessments.paper import pdf as paper_pdf
+from assessments.paper import stored as paper_stored
 
 from .pdftools import compact, dark_pixels, pdf_text
 
@@ -88,7 +88,7 @@ def test_the_page_numbers_laid_over_leave_the_tables_visible(demo, tmp_path):
         assessment__project__name=seed_records()[0]["project"], assessment__year__year=2022
     )
     signed_copy = tmp_path / "signed.pdf"
-    with paper_pdf.stored_signed_pdf(first).open("rb") as stored:
+    with paper_stored.stored_signed_pdf(first).open("rb") as stored:
         signed_copy.write_bytes(stored.read())
 
     published = next(tmp_path.glob("2022-*.pdf"))

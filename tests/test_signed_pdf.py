@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, Project, Signature
-from assessments.paper import pdf, printable
+from assessments.paper import printable
+from assessments.paper import stored as paper_stored
 from assessments.services import workflow
 from assessments.trust import copies, signing
 
@@ -137,7 +138,7 @@ def test_reopened_table_renders_current_data_with_the_watermark(client, demo):
 @pytest.mark.slow
 def test_store_signed_pdf_saves_through_the_storage_api_and_prints_the_hash(demo):
     signature = Signature.objects.get(assessment__project__name="外省市差旅费")
-    stored = pdf.store_signed_pdf(signature)
+    stored = paper_stored.store_signed_pdf(signature)
     assert stored.name.startswith("signed/")
     assert Signature.objects.get(pk=signature.pk).pdf.name == stored.name
     with stored.open("rb") as handle:
@@ -151,7 +152,7 @@ def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy
     tampered = {**signature.snapshot, "goal": "篡改"}
     change_signature(signature.pk, snapshot=tampered)
     with pytest.raises(copies.SignedCopyError):
-        pdf.store_signed_pdf(Signature.objects.get(pk=signature.pk))
+        paper_stored.store_signed_pdf(Signature.objects.get(pk=signature.pk))
     response = login(client, "tianbao").get(pdf_url("宣传费"))
     assert response.status_code == 409
     assert "摘要不符" in response.content.decode()

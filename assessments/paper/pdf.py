@@ -1,10 +1,9 @@
-"""PDF with WeasyPrint: one table, the stored signed copy, and books.
+"""PDF with WeasyPrint: one table, and books.
 
-A signed version is rendered once, right after the sign-off: later downloads serve the stored
-file byte for byte. WeasyPrint is heavy to import; only what renders imports this module.
+WeasyPrint is heavy to import; only what renders imports this module. The stored signed
+copies and the PDFs of many tables at once are paper.stored's.
 """
 
-import hashlib
 import logging
 import mimetypes
 import re
@@ -20,21 +19,18 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models.fields.files import FieldFile
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Assessment, Signature
-from ..trust import pdf_signature
-from . import binding, fonts, pool
+from . import binding, fonts
 from .books import BookEntry, BookFront
 from .official_table import OfficialTable
-from .printable import Printable, printable, signed_printable
+from .printable import Printable
+from .stored import stored_signed_pdf, table_pdfs
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -165,6 +161,17 @@ def render_document(html: str, *, html_class: type[HTML] = PaperHTML) -> "Docume
     )
 
 
+# Both weights of the print fonts, for warm_up().
+WARM_UP_HTML = "<p>表<b>表</b></p>"
+
+
+def warm_up() -> None:
+    """Load what a process's first table would otherwise wait for: the stylesheets, the
+    table's template, the print fonts and WeasyPrint's own first-use work."""
+    get_template("assessments/pdf/table.html")
+    render_document(WARM_UP_HTML).write_pdf()
+
+
 def sheet_html(item: Printable, *, first_page: int = 1) -> str:
     return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
@@ -245,85 +252,6 @@ def lay_out(item: Printable, *, first_page: int = 1) -> "Document":
 
 def render_pdf(item: Printable) -> bytes:
     return lay_out(item).write_pdf()
-
-
-def stored_name(signature: Signature) -> str:
-    """`<signature id>-<hash12>.pdf`: ASCII and short, under signed/<year>/ (upload_to); the
-    Chinese name goes only into the download's header."""
-    return f"{signature.pk}-{signature.content_hash[:12]}.pdf"
-
-
-def store_signed_pdf(signature: Signature) -> FieldFile:
-    """Render the signed version once and keep it in signature.pdf (Django's storage)."""
-    item = signed_printable(signature)
-    content = pdf_signature.sign_pdf(render_pdf(item))
-    signature.pdf.save(stored_name(signature), ContentFile(content), save=False)
-    # The file's own hash, so a restore drill can tell a stored copy that was changed.
-    signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
-    Signature.objects.filter(pk=signature.pk).update(
-        pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256
-    )
-    return signature.pdf
-
-
-def _is_stored(field: FieldFile) -> bool:
-    # A field that holds a file has its name.
-    return bool(field) and field.storage.exists(cast(str, field.name))
-
-
-def stored_signed_pdf(signature: Signature) -> FieldFile:
-    """The stored signed PDF, storing it first when an older signature has none yet.
-
-    A file lost from the storage is rendered again from the signed snapshot (same content)
-    rather than failing the download; the loss is logged.
-    """
-    if _is_stored(signature.pdf):
-        return signature.pdf
-    with transaction.atomic():
-        locked = Signature.objects.select_for_update().get(pk=signature.pk)
-        if not _is_stored(locked.pdf):
-            if locked.pdf:
-                logger.warning("Signed PDF %s is missing from the storage", locked.pdf.name)
-            store_signed_pdf(locked)
-        signature.pdf = locked.pdf
-    return signature.pdf
-
-
-def table_pdfs(
-    assessments: Sequence[Assessment],
-    *,
-    progress: Callable[[int, int], object] | None = None,
-    signatures: Sequence[Signature | None] | None = None,
-) -> list[bytes]:
-    """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
-    others laid out several at a time (paper.pool); `progress(done, total)` as they come.
-    `signatures`: each table's signature in force, when the caller has read them already."""
-    if signatures is None:
-        signatures = Signature.objects.in_force(assessments)
-    total = len(assessments)
-    contents: list[bytes] = [b""] * total
-    waiting = []
-    done = 0
-    for index, signature in enumerate(signatures):
-        if signature is None:
-            waiting.append(index)
-            continue
-        with stored_signed_pdf(signature).open("rb") as stored:
-            contents[index] = stored.read()
-        done += 1
-        if progress:
-            progress(done, total)
-    signed = done
-
-    def laid_out(count: int, _: int) -> None:
-        if progress:
-            progress(signed + count, total)
-
-    items = (printable(assessments[index]) for index in waiting)
-    laid = pool.lay_out_many(items, len(waiting), render=render_pdf, progress=laid_out)
-    for index, content in zip(waiting, laid, strict=True):
-        contents[index] = content
-    return contents
 
 
 def render_book(

@@ -3,8 +3,8 @@
 The main process reads every table (cells, signatures, findings) and hands the finished
 Printable to a worker, which only lays it out: the workers never touch the database (the
 tests' data lives in a transaction they could not see), and a query there fails loudly.
-Workers come from a fork server that has WeasyPrint imported already, and set up Django
-once each.
+Workers come from a fork server that has set up Django, imported WeasyPrint and loaded the
+paper's stylesheets and fonts already (paper.warm): each starts from a copy of it.
 """
 
 import multiprocessing
@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .printable import Printable
+
+# What the fork server loads before it forks the workers (Django, WeasyPrint, the paper).
+WARM_MODULE = "assessments.paper.warm"
 
 # Below this many tables starting workers costs more than it saves.
 POOL_FROM = 3
@@ -27,7 +30,7 @@ def _refuse_queries(execute: object, sql: str, params: object, many: bool, conte
 def _start_worker() -> None:
     import django
 
-    django.setup()
+    django.setup()  # done in the fork server already, unless it could not import paper.warm
     from django.db import connections
 
     for connection in connections.all():
@@ -62,7 +65,7 @@ def lay_out_many(
                 progress(done, total)
         return results
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["weasyprint"])
+    context.set_forkserver_preload([WARM_MODULE])
     results = []
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker) as pool:
         for done, content in enumerate(pool.map(render, items), start=1):

@@ -145,13 +145,13 @@ def render_publication_pdf(
 ) -> bytes:
     """The cover, then every table's pages, page-numbered through (第 N 页 共 M 页)."""
     # WeasyPrint loads only when a PDF is made: the pages that import this module start fast.
-    from . import binding, pdf
+    from . import binding, pdf, stored
 
     contents = []
     for table in tables:
         if print_names:
-            with pdf.stored_signed_pdf(table.signature).open("rb") as stored:
-                contents.append(stored.read())
+            with stored.stored_signed_pdf(table.signature).open("rb") as stored_file:
+                contents.append(stored_file.read())
         else:
             contents.append(pdf.render_pdf(table.item))
     pages = sum(binding.page_count(content) for content in contents)

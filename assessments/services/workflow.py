@@ -147,7 +147,7 @@ def queue_signed_pdf(signature: Signature) -> None:
 
     Rendering takes a core for a fraction of a second, too long to hold a request for. The
     sign-off is done whatever happens here: a queue that refuses the task is logged, and the
-    first download renders the PDF instead (paper.pdf.stored_signed_pdf).
+    first download renders the PDF instead (paper.stored.stored_signed_pdf).
     """
     try:
         task_named(STORE_SIGNED_PDF).enqueue(signature.pk)

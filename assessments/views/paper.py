@@ -12,6 +12,7 @@ from .. import permissions
 from ..forms import PrintOptionsForm
 from ..models import Assessment
 from ..paper import printable, workbook
+from ..paper import stored as paper_stored
 from ..permissions import get_assessment_for_user
 from ..reporting.exports import XLSX_TYPE
 from ..services import AssessmentError
@@ -56,14 +57,12 @@ def download_pdf(request, pk):
     """The stored signed copy while the table is signed off; else the current data, watermarked."""
     # The signed copy needs no indicator rows: they are read only when rendering.
     assessment = get_assessment_for_user(request, pk)
-    from ..paper import pdf  # WeasyPrint loads with the first PDF, not with the pages
-
     signature = assessment.valid_signature()
     if signature is not None:
         try:
             # The stored file is served only while its row still carries a valid signature.
             copies.check_signed_copy(signature)
-            stored = pdf.stored_signed_pdf(signature)
+            stored = paper_stored.stored_signed_pdf(signature)
         except copies.SignedCopyError as error:
             return plain_text(str(error), 409)
         filename = printable.table_filename(assessment)
@@ -79,6 +78,8 @@ def download_pdf(request, pk):
     if options is None:
         return plain_text(BAD_OPTIONS, 400)
     item = printable.printable(assessment, options=options)
+    from ..paper import pdf  # WeasyPrint loads with the first PDF laid out, not with the pages
+
     rendered = HttpResponse(pdf.render_pdf(item), content_type="application/pdf")
     rendered["Content-Disposition"] = content_disposition_header(True, printable.filename_for(item))
     return rendered

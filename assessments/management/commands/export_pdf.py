@@ -66,10 +66,11 @@ class Command(BaseCommand):
 
     def write_tables(self, assessments, output):
         """Signed tables as stored; the others laid out several at a time (paper.pool)."""
-        from assessments.paper import pdf  # WeasyPrint: loaded once there is a PDF to make
+        # The workers lay the drafts out: this process starts them without loading WeasyPrint.
+        from assessments.paper import stored
 
         signatures = Signature.objects.in_force(assessments)
-        contents = pdf.table_pdfs(
+        contents = stored.table_pdfs(
             assessments, progress=terminal_progress("导出"), signatures=signatures
         )
         written = []

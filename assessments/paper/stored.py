@@ -1,0 +1,109 @@
+"""The PDFs of signed tables as stored, and of many tables at once: a signed version is
+rendered once, right after the sign-off, and later downloads serve the stored file byte for
+byte; the others are laid out by paper.pool's workers.
+
+WeasyPrint (paper.pdf) is imported only when this process lays a table out itself: a
+command that exports drafts leaves the layout to the workers and starts without it.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+
+from ..models import Assessment, Signature
+from . import pool
+from .printable import Printable, printable, signed_printable
+
+logger = logging.getLogger(__name__)
+
+
+def render_pdf(item: Printable) -> bytes:
+    """paper.pdf.render_pdf, imported when first called (here or in a worker)."""
+    from .pdf import render_pdf
+
+    return render_pdf(item)
+
+
+def stored_name(signature: Signature) -> str:
+    """`<signature id>-<hash12>.pdf`: ASCII and short, under signed/<year>/ (upload_to); the
+    Chinese name goes only into the download's header."""
+    return f"{signature.pk}-{signature.content_hash[:12]}.pdf"
+
+
+def store_signed_pdf(signature: Signature) -> FieldFile:
+    """Render the signed version once and keep it in signature.pdf (Django's storage)."""
+    from ..trust import pdf_signature  # signing, like laying out, only when there is a PDF
+
+    content = pdf_signature.sign_pdf(render_pdf(signed_printable(signature)))
+    signature.pdf.save(stored_name(signature), ContentFile(content), save=False)
+    # The file's own hash, so a restore drill can tell a stored copy that was changed.
+    signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    Signature.objects.filter(pk=signature.pk).update(
+        pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256
+    )
+    return signature.pdf
+
+
+def _is_stored(field: FieldFile) -> bool:
+    # A field that holds a file has its name.
+    return bool(field) and field.storage.exists(cast(str, field.name))
+
+
+def stored_signed_pdf(signature: Signature) -> FieldFile:
+    """The stored signed PDF, storing it first when an older signature has none yet.
+
+    A file lost from the storage is rendered again from the signed snapshot (same content)
+    rather than failing the download; the loss is logged.
+    """
+    if _is_stored(signature.pdf):
+        return signature.pdf
+    with transaction.atomic():
+        locked = Signature.objects.select_for_update().get(pk=signature.pk)
+        if not _is_stored(locked.pdf):
+            if locked.pdf:
+                logger.warning("Signed PDF %s is missing from the storage", locked.pdf.name)
+            store_signed_pdf(locked)
+        signature.pdf = locked.pdf
+    return signature.pdf
+
+
+def table_pdfs(
+    assessments: Sequence[Assessment],
+    *,
+    progress: Callable[[int, int], object] | None = None,
+    signatures: Sequence[Signature | None] | None = None,
+) -> list[bytes]:
+    """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
+    others laid out several at a time (paper.pool); `progress(done, total)` as they come.
+    `signatures`: each table's signature in force, when the caller has read them already."""
+    if signatures is None:
+        signatures = Signature.objects.in_force(assessments)
+    total = len(assessments)
+    contents: list[bytes] = [b""] * total
+    waiting = []
+    done = 0
+    for index, signature in enumerate(signatures):
+        if signature is None:
+            waiting.append(index)
+            continue
+        with stored_signed_pdf(signature).open("rb") as stored:
+            contents[index] = stored.read()
+        done += 1
+        if progress:
+            progress(done, total)
+    signed = done
+
+    def laid_out(count: int, _: int) -> None:
+        if progress:
+            progress(signed + count, total)
+
+    items = (printable(assessments[index]) for index in waiting)
+    laid = pool.lay_out_many(items, len(waiting), render=render_pdf, progress=laid_out)
+    for index, content in zip(waiting, laid, strict=True):
+        contents[index] = content
+    return contents
