@@ -454,12 +454,15 @@ def test_a_worker_process_refuses_to_query_the_database():
 
 
 def paper_loaded(_: object) -> bytes:
-    """Whether this process had parsed the paper's stylesheet and made its font configuration
-    (for the test below: a layout worker's render function)."""
+    """Whether this process had parsed the paper's stylesheet, made its font configuration
+    and set what it loaded aside from garbage collection (for the test below: a layout
+    worker's render function)."""
+    import gc
+
     from assessments.paper import pdf
 
     cached = pdf.official_stylesheet.cache_info().currsize, pdf.font_config.cache_info().currsize
-    return bytes(cached)
+    return bytes([*cached, gc.get_freeze_count() > 0])
 
 
 @pytest.mark.slow
@@ -467,7 +470,7 @@ def test_a_layout_worker_starts_with_the_paper_loaded():
     from assessments.paper import pool
 
     results = pool.lay_out_many(range(4), 4, render=paper_loaded)  # type: ignore[arg-type]
-    assert results == [b"\x01\x01"] * 4
+    assert results == [b"\x01\x01\x01"] * 4
 
 
 @pytest.mark.slow
