@@ -304,6 +304,21 @@ def test_export_pdf_of_one_draft_project_carries_the_watermark(demo, tmp_path):
     assert "草稿 · 未经审核签发" in pdf_text(path.read_bytes())
 
 
+def test_export_pdf_loads_the_layout_engine_then_sets_what_is_loaded_aside_from_collection():
+    import gc
+
+    from assessments.management.commands.export_pdf import layout_engine
+    from assessments.paper import pdf
+
+    gc.unfreeze()
+    try:
+        assert layout_engine() is pdf
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.slow
 def test_export_pdf_binds_a_book_per_department(demo, tmp_path):
     call_command("export_pdf", "--year", "2022", "--book", "-o", str(tmp_path), stdout=StringIO())
