@@ -3,11 +3,11 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Assessment
-from .templatetags.assessment_tags import amount_grouped, percent, status_badge
+from .templatetags.assessment_tags import amount_grouped, html_rows, percent, status_badge
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 MAX_PER_PAGE = 200
@@ -84,7 +84,7 @@ class AssessmentTable(tables.Table):
             )
         # Every row's link differs only in the key: one reverse() for the page.
         detail = reverse("assessments:detail", args=[0]).removesuffix("0/")
-        return format_html_join("", ROW, (_row_cells(a, detail) for a in records))
+        return html_rows(ROW, (_row_cells(a, detail) for a in records))
 
 
 WAN_YUAN = mark_safe(' <small class="text-body-secondary">万元</small>')
