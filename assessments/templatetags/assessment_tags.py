@@ -3,7 +3,7 @@ import html
 from django import template
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments import rules
@@ -170,8 +170,7 @@ def _history_item(event):
         person(event.actor, "系统"),
         timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
         format_html("<div>{}</div>", event.comment) if event.comment else "",
-        format_html_join(
-            "",
+        html_rows(
             '<div class="text-muted">{}：{} → {}</div>',
             ((key, _side(pair, 0), _side(pair, 1)) for key, pair in event.changes.items()),
         ),
