@@ -2,12 +2,17 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Assessment
-from .templatetags.assessment_tags import amount_grouped, html_rows, percent, status_badge
+from .templatetags.assessment_tags import (
+    amount_grouped,
+    html_rows,
+    localizer,
+    percent,
+    status_badge,
+)
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 MAX_PER_PAGE = 200
@@ -84,7 +89,8 @@ class AssessmentTable(tables.Table):
             )
         # Every row's link differs only in the key: one reverse() for the page.
         detail = reverse("assessments:detail", args=[0]).removesuffix("0/")
-        return html_rows(ROW, (_row_cells(a, detail) for a in records))
+        localize = localizer()
+        return html_rows(ROW, (_row_cells(a, detail, localize) for a in records))
 
 
 WAN_YUAN = mark_safe(' <small class="text-body-secondary">万元</small>')
@@ -99,9 +105,9 @@ ROW = (
 )
 
 
-def _row_cells(a, detail):
+def _row_cells(a, detail, localize):
     """What ROW fills in for one assessment; `detail` is the detail page's address without
-    the key."""
+    the key, `localize` the table's localizer()."""
     unit = WAN_YUAN if a.kept_in_wan_yuan else ""
     actuals = ""
     # A list of target tables has no such columns (AssessmentListView.ACTUALS_COLUMNS).

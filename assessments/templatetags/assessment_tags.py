@@ -19,6 +19,20 @@ def html_rows(row_format, rows) -> SafeString:
     return mark_safe("".join(row_format.format(*map(_escape, row)) for row in rows))
 
 
+def localizer():
+    """localize() for one long table, remembering each value's text: a table's counts and
+    scores repeat, and each localize() costs about as much as the rest of a cell."""
+    seen = {}
+
+    def localized(value):
+        key = (type(value), str(value))
+        if key not in seen:
+            seen[key] = localize(value)
+        return seen[key]
+
+    return localized
+
+
 def _escape(value):
     """django.utils.html.conditional_escape, for values that are not lazy texts."""
     if hasattr(value, "__html__"):

@@ -3,11 +3,10 @@ projects and shortfalls, and a template loop over them was most of the page's ti
 reads as the template wrote it."""
 
 from django import template
-from django.utils.formats import localize
 from django.utils.html import format_html
 
 from ..models import Assessment
-from .assessment_tags import amount_grouped, html_rows, percent, points
+from .assessment_tags import amount_grouped, html_rows, localizer, percent, points
 
 register = template.Library()
 
@@ -32,6 +31,7 @@ FINDINGS_ROW = (
 def project_rows(rows):
     """The rows of 各项目 (summary.ProjectRow)."""
     status_labels = _status_labels()
+    localize = localizer()
     return html_rows(
         PROJECT_ROW,
         (
@@ -82,6 +82,7 @@ def shortfall_rows(shortfalls, show_unit):
 def finding_rows(rows):
     """The rows of 有检查发现的自评表 (summary.ProjectRow)."""
     status_labels = _status_labels()
+    localize = localizer()
     return html_rows(
         FINDINGS_ROW,
         (
