@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from assessments import rules
 from assessments.kinds.address import AddressError, normalise, parse
-from assessments.models import Assessment, Organisation, memberships_of
+from assessments.models import Assessment, AssessmentEvent, Organisation, memberships_of
 
 register = template.Library()
 
@@ -155,8 +155,10 @@ def address_of(line, column):
 @register.simple_tag
 def history_items(events):
     """The detail page's log, one <li> an event, written out in Python: a table that has been
-    saved for months has hundreds of events, too many for a template loop."""
-    return html_rows(HISTORY_ITEM, (_history_item(event) for event in events))
+    saved for months has dozens of events, too many for a template loop."""
+    # get_action_display(), each label translated once for the log.
+    actions = {value: str(label) for value, label in AssessmentEvent.Action.choices}
+    return html_rows(HISTORY_ITEM, (_history_item(event, actions) for event in events))
 
 
 HISTORY_ITEM = """
@@ -170,7 +172,7 @@ HISTORY_ITEM = """
         """
 
 
-def _history_item(event):
+def _history_item(event, actions):
     moved = ""
     if event.from_status != event.to_status and event.to_status:
         moved = format_html(
@@ -179,7 +181,7 @@ def _history_item(event):
             status_label(event.to_status),
         )
     return (
-        event.get_action_display(),
+        actions.get(event.action, event.action),
         moved,
         person(event.actor, "系统"),
         timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
