@@ -1,12 +1,14 @@
 """The form renderer: Django's, with the plainest widgets written out in Python.
 
 A wizard step has dozens of inputs, and each one through Django's three nested widget
-templates (text.html, input.html, attrs.html) costs more than the rest of the page. The inputs
-and text areas are written here exactly as those templates write them; every other widget,
-and every form, field and error list, still goes through its template.
+templates (text.html, input.html, attrs.html) costs more than the rest of the page. Inputs,
+text areas and selects of plain options are written here exactly as those templates write
+them (tests/test_form_rendering.py holds the two side by side); every other widget, and every
+form, field and error list, still goes through its template.
 """
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,6 +18,8 @@ INPUT_TEMPLATES = frozenset(
     for name in ("input", "text", "hidden", "number", "email", "password", "url", "search", "tel")
 )
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 
 class FormRenderer(DjangoTemplates):
@@ -24,6 +28,8 @@ class FormRenderer(DjangoTemplates):
             return input_html(context["widget"])
         if template_name == TEXTAREA_TEMPLATE:
             return textarea_html(context["widget"])
+        if template_name == SELECT_TEMPLATE and _plain_options(context["widget"]):
+            return select_html(context["widget"])
         return super().render(template_name, context, request)
 
 
@@ -58,4 +64,37 @@ def textarea_html(widget):
         widget["name"],
         attrs_html(widget["attrs"]),
         widget["value"] or "",
+    )
+
+
+def _plain_options(widget):
+    return all(
+        option["template_name"] == OPTION_TEMPLATE
+        for _, options, _ in widget["optgroups"]
+        for option in options
+    )
+
+
+def select_html(widget):
+    """django/forms/widgets/select.html, whose options are select_option.html."""
+    parts: list[str] = []
+    for group, options, _ in widget["optgroups"]:
+        if group:
+            parts.append(format_html('\n  <optgroup label="{}">', localize(group)))
+        parts.extend(
+            format_html(
+                '\n  <option value="{}"{}>{}</option>\n',
+                str(option["value"]),
+                attrs_html(option["attrs"]),
+                localize(option["label"]),
+            )
+            for option in options
+        )
+        if group:
+            parts.append("\n  </optgroup>")
+    return format_html(
+        '<select name="{}"{}>{}\n</select>',
+        widget["name"],
+        attrs_html(widget["attrs"]),
+        mark_safe("".join(parts)),
     )
