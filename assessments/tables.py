@@ -1,11 +1,11 @@
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Assessment
+from .reporting.summary import url_maker
 from .templatetags.assessment_tags import (
     amount_grouped,
     html_rows,
@@ -87,8 +87,7 @@ class AssessmentTable(tables.Table):
             return format_html(
                 '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
             )
-        # Every row's link differs only in the key: one reverse() for the page.
-        detail = reverse("assessments:detail", args=[0]).removesuffix("0/")
+        detail = url_maker("assessments:detail")
         localize = localizer()
         return html_rows(ROW, (_row_cells(a, detail, localize) for a in records))
 
@@ -99,15 +98,15 @@ UNAPPROVED = mark_safe(
     'title="年度指标值和分值没有经过绩效目标表的审批">目标未经审批</span>'
 )
 ROW = (
-    '\n<tr>\n  <td>{}</td>\n  <td class="wrap"><a href="{}{}/">{}</a></td>\n'
+    '\n<tr>\n  <td>{}</td>\n  <td class="wrap"><a href="{}">{}</a></td>\n'
     '  <td class="wrap">{}</td>\n  <td class="num">{}{}</td>\n{}'
     '  <td>{}{}</td>\n  <td>{}</td>\n  <td class="num">{}{}{}</td>\n</tr>\n'
 )
 
 
 def _row_cells(a, detail, localize):
-    """What ROW fills in for one assessment; `detail` is the detail page's address without
-    the key, `localize` the table's localizer()."""
+    """What ROW fills in for one assessment; `detail` makes the detail page's address
+    (url_maker), `localize` is the table's localizer()."""
     unit = WAN_YUAN if a.kept_in_wan_yuan else ""
     actuals = ""
     # A list of target tables has no such columns (AssessmentListView.ACTUALS_COLUMNS).
@@ -132,8 +131,7 @@ def _row_cells(a, detail, localize):
         )
     return (
         localize(a.year.year),
-        detail,
-        a.pk,
+        detail(a.pk),
         a.subject,
         a.unit.name,
         amount_grouped(a.total_full_year_budget),
