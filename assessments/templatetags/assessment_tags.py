@@ -34,7 +34,8 @@ def localizer():
 
 
 def _escape(value):
-    """django.utils.html.conditional_escape, for values that are not lazy texts."""
+    """django.utils.html.conditional_escape, the same text for every value (a lazy text is
+    made a string and escaped) without the keep_lazy wrapper around each call."""
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
