@@ -201,3 +201,79 @@ def _side(pair, index):
     except (TypeError, IndexError, KeyError):
         return ""
     return "（空）" if value is None else localize(value)
+
+
+@register.simple_tag
+def indicator_rows(table):
+    """The official table's indicator rows (paper.official_table.IndicatorLine), written out
+    in Python exactly as a template loop wrote them: a dozen tags a row, on every screen and
+    paper copy of a table, cost more than the rest of the table."""
+    return mark_safe(
+        "".join(_indicator_row(table, number, line) for number, line in enumerate(table.lines))
+    )
+
+
+def _indicator_row(table, number, line):
+    rowspans = "\n        ".join(
+        (
+            f'<td rowspan="{localize(line.block_rowspan)}" class="block-span"></td>'
+            if line.block_rowspan
+            else "",
+            _label_cell(line.level1_rowspan, line.level1_label),
+            _label_cell(line.level2_rowspan, line.level2_label),
+        )
+    )
+    classes = ("empty-level2" if line.is_empty_level2 else "") + (
+        " break-before" if line.break_before else ""
+    )
+    if line.is_empty_level2:
+        actuals = table.has_actuals
+        empty = (
+            '<td class="text"></td><td class="center"></td>'
+            + ('<td class="center"></td>' if actuals else "")
+            + '<td class="center"></td>'
+            + ('<td class="center"></td><td class="text"></td>' if actuals else "")
+        )
+        return (
+            f'\n      <tr data-line="{localize(number)}" class="{classes}">\n        {rowspans}'
+            f"\n        \n        {empty}\n        \n      </tr>\n      "
+        )
+    where, pk = line.where, line.indicator.pk
+
+    def cell(css, column, text):
+        return (
+            f'<td class="{css} {finding_class(table, where, column)}"'
+            f"{target(table, 'indicators.', pk, column)}>{_escape(text)}</td>"
+        )
+
+    name = f"见注{localize(line.name_note)}" if line.name_note else line.indicator.name
+    cells = [
+        f'<td class="text {finding_class(table, where, ".name")}"'
+        f"{target(table, 'indicators.', pk)}>{_escape(localize(name))}</td>",
+        cell("center", ".target", localize(line.target)),
+        cell("center", ".actual", localize(line.actual)) if table.has_actuals else "",
+        f'<td class="center"{target(table, "indicators.", pk, ".weight")}>'
+        f"{_escape(points(line.indicator.weight))}</td>",
+    ]
+    if table.has_actuals:
+        reason = f"见注{localize(line.note)}" if line.note else line.indicator.reason
+        cells.append(
+            cell("center", ".score", points(line.indicator.score))
+            + "\n        "
+            + cell("text", ".reason", localize(reason))
+        )
+    else:
+        cells.append("")
+    return (
+        f'\n      <tr data-line="{localize(number)}"{anchor(table, where)} class="{classes}">'
+        f"\n        {rowspans}\n        \n        "
+        + "\n        ".join(cells)
+        + "\n        \n      </tr>\n      "
+    )
+
+
+def _label_cell(rowspan, parts):
+    if not rowspan:
+        return ""
+    text = "<br>".join(_escape(localize(part)) for part in parts)
+    return f'<td rowspan="{localize(rowspan)}" class="center">{text}</td>'
