@@ -2,6 +2,8 @@
 projects and shortfalls, and a template loop over them was most of the page's time. Each row
 reads as the template wrote it."""
 
+import functools
+
 from django import template
 from django.utils.html import format_html
 
@@ -55,15 +57,17 @@ def project_rows(rows):
 @register.simple_tag
 def shortfall_rows(shortfalls, show_unit):
     """The rows of 得分低于分值的指标 (summary.Shortfall); `show_unit` on a department's."""
+    # A department has a few units and hundreds of shortfalls: each unit's line made once.
+    unit_line = functools.cache(
+        lambda unit: format_html('<div class="small text-muted">{}</div>', unit)
+    )
     return html_rows(
         SHORTFALL_ROW,
         (
             (
                 item.url,
                 item.project,
-                format_html('<div class="small text-muted">{}</div>', item.unit)
-                if show_unit
-                else "",
+                unit_line(item.unit) if show_unit else "",
                 item.level2,
                 item.name,
                 item.target,
