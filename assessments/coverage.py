@@ -157,20 +157,22 @@ def year_coverage(year: int, scope: dict[str, int]) -> Coverage:
         )
     }
     rows = []
-    for project in (
-        Project.objects.filter(pk__in=ids).select_related("unit").order_by("unit__name", "name")
+    for pk, name, unit in (
+        Project.objects.filter(pk__in=ids)
+        .order_by("unit__name", "name")
+        .values_list("pk", "name", "unit__name")
     ):
-        table = tables.get(project.pk)
-        budget = table["budget_yuan"] if table else planned.get(project.pk)
+        table = tables.get(pk)
+        budget = table["budget_yuan"] if table else planned.get(pk)
         rows.append(
             ProjectCoverage(
-                project_id=project.pk,
-                project=project.name,
-                unit=project.unit.name,
+                project_id=pk,
+                project=name,
+                unit=unit,
                 budget_yuan=budget,
                 table_id=table["pk"] if table else None,
                 status=table["status"] if table else "",
-                exemption=exemptions.get(project.pk),
+                exemption=exemptions.get(pk),
             )
         )
     return Coverage(year, rows)

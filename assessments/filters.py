@@ -20,7 +20,8 @@ PRESENCE = [("yes", "有"), ("no", "无")]
 
 class PlainSelect(forms.Select):
     """A select written out directly: a city has a thousand units, and Django's template per
-    option would take longer than the whole rest of the page."""
+    option would take longer than the whole rest of the page (the list's other selects are
+    short, but each one's templates still cost more than its query)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
@@ -53,15 +54,20 @@ class AssessmentFilterForm(forms.Form):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    year = django_filters.ChoiceFilter(label="年度", empty_label=ANY, method="filter_year")
+    year = django_filters.ChoiceFilter(
+        label="年度", empty_label=ANY, method="filter_year", widget=PlainSelect
+    )
     unit = django_filters.ChoiceFilter(
         label="实施单位", empty_label=ANY, field_name="project__unit_id", widget=PlainSelect
     )
     status = django_filters.ChoiceFilter(
-        label="状态", empty_label=ANY, choices=Assessment.Status.choices
+        label="状态", empty_label=ANY, choices=Assessment.Status.choices, widget=PlainSelect
     )
     grade = django_filters.ChoiceFilter(
-        label="等级", empty_label=ANY, choices=[(grade, grade) for grade in GRADES]
+        label="等级",
+        empty_label=ANY,
+        choices=[(grade, grade) for grade in GRADES],
+        widget=PlainSelect,
     )
     score_min = django_filters.NumberFilter(
         label="总分不低于", field_name="total_score", lookup_expr="gte", min_value=0, max_value=100
@@ -70,10 +76,18 @@ class AssessmentFilter(django_filters.FilterSet):
         label="总分不高于", field_name="total_score", lookup_expr="lte", min_value=0, max_value=100
     )
     errors = django_filters.ChoiceFilter(
-        label="检查错误", empty_label=ANY, choices=PRESENCE, method="filter_errors"
+        label="检查错误",
+        empty_label=ANY,
+        choices=PRESENCE,
+        method="filter_errors",
+        widget=PlainSelect,
     )
     warnings = django_filters.ChoiceFilter(
-        label="检查提示", empty_label=ANY, choices=PRESENCE, method="filter_warnings"
+        label="检查提示",
+        empty_label=ANY,
+        choices=PRESENCE,
+        method="filter_warnings",
+        widget=PlainSelect,
     )
     q = django_filters.CharFilter(
         label="项目名称", field_name="project__name", lookup_expr="icontains", max_length=100

@@ -271,6 +271,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Inputs and text areas written out in Python; every other widget through its template.
+FORM_RENDERER = "assessments.forms.rendering.FormRenderer"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # Mail goes to the console locally; production sends through the bureau's SMTP relay.

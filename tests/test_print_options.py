@@ -1,8 +1,10 @@
 """Print settings belong to the table: kept before sign-off, signed with it, printed as signed."""
 
 import json
+import re
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from assessments import interchange
@@ -164,3 +166,17 @@ def test_full_width_digits_and_signs_in_values_print_as_ordinary_ones(db):
     # The stored text is unchanged, and Chinese punctuation in a value stays full width.
     assert assessment.indicators.get().target == "＞＝１００％"
     assert printed_value("及时（与政策要求一致）") == "及时（与政策要求一致）"
+
+
+def test_the_official_table_prints_empty_level2_rows_blank_between_the_entered_ones(people):
+    assessment = make(people)
+    table = build_official_table(assessment, options=EMPTY_ROWS, paper=True)
+    html = render_to_string("assessments/_official_table.html", {"table": table})
+    rows = re.findall(r'<tr data-line="(\d+)"( class="[^"]*")>(.*?)</tr>', html, re.S)
+    assert [int(number) for number, _, _ in rows] == list(range(len(table.lines)))
+    empty = [cells for _, classes, cells in rows if "empty-level2" in classes]
+    entered = [cells for _, classes, cells in rows if "empty-level2" not in classes]
+    assert len(entered) == assessment.indicators.count() and empty
+    # An empty row: 三级指标, 指标值, 完成值, 分值, 得分 and 原因, all blank; no hooks on paper.
+    assert all(re.findall(r"<td[^>]*>([^<]*)</td>", cells)[-6:] == [""] * 6 for cells in empty)
+    assert "data-target" not in html and "cell-error" not in html

@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment
+from assessments.services import workflow
 
-from .factories import AssessmentFactory, login
+from .factories import AssessmentFactory, UserFactory, login, member
 
 LIST = reverse("assessments:list")
 DETAIL_LINK = re.compile(r'href="/assessments/\d+/"')
@@ -144,3 +145,31 @@ def test_a_server_error_in_debug_mode_shows_the_chinese_page_and_is_logged(rf, s
     assert "Internal Server Error: /assessments/1/" in caplog.text
     settings.DEBUG = False
     assert middleware.process_exception(request, ZeroDivisionError("boom")) is None
+
+
+def _signature_cells(client, assessment):
+    """The foot of the official table on the detail page: (填报人, 审核人)."""
+    text = client.get(reverse("assessments:detail", args=[assessment.pk])).content.decode()
+    foot = text[text.index('class="official-signatures"') :]
+    names = re.findall(r'<td class="person">([^<]*)</td>', foot)
+    return names[0], names[1]
+
+
+def test_detail_foot_names_who_submitted_and_who_signed(client, people):
+    assessment = AssessmentFactory(project__unit=people["unit"])
+    login(client, "preparer")
+    assert _signature_cells(client, assessment) == ("", "")
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
+    assert _signature_cells(client, assessment) == ("preparer", "")
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    assert _signature_cells(client, assessment) == ("preparer", "reviewer")
+
+
+def test_detail_foot_of_a_reopened_table_names_the_latest_submission(client, people):
+    assessment = AssessmentFactory(project__unit=people["unit"])
+    workflow.submit_assessment(assessment.pk, by=people["preparer"])
+    workflow.sign_off_assessment(assessment.pk, by=people["reviewer"])
+    workflow.reopen_assessment(assessment.pk, by=people["department"], reason="金额单位有误")
+    second = member(UserFactory(username="second"), people["unit"], "preparer")
+    workflow.submit_assessment(assessment.pk, by=second)
+    assert _signature_cells(login(client, "preparer"), assessment) == ("second", "")

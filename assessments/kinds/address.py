@@ -16,6 +16,7 @@ The kind is not part of the string: a table has one kind, and the address of its
 written in that table's context. It is carried where addresses of several kinds meet.
 """
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -92,6 +93,8 @@ def parse(text: str, kind: str = "") -> CellAddress:
 parse_address = parse
 
 
+# Pure, and asked for every cell of every table a screen shows: remembered per process.
+@functools.lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """The address in its one string form; a text that is no address is returned as it is."""
     try:

@@ -213,20 +213,38 @@ class SignatureBlock:
     reviewer: Person | None = None
 
 
-def signature_block(assessment: Assessment, signature: Signature | None = None) -> SignatureBlock:
+def signature_block(
+    assessment: Assessment,
+    signature: Signature | None = None,
+    *,
+    events: Iterable[AssessmentEvent] | None = None,
+) -> SignatureBlock:
     """The 填报人 who last submitted the table and the 审核人 of its valid signature.
 
     For a signed version the submission before the signing counts, so that a later
-    reopening does not change what the signed copy says.
+    reopening does not change what the signed copy says. `events`: the table's whole log
+    with its actors, where the caller has read it already (the detail page's history).
     """
     if signature is None:
         signature = assessment.valid_signature()
-    submissions = AssessmentEvent.objects.filter(
-        assessment_id=assessment.pk, action=AssessmentEvent.Action.SUBMIT
-    ).select_related("actor")
-    if signature is not None:
-        submissions = submissions.filter(created_at__lte=signature.signed_at)
-    submission = submissions.order_by("-created_at", "-pk").first()
+    if events is None:
+        submissions = AssessmentEvent.objects.filter(
+            assessment_id=assessment.pk, action=AssessmentEvent.Action.SUBMIT
+        ).select_related("actor")
+        if signature is not None:
+            submissions = submissions.filter(created_at__lte=signature.signed_at)
+        submission = submissions.order_by("-created_at", "-pk").first()
+    else:
+        submission = max(
+            (
+                event
+                for event in events
+                if event.action == AssessmentEvent.Action.SUBMIT
+                and (signature is None or event.created_at <= signature.signed_at)
+            ),
+            key=lambda event: (event.created_at, event.pk),
+            default=None,
+        )
     preparer = reviewer = None
     if submission is not None and submission.actor is not None:
         preparer = Person(display_name(submission.actor), chinese_date(submission.created_at))

@@ -6,8 +6,8 @@ with its exact figure, which browsers show on hover.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH = 760

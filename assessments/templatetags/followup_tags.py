@@ -2,6 +2,7 @@
 rectification requests, and the buttons of whoever may issue or record them."""
 
 from django import template
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import permissions
@@ -15,17 +16,20 @@ def followup_panel(context, assessment):
     user = context["request"].user
     unit = assessment.unit
     # 结果应用 is recorded per project: a department's own table has none.
-    applications = ResultApplication.objects.filter(
-        project_id=assessment.project_id, year__year=assessment.year.year - 1
-    ).select_related("year", "recorded_by_organisation")
-    current = ResultApplication.objects.filter(
-        project_id=assessment.project_id, year=assessment.year
-    ).first()
+    # The previous year's and this year's, latest first, in one query.
+    recorded = list(
+        ResultApplication.objects.filter(
+            Q(year__year=assessment.year.year - 1) | Q(year=assessment.year),
+            project_id=assessment.project_id,
+        ).select_related("year", "recorded_by_organisation")
+    )
+    applications = [a for a in recorded if a.year_id != assessment.year_id]
+    current = next((a for a in recorded if a.year_id == assessment.year_id), None)
     today = timezone.localdate()
     rectifications = Rectification.objects.filter(assessment=assessment).select_related("issuer")
     return {
         "assessment": assessment,
-        "applications": list(applications),
+        "applications": applications,
         "current": current,
         "rectifications": [(r, r.is_overdue(today)) for r in rectifications],
         "can_issue": permissions.can_issue_rectification(user, unit)[0],

@@ -8,6 +8,7 @@ valid.
 """
 
 import difflib
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -364,7 +365,8 @@ class History:
 
 
 def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = None) -> History:
-    current = canonical_snapshot(assessment, indicators)
+    # The table as it stands, read only where a signature or a return is compared with it.
+    current = functools.cache(lambda: canonical_snapshot(assessment, indicators))
     events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
     signatures = list(assessment.signatures.select_related("signed_by", "voided_by", "key"))
     valid = next((s for s in signatures if s.is_valid), None)
@@ -372,20 +374,20 @@ def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = 
     history = History(
         events=events,
         signature=valid,
-        signature_matches=valid is not None and matches_current(valid, current),
+        signature_matches=valid is not None and matches_current(valid, current()),
         voided=voided,
         signature_state=check_signature(valid) if valid else None,
     )
     if valid:
         history.comparisons.append(
-            ("与签发版本相比", valid, diff_snapshots(signed_content(valid), current))
+            ("与签发版本相比", valid, diff_snapshots(signed_content(valid), current()))
         )
     elif voided:
         history.comparisons.append(
             (
                 "自上次签发以来的修改",
                 voided[-1],
-                diff_snapshots(signed_content(voided[-1]), current),
+                diff_snapshots(signed_content(voided[-1]), current()),
             )
         )
     last_return = next(
@@ -398,6 +400,6 @@ def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = 
         ).count()
     if last_return and assessment.status != Assessment.Status.SIGNED_OFF:
         history.comparisons.append(
-            ("自退回以来的修改", last_return, diff_snapshots(last_return.snapshot, current))
+            ("自退回以来的修改", last_return, diff_snapshots(last_return.snapshot, current()))
         )
     return history

@@ -14,7 +14,7 @@ from .. import kinds, permissions
 from ..filters import AssessmentFilter
 from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
-from ..paper.official_table import build_official_table
+from ..paper.official_table import build_official_table, signature_block
 from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
 from ..services import AssessmentError, department
@@ -86,8 +86,15 @@ def assessment_detail(request, pk, *, adjustment_form=None):
     """The table; `adjustment_form` is a target adjustment that could not be read, shown
     again with a message beside each field it could not read."""
     assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
-    table = build_official_table(assessment)
-    history = signing.history_of(assessment, table.indicators)
+    indicators = list(assessment.indicators.all())
+    history = signing.history_of(assessment, indicators)
+    # The 填报人 and 审核人 from the log just read, not from a second reading of it.
+    signed = history.signature if assessment.status == Assessment.Status.SIGNED_OFF else None
+    table = build_official_table(
+        assessment,
+        indicators,
+        signatures=signature_block(assessment, signed, events=history.events),
+    )
     actions = permissions.allowed_actions(request.user, assessment)
     return render(
         request,
