@@ -8,9 +8,9 @@ from django.db.models import F
 from django.urls import reverse
 
 from assessments import kinds, rules
+from assessments.formats import display_name
 from assessments.models import Assessment, ReportingYear, Signature
 from assessments.paper import printable
-from assessments.paper.official_table import display_name
 from assessments.services import workflow
 from assessments.trust import signing, snapshot
 from assessments.trust.signing import SignatureState, check_signature

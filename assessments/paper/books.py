@@ -14,9 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
+from ..formats import chinese_date
 from ..models import Assessment, Book, Signature, visible_organisations
 from ..trust.copies import signed_evaluation
-from .official_table import chinese_date, convert_amount
+from .official_table import convert_amount
 from .printable import book_filename, watermark_for
 
 

@@ -14,20 +14,13 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 
+from ..formats import chinese_date, display_name
 from ..models import Assessment, Signature
 from ..trust import snapshot as signed_snapshot
 from ..trust.copies import as_signed, assessment_from_record, signed_content
-from .official_table import (
-    OfficialTable,
-    Person,
-    PrintOptions,
-    SignatureBlock,
-    build_official_table,
-    chinese_date,
-    display_name,
-    signature_block,
-)
+from .official_table import OfficialTable, PrintOptions, build_official_table
 from .remarks import remarks_of
+from .signature_lines import Person, SignatureBlock, signature_block
 
 DRAFT = "草稿"
 UNSIGNED = "未签发"

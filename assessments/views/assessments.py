@@ -14,7 +14,8 @@ from .. import kinds, permissions
 from ..filters import AssessmentFilter
 from ..forms import AnswerForm, CommentForm, ReopenForm, ReturnForm, WithdrawForm
 from ..models import Assessment, Comment
-from ..paper.official_table import build_official_table, signature_block
+from ..paper.official_table import build_official_table
+from ..paper.signature_lines import signature_block
 from ..permissions import get_assessment_for_user
 from ..reporting.review import reviews_of
 from ..services import AssessmentError, department
