@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 USERS=${USERS:-100}
 DURATION=${DURATION:-10m}
 DB=${DB:-postgres}
-TABLES=${TABLES:-3000}
+# Each preparer needs a unit of her own with drafts: 3000 tables give 75 such units, enough
+# for 100 users (61 preparers); more users get proportionally more tables.
+TABLES=${TABLES:-$(( USERS > 100 ? USERS * 30 : 3000 ))}
 SPAWN_RATE=${SPAWN_RATE:-2}
 # A free port of our own: another server on the machine must never be measured by mistake.
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}

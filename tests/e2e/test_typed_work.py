@@ -127,6 +127,24 @@ def test_typing_is_saved_automatically_and_survives_a_reload(page, server, draft
     assert draft.goal == "全年印制宣传折页 4 万份，覆盖全区社区。"
 
 
+def test_a_click_on_save_and_next_during_an_automatic_save_moves_on_after_it(page, server, draft):
+    log_in_to_dashboard(page, server, "tianbao")
+    page.goto(step(server, draft, "actuals"))
+    # Every request from the page's scripts takes a second longer, so that the automatic
+    # save is still on its way when the button is clicked.
+    page.evaluate(
+        "const send = window.fetch;"
+        "window.fetch = (...args) => new Promise((done) => setTimeout(done, 1000))"
+        ".then(() => send(...args));"
+    )
+    page.locator("#id_rows-0-actual").fill("98%")
+    page.locator("#id_rows-1-actual").focus()  # leaving the field saves it
+    expect(page.locator("#autosave-state")).to_have_text("正在保存…")
+    page.get_by_role("button", name="保存并下一步").click()
+    expect(page).to_have_url(step(server, draft, "review"), timeout=10_000)
+    assert draft.indicators.order_by("position").first().actual == "98%"
+
+
 def test_leaving_with_unsaved_changes_asks_first(page, server, draft):
     log_in_to_dashboard(page, server, "tianbao")
     page.goto(step(server, draft, "goal"))
