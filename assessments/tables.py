@@ -100,8 +100,17 @@ UNAPPROVED = mark_safe(
 ROW = (
     '\n<tr>\n  <td>{}</td>\n  <td class="wrap"><a href="{}">{}</a></td>\n'
     '  <td class="wrap">{}</td>\n  <td class="num">{}{}</td>\n{}'
-    '  <td>{}{}</td>\n  <td>{}</td>\n  <td class="num">{}{}{}</td>\n</tr>\n'
+    '  <td>{}{}</td>\n  <td class="when">{}</td>\n  <td class="num">{}{}{}</td>\n</tr>\n'
 )
+
+
+def when_html(moment) -> SafeString:
+    """A date and its time, which break onto two lines between them where space is short."""
+    return format_html(
+        '<span class="text-nowrap">{}</span> <span class="text-nowrap">{}</span>',
+        moment.strftime("%Y-%m-%d"),
+        moment.strftime("%H:%M"),
+    )
 
 
 def _row_cells(a, detail, localize):
@@ -139,7 +148,7 @@ def _row_cells(a, detail, localize):
         actuals,
         status_badge(a),
         UNAPPROVED if a.targets_unapproved else "",
-        timezone.localtime(a.updated_at).strftime("%Y-%m-%d %H:%M"),
+        when_html(timezone.localtime(a.updated_at)),
         errors,
         warnings,
         "" if a.finding_count else "0",

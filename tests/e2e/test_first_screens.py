@@ -23,6 +23,14 @@ def test_preparer_logs_in_sees_eleven_tables_and_opens_one(page, demo_server, ar
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(11)
     expect(page.get_by_text("外省市差旅费")).to_be_visible()
+    # On a 1280-pixel screen every column shows: none hides behind a scroll bar.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_load_state()
+    width, holder = page.evaluate(
+        "(() => { const table = document.querySelector('table');"
+        " return [table.scrollWidth, table.parentElement.clientWidth]; })()"
+    )
+    assert width <= holder, (width, holder)
     page.screenshot(path=artifacts / "first-screens-1-list.png", full_page=True)
 
     page.get_by_role("link", name="外省市差旅费").click()
