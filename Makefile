@@ -72,7 +72,7 @@ test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 # Two processes (pytest-xdist), each with its own test database. Each process takes the tests
 # in the order pytest-django sorts them, the ones that empty the database (transaction=True)
 # last: the rows the migrations made (the duties' groups) are there for every test before.
-test-fast: .venv/.synced ## Run the tests not marked slow, in two processes (under a minute on two idle cores)
+test-fast: .venv/.synced ## Run the tests not marked slow, in two processes (about a minute on two idle cores)
 	$(UV) run --frozen pytest -m "not slow" -n 2
 
 bench-pdf: install bench-packages ## Time PDF paths side by side with LibreOffice (one process) and Chromium
