@@ -118,3 +118,39 @@ def test_the_bureau_report_page_shows_the_overall_score_under_the_average(client
     url = reverse("assessments:bureau_report", args=[desk.bureau.pk, desk.year.year])
     page = client.get(url).content.decode()
     assert f'<div class="small" data-overall>{own.total_score} {own.grade}</div>' in page
+
+
+def test_a_zero_execution_rate_is_printed_as_zero_not_as_missing(client, desk, monkeypatch):
+    """0.00% is a figure (nothing spent); only a rate that cannot be computed is "—"."""
+    import dataclasses
+
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    row = {"unit": "某中心", "project": "某项目", "assessment": 1, "content_hash": "ab" * 32}
+    spent_nothing = {**row, "execution_rate": Decimal("0.00"), "budget_yuan": Decimal("0.00")}
+    no_budget = {**row, "execution_rate": None, "budget_yuan": None}
+    assert '<td class="num">0.00%</td>' in render_to_string(
+        "assessments/_filing_row.html", {"row": spent_nothing, "own": False}
+    )
+    assert '<td class="num">—</td>' in render_to_string(
+        "assessments/_filing_row.html", {"row": no_budget, "own": False}
+    )
+    own_row = render_to_string("assessments/_filing_row.html", {"row": no_budget, "own": True})
+    assert "data-own-table" in own_row and "（部门整体）" in own_row
+
+    file_a(desk)
+    built = report.build_report
+
+    def with_nothing_spent(*args):
+        result = built(*args)
+        line = next(line for line in result.departments if line.figures is not None)
+        line.figures = dataclasses.replace(line.figures, execution_rate=Decimal("0.00"))
+        return result
+
+    monkeypatch.setattr(report, "build_report", with_nothing_spent)
+    client.force_login(desk.people["bureau_reviewer"])
+    url = reverse("assessments:bureau_report", args=[desk.bureau.pk, desk.year.year])
+    page = client.get(url).content.decode()
+    assert '<td class="num">0.00%</td>' in page
+    assert "—%" not in page

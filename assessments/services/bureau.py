@@ -69,28 +69,29 @@ def _amount(value: Decimal | None) -> str | None:
 # Filing
 
 
-def department_tables(department: Organisation, year: ReportingYear) -> AssessmentQuerySet:
-    """Every table of the department's units for the year, in the order a filing lists them."""
+def _filed(year: ReportingYear) -> AssessmentQuerySet:
+    """The year's self-assessments with their amounts in 元, as a filing lists them."""
     return (
         Assessment.objects.for_table()
         .self_assessments()
-        .filter(year=year, project__unit__parent=department)
+        .filter(year=year)
         .annotate(budget_yuan=in_yuan("total_full_year_budget"))
         .annotate(executed_yuan=in_yuan("total_executed"))
+    )
+
+
+def department_tables(department: Organisation, year: ReportingYear) -> AssessmentQuerySet:
+    """Every table of the department's units for the year, in the order a filing lists them."""
+    return (
+        _filed(year)
+        .filter(project__unit__parent=department)
         .order_by("project__unit__name", "project__name", "pk")
     )
 
 
 def own_tables(department: Organisation, year: ReportingYear) -> AssessmentQuerySet:
     """The department's own tables of the year (部门整体), filed before its projects'."""
-    return (
-        Assessment.objects.for_table()
-        .self_assessments()
-        .filter(year=year, organisation=department)
-        .annotate(budget_yuan=in_yuan("total_full_year_budget"))
-        .annotate(executed_yuan=in_yuan("total_executed"))
-        .order_by("kind", "pk")
-    )
+    return _filed(year).filter(organisation=department).order_by("kind", "pk")
 
 
 def own_manifest(tables: Sequence[Assessment], signatures: dict[int, Signature]) -> dict:
