@@ -1,9 +1,9 @@
 """Background tasks (Django's tasks framework; `manage.py run_worker` runs them).
 
 The services queue them by name (services.background) once their transaction commits; each
-task joins the state change of a service with the layout of paper.pdf. WeasyPrint is heavy
-to import: a task imports paper.pdf when it runs, so that a web process that queues a task
-(services.background imports this module) does not load it.
+task joins the state change of a service with the paper it makes. The PDF libraries are heavy
+to import: a task imports them when it runs, so that a web process that queues a task
+(services.background imports this module) does not load them.
 """
 
 import logging
@@ -23,12 +23,12 @@ logger = logging.getLogger(__name__)
 @task()
 def build_book(book_id: int) -> str | None:
     """Build the 合订本 with this id; returns the stored file's name."""
-    from .paper import pdf  # WeasyPrint: loaded by the worker, not by the pages that queue
+    from .paper import book_pdf  # loaded by the worker, not by the pages that queue
 
     def render(
         book: Book, assessments: Sequence[Assessment], progress: Progress
     ) -> tuple[str, bytes]:
-        content = pdf.render_book(
+        content = book_pdf.render_book(
             assessments,
             organisation=book.organisation.name,
             year=book.year.year,
@@ -42,10 +42,10 @@ def build_book(book_id: int) -> str | None:
 @task()
 def build_filing_package(filing_id: int) -> None:
     """Build a filing's package (the book of its signed copies and its summary workbook)."""
-    from .paper import pdf  # WeasyPrint: loaded by the worker, not by the pages that queue
+    from .paper import book_pdf  # loaded by the worker, not by the pages that queue
 
     def bind_book(filed: Filing, signatures: Sequence[Signature]) -> bytes:
-        return pdf.render_signed_book(
+        return book_pdf.render_signed_book(
             signatures, organisation=filed.department.name, year=filed.year.year
         )
 

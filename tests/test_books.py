@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from assessments import tasks
 from assessments.models import Assessment, Book, Organisation, ReportingYear, Signature
-from assessments.paper import binding, books, pdf
+from assessments.paper import binding, book_pdf, front_matter
 from assessments.paper import stored as paper_stored
 from assessments.services import books as book_services
 from assessments.trust import signing
@@ -72,7 +72,7 @@ def unit_book(throwaway_db):
             )
         )
         progress = []
-        content = pdf.render_book(
+        content = book_pdf.render_book(
             assessments, organisation=UNIT, year=2022, progress=lambda *p: progress.append(p)
         )
         projects = [
@@ -263,7 +263,7 @@ def test_failed_build_is_recorded_with_a_message(
     def broken(*args, **kwargs):
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr(pdf, "render_book", broken)
+    monkeypatch.setattr(book_pdf, "render_book", broken)
     run_worker()
     book = Book.objects.get()
     assert book.status == Book.Status.FAILED
@@ -302,21 +302,6 @@ def test_export_pdf_of_one_draft_project_carries_the_watermark(demo, tmp_path):
     path = tmp_path / "2022-邮寄费-绩效自评表（草稿）.pdf"
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     assert "草稿 · 未经审核签发" in pdf_text(path.read_bytes())
-
-
-def test_export_pdf_loads_the_layout_engine_then_sets_what_is_loaded_aside_from_collection():
-    import gc
-
-    from assessments.management.commands.export_pdf import layout_engine
-    from assessments.paper import pdf
-
-    gc.unfreeze()
-    try:
-        assert layout_engine() is pdf
-        assert gc.isenabled()
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
 
 
 @pytest.mark.slow
@@ -411,7 +396,7 @@ def content_streams(page):
 @pytest.mark.slow
 def test_a_book_of_signed_tables_holds_their_signed_pages_unchanged(demo):
     assessments = unit_assessments()
-    content = pdf.render_book(assessments, organisation=UNIT, year=2022)
+    content = book_pdf.render_book(assessments, organisation=UNIT, year=2022)
     book = pikepdf.open(io.BytesIO(content))
     stored = []
     for assessment in assessments:
@@ -451,7 +436,7 @@ def test_unsigned_tables_are_laid_out_in_worker_processes_with_progress(demo):
     Assessment.objects.update(status=Assessment.Status.SUBMITTED)
     assessments = unit_assessments()
     reports = []
-    content = pdf.render_book(
+    content = book_pdf.render_book(
         assessments, organisation=UNIT, year=2022, progress=lambda *p: reports.append(p)
     )
     assert reports == [(done, 11) for done in range(1, 12)]
@@ -489,23 +474,30 @@ def test_a_layout_worker_starts_with_the_paper_loaded():
 
 
 @pytest.mark.slow
-def test_a_wrong_guess_of_the_contents_length_still_gives_true_page_numbers(
-    demo, monkeypatch, tmp_path
-):
-    # Three rows a page: the contents are guessed at four pages, and take one.
-    monkeypatch.setattr(books, "CONTENTS_ROWS_PER_PAGE", 3)
+def test_contents_and_summary_over_many_pages_give_true_page_numbers(demo, monkeypatch, tmp_path):
+    # Pages short enough for a few rows each: the contents and the summary take several.
+    monkeypatch.setattr(front_matter, "LIMIT", front_matter.TOP + 60 * front_matter.MM)
     assessments = unit_assessments()
-    content = pdf.render_book(assessments, organisation=UNIT, year=2022)
-    contents = pdf_text(content, page=2)
-    assert "目" in contents and pdf_text(content, page=3).strip().startswith("汇总表")
+    content = book_pdf.render_book(assessments, organisation=UNIT, year=2022)
+    summary_page = next(
+        number
+        for number in range(2, 20)
+        if pdf_text(content, page=number).strip().startswith("汇总表")
+    )
+    contents = "\n".join(pdf_text(content, page=number) for number in range(2, summary_page))
+    assert summary_page > 3  # the contents took more than one page
+    assert re.search(rf"汇总表\s+{summary_page}\s*$", contents, re.M)
     listed = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}" + UNIT + r"\s+(\d+)\s*$", contents, re.M)
-    assert len(listed) == len(assessments)
+    assert [int(n) for n, _, _ in listed] == list(range(1, len(assessments) + 1))
+    first_table = int(listed[0][2])
+    assert first_table > summary_page + 1  # the summary took more than one page
     for _, name, page in listed:
         text = pdf_text(content, page=int(page))
         assert Layout(text).find_row(["项目名称", name], start=0), name
         assert f"合订本第{page}页" in compact(text)
-    assert re.search(r"汇总表\s+3\s*$", contents, re.M)
-    assert page_count(content, tmp_path) == 3 + sum(
+    for number in range(2, first_table):
+        assert f"合订本第{number}页" in compact(pdf_text(content, page=number))
+    assert page_count(content, tmp_path) == first_table - 1 + sum(
         len(pikepdf.open(io.BytesIO(c)).pages) for c in paper_stored.table_pdfs(assessments)
     )
 

@@ -76,9 +76,9 @@ def test_a_failed_package_leaves_the_filing_and_can_be_built_again(desk, monkeyp
     def broken(*args, **kwargs):
         raise OSError("storage unavailable")
 
-    from assessments.paper import pdf
+    from assessments.paper import book_pdf
 
-    monkeypatch.setattr(pdf, "render_signed_book", broken)
+    monkeypatch.setattr(book_pdf, "render_signed_book", broken)
     tasks.build_filing_package.call(filing.pk)
     filing.refresh_from_db()
     assert filing.status == Filing.Status.FILED

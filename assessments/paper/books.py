@@ -1,6 +1,6 @@
-"""Books (合订本): who sees which, their names and waiting, the front matter of the PDF.
+"""Books (合订本): who sees which, their names and waiting, what their front matter lists.
 
-The request and the Book row's progress are services.books; the layout is paper.pdf."""
+The request and the Book row's progress are services.books; the PDF is paper.book_pdf."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,11 +10,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .. import rules
-from ..formats import chinese_date
 from ..models import Assessment, Book, Signature, visible_organisations
 from ..trust.copies import signed_evaluation
 from .official_table import convert_amount
@@ -110,11 +108,6 @@ def book_summary(entries: Sequence[BookEntry]) -> BookSummary:
     return BookSummary(budget, executed, rules.execution_rate(budget, executed), counts)
 
 
-# Contents rows of one line that fit on a page: the first guess of how long the contents are.
-# A wrong guess costs one more layout, never a wrong page number (paper.pdf.render_book).
-CONTENTS_ROWS_PER_PAGE = 30
-
-
 @dataclass
 class BookFront:
     """A book's front matter: the cover and the contents, then the summary; the tables follow."""
@@ -123,9 +116,6 @@ class BookFront:
     title: str
     organisation: str
     generated_at: datetime
-
-    def guess_contents_pages(self) -> int:
-        return -(-(len(self.entries) + 1) // CONTENTS_ROWS_PER_PAGE)
 
     def summary_page(self, contents_pages: int) -> int:
         return 2 + contents_pages  # after the cover and the contents
@@ -137,27 +127,3 @@ class BookFront:
             entry.first_page = page
             page += entry.pages
         return self.summary_page(contents_pages) + summary_pages
-
-    def html(
-        self, part: str, *, first_page: int = 1, summary_page: int = 0, stamps: int = 0
-    ) -> str:
-        """One part of the front matter as HTML: "contents" (with the cover), "summary", or
-        "stamps": blank pages with only the book's page number (one, the sample the
-        binding writes every table page's number with)."""
-        return render_to_string(
-            "assessments/pdf/book_front.html",
-            {
-                "part": part,
-                "first_page": first_page,
-                "summary_page": summary_page,
-                "stamp_pages": range(stamps),
-                "entries": self.entries,
-                "title": self.title,
-                "organisation": self.organisation,
-                "generated_on": chinese_date(self.generated_at),
-                "summary": book_summary(self.entries),
-                "project_count": len(project_entries(self.entries)),
-                "own_count": len(self.entries) - len(project_entries(self.entries)),
-                "mixed_units": len({e.assessment.money_unit for e in self.entries}) > 1,
-            },
-        )

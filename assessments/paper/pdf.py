@@ -1,16 +1,14 @@
-"""PDF with WeasyPrint: one table, and books.
+"""PDF with WeasyPrint: one table.
 
 WeasyPrint is heavy to import; only what renders imports this module. The stored signed
-copies and the PDFs of many tables at once are paper.stored's.
+copies and the PDFs of many tables at once are paper.stored's; books are paper.book_pdf's.
 """
 
 import logging
 import mimetypes
 import re
 import ssl
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -20,17 +18,13 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..models import Assessment, Signature
-from . import binding, fonts
-from .books import BookEntry, BookFront
+from . import fonts
 from .official_table import OfficialTable
 from .printable import Printable
-from .stored import stored_signed_pdf, table_pdfs
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -252,88 +246,3 @@ def lay_out(item: Printable, *, first_page: int = 1) -> "Document":
 
 def render_pdf(item: Printable) -> bytes:
     return lay_out(item).write_pdf()
-
-
-def render_book(
-    assessments: Sequence[Assessment],
-    *,
-    organisation: str,
-    year: int,
-    progress: Callable[[int, int], object] | None = None,
-    generated_at: datetime | None = None,
-) -> bytes:
-    """One PDF: cover, contents, summary, then every table, each on its own pages.
-
-    A signed table is bound from its stored signed copy, page for page; the others are laid
-    out, several at a time. The front matter prints the book's page numbers, which the
-    contents list; on the tables' pages they are laid over.
-    """
-    signatures = Signature.objects.in_force(assessments)
-    contents = table_pdfs(assessments, progress=progress, signatures=signatures)
-    entries = [BookEntry.of(a, s) for a, s in zip(assessments, signatures, strict=True)]
-    return bind_book(
-        entries, contents, organisation=organisation, year=year, generated_at=generated_at
-    )
-
-
-def render_signed_book(
-    signatures: Sequence[Signature],
-    *,
-    organisation: str,
-    year: int,
-    generated_at: datetime | None = None,
-) -> bytes:
-    """A book of these signed copies, whatever became of their tables since (a filing's
-    package): each bound from its stored signed PDF, listed from its signed content."""
-    contents = []
-    for signature in signatures:
-        with stored_signed_pdf(signature).open("rb") as stored:
-            contents.append(stored.read())
-    entries = [BookEntry.signed(signature) for signature in signatures]
-    return bind_book(
-        entries, contents, organisation=organisation, year=year, generated_at=generated_at
-    )
-
-
-# The words around a book's page number, as the book-stamp page of official-print.css prints them.
-BOOK_PAGE_NUMBER = binding.PageNumberWords("合订本第 {} 页")
-
-
-def bind_book(
-    entries: Sequence[BookEntry],
-    contents: Sequence[bytes],
-    *,
-    organisation: str,
-    year: int,
-    generated_at: datetime | None = None,
-) -> bytes:
-    """The front matter laid out for these entries, then their PDFs bound after it."""
-    for entry, content in zip(entries, contents, strict=True):
-        entry.pages = binding.page_count(content)
-    front = BookFront(
-        entries,
-        title=f"{year} 年度财政项目支出绩效自评表",
-        organisation=organisation,
-        generated_at=generated_at or timezone.now(),
-    )
-    # The contents list page numbers that depend on how long the contents and the summary
-    # are; page numbers never change a layout. So the summary is laid out after a guessed
-    # contents length, the contents with the numbers that follow, and both once more only
-    # when the guess was wrong.
-    contents_pages = front.guess_contents_pages()
-    for _ in range(2):
-        summary_page = front.summary_page(contents_pages)
-        summary = render_document(front.html("summary", first_page=summary_page))
-        after_front = front.number_entries(contents_pages, len(summary.pages))
-        cover_and_contents = render_document(front.html("contents", summary_page=summary_page))
-        if len(cover_and_contents.pages) - 1 == contents_pages:
-            break
-        contents_pages = len(cover_and_contents.pages) - 1
-    else:
-        raise RuntimeError("目录页数在填入页码后发生变化。")
-    # One sample page of the page number; binding writes every table page's number with it.
-    sample = render_document(front.html("stamps", first_page=binding.SAMPLE_NUMBER, stamps=1))
-    pages = [*cover_and_contents.pages, *summary.pages, *sample.pages]
-    front_pdf = cover_and_contents.copy(pages).write_pdf()
-    titles = [f"{e.assessment.year.year} {e.assessment.subject}" for e in entries]
-    return binding.bind_numbered(front_pdf, after_front - 1, contents, titles, BOOK_PAGE_NUMBER)

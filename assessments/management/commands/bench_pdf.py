@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, Project
-from assessments.paper import fonts, pdf, pool, printable, workbook
+from assessments.paper import book_pdf, fonts, pdf, pool, printable, workbook
 from assessments.trust import signing
 
 # Each measurement as a ratio to its yardstick: (label, ratio at most).
@@ -210,7 +210,7 @@ class Command(BaseCommand):
 
     def book(self, tables):
         start = time.perf_counter()
-        content = pdf.render_book(tables, organisation="基准测试", year=2022)
+        content = book_pdf.render_book(tables, organisation="基准测试", year=2022)
         elapsed = time.perf_counter() - start
         self.stdout.write(
             f"  合订本：{len(tables)} 张已签发的表，{len(content) / 1e6:.1f} MB，共 {elapsed:.1f} s"

@@ -1,4 +1,3 @@
-import gc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,19 +7,6 @@ from assessments.models import Assessment, Organisation, Signature
 from assessments.paper import printable
 
 from ._progress import terminal_progress
-
-
-def layout_engine():
-    """paper.pdf (WeasyPrint), imported with the garbage collector paused; then what the
-    command has loaded is set aside from collection for the rest of its run (gc.freeze): the
-    layout's full collections walk only what the layout makes (about 0.2 s of a book)."""
-    gc.disable()
-    try:
-        from assessments.paper import pdf
-    finally:
-        gc.enable()
-    gc.freeze()
-    return pdf
 
 
 class Command(BaseCommand):
@@ -110,7 +96,8 @@ class Command(BaseCommand):
 
     def write_books(self, assessments, options, output):
         """One book for the unit given, else one per 主管部门 of the tables selected."""
-        pdf = layout_engine()  # WeasyPrint: loaded once there is a PDF to make
+        from assessments.paper import book_pdf
+
         if options.get("unit"):
             groups = {options["unit"]: assessments}
         else:
@@ -121,7 +108,7 @@ class Command(BaseCommand):
         written = []
         for organisation, members in groups.items():
             progress = terminal_progress(f"{organisation} 排版")
-            content = pdf.render_book(
+            content = book_pdf.render_book(
                 members, organisation=organisation, year=options["year"], progress=progress
             )
             path = self.unique(output / printable.book_filename(options["year"], organisation))
