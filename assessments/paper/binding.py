@@ -123,12 +123,13 @@ class NumberForms:
 def bind_numbered(
     front: bytes,
     front_pages: int,
-    tables: Sequence[bytes],
+    tables: Sequence[pikepdf.Pdf],
     titles: Sequence[str],
     words: PageNumberWords,
 ) -> bytes:
-    """One PDF: the front matter's `front_pages` pages (numbered already), then every table,
-    each table page numbered on from the front matter with `words`.
+    """One PDF: the front matter's `front_pages` pages (numbered already), then every table
+    (opened(), open until this returns), each table page numbered on from the front matter
+    with `words`.
 
     `front` holds one page more: the sample of the page number (PageNumberWords), dropped
     once its drawing is copied.
@@ -138,10 +139,10 @@ def bind_numbered(
             raise ValueError("前置部分应恰好多出一张页码样页。")
         numbers = NumberForms(book, book.pages[front_pages], words)
         del book.pages[front_pages:]
-        with _tables_added(book, tables, titles):
-            for number, page in enumerate(book.pages[front_pages:], start=front_pages + 1):
-                stamp_over(book, page, numbers.form(number))
-            return _saved(book)
+        _add_tables(book, tables, titles)
+        for number, page in enumerate(book.pages[front_pages:], start=front_pages + 1):
+            stamp_over(book, page, numbers.form(number))
+        return _saved(book)
 
 
 def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequence[str]) -> bytes:
@@ -151,39 +152,40 @@ def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequen
     per table page whose only mark is the book's page number: each is laid over its table
     page and then dropped.
     """
-    with pikepdf.open(io.BytesIO(front)) as book:
+    with pikepdf.open(io.BytesIO(front)) as book, opened(tables) as sources:
         stamps = [book.make_indirect(page.as_form_xobject()) for page in book.pages[front_pages:]]
         del book.pages[front_pages:]
-        with _tables_added(book, tables, titles):
-            if len(stamps) != len(book.pages) - front_pages:
-                raise ValueError("页码页数与各表页数之和不符。")
-            for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
-                stamp_over(book, page, stamp)
-            return _saved(book)
+        _add_tables(book, sources, titles)
+        if len(stamps) != len(book.pages) - front_pages:
+            raise ValueError("页码页数与各表页数之和不符。")
+        for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
+            stamp_over(book, page, stamp)
+        return _saved(book)
 
 
 @contextmanager
-def _tables_added(
-    book: pikepdf.Pdf, tables: Sequence[bytes], titles: Sequence[str]
-) -> Iterator[None]:
-    """Every table appended to the book, each under its title in the outline; the tables'
-    files stay open (their pages are read from them) until the book is saved."""
-    opened = []
+def opened(contents: Sequence[bytes]) -> Iterator[list[pikepdf.Pdf]]:
+    """The tables' PDFs, open while a book reads their pages, until it is saved."""
+    sources: list[pikepdf.Pdf] = []
     try:
-        entries = []
-        for title, content in zip(titles, tables, strict=True):
-            source = pikepdf.open(io.BytesIO(content))
-            opened.append(source)
-            entries.append((title, len(book.pages)))
-            # The copies' signature fields stay with the signed files: the book itself is
-            # not signed, and a viewer would report the fields' signatures as broken here.
-            book.add_pages_from(source, forms="strip", outlines="ignore")
-        with book.open_outline() as outline:
-            outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
-        yield
+        for content in contents:
+            sources.append(pikepdf.open(io.BytesIO(content)))
+        yield sources
     finally:
-        for source in opened:
+        for source in sources:
             source.close()
+
+
+def _add_tables(book: pikepdf.Pdf, tables: Sequence[pikepdf.Pdf], titles: Sequence[str]) -> None:
+    """Every table appended to the book, each under its title in the outline."""
+    entries = []
+    for title, source in zip(titles, tables, strict=True):
+        entries.append((title, len(book.pages)))
+        # The copies' signature fields stay with the signed files: the book itself is not
+        # signed, and a viewer would report the fields' signatures as broken here.
+        book.add_pages_from(source, forms="strip", outlines="ignore")
+    with book.open_outline() as outline:
+        outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in entries)
 
 
 def _saved(book: pikepdf.Pdf) -> bytes:

@@ -65,14 +65,17 @@ def bind_book(
     generated_at: datetime | None = None,
 ) -> bytes:
     """The front matter drawn for these entries, then their PDFs bound after it."""
-    for entry, content in zip(entries, contents, strict=True):
-        entry.pages = binding.page_count(content)
-    front = BookFront(
-        entries,
-        title=f"{year} 年度财政项目支出绩效自评表",
-        organisation=organisation,
-        generated_at=generated_at or timezone.now(),
-    )
-    front_pdf, front_pages = front_matter.front_matter_pdf(front)
-    titles = [f"{e.assessment.year.year} {e.assessment.subject}" for e in entries]
-    return binding.bind_numbered(front_pdf, front_pages, contents, titles, front_matter.PAGE_NUMBER)
+    with binding.opened(contents) as tables:
+        for entry, table in zip(entries, tables, strict=True):
+            entry.pages = len(table.pages)
+        front = BookFront(
+            entries,
+            title=f"{year} 年度财政项目支出绩效自评表",
+            organisation=organisation,
+            generated_at=generated_at or timezone.now(),
+        )
+        front_pdf, front_pages = front_matter.front_matter_pdf(front)
+        titles = [f"{e.assessment.year.year} {e.assessment.subject}" for e in entries]
+        return binding.bind_numbered(
+            front_pdf, front_pages, tables, titles, front_matter.PAGE_NUMBER
+        )
