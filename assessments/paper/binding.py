@@ -145,24 +145,6 @@ def bind_numbered(
         return _saved(book)
 
 
-def bind(front: bytes, front_pages: int, tables: Sequence[bytes], titles: Sequence[str]) -> bytes:
-    """One PDF: the front matter, then every table.
-
-    `front` holds the front matter's `front_pages` pages (numbered already), then one page
-    per table page whose only mark is the book's page number: each is laid over its table
-    page and then dropped.
-    """
-    with pikepdf.open(io.BytesIO(front)) as book, opened(tables) as sources:
-        stamps = [book.make_indirect(page.as_form_xobject()) for page in book.pages[front_pages:]]
-        del book.pages[front_pages:]
-        _add_tables(book, sources, titles)
-        if len(stamps) != len(book.pages) - front_pages:
-            raise ValueError("页码页数与各表页数之和不符。")
-        for page, stamp in zip(book.pages[front_pages:], stamps, strict=True):
-            stamp_over(book, page, stamp)
-        return _saved(book)
-
-
 @contextmanager
 def opened(contents: Sequence[bytes]) -> Iterator[list[pikepdf.Pdf]]:
     """The tables' PDFs, open while a book reads their pages, until it is saved."""

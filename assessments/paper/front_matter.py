@@ -242,11 +242,38 @@ def note_lines(text: str) -> list[str]:
     return wrap(text, face(), NOTE, WIDTH)
 
 
-def foot(page: drawing.Page, number: int) -> None:
-    """The book's page number, left in the bottom margin, centred in its height."""
+def foot(page: drawing.Page, number: int, words: PageNumberWords = PAGE_NUMBER) -> None:
+    """The page number in `words`, left in the bottom margin, centred in its height."""
     typeface = face()
     baseline = PAGE_HEIGHT - BOTTOM / 2 - typeface.line_height(FOOT) / 2 + typeface.ascent(FOOT)
-    page.text(LEFT, baseline, PAGE_NUMBER.text(number), typeface, FOOT)
+    page.text(LEFT, baseline, words.text(number), typeface, FOOT)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A centred line of a cover: its size, weight, letter spacing (em) and space above (mm)."""
+
+    text: str
+    size: float
+    bold: bool = False
+    spacing: float = 0
+    above: float = 0
+
+
+def cover_page(lines: Sequence[Line], top: float) -> drawing.Page:
+    """A page of centred lines from `top` down, each broken where it is wider than the page."""
+    page = drawing.Page(PAGE_WIDTH, PAGE_HEIGHT)
+    y = top
+    for line in lines:
+        typeface = face(BOLD if line.bold else REGULAR)
+        spacing = line.spacing * line.size
+        y += line.above * MM
+        for text in wrap(line.text, typeface, line.size, WIDTH):
+            width = typeface.width(text, line.size, spacing) - spacing
+            x = LEFT + (WIDTH - width) / 2
+            page.text(x, y + typeface.ascent(line.size), text, typeface, line.size, spacing)
+            y += typeface.line_height(line.size)
+    return page
 
 
 @dataclass
@@ -291,28 +318,17 @@ class Section:
 
 
 def cover(front: BookFront) -> drawing.Page:
-    page = drawing.Page(PAGE_WIDTH, PAGE_HEIGHT)
     projects = len(project_entries(front.entries))
     own = len(front.entries) - projects
     count = f"共 {projects} 个项目" + (f"，另有部门整体自评表 {own} 张" if own else "")
-    # (text, size, bold, letter spacing in em, space above in mm)
     lines = [
-        (front.title, 24.0, True, 0.12, 0),
-        ("合订本", 18.0, False, 0.5, 6),
-        (front.organisation, 12.0, False, 0, 40),
-        (count, 12.0, False, 0, 3),
-        (chinese_date(front.generated_at), 12.0, False, 0, 3),
+        Line(front.title, 24, bold=True, spacing=0.12),
+        Line("合订本", 18, spacing=0.5, above=6),
+        Line(front.organisation, 12, above=40),
+        Line(count, 12, above=3),
+        Line(chinese_date(front.generated_at), 12, above=3),
     ]
-    y = TOP + 70 * MM
-    for text, size, bold, spacing, above in lines:
-        typeface = face(BOLD if bold else REGULAR)
-        y += above * MM
-        for line in wrap(text, typeface, size, WIDTH):
-            width = typeface.width(line, size, spacing * size) - spacing * size
-            x = LEFT + (WIDTH - width) / 2
-            page.text(x, y + typeface.ascent(size), line, typeface, size, spacing * size)
-            y += typeface.line_height(size)
-    return page
+    return cover_page(lines, TOP + 70 * MM)
 
 
 CONTENTS_COLUMNS = (Column(0.08, "center"), Column(0.48), Column(0.34), Column(0.10, "right", True))
@@ -390,10 +406,10 @@ def summary(front: BookFront) -> Section:
     return Section("汇总表", table, note)
 
 
-def sample_page() -> drawing.Page:
-    """A page with only the book's page number, every digit in it once (paper.binding)."""
+def sample_page(words: PageNumberWords = PAGE_NUMBER) -> drawing.Page:
+    """A page with only a page number, every digit in it once (paper.binding)."""
     page = drawing.Page(PAGE_WIDTH, PAGE_HEIGHT)
-    foot(page, SAMPLE_NUMBER)
+    foot(page, SAMPLE_NUMBER, words)
     return page
 
 

@@ -10,7 +10,8 @@ Three outputs, the same from the pages, `publish_year` and `export_public`:
 
 Nothing is read from the tables as they are now, nor from comments, the log or 复核: only the
 signatures the publication names. The approval is signed like a sign-off (trust.keys).
-WeasyPrint is imported only by the function that renders the PDF.
+The PDF's cover is drawn (paper.front_matter); WeasyPrint is imported only to lay a table out
+again, without the names.
 """
 
 import re
@@ -18,7 +19,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -31,6 +32,9 @@ from ..models import Assessment, Publication, Signature
 from ..trust.approvals import item_signatures
 from ..trust.copies import signed_content
 from .printable import Printable, signed_printable
+
+if TYPE_CHECKING:
+    from .binding import PageNumberWords
 
 TABLE_KIND = "项目支出绩效自评表"
 # ---------------------------------------------------------------------------
@@ -126,17 +130,27 @@ def table_html(
 # The PDF
 
 
-def cover_html(*, department: str, year: int, tables: int, pages: int, note: str) -> str:
-    return render_to_string(
-        "assessments/publication/pdf_front.html",
-        {
-            "department": department,
-            "year": year,
-            "kind": TABLE_KIND,
-            "tables": tables,
-            "stamp_pages": range(pages),
-            "note": note,
-        },
+def cover_pdf(
+    *, department: str, year: int, tables: int, note: str, words: "PageNumberWords"
+) -> bytes:
+    """The cover in the form departments use, then the sample of the page number
+    (paper.binding)."""
+    from . import drawing, front_matter
+    from .front_matter import Line
+
+    lines = [
+        Line(department, 22, bold=True, spacing=0.08),
+        Line(f"{year}年度", 18, above=10),
+        Line(TABLE_KIND, 24, bold=True, spacing=0.2, above=6),
+        Line(f"共 {tables} 张", 12, above=40),
+        *([Line(note, 12, above=3)] if note else []),
+    ]
+    cover = front_matter.cover_page(lines, front_matter.TOP + 60 * front_matter.MM)
+    return drawing.write_pdf(
+        [cover, front_matter.sample_page(words)],
+        title=f"{department} {year}年度{TABLE_KIND}",
+        author=department,
+        lang="zh-CN",
     )
 
 
@@ -144,8 +158,8 @@ def render_publication_pdf(
     tables: Sequence[PublishedTable], *, department: str, year: int, print_names: bool, note: str
 ) -> bytes:
     """The cover, then every table's pages, page-numbered through (第 N 页 共 M 页)."""
-    # WeasyPrint loads only when a PDF is made: the pages that import this module start fast.
-    from . import binding, pdf, stored
+    from . import binding, stored
+    from .binding import PageNumberWords
 
     contents = []
     for table in tables:
@@ -153,13 +167,19 @@ def render_publication_pdf(
             with stored.stored_signed_pdf(table.signature).open("rb") as stored_file:
                 contents.append(stored_file.read())
         else:
+            # WeasyPrint loads only when a table is laid out again: the pages that import
+            # this module, and a publication of stored copies, start without it.
+            from . import pdf
+
             contents.append(pdf.render_pdf(table.item))
-    pages = sum(binding.page_count(content) for content in contents)
-    front = pdf.render_document(
-        cover_html(department=department, year=year, tables=len(tables), pages=pages, note=note)
-    ).write_pdf()
     titles = [f"{t.position} {t.assessment.subject}" for t in tables]
-    return binding.bind(front, 1, contents, titles)
+    with binding.opened(contents) as sources:
+        total = 1 + sum(len(source.pages) for source in sources)
+        words = PageNumberWords(f"第 {{}} 页　共 {total} 页")
+        front = cover_pdf(
+            department=department, year=year, tables=len(tables), note=note, words=words
+        )
+        return binding.bind_numbered(front, 1, sources, titles, words)
 
 
 def correction_note(publication: Publication) -> str:
