@@ -179,6 +179,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Drafts' PDFs kept while they print the same (assessments/paper/draft_copies.py): a cache,
+# local to each server; deleting it loses nothing.
+DRAFT_PDF_CACHE_DIR = VAR_DIR / "cache" / "draft-pdf"
 
 # The private signing keys (SM2 for sign-offs, ECDSA for the PDF): a file outside the database
 # and its backups (`manage.py create_signing_key` makes one; docs/security-integrity.md).

@@ -33,6 +33,19 @@ def signing_key_file(tmp_path_factory):
         yield path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def draft_pdf_cache(tmp_path_factory):
+    """Drafts' kept PDFs go to a folder of the run's own, never to var/."""
+    with override_settings(DRAFT_PDF_CACHE_DIR=tmp_path_factory.mktemp("draft-pdf")):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def draft_pdf_cache_of_the_test(settings, tmp_path_factory):
+    """Each test starts with no kept draft PDF: what it lays out, it lays out."""
+    settings.DRAFT_PDF_CACHE_DIR = tmp_path_factory.mktemp("draft-pdf")
+
+
 @pytest.fixture(scope="session")
 def migrated_template(request, django_db_modify_db_settings, django_db_createdb):
     """Where the copy of a migrated SQLite test database is kept (tests/migrated_template.py),

@@ -17,14 +17,14 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import fonts
 from .official_table import OfficialTable
-from .printable import Printable
+from .printable import Printable, sheet_html
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -164,10 +164,6 @@ def warm_up() -> None:
     table's template, the print fonts and WeasyPrint's own first-use work."""
     get_template("assessments/pdf/table.html")
     render_document(WARM_UP_HTML).write_pdf()
-
-
-def sheet_html(item: Printable, *, first_page: int = 1) -> str:
-    return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
 @dataclass

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +36,19 @@ def _start_worker() -> None:
 
     for connection in connections.all():
         connection.execute_wrappers.append(_refuse_queries)
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WARM_MODULE])
+    return context
+
+
+def start() -> None:
+    """Start the workers' fork server now, so that it loads the layout (paper.warm) while
+    this process still reads the tables; lay_out_many() forks the workers from it."""
+    _context()
+    forkserver.ensure_running()
 
 
 def workers() -> int:
@@ -64,10 +78,8 @@ def lay_out_many(
             if progress:
                 progress(done, total)
         return results
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([WARM_MODULE])
     results = []
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker) as pool:
+    with ProcessPoolExecutor(count, mp_context=_context(), initializer=_start_worker) as pool:
         for done, content in enumerate(pool.map(render, items), start=1):
             results.append(content)
             if progress:

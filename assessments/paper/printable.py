@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ..formats import chinese_date, display_name
@@ -122,6 +123,11 @@ def printable(assessment: Assessment, *, options: PrintOptions | None = None) ->
     options = options or PrintOptions.of(assessment.print_options)
     table = build_official_table(assessment, options=options, paper=True)
     return Printable(table, watermark_for(assessment))
+
+
+def sheet_html(item: Printable, *, first_page: int = 1) -> str:
+    """The HTML the layout gets for the table (paper.pdf lays it out)."""
+    return render_to_string("assessments/pdf/table.html", {"item": item, "first_page": first_page})
 
 
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

@@ -1,6 +1,7 @@
 """The PDFs of signed tables as stored, and of many tables at once: a signed version is
 rendered once, right after the sign-off, and later downloads serve the stored file byte for
-byte; the others are laid out by paper.pool's workers.
+byte; a draft's PDF is kept while it prints the same (paper.draft_copies); the others are
+laid out by paper.pool's workers.
 
 WeasyPrint (paper.pdf) is imported only when this process lays a table out itself: a
 command that exports drafts leaves the layout to the workers and starts without it.
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
 from ..models import Assessment, Signature
-from . import pool
+from . import draft_copies, pool
 from .printable import Printable, printable, signed_printable
 
 logger = logging.getLogger(__name__)
@@ -72,38 +73,59 @@ def stored_signed_pdf(signature: Signature) -> FieldFile:
     return signature.pdf
 
 
+def draft_pdf(item: Printable) -> bytes:
+    """A table's PDF as it is now (not signed): kept from the last time it printed the same
+    (paper.draft_copies), else laid out in this process and kept."""
+    name = draft_copies.key(item)
+    content = draft_copies.kept(name)
+    if content is None:
+        content = render_pdf(item)
+        draft_copies.keep(name, content)
+    return content
+
+
 def table_pdfs(
     assessments: Sequence[Assessment],
     *,
     progress: Callable[[int, int], object] | None = None,
     signatures: Sequence[Signature | None] | None = None,
 ) -> list[bytes]:
-    """Each table's PDF, in order: the stored copy of a signed table as it was stored, the
-    others laid out several at a time (paper.pool); `progress(done, total)` as they come.
+    """Each table's PDF, in order: the stored copy of a signed table as it was stored, a
+    draft's kept PDF when it prints the same as then (paper.draft_copies), the others laid
+    out several at a time (paper.pool); `progress(done, total)` as they come.
     `signatures`: each table's signature in force, when the caller has read them already."""
     if signatures is None:
         signatures = Signature.objects.in_force(assessments)
     total = len(assessments)
+    if sum(signature is None for signature in signatures) >= pool.POOL_FROM:
+        pool.start()  # the workers' server loads the layout while the tables are read
     contents: list[bytes] = [b""] * total
-    waiting = []
+    waiting: list[tuple[int, str, Printable]] = []
     done = 0
     for index, signature in enumerate(signatures):
         if signature is None:
-            waiting.append(index)
-            continue
-        with stored_signed_pdf(signature).open("rb") as stored:
-            contents[index] = stored.read()
+            item = printable(assessments[index])
+            name = draft_copies.key(item)
+            content = draft_copies.kept(name)
+            if content is None:
+                waiting.append((index, name, item))
+                continue
+        else:
+            with stored_signed_pdf(signature).open("rb") as stored:
+                content = stored.read()
+        contents[index] = content
         done += 1
         if progress:
             progress(done, total)
-    signed = done
+    ready = done
 
     def laid_out(count: int, _: int) -> None:
         if progress:
-            progress(signed + count, total)
+            progress(ready + count, total)
 
-    items = (printable(assessments[index]) for index in waiting)
+    items = (item for _, _, item in waiting)
     laid = pool.lay_out_many(items, len(waiting), render=render_pdf, progress=laid_out)
-    for index, content in zip(waiting, laid, strict=True):
+    for (index, name, _), content in zip(waiting, laid, strict=True):
         contents[index] = content
+        draft_copies.keep(name, content)
     return contents

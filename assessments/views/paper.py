@@ -78,9 +78,8 @@ def download_pdf(request, pk):
     if options is None:
         return plain_text(BAD_OPTIONS, 400)
     item = printable.printable(assessment, options=options)
-    from ..paper import pdf  # WeasyPrint loads with the first PDF laid out, not with the pages
-
-    rendered = HttpResponse(pdf.render_pdf(item), content_type="application/pdf")
+    # WeasyPrint loads with the first PDF laid out (paper.stored), not with the pages.
+    rendered = HttpResponse(paper_stored.draft_pdf(item), content_type="application/pdf")
     rendered["Content-Disposition"] = content_disposition_header(True, printable.filename_for(item))
     return rendered
 
