@@ -321,6 +321,26 @@ def test_a_save_writes_exactly_one_log_entry_with_old_and_new_values(client, pre
     assert event.changes == {"预期目标": ["完成年度工作任务。", "新的目标"]}
 
 
+def test_a_save_writes_only_the_indicator_rows_and_columns_typed_into(client, preparer, draft):
+    client.force_login(preparer)
+    with CaptureQueriesContext(connection) as queries:
+        client.post(step_url(draft, "actuals"), {**actuals_post(draft), "save": "1"})
+    row_updates = [
+        q["sql"] for q in queries if q["sql"].startswith('UPDATE "assessments_indicator"')
+    ]
+    assert row_updates == []  # only 实际完成情况 changed
+    draft.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        client.post(
+            step_url(draft, "actuals"),
+            {**actuals_post(draft, {"1-reason": "受天气影响推迟"}), "save": "1"},
+        )
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "assessments_indicator"')]
+    assert '"reason"' in update and '"actual"' not in update and '"score"' not in update
+    second = draft.indicators.order_by("position")[1]
+    assert second.reason == "受天气影响推迟"
+
+
 def test_a_save_over_a_newer_version_is_refused_naming_who_changed_it(
     client, preparer, colleague, draft
 ):

@@ -469,18 +469,24 @@ def _update_rows(
 ) -> None:
     by_id = {row.pk: row for row in indicators}
     changed: list[Indicator] = []
+    fields: set[str] = set()
     for data in rows:
         row = by_id.get(data["id"])
         if row is None:
             raise EditConflict("保存失败：指标行已被他人修改或删除。请重新打开此步骤。")
-        for name in row_fields:
-            old, new = getattr(row, name), data[name]
-            if not _same(old, new):
-                changes[_row_label(row, name)] = [_plain(old, name), _plain(new, name)]
-                setattr(row, name, new)
-        changed.append(row)
+        edited = [name for name in row_fields if not _same(getattr(row, name), data[name])]
+        for name in edited:
+            changes[_row_label(row, name)] = [
+                _plain(getattr(row, name), name),
+                _plain(data[name], name),
+            ]
+            setattr(row, name, data[name])
+        if edited:
+            changed.append(row)
+            fields.update(edited)
+    # Only the rows and columns typed into: a save of one text writes no indicator row.
     if changed:
-        Indicator.objects.bulk_update(changed, row_fields)
+        Indicator.objects.bulk_update(changed, [name for name in row_fields if name in fields])
 
 
 PRINT_LABELS = {
