@@ -1,3 +1,5 @@
+import gc
+
 from django.apps import AppConfig
 
 
@@ -21,3 +23,8 @@ class AssessmentsConfig(AppConfig):
         user_locked_out.connect(alert_lock)
         # After every app's migrations: the application's database role gets its rights.
         post_migrate.connect(grant_after_migrate, sender=self)
+        if not gc.isenabled():
+            # manage.py paused collection while Django started (the last app is this one):
+            # what the start made stays for the process's life, out of every collection.
+            gc.freeze()
+            gc.enable()
