@@ -1,15 +1,11 @@
 """A book's front matter, drawn straight into PDF: lines that break where Chinese text may,
 figures kept whole, rare characters in the system's font, text that copies out."""
 
-import os
-import subprocess
-import sys
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -116,24 +112,6 @@ def test_the_front_pages_are_numbered_and_the_sample_holds_every_digit():
     assert "合订本第" not in compact(pdf_text(content, page=1))  # the cover has no number
     assert compact(pdf_text(content, page=pages + 1)) == "合订本第1234567890页"
     assert [e.first_page for e in book.entries] == [4, 6, 8]
-
-
-def test_the_book_pdf_module_loads_no_layout_engine():
-    """A book of signed tables binds their stored copies and draws its front matter: the
-    command that makes it does not pay for WeasyPrint's import."""
-    code = (
-        "import django, sys; django.setup();"
-        "from assessments.paper import book_pdf;"
-        "print('weasyprint' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
-    )
-    assert result.stdout.decode().strip() == "False"
 
 
 @pytest.mark.parametrize("weight", [400, 700])

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow  # a Python process of its own
 def test_the_url_configuration_does_not_load_the_pdf_engine():
     """Pages that print nothing start without WeasyPrint, nor does a page that queues a task
-    (services.background imports the tasks), nor what serves a stored signed copy or hands
-    drafts to the layout workers (paper.stored); it loads with the first PDF laid out."""
+    (services.background imports the tasks), nor what serves a stored signed copy or a kept
+    draft, or hands drafts to the layout workers (paper.stored), nor what binds a book and
+    draws its front matter (paper.book_pdf); it loads with the first PDF laid out."""
     script = (
         "import os, sys\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
@@ -25,6 +26,7 @@ def test_the_url_configuration_does_not_load_the_pdf_engine():
         "get_resolver().resolve('/')\n"
         "import assessments.tasks\n"
         "import assessments.paper.stored\n"
+        "import assessments.paper.book_pdf\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
         "assert not loaded, loaded\n"
         "import assessments.paper.pdf\n"
