@@ -9,7 +9,7 @@ PORT ?= 8000
 
 # What WeasyPrint, the PDF checks, the browser tests and the fillable workbook's LibreOffice
 # tests need from Debian (docs/operations.md).
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core \
 	poppler-utils chromium docker-compose libreoffice-calc-nogui postgresql-client
 
 # What only the benchmark needs (not CI): LibreOffice as the yardstick.

@@ -38,7 +38,12 @@ def test_closing_punctuation_stays_with_what_it_closes_and_brackets_with_what_th
 
 def test_a_word_wider_than_the_line_breaks_anywhere():
     lines = front_matter.wrap("A" * 60, REGULAR, 9, REGULAR.width("A" * 10, 9))
-    assert lines == ["A" * 10] * 6
+    assert lines == ("A" * 10,) * 6
+
+
+def test_a_name_typed_with_a_tab_or_pasted_with_line_breaks_prints_as_html_shows_it():
+    lines = front_matter.wrap("第一行\r\n第二行\r第三行\t（续）\x00\x07", REGULAR, 9, 300)
+    assert lines == ("第一行", "第二行", "第三行 （续）")
 
 
 @given(
@@ -102,6 +107,18 @@ def test_a_name_outside_gb2312_prints_in_the_system_font_and_copies_out(tmp_path
     # The print font's two weights and the system font, each embedded as a subset.
     assert len(rows) == 3 and all(" yes yes yes " in row for row in rows)
     assert any("NotoSerifCJKsc-Regular" in row for row in rows)
+
+
+def test_a_character_no_print_font_has_prints_in_a_font_of_the_system(tmp_path):
+    # ǅ (U+01C5): not in Noto CJK; fonts-dejavu-core and Liberation, which Chromium's and
+    # fontconfig's packages bring, have it.
+    assert drawing.system_face("ǅ") is not None, "no font of the system has ǅ (fc-list)"
+    book = front([entry("ǅ项目", "100", "90")])
+    content, _ = front_matter.front_matter_pdf(book)
+    assert "ǅ项目" in pdf_text(content, page=2)
+    described = with_file("pdffonts", content, tmp_path)
+    truetype = [line for line in described.splitlines() if "CID TrueType" in line]
+    assert len(truetype) == 1 and " yes yes yes " in truetype[0]
 
 
 def test_the_front_pages_are_numbered_and_the_sample_holds_every_digit():

@@ -17,11 +17,6 @@ from dataclasses import dataclass
 import pikepdf
 
 
-def page_count(content: bytes) -> int:
-    with pikepdf.open(io.BytesIO(content)) as document:
-        return len(document.pages)
-
-
 def stamp_over(book: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> None:
     """Draw `form` over the page, leaving the page's own content streams as they are: they
     become the middle of the page's list of streams, inside a saved graphics state."""

@@ -120,10 +120,9 @@ class BookFront:
     def summary_page(self, contents_pages: int) -> int:
         return 2 + contents_pages  # after the cover and the contents
 
-    def number_entries(self, contents_pages: int, summary_pages: int) -> int:
-        """Each entry's first page; returns the page after the front matter."""
+    def number_entries(self, contents_pages: int, summary_pages: int) -> None:
+        """Each entry's first page, after the front matter."""
         page = self.summary_page(contents_pages) + summary_pages
         for entry in self.entries:
             entry.first_page = page
             page += entry.pages
-        return self.summary_page(contents_pages) + summary_pages

@@ -10,7 +10,9 @@ Positions are in points from the page's top left corner.
 
 import hashlib
 import io
+import re
 import string
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -56,7 +58,13 @@ class Face:
 
     @cached_property
     def postscript_name(self) -> str:
-        return self.face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or "NotoSerifCJKsc"
+        name = self.face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or "Font"
+        return "".join(c for c in name if (c.isascii() and c.isalnum()) or c in "-_")
+
+    @cached_property
+    def has_cff(self) -> bool:
+        """PostScript (CFF) outlines, as the Noto CJK fonts have; else TrueType ones."""
+        return "CFF " in self.face.table_tags
 
 
 def collection_face(path: Path, family: str) -> Face | None:
@@ -68,12 +76,49 @@ def collection_face(path: Path, family: str) -> Face | None:
     return None
 
 
+# fontconfig's weights: 80 regular, 200 bold.
+FONTCONFIG_WEIGHTS = {400: 80, 700: 200}
+
+
+def system_face(char: str, weight: int = 400) -> Face | None:
+    """A font of the system that has the character (fontconfig: fc-list), upright, of the
+    weight nearest, a serif one first; for a character none of the print fonts has, as
+    WeasyPrint falls back."""
+    try:
+        listed = subprocess.run(
+            [
+                "fc-list",
+                f":charset={ord(char):x}",
+                "-f",
+                "%{file}\t%{index}\t%{family}\t%{weight}\t%{slant}\n",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    wanted = FONTCONFIG_WEIGHTS[weight]
+    found = []
+    for line in listed.splitlines():
+        path, index, family, weights, slant = line.split("\t")
+        if Path(path).suffix.lower() not in {".ttf", ".otf", ".ttc"}:
+            continue
+        nearest = min(abs(int(w) - wanted) for w in re.findall(r"\d+", weights) or ["0"])
+        found.append((slant != "0", nearest, "Serif" not in family, path, int(index or 0)))
+    if not found:
+        return None
+    *_, best, number = min(found)
+    return Face(Path(best), number)
+
+
 class Typeface:
     """A weight of the print font, with the system's whole font behind it for a character
     outside GB 2312: the faces are tried in order, as WeasyPrint falls back."""
 
-    def __init__(self, faces: Sequence[Face]):
-        self.faces = tuple(faces)
+    def __init__(self, faces: Sequence[Face], weight: int = 400):
+        self.faces, self.weight = tuple(faces), weight
         self._found: dict[str, tuple[Face, int, float]] = {}
 
     def found(self, char: str) -> tuple[Face, int, float]:
@@ -84,7 +129,11 @@ class Typeface:
                 if glyph is not None:
                     break
             else:
+                # None of the print fonts: a font of the system that has it, else an empty box.
                 face, glyph = self.faces[0], 0
+                other = None if char.isspace() else system_face(char, self.weight)
+                if other is not None and (in_other := other.glyph(char)) is not None:
+                    face, glyph = other, in_other
             self._found[char] = (face, glyph, face.advance(glyph))
         return self._found[char]
 
@@ -120,7 +169,7 @@ def typeface(weight: int) -> Typeface:
         faces.append(face)
     if not faces:
         raise FileNotFoundError("找不到打印字体：请先安装 fonts-noto-cjk 并运行 make install。")
-    return Typeface(faces)
+    return Typeface(faces, weight)
 
 
 @dataclass
@@ -205,21 +254,24 @@ class EmbeddedFont:
         descriptor = pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor,
             FontName=base,
-            Flags=6,  # serif, symbolic
+            Flags=4,  # symbolic: its glyphs are named by number
             FontBBox=[0, round(descender), 1000, round(ascender)],
             ItalicAngle=0,
             Ascent=round(ascender),
             Descent=round(descender),
             CapHeight=round(ascender),
             StemV=80,
-            FontFile3=document.make_stream(program, Subtype=pikepdf.Name.OpenType),
         )
+        if self.face.has_cff:
+            descriptor.FontFile3 = document.make_stream(program, Subtype=pikepdf.Name.OpenType)
+        else:
+            descriptor.FontFile2 = document.make_stream(program, Length1=len(program))
         widths: list[int | list[int]] = []  # first glyph, [its width]; for each glyph
         for old, new in sorted(self.renumbered.items(), key=lambda item: item[1]):
             widths += [new, [round(self.face.advance(old))]]
         descendant = pikepdf.Dictionary(
             Type=pikepdf.Name.Font,
-            Subtype=pikepdf.Name.CIDFontType0,
+            Subtype=pikepdf.Name.CIDFontType0 if self.face.has_cff else pikepdf.Name.CIDFontType2,
             BaseFont=base,
             CIDSystemInfo=pikepdf.Dictionary(
                 Registry=pikepdf.String("Adobe"),
@@ -229,6 +281,8 @@ class EmbeddedFont:
             FontDescriptor=document.make_indirect(descriptor),
             W=pikepdf.Array(widths),
         )
+        if not self.face.has_cff:
+            descendant.CIDToGIDMap = pikepdf.Name.Identity  # the codes are glyph numbers
         return document.make_indirect(
             pikepdf.Dictionary(
                 Type=pikepdf.Name.Font,

@@ -12,7 +12,9 @@ A row's height never depends on a page number (the page column holds one line), 
 pages are planned once, the tables numbered, then drawn.
 """
 
+import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,11 +75,24 @@ def atoms(text: str) -> list[str]:
 FIT = 0.001
 
 
-def wrap(text: str, typeface: drawing.Typeface, size: float, width: float) -> list[str]:
+def plain(text: str) -> str:
+    """Line breaks as "\n", other white space as a space, other control characters left
+    out: what HTML's white space does to a name typed with a tab or pasted with "\r\n"."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        char if char == "\n" else " " if char.isspace() else char
+        for char in text
+        if char == "\n" or char.isspace() or unicodedata.category(char) != "Cc"
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def wrap(text: str, typeface: drawing.Typeface, size: float, width: float) -> tuple[str, ...]:
     """The text in lines no wider than `width`; a line breaks between atoms, an atom that is
-    wider than a line anywhere (as CSS's overflow-wrap: anywhere)."""
+    wider than a line anywhere (as CSS's overflow-wrap: anywhere). Kept for the next call:
+    a book repeats its units' names on every row, and plans its pages before drawing them."""
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in plain(text).split("\n"):
         line, used = "", 0.0
         for atom in atoms(paragraph):
             needed = typeface.width(atom, size)
@@ -96,7 +111,7 @@ def wrap(text: str, typeface: drawing.Typeface, size: float, width: float) -> li
                 line = line[cut:]
                 used = typeface.width(line, size)
         lines.append(line.strip())
-    return lines
+    return tuple(lines)
 
 
 def line_height(size: float) -> float:
@@ -155,7 +170,7 @@ class Table:
                 natural = typeface.width(cell.text, size)
                 if natural > inner:
                     size = max(SMALLEST, size * inner / natural)
-            lines = wrap(cell.text, typeface, size, inner)
+            lines = list(wrap(cell.text, typeface, size, inner))
             placed.append(Placed(x, width, lines, size, align, bold))
             x += width
             column += cell.span
@@ -238,7 +253,7 @@ def heading(page: drawing.Page, text: str) -> float:
     return TOP + typeface.line_height(size) + 5 * MM
 
 
-def note_lines(text: str) -> list[str]:
+def note_lines(text: str) -> tuple[str, ...]:
     return wrap(text, face(), NOTE, WIDTH)
 
 

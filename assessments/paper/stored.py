@@ -97,8 +97,6 @@ def table_pdfs(
     if signatures is None:
         signatures = Signature.objects.in_force(assessments)
     total = len(assessments)
-    if sum(signature is None for signature in signatures) >= pool.POOL_FROM:
-        pool.start()  # the workers' server loads the layout while the tables are read
     contents: list[bytes] = [b""] * total
     waiting: list[tuple[int, str, Printable]] = []
     done = 0
@@ -109,6 +107,8 @@ def table_pdfs(
             content = draft_copies.kept(name)
             if content is None:
                 waiting.append((index, name, item))
+                if len(waiting) == pool.POOL_FROM:
+                    pool.start()  # its server loads the layout while the rest are read
                 continue
         else:
             with stored_signed_pdf(signature).open("rb") as stored:
