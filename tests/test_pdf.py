@@ -2,11 +2,13 @@
 
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -543,3 +545,21 @@ def test_signature_block_names_the_preparer_who_submitted_and_the_signer(demo):
     text = pdf_text(pdf.render_pdf(printable.printable(demo_assessment("宣传费"))))
     assert re.search(r"填报人：\s*张丽", text)
     assert re.search(r"审核人：\s*王强", text)
+
+
+@pytest.mark.slow
+def test_every_stream_is_deflated_at_the_chosen_level(db):
+    """pydyf's own choice is level 9; paper.pdf writes at COMPRESSION_LEVEL, and every stream
+    still inflates to what it was."""
+    assessment = AssessmentFactory()
+    content = pdf.render_pdf(
+        printable.printable(Assessment.objects.with_tree().get(pk=assessment.pk))
+    )
+    with pikepdf.open(BytesIO(content)) as document:
+        streams = [obj for obj in document.objects if isinstance(obj, pikepdf.Stream)]
+        deflated = [s for s in streams if s.get("/Filter") == pikepdf.Name.FlateDecode]
+        assert len(deflated) >= 4  # the page, both fonts and their character maps at least
+        for stream in deflated:
+            data = stream.read_bytes()
+            at_level = zlib.compressobj(pdf.COMPRESSION_LEVEL)
+            assert stream.read_raw_bytes() == at_level.compress(data) + at_level.flush()

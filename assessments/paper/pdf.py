@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import re
 import ssl
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import get_template
@@ -30,6 +32,27 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
 logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------
+# Compression
+
+# pydyf, which writes WeasyPrint's PDFs, deflates every stream at zlib's level 9 and offers
+# no setting for it. At zlib's own default, level 6, a table's PDF is 0.4 % larger and takes
+# a fifth less time to write (9 ms of about 45): level 9 searches much longer for little.
+COMPRESSION_LEVEL = 6
+
+
+class _Deflate:
+    """What pydyf finds as its `zlib`: the same functions, streams at COMPRESSION_LEVEL."""
+
+    compress = staticmethod(zlib.compress)
+
+    @staticmethod
+    def compressobj(level: int = COMPRESSION_LEVEL) -> "zlib._Compress":
+        return zlib.compressobj(COMPRESSION_LEVEL)
+
+
+pydyf.zlib = _Deflate
 
 # Relative and /static/ addresses in the PDF templates resolve against this base; the
 # fetcher maps them onto the project's static files and nothing else.
