@@ -147,6 +147,23 @@ def test_store_signed_pdf_saves_through_the_storage_api_and_prints_the_hash(demo
     assert printed_hash(content) == signature.content_hash
 
 
+@pytest.mark.slow
+def test_signed_tables_without_their_pdf_get_it_laid_out_by_the_workers(client, demo):
+    """Signed tables that came without a stored PDF (generated, restored without the files)
+    get theirs several at a time; each is the copy its download then serves."""
+    signatures = list(Signature.objects.filter(pdf="").order_by("pk")[:3])
+    assert len(signatures) == 3
+    paper_stored.store_signed_pdfs(signatures)
+    login(client, "tianbao")
+    for signature in signatures:
+        signature.refresh_from_db()
+        with signature.pdf.open("rb") as handle:
+            content = handle.read()
+        assert printed_hash(content) == signature.content_hash
+        _, served = download(client, signature.assessment.project.name)
+        assert served == content
+
+
 def test_a_signature_whose_snapshot_does_not_match_its_hash_gives_no_signed_copy(client, demo):
     signature = Signature.objects.get(assessment__project__name="宣传费")
     tampered = {**signature.snapshot, "goal": "篡改"}

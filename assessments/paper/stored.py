@@ -36,11 +36,14 @@ def stored_name(signature: Signature) -> str:
     return f"{signature.pk}-{signature.content_hash[:12]}.pdf"
 
 
-def store_signed_pdf(signature: Signature) -> FieldFile:
-    """Render the signed version once and keep it in signature.pdf (Django's storage)."""
+def store_signed_pdf(signature: Signature, laid_out: bytes | None = None) -> FieldFile:
+    """Render the signed version once and keep it in signature.pdf (Django's storage);
+    `laid_out`: its PDF as paper.pdf.render_pdf wrote it, when laid out already."""
     from ..trust import pdf_signature  # signing, like laying out, only when there is a PDF
 
-    content = pdf_signature.sign_pdf(render_pdf(signed_printable(signature)))
+    if laid_out is None:
+        laid_out = render_pdf(signed_printable(signature))
+    content = pdf_signature.sign_pdf(laid_out)
     signature.pdf.save(stored_name(signature), ContentFile(content), save=False)
     # The file's own hash, so a restore drill can tell a stored copy that was changed.
     signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
@@ -48,6 +51,18 @@ def store_signed_pdf(signature: Signature) -> FieldFile:
         pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256
     )
     return signature.pdf
+
+
+def store_signed_pdfs(
+    signatures: Sequence[Signature], *, progress: Callable[[int, int], object] | None = None
+) -> None:
+    """store_signed_pdf() for each of these signed versions, laid out several at a time
+    (paper.pool): signed tables that came without their PDF (generated, or restored without
+    the files)."""
+    items = (signed_printable(signature) for signature in signatures)
+    laid = pool.lay_out_many(items, len(signatures), render=render_pdf, progress=progress)
+    for signature, content in zip(signatures, laid, strict=True):
+        store_signed_pdf(signature, content)
 
 
 def _is_stored(field: FieldFile) -> bool:
