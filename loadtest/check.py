@@ -1,7 +1,7 @@
 """Nothing lost: what the simulated users saved and did, compared with the database.
 
     python loadtest/check.py WRITES.jsonl [--stats locust_stats.csv] [--server-time FILE]
-        [--server-cpu SECONDS --wall SECONDS]
+        [--server-cpu SECONDS --worker-cpu SECONDS --wall SECONDS]
 
 Fails (exit 1) on any lost write (the last value a user saved is not the stored one), any
 transition recorded by a user but not logged, or logged twice, any status change that does
@@ -149,13 +149,18 @@ def print_server_time(server_time: Path) -> None:
         print(f"{label:<30}{count:>9.0f}{cpu / count:>9.1f}{wall / count:>9.1f}{cpu / 1000:>9.1f}")
 
 
-def print_share(server_cpu: float, wall: float) -> None:
+def print_share(server_cpu: float, wall: float, worker_cpu: float | None) -> None:
     cores = os.cpu_count() or 1
     share = server_cpu / (wall * cores)
     print(
         f"\nserver (gunicorn and its workers, the task worker): {server_cpu:.0f} s of CPU in "
         f"{wall:.0f} s, {share:.0%} of the {cores} cores"
     )
+    if worker_cpu is not None:
+        print(
+            f"  of which the task worker (signed PDFs, books): {worker_cpu:.0f} s, "
+            f"{worker_cpu / (wall * cores):.0%} of the cores"
+        )
 
 
 def main() -> None:
@@ -164,6 +169,7 @@ def main() -> None:
     parser.add_argument("--stats", type=Path)
     parser.add_argument("--server-time", type=Path)
     parser.add_argument("--server-cpu", type=float)
+    parser.add_argument("--worker-cpu", type=float)
     parser.add_argument("--wall", type=float)
     args = parser.parse_args()
     entries = [json.loads(line) for line in args.writes.read_text(encoding="utf-8").splitlines()]
@@ -188,7 +194,7 @@ def main() -> None:
     if args.server_time and args.server_time.exists():
         print_server_time(args.server_time)
     if args.server_cpu is not None and args.wall:
-        print_share(args.server_cpu, args.wall)
+        print_share(args.server_cpu, args.wall, args.worker_cpu)
     for problem in problems:
         print(problem)
     if problems:

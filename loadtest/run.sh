@@ -67,6 +67,7 @@ echo "== locust: $USERS users for $DURATION against gunicorn ($WORKERS workers) 
 status=0
 # The server's CPU time over the run: gunicorn, its workers and the task worker.
 cpu_before=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
+worker_before=$(python3 loadtest/cpu_seconds.py "$worker_pid")
 started=$(date +%s.%N)
 LOADTEST_ACCOUNTS=$RUN/accounts.json LOADTEST_WRITES=$RUN/writes.jsonl \
   LOADTEST_SERVER_TIME=$RUN/server-time.json $UV run --frozen locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
@@ -75,12 +76,15 @@ LOADTEST_ACCOUNTS=$RUN/accounts.json LOADTEST_WRITES=$RUN/writes.jsonl \
 wall=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
   "$started" "$(date +%s.%N)")
 cpu_after=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
+worker_after=$(python3 loadtest/cpu_seconds.py "$worker_pid")
 server_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
   "$cpu_before" "$cpu_after")
+worker_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
+  "$worker_before" "$worker_after")
 cleanup; trap - EXIT
 
 echo "== nothing lost"
 $PY loadtest/check.py "$RUN/writes.jsonl" --stats "$RUN/locust_stats.csv" \
-  --server-time "$RUN/server-time.json" --server-cpu "$server_cpu" --wall "$wall" || status=1
+  --server-time "$RUN/server-time.json" --server-cpu "$server_cpu" --worker-cpu "$worker_cpu" --wall "$wall" || status=1
 echo "report: $RUN/report.html, CSV: $RUN/locust_*.csv"
 exit $status
