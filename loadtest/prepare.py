@@ -24,6 +24,7 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from assessments.models import (  # noqa: E402
@@ -38,19 +39,28 @@ from assessments.paper import stored  # noqa: E402
 
 PASSWORD = "load-test-2026"
 PREFIX = "lt-"
+# Rows on the first page of the assessment list (AssessmentListView.table_pagination).
+LIST_PAGE = 50
 # Signed PDFs stored per round: each round's PDFs are held in memory until stored.
 STORE_ROUND = 200
 
 
 def store_signed_pdfs(year: ReportingYear, departments: list[int]) -> int:
-    """The stored PDF of every table of the year signed in these departments, which the
-    run's books and downloads read. A sign-off stores its PDF at once (the worker's task),
-    so in the deadline week every table signed before has one; generated tables come
-    without, and the run would lay them out on first download."""
-    signed = Assessment.objects.filter(
-        project__unit__parent_id__in=departments,
-        year=year,
-        status=Assessment.Status.SIGNED_OFF,
+    """The stored PDF of every signed table the run's books and downloads read: the year's,
+    and the first page of each department's list of signed tables (any year). A sign-off
+    stores its PDF at once (the worker's task), so in the deadline week every table signed
+    before has one; generated tables come without, and the run would lay them out on first
+    download."""
+    signed_off = Assessment.objects.self_assessments().filter(status=Assessment.Status.SIGNED_OFF)
+    first_pages = [
+        pk
+        for department in departments
+        for pk in signed_off.filter(project__unit__parent_id=department)
+        .order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)[:LIST_PAGE]
+    ]
+    signed = signed_off.filter(
+        Q(project__unit__parent_id__in=departments, year=year) | Q(pk__in=first_pages)
     ).order_by("pk")
     missing = [s for s in Signature.objects.in_force(list(signed)) if s is not None and not s.pdf]
     for start in range(0, len(missing), STORE_ROUND):
