@@ -110,8 +110,10 @@ def get_assessment_for_user(
     """The assessment if the user may see it (404 otherwise, so nothing leaks);
     with write=True, 403 when she may see it but not change it."""
     queryset = queryset if queryset is not None else Assessment.objects.for_table()
-    assessment = queryset.visible_to(request.user).filter(pk=pk).first()
-    if assessment is None:
+    # Read by its key and checked here: the check needs no query of its own (for_table()
+    # reads the organisations it looks at).
+    assessment = queryset.filter(pk=pk).first()
+    if assessment is None or not assessment.is_visible_to(request.user):
         raise Http404("没有这张自评表。")
     if write:
         allowed, reason = can_edit(request.user, assessment)
