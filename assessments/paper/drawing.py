@@ -110,7 +110,13 @@ def system_face(char: str, weight: int = 400) -> Face | None:
     if not found:
         return None
     *_, best, number = min(found)
-    return Face(Path(best), number)
+    return _system_face(best, number)
+
+
+@cache
+def _system_face(path: str, index: int) -> Face:
+    """One Face for each font file: it reads the file once, however many characters it prints."""
+    return Face(Path(path), index)
 
 
 class Typeface:

@@ -53,14 +53,12 @@ def store_signed_pdf(signature: Signature, laid_out: bytes | None = None) -> Fie
     return signature.pdf
 
 
-def store_signed_pdfs(
-    signatures: Sequence[Signature], *, progress: Callable[[int, int], object] | None = None
-) -> None:
+def store_signed_pdfs(signatures: Sequence[Signature]) -> None:
     """store_signed_pdf() for each of these signed versions, laid out several at a time
     (paper.pool): signed tables that came without their PDF (generated, or restored without
     the files)."""
     items = (signed_printable(signature) for signature in signatures)
-    laid = pool.lay_out_many(items, len(signatures), render=render_pdf, progress=progress)
+    laid = pool.lay_out_many(items, len(signatures), render=render_pdf)
     for signature, content in zip(signatures, laid, strict=True):
         store_signed_pdf(signature, content)
 
