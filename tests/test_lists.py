@@ -159,6 +159,27 @@ def test_sorting_by_score_and_budget_orders_the_rows(client, demo):
     assert by_findings[0] == "鉴定、认定费"
 
 
+def test_sorting_by_status_follows_the_workflow_and_findings_count_both_kinds(
+    client, demo, demo_unit
+):
+    Assessment.objects.update(error_count=0, warning_count=0)
+    for name, status, errors, warnings in [
+        ("乙退回", Assessment.Status.RETURNED, 0, 3),
+        ("甲草稿", Assessment.Status.DRAFT, 2, 0),
+        ("丙已提交", Assessment.Status.SUBMITTED, 1, 1),
+    ]:
+        made = AssessmentFactory(project__unit=demo_unit, project__name=name, status=status)
+        Assessment.objects.filter(pk=made.pk).update(error_count=errors, warning_count=warnings)
+    login(client, "juzhang")
+    by_status = listed(client.get(LIST, {"sort": "status"}))
+    assert by_status[:3] == ["甲草稿", "丙已提交", "乙退回"]
+    assert len(by_status) == 14
+    assert listed(client.get(LIST, {"sort": "-status"}))[-3:] == ["乙退回", "丙已提交", "甲草稿"]
+    # 3 + 0 > 1 + 1 = 2 + 0: ties go by key, the earlier table first when ascending.
+    assert listed(client.get(LIST, {"sort": "-findings"}))[:3] == ["乙退回", "丙已提交", "甲草稿"]
+    assert listed(client.get(LIST, {"sort": "findings"}))[-3:] == ["甲草稿", "丙已提交", "乙退回"]
+
+
 def test_list_paginates_by_fifty(client, demo, demo_unit):
     for _ in range(45):
         AssessmentFactory(project__unit=demo_unit)

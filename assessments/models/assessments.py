@@ -56,10 +56,9 @@ class AssessmentQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What a list row shows, and what the list sorts on: findings and the status order."""
-        statuses = [choice.value for choice in Assessment.Status]
-        # Only the columns a row shows: no texts, no fund sub-lines.
-        listed = self.select_related("project__unit", "organisation", "year").only(
+        """What a list row shows: only its columns, with the project, unit, organisation and
+        year in the same query."""
+        return self.select_related("project__unit", "organisation", "year").only(
             "year__year",
             "project__name",
             "project__unit__name",
@@ -77,14 +76,25 @@ class AssessmentQuerySet(models.QuerySet):
             "warning_count",
             "updated_at",
         )
-        return listed.annotate(
-            finding_count=F("error_count") + F("warning_count"),
-            status_order=Case(
-                *(When(status=status, then=Value(rank)) for rank, status in enumerate(statuses)),
-                default=Value(len(statuses)),
-                output_field=models.PositiveSmallIntegerField(),
-            ),
+
+    def by_status(self, descending=False):
+        """In the order of the workflow (草稿, 已提交, 已退回, 已签发), then by key."""
+        statuses = [choice.value for choice in Assessment.Status]
+        order = Case(
+            *(When(status=status, then=Value(rank)) for rank, status in enumerate(statuses)),
+            default=Value(len(statuses)),
+            output_field=models.PositiveSmallIntegerField(),
         )
+        if descending:
+            return self.order_by(order.desc(), "-pk")
+        return self.order_by(order.asc(), "pk")
+
+    def by_findings(self, descending=False):
+        """By the number of findings, errors and warnings together, then by key."""
+        findings = F("error_count") + F("warning_count")
+        if descending:
+            return self.order_by(findings.desc(), "-pk")
+        return self.order_by(findings.asc(), "pk")
 
     def with_tree(self):
         """Everything the official table needs: header, funds and indicator rows."""
