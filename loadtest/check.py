@@ -2,13 +2,15 @@
 
     python loadtest/check.py WRITES.jsonl [--stats locust_stats.csv] [--server-time FILE]
         [--server-cpu SECONDS --worker-cpu SECONDS --wall SECONDS]
+        [--database-cpu SECONDS --locust-cpu SECONDS]
 
 Fails (exit 1) on any lost write (the last value a user saved is not the stored one), any
 transition recorded by a user but not logged, or logged twice, any status change that does
 not follow from the one before, and any signature or stored PDF that does not verify. With
 --stats it also prints the goals against Locust's figures; with --server-time (what the
 locustfile gathered from the answers' Server-Timing headers) the server's CPU time per request
-group; with --server-cpu and --wall the share of the machine's cores the server took.
+group; with --server-cpu and --wall the share of the machine's cores the server took, and
+with --database-cpu and --locust-cpu those of the database and of Locust beside it.
 """
 
 import argparse
@@ -149,7 +151,13 @@ def print_server_time(server_time: Path) -> None:
         print(f"{label:<30}{count:>9.0f}{cpu / count:>9.1f}{wall / count:>9.1f}{cpu / 1000:>9.1f}")
 
 
-def print_share(server_cpu: float, wall: float, worker_cpu: float | None) -> None:
+def print_share(
+    server_cpu: float,
+    wall: float,
+    worker_cpu: float | None,
+    database_cpu: float | None = None,
+    locust_cpu: float | None = None,
+) -> None:
     cores = os.cpu_count() or 1
     share = server_cpu / (wall * cores)
     print(
@@ -161,6 +169,14 @@ def print_share(server_cpu: float, wall: float, worker_cpu: float | None) -> Non
             f"  of which the task worker (signed PDFs, books): {worker_cpu:.0f} s, "
             f"{worker_cpu / (wall * cores):.0%} of the cores"
         )
+    # The other two on the same cores: together with the server, how close to saturated.
+    others = {"the database (PostgreSQL)": database_cpu, "Locust (the users)": locust_cpu}
+    measured = {name: cpu for name, cpu in others.items() if cpu is not None}
+    for name, cpu in measured.items():
+        print(f"{name}: {cpu:.0f} s of CPU, {cpu / (wall * cores):.0%} of the {cores} cores")
+    if measured:
+        total = server_cpu + sum(measured.values())
+        print(f"together: {total:.0f} s of CPU, {total / (wall * cores):.0%} of the cores")
 
 
 def main() -> None:
@@ -171,6 +187,8 @@ def main() -> None:
     parser.add_argument("--server-cpu", type=float)
     parser.add_argument("--worker-cpu", type=float)
     parser.add_argument("--wall", type=float)
+    parser.add_argument("--database-cpu", type=float)
+    parser.add_argument("--locust-cpu", type=float)
     args = parser.parse_args()
     entries = [json.loads(line) for line in args.writes.read_text(encoding="utf-8").splitlines()]
     kinds = Counter(entry["kind"] for entry in entries)
@@ -194,7 +212,7 @@ def main() -> None:
     if args.server_time and args.server_time.exists():
         print_server_time(args.server_time)
     if args.server_cpu is not None and args.wall:
-        print_share(args.server_cpu, args.wall, args.worker_cpu)
+        print_share(args.server_cpu, args.wall, args.worker_cpu, args.database_cpu, args.locust_cpu)
     for problem in problems:
         print(problem)
     if problems:

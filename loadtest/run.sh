@@ -63,20 +63,40 @@ pids+=($worker_pid)
 for _ in $(seq 60); do curl -fso /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 1; done
 kill -0 "$gunicorn_pid" || { echo "gunicorn did not start: $RUN/gunicorn.log" >&2; exit 1; }
 
+# PostgreSQL on this machine: its postmaster, whose CPU time counts every backend's once the
+# backend ends (cpu_seconds.py), so the database's share is printed beside the server's.
+postmaster=
+if [ "$DB" = postgres ]; then
+  data_dir=$(psql "$server/postgres" -Atc "SHOW data_directory" 2>/dev/null || true)
+  if [ -r "$data_dir/postmaster.pid" ]; then postmaster=$(head -1 "$data_dir/postmaster.pid"); fi
+  [ -n "$postmaster" ] && kill -0 "$postmaster" 2>/dev/null || postmaster=
+fi
+db_cpu() { if [ -n "$postmaster" ]; then python3 loadtest/cpu_seconds.py "$postmaster"; fi; }
+
 echo "== locust: $USERS users for $DURATION against gunicorn ($WORKERS workers) on $DB"
 status=0
 # The server's CPU time over the run: gunicorn, its workers and the task worker.
 cpu_before=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
 worker_before=$(python3 loadtest/cpu_seconds.py "$worker_pid")
+db_before=$(db_cpu)
 started=$(date +%s.%N)
-LOADTEST_ACCOUNTS=$RUN/accounts.json LOADTEST_WRITES=$RUN/writes.jsonl \
+# Locust's own CPU time (bash's `time`, user + system, its children included).
+TIMEFORMAT='%U %S'
+{ time LOADTEST_ACCOUNTS=$RUN/accounts.json LOADTEST_WRITES=$RUN/writes.jsonl \
   LOADTEST_SERVER_TIME=$RUN/server-time.json $UV run --frozen locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 30 \
-  --csv "$RUN/locust" --html "$RUN/report.html" --only-summary || status=$?
+  --csv "$RUN/locust" --html "$RUN/report.html" --only-summary 2>&3 || status=$?; } \
+  3>&2 2>"$RUN/locust-cpu.txt"
 wall=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
   "$started" "$(date +%s.%N)")
 cpu_after=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
 worker_after=$(python3 loadtest/cpu_seconds.py "$worker_pid")
+db_after=$(db_cpu)
+locust_cpu=$(python3 -c "import sys; print(sum(map(float, sys.argv[1:])))" $(cat "$RUN/locust-cpu.txt"))
+others=(--locust-cpu "$locust_cpu")
+if [ -n "$db_before" ] && [ -n "$db_after" ]; then
+  others+=(--database-cpu "$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$db_before" "$db_after")")
+fi
 server_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
   "$cpu_before" "$cpu_after")
 worker_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
@@ -85,6 +105,7 @@ cleanup; trap - EXIT
 
 echo "== nothing lost"
 $PY loadtest/check.py "$RUN/writes.jsonl" --stats "$RUN/locust_stats.csv" \
-  --server-time "$RUN/server-time.json" --server-cpu "$server_cpu" --worker-cpu "$worker_cpu" --wall "$wall" || status=1
+  --server-time "$RUN/server-time.json" --server-cpu "$server_cpu" --worker-cpu "$worker_cpu" \
+  --wall "$wall" "${others[@]}" || status=1
 echo "report: $RUN/report.html, CSV: $RUN/locust_*.csv"
 exit $status
