@@ -170,7 +170,7 @@ def print_share(
             f"{worker_cpu / (wall * cores):.0%} of the cores"
         )
     # The other two on the same cores: together with the server, how close to saturated.
-    others = {"the database (PostgreSQL)": database_cpu, "Locust (the users)": locust_cpu}
+    others = {"PostgreSQL (all its processes)": database_cpu, "Locust (the users)": locust_cpu}
     measured = {name: cpu for name, cpu in others.items() if cpu is not None}
     for name, cpu in measured.items():
         print(f"{name}: {cpu:.0f} s of CPU, {cpu / (wall * cores):.0%} of the {cores} cores")

@@ -87,20 +87,19 @@ TIMEFORMAT='%U %S'
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 30 \
   --csv "$RUN/locust" --html "$RUN/report.html" --only-summary 2>&3 || status=$?; } \
   3>&2 2>"$RUN/locust-cpu.txt"
-wall=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
-  "$started" "$(date +%s.%N)")
+# after - before, for two readings in seconds
+since() { python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$1" "$2"; }
+wall=$(since "$started" "$(date +%s.%N)")
 cpu_after=$(python3 loadtest/cpu_seconds.py "$gunicorn_pid" "$worker_pid")
 worker_after=$(python3 loadtest/cpu_seconds.py "$worker_pid")
 db_after=$(db_cpu)
+server_cpu=$(since "$cpu_before" "$cpu_after")
+worker_cpu=$(since "$worker_before" "$worker_after")
 locust_cpu=$(python3 -c "import sys; print(sum(map(float, sys.argv[1:])))" $(cat "$RUN/locust-cpu.txt"))
 others=(--locust-cpu "$locust_cpu")
 if [ -n "$db_before" ] && [ -n "$db_after" ]; then
-  others+=(--database-cpu "$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$db_before" "$db_after")")
+  others+=(--database-cpu "$(since "$db_before" "$db_after")")
 fi
-server_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
-  "$cpu_before" "$cpu_after")
-worker_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
-  "$worker_before" "$worker_after")
 cleanup; trap - EXIT
 
 echo "== nothing lost"
