@@ -36,4 +36,6 @@
     grade.textContent = found ? `复核等级 ${found[1]}` : "";
   };
   form.addEventListener("input", update);
+  // Scores typed while the page was still loading count too.
+  update();
 })();

@@ -9,11 +9,20 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assessments.models import Assessment, Rectification, ReportingYear, ResultApplication
+from assessments.models import (
+    Assessment,
+    Organisation,
+    Rectification,
+    ReportingYear,
+    ResultApplication,
+)
+from assessments.services import bureau as desk_services
 from tests.e2e.pages import log_in_to_dashboard
 from tests.factories import AssessmentFactory
 
@@ -200,3 +209,30 @@ def test_sample_review_rectify_answer_accept_apply(page, demo_server, artifacts,
     )
     assert width <= holder, (width, holder)
     page.screenshot(path=artifacts / "followup-9-report.png", full_page=True)
+
+
+def test_review_scores_typed_while_the_page_loads_still_count(page, demo_server):
+    """On a slow network the reviewer may type before the page's script has arrived: the
+    总分 and 等级 then follow what was typed as soon as it does."""
+    table = Assessment.objects.get(project__name="外省市差旅费", year__year=2022)
+    sample = desk_services.create_sample(
+        Organisation.objects.get(kind=Organisation.Kind.BUREAU).pk,
+        table.year_id,
+        by=get_user_model().objects.get(username="caizheng"),
+        margin=Decimal("1"),
+        assessment_ids=[table.pk],
+    )
+    log_in_to_dashboard(page, demo_server, "caizheng")
+    page.route("**/review*.js", lambda route: route.abort())
+    address = reverse("assessments:review_table", args=[sample.pk, sample.tables.get().pk])
+    page.goto(demo_server.url + address)
+    total = page.locator("#review-total")
+    first_score = page.locator("input[name='score_1']")
+    first_score.fill(str(Decimal(first_score.input_value()) - Decimal("8")))
+    expect(total).to_have_text("93.37")  # typed, and nothing has computed yet
+
+    script = page.locator("script[src*='review']").get_attribute("src")
+    page.unroute("**/review*.js")
+    page.add_script_tag(url=script)
+    expect(total).to_have_text("85.37")
+    expect(page.locator("#review-grade")).to_have_text("复核等级 良")
