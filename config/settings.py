@@ -118,6 +118,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The parameters travel apart from the statement, so that psycopg prepares a statement
+    # once a connection has run it this many times: planning the joins of a page's queries
+    # cost PostgreSQL more than running them. Empty turns it off, for a pooler that cannot
+    # keep prepared statements (PgBouncer in transaction mode before 1.21).
+    prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    if prepare_threshold:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=int(prepare_threshold)
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, which refreshes the query planner's statistics (config/sqlite).
     DATABASES["default"]["ENGINE"] = "config.sqlite"
