@@ -7,12 +7,15 @@
 no two-factor step); requests go through Django's test client in this process, the whole
 middleware stack included, so that what is measured is the server's work alone: the CPU time
 of this thread and the wall-clock time per request (median and 90th percentile over
-`--repeat` runs, after three unmeasured ones), and the number of queries. The save changes
+`--repeat` runs, after three unmeasured ones), and the number of queries. On a PostgreSQL
+on this machine it also prints the CPU time of the connection's backend process per request
+(the mean over the runs: the kernel counts it in hundredths of a second). The save changes
 the outcome of the first preparer's first draft each time.
 """
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -52,10 +55,33 @@ def signed_in(username: str) -> Client:
     return client
 
 
-def measure(request, repeat: int, before=None) -> tuple[list[float], list[float], int]:
-    """CPU and wall milliseconds of each run of request(), and its queries (one more run)."""
+def backend_cpu():
+    """A function giving the CPU seconds of this connection's PostgreSQL backend so far, when
+    the database runs on this machine; None otherwise."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    if not stat.exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        # utime and stime, the 14th and 15th fields; the name before them may hold spaces.
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return seconds
+
+
+def measure(request, repeat: int, before=None) -> tuple[list[float], list[float], int, float]:
+    """CPU and wall milliseconds of each run of request(), its queries (one more run) and the
+    database backend's mean CPU milliseconds per run (NaN when it cannot be read)."""
     for _ in range(3):
         _check(request(before() if before else None))
+    database = backend_cpu()
+    database_started = database() if database else 0.0
     cpu, wall = [], []
     for _ in range(repeat):
         prepared = before() if before else None
@@ -63,10 +89,11 @@ def measure(request, repeat: int, before=None) -> tuple[list[float], list[float]
         _check(request(prepared))
         cpu.append((time.thread_time() - started_cpu) * 1000)
         wall.append((time.perf_counter() - started) * 1000)
+    database_ms = (database() - database_started) * 1000 / repeat if database else math.nan
     prepared = before() if before else None
     with CaptureQueriesContext(connection) as queries:
         _check(request(prepared))
-    return cpu, wall, len(queries)
+    return cpu, wall, len(queries), database_ms
 
 
 def _check(response) -> None:
@@ -108,12 +135,16 @@ def main() -> None:
         ("page:list filtered", lambda _: staff.get(f"/assessments/?year={year}"), None),
         ("page:summary", lambda _: staff.get("/assessments/summary/"), None),
     ]
-    print(f"{'request':<24}{'CPU ms':>9}{'p90':>8}{'wall ms':>9}{'p90':>8}{'queries':>9}")
+    print(
+        f"{'request':<24}{'CPU ms':>9}{'p90':>8}{'wall ms':>9}{'p90':>8}{'queries':>9}"
+        f"{'db CPU ms':>11}"
+    )
     for name, request, before in cases:
-        cpu, wall, queries = measure(request, args.repeat, before)
+        cpu, wall, queries, database_ms = measure(request, args.repeat, before)
+        database = "" if math.isnan(database_ms) else f"{database_ms:.1f}"
         print(
             f"{name:<24}{statistics.median(cpu):>9.1f}{p90(cpu):>8.1f}"
-            f"{statistics.median(wall):>9.1f}{p90(wall):>8.1f}{queries:>9}"
+            f"{statistics.median(wall):>9.1f}{p90(wall):>8.1f}{queries:>9}{database:>11}"
         )
 
 

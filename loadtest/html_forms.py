@@ -51,6 +51,20 @@ class FormReader(HTMLParser):
 
 
 def form_with(html: str, field: str) -> dict[str, str]:
+    """The fields of the first form that has `field`. Forms do not nest: the form around the
+    field's first mention is read first, the whole page only when that is not it (parsing a
+    whole detail page costs the load test's users more than its request does)."""
+    at = html.find(f'name="{field}"')
+    start, end = html.rfind("<form", 0, at), html.find("</form>", at)
+    if at >= 0 and start >= 0 and end >= 0:
+        try:
+            return _first_form_with(html[start : end + len("</form>")], field)
+        except LookupError:
+            pass
+    return _first_form_with(html, field)
+
+
+def _first_form_with(html: str, field: str) -> dict[str, str]:
     reader = FormReader()
     reader.feed(html)
     for form in reader.forms:
