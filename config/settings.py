@@ -123,8 +123,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # once a connection has run it this many times: planning the joins of a page's queries
     # cost PostgreSQL more than running them. Empty turns it off, for a pooler that cannot
     # keep prepared statements (PgBouncer in transaction mode before 1.21).
-    prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
     if prepare_threshold:
+        if not prepare_threshold.isdigit():
+            raise ImproperlyConfigured(
+                "DATABASE_PREPARE_THRESHOLD 须为不小于 0 的整数（留空则不使用预备语句）。"
+            )
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=int(prepare_threshold)
         )

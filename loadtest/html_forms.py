@@ -55,8 +55,9 @@ def form_with(html: str, field: str) -> dict[str, str]:
     field's first mention is read first, the whole page only when that is not it (parsing a
     whole detail page costs the load test's users more than its request does)."""
     at = html.find(f'name="{field}"')
-    start, end = html.rfind("<form", 0, at), html.find("</form>", at)
-    if at >= 0 and start >= 0 and end >= 0:
+    start = html.rfind("<form", 0, at) if at >= 0 else -1
+    end = html.find("</form>", at) if start >= 0 else -1
+    if end >= 0:
         try:
             return _first_form_with(html[start : end + len("</form>")], field)
         except LookupError:

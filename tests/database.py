@@ -8,9 +8,11 @@ granted it (assessments/privileges.py). `as_owner()` gives the owner's rights ba
 while, for what only the owner may do.
 """
 
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management.color import no_style
@@ -43,6 +45,16 @@ APPEND_ONLY = [
     PublicationItem._meta.db_table,
     ReviewSignature._meta.db_table,
 ]
+
+
+def needs_postgresql(what: str) -> None:
+    """For a test of what exists on PostgreSQL only: `make test` runs on SQLite by default
+    and the test is skipped there; CI (CI=true) runs on PostgreSQL and fails without it."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the suite on PostgreSQL (DATABASE_URL=postgres://…).")
+    pytest.skip(f"{what} exist on PostgreSQL only; set DATABASE_URL")
 
 
 def runtime_role():

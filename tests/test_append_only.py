@@ -6,8 +6,6 @@ SQLite has no such triggers here, so these tests prove nothing there: they run o
 (CI sets DATABASE_URL to one, and CI=true) and fail in CI if the suite is not on PostgreSQL.
 """
 
-import os
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
@@ -31,15 +29,12 @@ from assessments.models import (
 from assessments.services import publication as publishing
 from assessments.services import workflow
 
-from .database import as_owner
+from .database import as_owner, needs_postgresql
 
 
 @pytest.fixture(autouse=True)
 def postgresql(db):
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the suite on PostgreSQL (DATABASE_URL=postgres://…).")
-        pytest.skip("the append-only triggers exist on PostgreSQL only; set DATABASE_URL")
+    needs_postgresql("the append-only triggers")
     with as_owner():
         yield
 

@@ -13,6 +13,7 @@ from django.db import connection
 
 from assessments.models import Assessment
 
+from .database import needs_postgresql
 from .factories import AssessmentFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,16 @@ def test_postgresql_binds_on_the_server_and_prepares_after_five_runs_unless_told
         "prepare_threshold": 2,
     }
     assert database_options(DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="") == {}
+    # A word where a number belongs stops the start, saying in one sentence what is wrong.
+    refused = subprocess.run(
+        [sys.executable, "-c", "from config import settings"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "DATABASE_PREPARE_THRESHOLD": "off"},
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD 须为不小于 0 的整数" in refused.stderr
     # SQLite has neither.
     assert "server_side_binding" not in database_options()
 
@@ -59,10 +70,7 @@ def prepared() -> set[str]:
 
 @pytest.mark.django_db
 def test_a_repeated_query_is_prepared_once_and_reused_with_other_values():
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI runs the suite on PostgreSQL: set DATABASE_URL (.ci/run).")
-        pytest.skip("prepared statements are PostgreSQL's")
+    needs_postgresql("prepared statements")
     tables = AssessmentFactory.create_batch(3)
     before = prepared()
     for _ in range(3):
