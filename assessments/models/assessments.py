@@ -534,7 +534,7 @@ class Indicator(ChoiceLabels):
     class Meta:
         verbose_name = _("绩效指标")
         verbose_name_plural = _("绩效指标")
-        ordering = ["assessment", "position"]
+        ordering = ["assessment_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "position"], name="indicator_position_unique"

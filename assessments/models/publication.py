@@ -166,7 +166,7 @@ class PublicationItem(models.Model):
     class Meta:
         verbose_name = _("公开的自评表")
         verbose_name_plural = _("公开的自评表")
-        ordering = ["publication", "position"]
+        ordering = ["publication_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["publication", "position"], name="publication_item_position_unique"

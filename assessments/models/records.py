@@ -114,7 +114,7 @@ class Signature(models.Model):
     class Meta:
         verbose_name = _("签发记录")
         verbose_name_plural = _("签发记录")
-        ordering = ["assessment", "signed_at", "pk"]
+        ordering = ["assessment_id", "signed_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment"],
@@ -334,7 +334,7 @@ class TargetAdjustment(models.Model):
     class Meta:
         verbose_name = _("目标调整")
         verbose_name_plural = _("目标调整")
-        ordering = ["assessment", "requested_at", "pk"]
+        ordering = ["assessment_id", "requested_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment"],
