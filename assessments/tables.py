@@ -1,9 +1,9 @@
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from .escaping import format_safe
 from .models import Assessment
 from .reporting.summary import url_maker
 from .templatetags.assessment_tags import (
@@ -90,7 +90,7 @@ class AssessmentTable(tables.Table):
         if not records:
             if not self.empty_text:
                 return SafeString()
-            return format_html(
+            return format_safe(
                 '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
             )
         detail = url_maker("assessments:detail")
@@ -112,7 +112,7 @@ ROW = (
 
 def when_html(moment) -> SafeString:
     """A date and its time, which break onto two lines between them where space is short."""
-    return format_html(
+    return format_safe(
         '<span class="text-nowrap">{}</span> <span class="text-nowrap">{}</span>',
         moment.strftime("%Y-%m-%d"),
         moment.strftime("%H:%M"),
@@ -126,7 +126,7 @@ def _row_cells(a, detail, localize):
     actuals = ""
     # A list of target tables has no such columns (AssessmentListView.ACTUALS_COLUMNS).
     if a.table_kind.has_actuals:
-        actuals = format_html(
+        actuals = format_safe(
             '  <td class="num">{}{}</td>\n  <td class="num">{}</td>\n'
             '  <td class="num">{}</td>\n  <td>{}</td>\n',
             amount_grouped(a.total_executed),
@@ -137,11 +137,11 @@ def _row_cells(a, detail, localize):
         )
     errors = warnings = ""
     if a.error_count:
-        errors = format_html(
+        errors = format_safe(
             '<span class="badge text-bg-danger">错误 {}</span>', localize(a.error_count)
         )
     if a.warning_count:
-        warnings = format_html(
+        warnings = format_safe(
             ' <span class="badge text-bg-warning">提示 {}</span>', localize(a.warning_count)
         )
     return (

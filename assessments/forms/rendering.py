@@ -9,8 +9,9 @@ form, field and error list, still goes through its template.
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from ..escaping import escape, format_safe
 
 # The widget templates that only include django/forms/widgets/input.html.
 INPUT_TEMPLATES = frozenset(
@@ -38,9 +39,7 @@ def attrs_html(attrs) -> SafeString:
     # Each name and value is escaped on its own.
     return mark_safe(
         "".join(
-            f" {conditional_escape(name)}"
-            if value is True
-            else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+            f" {escape(name)}" if value is True else f' {escape(name)}="{escape(str(value))}"'
             for name, value in attrs.items()
             if value is not False
         )
@@ -49,17 +48,17 @@ def attrs_html(attrs) -> SafeString:
 
 def input_html(widget):
     value = widget["value"]
-    return format_html(
+    return format_safe(
         '<input type="{}" name="{}"{}{}>',
         widget["type"],
         widget["name"],
-        format_html(' value="{}"', str(value)) if value is not None else "",
+        format_safe(' value="{}"', str(value)) if value is not None else "",
         attrs_html(widget["attrs"]),
     )
 
 
 def textarea_html(widget):
-    return format_html(
+    return format_safe(
         '<textarea name="{}"{}>\n{}</textarea>',
         widget["name"],
         attrs_html(widget["attrs"]),
@@ -80,9 +79,9 @@ def select_html(widget):
     parts: list[str] = []
     for group, options, _ in widget["optgroups"]:
         if group:
-            parts.append(format_html('\n  <optgroup label="{}">', localize(group)))
+            parts.append(format_safe('\n  <optgroup label="{}">', localize(group)))
         parts.extend(
-            format_html(
+            format_safe(
                 '\n  <option value="{}"{}>{}</option>\n',
                 str(option["value"]),
                 attrs_html(option["attrs"]),
@@ -92,7 +91,7 @@ def select_html(widget):
         )
         if group:
             parts.append("\n  </optgroup>")
-    return format_html(
+    return format_safe(
         '<select name="{}"{}>{}\n</select>',
         widget["name"],
         attrs_html(widget["attrs"]),

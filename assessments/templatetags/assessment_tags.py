@@ -1,12 +1,10 @@
-import html
-
 from django import template
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments import rules
+from assessments.escaping import escape, format_safe
 from assessments.kinds.address import AddressError, normalise, parse
 from assessments.models import Assessment, AssessmentEvent, Organisation, memberships_of
 
@@ -16,7 +14,7 @@ register = template.Library()
 def html_rows(row_format, rows) -> SafeString:
     """format_html_join("", row_format, rows) for long tables: the same escaping, without
     Django's lazy-text check on every value, which costs more than the rest of a row."""
-    return mark_safe("".join(row_format.format(*map(_escape, row)) for row in rows))
+    return mark_safe("".join(row_format.format(*map(escape, row)) for row in rows))
 
 
 def localizer():
@@ -31,14 +29,6 @@ def localizer():
         return seen[key]
 
     return localized
-
-
-def _escape(value):
-    """django.utils.html.conditional_escape, the same text for every value (a lazy text is
-    made a string and escaped) without the keep_lazy wrapper around each call."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 @register.filter
@@ -82,7 +72,7 @@ def anchor(table, *parts):
     """` id=...` for the cell a finding at this location links to."""
     if table.paper:
         return ""
-    return format_html(' id="{}"', where_anchor(_location(parts)))
+    return format_safe(' id="{}"', where_anchor(_location(parts)))
 
 
 @register.simple_tag
@@ -90,7 +80,7 @@ def target(table, *parts):
     """` data-target=...` naming the cell for comments and findings."""
     if table.paper:
         return ""
-    return format_html(' data-target="{}"', _location(parts))
+    return format_safe(' data-target="{}"', _location(parts))
 
 
 @register.simple_tag
@@ -132,7 +122,7 @@ STATUS_COLOURS = {"signed_off": "success", "returned": "danger", "submitted": "p
 
 @register.filter
 def status_badge(assessment):
-    return format_html(
+    return format_safe(
         '<span class="badge text-bg-{}">{}</span>',
         STATUS_COLOURS.get(assessment.status, "secondary"),
         assessment.status_label,
@@ -176,7 +166,7 @@ HISTORY_ITEM = """
 def _history_item(event, actions):
     moved = ""
     if event.from_status != event.to_status and event.to_status:
-        moved = format_html(
+        moved = format_safe(
             '<span class="text-muted">（{} → {}）</span>',
             status_label(event.from_status),
             status_label(event.to_status),
@@ -186,7 +176,7 @@ def _history_item(event, actions):
         moved,
         person(event.actor, "系统"),
         timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
-        format_html("<div>{}</div>", event.comment) if event.comment else "",
+        format_safe("<div>{}</div>", event.comment) if event.comment else "",
         html_rows(
             '<div class="text-muted">{}：{} → {}</div>',
             ((key, _side(pair, 0), _side(pair, 1)) for key, pair in event.changes.items()),
@@ -243,17 +233,17 @@ def _indicator_row(table, number, line):
     def cell(css, column, text):
         return (
             f'<td class="{css} {finding_class(table, where, column)}"'
-            f"{target(table, 'indicators.', pk, column)}>{_escape(text)}</td>"
+            f"{target(table, 'indicators.', pk, column)}>{escape(text)}</td>"
         )
 
     name = f"见注{localize(line.name_note)}" if line.name_note else line.indicator.name
     cells = [
         f'<td class="text {finding_class(table, where, ".name")}"'
-        f"{target(table, 'indicators.', pk)}>{_escape(localize(name))}</td>",
+        f"{target(table, 'indicators.', pk)}>{escape(localize(name))}</td>",
         cell("center", ".target", localize(line.target)),
         cell("center", ".actual", localize(line.actual)) if table.has_actuals else "",
         f'<td class="center"{target(table, "indicators.", pk, ".weight")}>'
-        f"{_escape(points(line.indicator.weight))}</td>",
+        f"{escape(points(line.indicator.weight))}</td>",
     ]
     if table.has_actuals:
         reason = f"见注{localize(line.note)}" if line.note else line.indicator.reason
@@ -275,5 +265,5 @@ def _indicator_row(table, number, line):
 def _label_cell(rowspan, parts):
     if not rowspan:
         return ""
-    text = "<br>".join(_escape(localize(part)) for part in parts)
+    text = "<br>".join(escape(localize(part)) for part in parts)
     return f'<td rowspan="{localize(rowspan)}" class="center">{text}</td>'
