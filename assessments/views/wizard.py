@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,8 +128,24 @@ def previous_rows(assessment):
             year__year__lt=assessment.year.year,
         )
         .order_by("-year__year")
-        .prefetch_related("indicators")
+        # Only what the step prints of last year: its year and each row's figures.
         .select_related("year")
+        .only("year__year")
+        .prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.only(
+                    "assessment_id",
+                    "level1",
+                    "level2",
+                    "name",
+                    "target",
+                    "actual",
+                    "weight",
+                    "score",
+                ),
+            )
+        )
         .first()
     )
     if previous is None:
