@@ -150,18 +150,22 @@ def year_coverage(year: int, scope: dict[str, int]) -> Coverage:
         .values_list("project_id", flat=True)
     )
     ids = set(tables) | set(planned) | continuing
+    # The scope's projects and exemptions, those of the year kept here: a department's year
+    # names hundreds of projects, each a parameter of its own in an IN list.
     exemptions = {
         e.project_id: e
-        for e in FilingExemption.objects.filter(year__year=year, project_id__in=ids).select_related(
+        for e in FilingExemption.objects.filter(year__year=year, **in_scope).select_related(
             "recorded_by"
         )
     }
     rows = []
     for pk, name, unit in (
-        Project.objects.filter(pk__in=ids)
+        Project.objects.filter(**scope)
         .order_by("unit__name", "name")
         .values_list("pk", "name", "unit__name")
     ):
+        if pk not in ids:
+            continue
         table = tables.get(pk)
         budget = table["budget_yuan"] if table else planned.get(pk)
         rows.append(
