@@ -25,7 +25,8 @@ def visible_organisations(user):
         return Organisation.objects.none()
     if user.is_superuser:
         return Organisation.objects.all()
-    own = Membership.objects.filter(user=user).values("organisation_id")
+    # The memberships this request has read already (a few keys), not a subquery of its own.
+    own = [m.organisation_id for m in memberships_of(user)]
     return Organisation.objects.filter(
         Q(id__in=own) | Q(parent_id__in=own) | Q(parent__parent_id__in=own)
     )
