@@ -5,15 +5,17 @@
 
 (or DATABASE_URL for a PostgreSQL run). The settings are the load test's (production mode,
 no two-factor step); requests go through Django's test client in this process, the whole
-middleware stack included, so that what is measured is the server's work alone: the CPU time
-of this thread and the wall-clock time per request (median and 90th percentile over
-`--repeat` runs, after three unmeasured ones), and the number of queries. On a PostgreSQL
+middleware stack included, in a process started as the web server's (config.wsgi), so that
+what is measured is the server's work alone: the CPU time of this thread and the wall-clock
+time per request (median and 90th percentile over `--repeat` runs, after three unmeasured
+ones), and the number of queries. On a PostgreSQL
 on this machine it also prints the CPU time of the connection's backend process per request
 (the mean over the runs: the kernel counts it in hundredths of a second). The save changes
 the outcome of the first preparer's first draft each time.
 """
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -38,9 +40,9 @@ for name, value in {
 }.items():
     os.environ.setdefault(name, value)
 
-import django  # noqa: E402
-
-django.setup()
+# Started as the web server starts (config.wsgi): with what it loads set aside from garbage
+# collection.
+importlib.import_module("config.wsgi")
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
