@@ -486,6 +486,23 @@ def test_copy_brings_structure_and_targets_and_clears_results(client, demo):
     assert "上年：=35000件，得分 10" in page
 
 
+def test_last_years_figures_are_read_with_their_rows(client, demo):
+    """Of last year's table a step reads its year and each row's figures, the rows in one
+    query: none of the figures it prints is read row by row afterwards."""
+    login(client, "tianbao")
+    source = Assessment.objects.get(project__name="宣传费")
+    year = ReportingYear.objects.get(year=2023)
+    client.post(reverse("assessments:copy", args=[source.pk]), {"year": year.pk})
+    copy = Assessment.objects.get(project=source.project, year=year)
+    for step in ("targets", "actuals"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(step_url(copy, step)).content.decode()
+        assert page.count("上年：") == source.indicators.count()
+        rows_read = [q["sql"] for q in queries if 'FROM "assessments_indicator"' in q["sql"]]
+        # This year's rows and last year's.
+        assert len(rows_read) == 2, rows_read
+
+
 # ---------------------------------------------------------------------------
 # Live figures
 
