@@ -303,3 +303,20 @@ def test_filings_page_queries_a_fixed_number_of_times(client, filed):
     member(filed.people["department_reviewer"], filed.departments[1], "reviewer")
     desk_services.file_year(filed.departments[1].pk, filed.year.pk, by=user("juzhang_a"))
     assert count_queries(client, url) == one
+
+
+def test_a_tables_page_names_its_samples_and_a_table_never_signed_looks_for_none(client, filed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import AssessmentFactory
+
+    login(client, "juzhang_a")
+    sampled = filed.sampled.assessment
+    page = client.get(reverse("assessments:detail", args=[sampled.pk])).content.decode()
+    assert f"抽查 #{filed.sample.pk}" in page
+    draft = AssessmentFactory(project__unit=sampled.project.unit, year=filed.year)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("assessments:detail", args=[draft.pk]))
+    assert response.status_code == 200 and "抽查 #" not in response.content.decode()
+    assert not [q for q in queries if "assessments_sampledtable" in q["sql"]]

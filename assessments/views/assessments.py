@@ -110,7 +110,8 @@ def assessment_detail(request, pk, *, adjustment_form=None):
             "actions": actions,
             "can_copy": permissions.can_create_in(request.user, assessment.unit)[0],
             "comments": Comment.objects.threads_of(assessment),
-            "reviews": reviews_of(assessment.pk),
+            # A sample draws a signed version: a table never signed has been in none.
+            "reviews": reviews_of(assessment.pk) if history.signature or history.voided else [],
             "forms": {
                 "return_form": ReturnForm(auto_id=False),
                 "reopen_form": ReopenForm(auto_id=False),
