@@ -111,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("accounts", type=Path)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--only", help="one request, by its name (page:list, save:actuals …)")
     args = parser.parse_args()
     accounts = json.loads(args.accounts.read_text(encoding="utf-8"))
     preparer = accounts["preparers"][0]
@@ -137,6 +138,10 @@ def main() -> None:
         ("page:list filtered", lambda _: staff.get(f"/assessments/?year={year}"), None),
         ("page:summary", lambda _: staff.get("/assessments/summary/"), None),
     ]
+    if args.only:
+        cases = [case for case in cases if case[0] == args.only]
+        if not cases:
+            raise SystemExit(f"没有这个请求：{args.only}")
     print(
         f"{'request':<24}{'CPU ms':>9}{'p90':>8}{'wall ms':>9}{'p90':>8}{'queries':>9}"
         f"{'db CPU ms':>11}"
