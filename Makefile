@@ -12,8 +12,9 @@ PORT ?= 8000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core \
 	poppler-utils chromium docker-compose libreoffice-calc-nogui postgresql-client
 
-# What only the benchmark needs (not CI): LibreOffice as the yardstick.
-BENCH_PACKAGES := libreoffice-calc-nogui
+# What only the benchmarks need (not CI): LibreOffice as the yardstick; valgrind to count the
+# instructions of a request (loadtest/instructions.sh).
+BENCH_PACKAGES := libreoffice-calc-nogui valgrind
 
 .PHONY: help system-packages bench-packages install fonts run demo test test-fast lint format clean \
 	bench-pdf load-test
@@ -32,7 +33,7 @@ system-packages: ## Install the Debian packages (as root), or name the command t
 		echo "Missing Debian packages. Run once:"; echo "  sudo apt-get install $$missing"; exit 1; \
 	fi
 
-bench-packages: ## Install the benchmark's Debian packages too (LibreOffice)
+bench-packages: ## Install the benchmarks' Debian packages too (LibreOffice, valgrind)
 	@$(MAKE) --no-print-directory system-packages DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
 
 .tools/bin/uv:
