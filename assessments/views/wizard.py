@@ -118,6 +118,10 @@ def resume(request, pk):
     return redirect(step_url(assessment, step))
 
 
+# What a step prints of last year's row beside this year's, and matches the two by.
+REFERENCE_FIELDS = ("level1", "level2", "name", "target", "actual", "weight", "score")
+
+
 def previous_rows(assessment):
     """Last year's rows of the same project, keyed for matching: (一级, 二级, 三级) and 三级."""
     previous = (
@@ -134,16 +138,7 @@ def previous_rows(assessment):
         .prefetch_related(
             Prefetch(
                 "indicators",
-                queryset=Indicator.objects.only(
-                    "assessment_id",
-                    "level1",
-                    "level2",
-                    "name",
-                    "target",
-                    "actual",
-                    "weight",
-                    "score",
-                ),
+                queryset=Indicator.objects.only("assessment_id", *REFERENCE_FIELDS),
             )
         )
         .first()
