@@ -26,6 +26,7 @@ from .models import (
     TargetAdjustment,
     memberships_of,
 )
+from .prepared import Prepared
 
 # Whoever asks: a signed-in user, or nobody yet (request.user before signing in).
 AnyUser = User | AnonymousUser
@@ -100,20 +101,34 @@ def can_edit(user: AnyUser, assessment: Assessment) -> tuple[bool, str]:
     return _entry_open(assessment.unit, assessment.year)
 
 
+def _by_key(queryset: AssessmentQuerySet, pk: int) -> QuerySet:
+    # Unordered: one row at most, and an ORDER BY over the many columns read costs more to
+    # write than the query takes to run.
+    return queryset.filter(pk=pk).order_by()[:1]
+
+
+# The table by its key, with what its page shows (for_table) or its rows as well (with_tree):
+# the two statements nearly every request about a table runs, compiled once.
+_TABLE = Prepared(lambda pk: _by_key(Assessment.objects.for_table(), pk))
+_TREE = Prepared(lambda pk: _by_key(Assessment.objects.with_tree(), pk))
+
+
 def get_assessment_for_user(
     request: HttpRequest,
     pk: int,
     *,
     write: bool = False,
+    tree: bool = False,
     queryset: AssessmentQuerySet | None = None,
 ) -> Assessment:
     """The assessment if the user may see it (404 otherwise, so nothing leaks);
-    with write=True, 403 when she may see it but not change it."""
-    queryset = queryset if queryset is not None else Assessment.objects.for_table()
+    with write=True, 403 when she may see it but not change it. Read with what its page
+    shows (for_table), with its indicator rows as well (tree=True), or from `queryset`."""
     # Read by its key and checked here: the check needs no query of its own (for_table()
-    # reads the organisations it looks at). Unordered: one row at most, and an ORDER BY
-    # over the many columns read costs more to write than the query takes to run.
-    assessment = next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
+    # reads the organisations it looks at).
+    prepared = _TREE if tree else _TABLE
+    found = prepared(pk) if queryset is None else list(_by_key(queryset, pk))
+    assessment = found[0] if found else None
     if assessment is None or not assessment.is_visible_to(request.user):
         raise Http404("没有这张自评表。")
     if write:

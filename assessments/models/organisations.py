@@ -7,14 +7,20 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .. import rules
+from ..prepared import Prepared
+
+
+def _memberships(user_id):
+    return Membership.objects.filter(user_id=user_id).select_related("organisation")
+
+
+_MEMBERSHIPS = Prepared(_memberships)
 
 
 def memberships_of(user):
     """The user's memberships, read once per request and kept on the user object."""
     if not hasattr(user, "_assessment_memberships"):
-        user._assessment_memberships = list(
-            Membership.objects.filter(user=user).select_related("organisation")
-        )
+        user._assessment_memberships = _MEMBERSHIPS(user.pk) if user.pk else []
     return user._assessment_memberships
 
 

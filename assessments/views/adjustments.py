@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, services
 from ..forms import AdjustmentForm, DecisionForm
-from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..services import adjustments
 from .assessments import assessment_detail
@@ -27,7 +26,7 @@ def _back(request, assessment):
 @login_required
 @require_POST
 def request_adjustment(request, pk):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     allowed, reason = permissions.can_request_adjustment(request.user, assessment)
     if not allowed:
         raise PermissionDenied(reason)

@@ -86,7 +86,7 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
 def assessment_detail(request, pk, *, adjustment_form=None):
     """The table; `adjustment_form` is a target adjustment that could not be read, shown
     again with a message beside each field it could not read."""
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     indicators = list(assessment.indicators.all())
     history = signing.history_of(assessment, indicators)
     # The 填报人 and 审核人 from the log just read, not from a second reading of it.

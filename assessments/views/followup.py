@@ -16,7 +16,7 @@ from ..forms.followup import (
     RectificationAnswerForm,
     RectificationDecisionForm,
 )
-from ..models import Assessment, Rectification, ResultApplication
+from ..models import Rectification, ResultApplication
 from ..permissions import get_assessment_for_user
 from ..services import AssessmentError, results
 from ..services import rectification as rectifications
@@ -176,7 +176,7 @@ def rectification_attachment(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_application(request, pk):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.for_table())
+    assessment = get_assessment_for_user(request, pk)
     allowed, reason = permissions.can_record_application(request.user, assessment.unit)
     if not allowed:
         raise PermissionDenied(reason)

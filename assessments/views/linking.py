@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions
-from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..services import AssessmentError, linking
 
@@ -15,7 +14,7 @@ from ..services import AssessmentError, linking
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_targets(request, pk):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     targets = linking.link_offer(assessment)
     if targets is None:
         messages.info(request, "这张自评表没有可关联的已批准绩效目标表，或已经关联。")

@@ -5,7 +5,6 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
 from .. import forms, rules
-from ..models import Assessment
 from ..permissions import get_assessment_for_user
 from ..rules import edits
 from .wizard import ROWS_PREFIX, findings_on_page
@@ -23,7 +22,7 @@ def field_errors(form, prefix=""):
 @login_required
 @require_POST
 def live(request, pk, step):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     data = assessment.rules_input(list(assessment.indicators.all()))
     rule_set = assessment.table_kind.indicator_system(rules.get_rule_set(assessment.year.rule_set))
     errors: dict[str, str] = {}

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
 from ..forms import PrintOptionsForm
-from ..models import Assessment
 from ..paper import printable, workbook
 from ..paper import stored as paper_stored
 from ..permissions import get_assessment_for_user
@@ -30,7 +29,7 @@ def plain_text(message, status):
 @login_required
 @require_GET
 def print_page(request, pk):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     form = PrintOptionsForm.for_request(request, assessment)
     options = form.print_options() or form.table_options
     try:
@@ -88,7 +87,7 @@ def download_pdf(request, pk):
 @require_GET
 def download_xlsx(request, pk):
     """The table the PDF prints, as an Excel workbook: the signed version of a signed table."""
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     options = PrintOptionsForm.for_request(request, assessment).print_options()
     if options is None:
         return plain_text(BAD_OPTIONS, 400)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions, services
 from ..forms import AnswerForm, CommentForm, OpinionForm, ReopenForm, ReturnForm, WithdrawForm
-from ..models import Assessment, Comment
+from ..models import Comment
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
 from ..services import comments, workflow
@@ -70,7 +70,7 @@ def sign_off(request, pk):
     """GET asks for confirmation, with the figures and findings that will be signed, and for
     the review opinion where the kind prints one."""
     if request.method == "GET":
-        assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+        assessment = get_assessment_for_user(request, pk, tree=True)
         allowed, reason = permissions.can_sign_off(request.user, assessment)
         if not allowed:
             messages.error(request, reason)
@@ -81,9 +81,7 @@ def sign_off(request, pk):
     if assessment.table_kind.review_opinions:
         form = OpinionForm(request.POST)
         if not form.is_valid():
-            assessment = get_assessment_for_user(
-                request, pk, queryset=Assessment.objects.with_tree()
-            )
+            assessment = get_assessment_for_user(request, pk, tree=True)
             return _sign_off_page(request, assessment, form, status=400)
         opinion = form.cleaned_data["opinion"]
     _run(

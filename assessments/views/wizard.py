@@ -79,7 +79,7 @@ def start(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def copy(request, pk):
-    source = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    source = get_assessment_for_user(request, pk, tree=True)
     allowed, reason = permissions.can_create_in(request.user, source.unit)
     if not allowed:
         raise PermissionDenied(reason)
@@ -268,7 +268,7 @@ KEPT_IN_BROWSER = (
 @login_required
 @require_http_methods(["GET", "POST"])
 def wizard_step(request, pk, step):
-    assessment = get_assessment_for_user(request, pk, queryset=Assessment.objects.with_tree())
+    assessment = get_assessment_for_user(request, pk, tree=True)
     if step not in step_names(assessment):
         raise Http404("没有这一步。")
     autosave = request.method == "POST" and request.POST.get("autosave") == "1"

@@ -1,0 +1,160 @@
+"""The lookups every request makes (her account, her memberships, the table by its key, her
+unread notices) are compiled once and run with each request's keys: they answer exactly
+what Django's own query answers, for every key, and never another row."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.backends import ProductionModelBackend
+from assessments.models import Assessment, Membership, Notice, memberships_of
+from assessments.permissions import _TABLE, _TREE
+from assessments.prepared import Prepared
+
+from .factories import AssessmentFactory, UnitFactory, UserFactory, login, member
+
+
+def django_reads(pk, tree):
+    queryset = Assessment.objects.with_tree() if tree else Assessment.objects.for_table()
+    return list(queryset.filter(pk=pk))
+
+
+def described(assessment):
+    """What a page reads of the table and of the rows read with it."""
+    return (
+        assessment.pk,
+        assessment.project.name,
+        assessment.project.unit.name,
+        assessment.project.unit.parent.name,
+        assessment.year.year,
+        assessment.status,
+        assessment.total_executed,
+        assessment.updated_at,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tree", [False, True])
+def test_the_table_by_its_key_is_read_as_django_reads_it(tree):
+    first, second = AssessmentFactory(), AssessmentFactory(outcome="另一张表")
+    prepared = _TREE if tree else _TABLE
+    for assessment in (first, second, first):
+        (read,) = prepared(assessment.pk)
+        (expected,) = django_reads(assessment.pk, tree)
+        assert described(read) == described(expected)
+        if tree:
+            with CaptureQueriesContext(connection) as queries:
+                rows = [(row.pk, row.name, row.score) for row in read.indicators.all()]
+            assert len(queries) == 0  # read with the table
+            assert rows == [(row.pk, row.name, row.score) for row in expected.indicators.all()]
+            assert rows
+    assert prepared(second.pk + 1000) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [-1, 0, 2**31, 10**20, -(10**20)])
+def test_a_key_no_table_has_answers_no_rows(key):
+    AssessmentFactory()
+    assert _TABLE(key) == [] and _TREE(key) == []
+
+
+@pytest.mark.django_db
+def test_a_twenty_digit_address_is_not_found(client):
+    user = UserFactory()
+    member(user, UnitFactory(), Membership.Role.PREPARER)
+    login(client, user.username)
+    assert client.get("/assessments/99999999999999999999/").status_code == 404
+    assert client.get(f"/assessments/{2**63}/edit/actuals/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_query_is_built_and_compiled_once_per_connection():
+    first, second = UserFactory(), UserFactory()
+    built = []
+
+    def users(pk):
+        built.append(pk)
+        return get_user_model().objects.filter(pk=pk)
+
+    prepared = Prepared(users)
+    assert [user.username for user in prepared(first.pk)] == [first.username]
+    assert [user.username for user in prepared(second.pk)] == [second.username]
+    assert prepared(second.pk + 1000) == []
+    # Built once to learn its database, once more to compile; never with a real key.
+    assert len(built) == 2 and first.pk not in built and second.pk not in built
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_threads_connection_compiles_its_own():
+    """A thread has its own connection: the statement compiled on another is not used there
+    (on SQLite it could not be)."""
+    user = UserFactory()
+    prepared = Prepared(lambda pk: get_user_model().objects.filter(pk=pk))
+    assert prepared(user.pk)[0].username == user.username
+    seen = []
+
+    def in_a_thread():
+        try:
+            seen.append(prepared(user.pk)[0].username)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert seen == [user.username]
+
+
+@pytest.mark.django_db
+def test_a_query_that_drops_its_key_is_refused():
+    prepared = Prepared(lambda pk: Assessment.objects.all())
+    with pytest.raises(ImproperlyConfigured):
+        prepared(1)
+
+
+@pytest.mark.django_db
+def test_memberships_are_the_users_own():
+    unit, other = UnitFactory(), UnitFactory()
+    first, second = UserFactory(), UserFactory()
+    member(first, unit, Membership.Role.PREPARER)
+    member(second, other, Membership.Role.REVIEWER)
+    member(second, unit, Membership.Role.REVIEWER)
+    assert [(m.organisation.name, m.role) for m in memberships_of(first)] == [
+        (unit.name, Membership.Role.PREPARER)
+    ]
+    fresh = get_user_model().objects.get(pk=second.pk)
+    assert sorted(m.organisation.name for m in memberships_of(fresh)) == sorted(
+        [unit.name, other.name]
+    )
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_is_signed_out_on_its_next_request(client):
+    user = UserFactory()
+    member(user, UnitFactory(), Membership.Role.PREPARER)
+    login(client, user.username)
+    assert client.get(reverse("assessments:list")).status_code == 200
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get(reverse("assessments:list"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert ProductionModelBackend().get_user(user.pk) is None
+    assert ProductionModelBackend().get_user(user.pk + 1000) is None
+
+
+@pytest.mark.django_db
+def test_the_unread_count_is_hers_and_follows_reading(client):
+    user, other = UserFactory(), UserFactory()
+    member(user, UnitFactory(), Membership.Role.PREPARER)
+    for person, count in ((user, 2), (other, 5)):
+        for number in range(count):
+            Notice.objects.create(user=person, title=f"通知{number}", body="内容")
+    login(client, user.username)
+    page = client.get(reverse("assessments:list"))
+    assert page.context["unread_notices"] == 2
+    client.post(reverse("notices_read"))
+    assert client.get(reverse("assessments:list")).context["unread_notices"] == 0
