@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from .models import Deadline, DeadlineException, Organisation, ReportingYear
+from .prepared import Prepared
 
 
 def current_time() -> datetime.datetime:
@@ -61,12 +62,22 @@ def rows_for(year: ReportingYear, organisation_ids) -> dict[int, Deadline]:
     return {row.organisation_id: row for row in rows}
 
 
+def _rows_of_unit(year_id, unit_id, parent_id):
+    return Deadline.objects.filter(
+        year_id=year_id, organisation_id__in=[unit_id, parent_id]
+    ).order_by()
+
+
+# A unit's own and its department's rows: read on every request that may change a table.
+_ROWS_OF_UNIT = Prepared(_rows_of_unit)
+
+
 def due_for(unit: Organisation, year: ReportingYear) -> Due:
     """The unit's deadlines, read once per unit object and year."""
     cache = unit.__dict__.setdefault("_due_cache", {})
     if year.pk not in cache:
-        ids = [unit.pk] + ([unit.parent_id] if unit.parent_id else [])
-        cache[year.pk] = resolve(unit, year, rows_for(year, ids))
+        rows = _ROWS_OF_UNIT(year.pk, unit.pk, unit.parent_id or unit.pk)
+        cache[year.pk] = resolve(unit, year, {row.organisation_id: row for row in rows})
     return cache[year.pk]
 
 

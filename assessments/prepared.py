@@ -1,15 +1,16 @@
 """Lookups of a fixed shape whose SQL is written once per database connection.
 
 Django builds and compiles a queryset's SQL each time it is evaluated. For the few lookups
-nearly every request makes (the signed-in user, her memberships, the table by its key) that
-costs several times what the database takes to run the statement. A Prepared lookup is built
-once with stand-in keys, compiled once per connection, and run with the real keys in the
-stand-ins' places. Everything after the SQL (model instances, select_related, prefetches,
-converters) is Django's own, and the answer is a list, never a queryset that could be
-chained into a different statement.
+nearly every request makes (its session, the signed-in user, her memberships, the table by
+its key, the unit's deadlines) that costs several times what the database takes to run the
+statement. A Prepared lookup is built once with stand-in keys, compiled once per connection,
+and run with the real keys in the stand-ins' places. Everything after the SQL (model
+instances, select_related, prefetches, converters) is Django's own, and the answer is a list,
+never a queryset that could be chained into a different statement.
 
-Keys are integers: a key outside the stand-ins' range (a 20-digit number in an address)
-goes through Django's own query, which answers such a key with no rows.
+Keys are integers or text. An integer outside the stand-ins' range (a 20-digit number in an
+address) goes through Django's own query, which answers such a key with no rows; text with a
+NUL character in it (a forged cookie) finds no rows without a query.
 """
 
 import copy
@@ -22,27 +23,43 @@ from django.db.models import QuerySet
 
 # Negative, so no row's key is one of them; inside a 32-bit integer column's range, so Django
 # compiles a comparison with them rather than answering it as empty.
-STAND_INS = (-2_000_000_011, -2_000_000_029, -2_000_000_041)
-KEY_RANGE = range(-(2**31), 2**31)
+INTEGER_STAND_INS = (-2_000_000_011, -2_000_000_029, -2_000_000_041)
+INTEGER_RANGE = range(-(2**31), 2**31)
+# No key is written with a NUL character.
+TEXT_STAND_INS = ("\x00stand-in-0", "\x00stand-in-1", "\x00stand-in-2")
+
+
+def _fits(key: object, kind: type) -> bool:
+    if kind is int:
+        return type(key) is int and key in INTEGER_RANGE
+    return type(key) is str
 
 
 class Prepared:
-    """`build(*keys)` returns the queryset; `Prepared(build)(*keys)` its rows as a list."""
+    """`build(*keys)` returns the queryset; `Prepared(build)(*keys)` its rows as a list.
+    `kinds`: each key's type, int (the default) or str."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type):
         self._build = build
-        self._count = len(inspect.signature(build).parameters)
-        if self._count > len(STAND_INS):
-            raise ImproperlyConfigured(f"最多 {len(STAND_INS)} 个键：{build.__qualname__}")
+        count = len(inspect.signature(build).parameters)
+        self._kinds = kinds or (int,) * count
+        if len(self._kinds) != count or count > len(INTEGER_STAND_INS):
+            raise ImproperlyConfigured(f"键的个数或类型不对：{build.__qualname__}")
+        self._stand_ins = tuple(
+            (INTEGER_STAND_INS if kind is int else TEXT_STAND_INS)[number]
+            for number, kind in enumerate(self._kinds)
+        )
         self._alias: str | None = None
 
-    def __call__(self, *keys: int) -> list:
-        if len(keys) != self._count:
-            raise TypeError(f"{self._build.__qualname__} takes {self._count} keys")
-        if not all(type(key) is int and key in KEY_RANGE for key in keys):
+    def __call__(self, *keys: object) -> list:
+        if len(keys) != len(self._kinds):
+            raise TypeError(f"{self._build.__qualname__} takes {len(self._kinds)} keys")
+        if any(type(key) is str and "\x00" in key for key in keys):
+            return []  # PostgreSQL keeps no text with NUL in it (and refuses to compare it)
+        if not all(_fits(key, kind) for key, kind in zip(keys, self._kinds, strict=True)):
             return list(self._build(*keys))
         if self._alias is None:
-            self._alias = self._build(*STAND_INS[: self._count]).db
+            self._alias = self._build(*self._stand_ins).db
         # Kept on the connection (each thread has its own), and gone with it.
         connection = connections[self._alias]
         statements = connection.__dict__.setdefault("prepared_lookups", {})
@@ -51,8 +68,8 @@ class Prepared:
             compiled = statements[self] = self._compile(connection)
         template, compiler, sql, params, places = compiled
         values = list(params)
-        for index, key_number in places:
-            values[index] = keys[key_number]
+        for index, number in places:
+            values[index] = keys[number]
         run = copy.copy(compiler)
         run.as_sql = lambda *args, **kwargs: (sql, tuple(values))
         queryset = template._chain()
@@ -60,15 +77,15 @@ class Prepared:
         return list(queryset)
 
     def _compile(self, connection) -> tuple:
-        template = self._build(*STAND_INS[: self._count])
+        template = self._build(*self._stand_ins)
         compiler = template.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         places = [
-            (index, STAND_INS.index(value))
+            (index, self._stand_ins.index(value))
             for index, value in enumerate(params)
-            if type(value) is int and value in STAND_INS[: self._count]
+            if type(value) in (int, str) and value in self._stand_ins
         ]
-        if {key_number for _, key_number in places} != set(range(self._count)):
+        if {number for _, number in places} != set(range(len(self._stand_ins))):
             raise ImproperlyConfigured(
                 f"{self._build.__qualname__}：每个键都须作为参数出现在语句中。"
             )

@@ -313,6 +313,8 @@ else:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "jixiao@localhost")
 
+# Django's database sessions (assessments/sessions.py).
+SESSION_ENGINE = "assessments.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_SECONDS", str(30 * 60)))
 # Refreshed at most once a minute by assessments.middleware.SessionIdleMiddleware.
 SESSION_SAVE_EVERY_REQUEST = False

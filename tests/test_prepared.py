@@ -1,20 +1,25 @@
-"""The lookups every request makes (her account, her memberships, the table by its key, her
-unread notices) are compiled once and run with each request's keys: they answer exactly
-what Django's own query answers, for every key, and never another row."""
+"""The lookups every request makes (its session, her account, her memberships, the table by
+its key, the unit's deadlines, her unread notices) are compiled once and run with each
+request's keys: they answer exactly what Django's own query answers, for every key, and
+never another row."""
 
+import datetime
 import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.backends import ProductionModelBackend
 from assessments.models import Assessment, Membership, Notice, memberships_of
 from assessments.permissions import _TABLE, _TREE
 from assessments.prepared import Prepared
+from assessments.sessions import SessionStore
 
 from .factories import AssessmentFactory, UnitFactory, UserFactory, login, member
 
@@ -158,3 +163,35 @@ def test_the_unread_count_is_hers_and_follows_reading(client):
     assert page.context["unread_notices"] == 2
     client.post(reverse("notices_read"))
     assert client.get(reverse("assessments:list")).context["unread_notices"] == 0
+
+
+@pytest.mark.django_db
+def test_a_session_is_read_while_it_lasts_and_not_after(client):
+    user = UserFactory()
+    member(user, UnitFactory(), Membership.Role.PREPARER)
+    login(client, user.username)
+    assert client.get(reverse("assessments:list")).status_code == 200
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    response = client.get(reverse("assessments:list"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["", "short", "x" * 40, "\x00stand-in-0", "' OR '1'='1"])
+def test_a_session_key_of_no_session_reads_nothing(key):
+    UserFactory()
+    session = SessionStore(session_key=key)
+    assert session.load() == {} and session.session_key is None
+
+
+@pytest.mark.django_db
+def test_each_session_reads_its_own_row():
+    first, second = SessionStore(), SessionStore()
+    first["who"], second["who"] = "第一", "第二"
+    first.save()
+    second.save()
+    for store, who in ((first, "第一"), (second, "第二"), (first, "第一")):
+        assert SessionStore(session_key=store.session_key).load() == {"who": who}
