@@ -16,6 +16,8 @@ NUL character in it (a forged cookie) finds no rows without a query.
 import copy
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
@@ -27,12 +29,44 @@ INTEGER_STAND_INS = (-2_000_000_011, -2_000_000_029, -2_000_000_041)
 INTEGER_RANGE = range(-(2**31), 2**31)
 # No key is written with a NUL character.
 TEXT_STAND_INS = ("\x00stand-in-0", "\x00stand-in-1", "\x00stand-in-2")
+# Every prepared lookup, for the test that each is written as Django writes it.
+PREPARED: list["Prepared"] = []
 
 
 def _fits(key: object, kind: type) -> bool:
     if kind is int:
         return type(key) is int and key in INTEGER_RANGE
     return type(key) is str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A lookup compiled on one connection: its queryset built with stand-ins, Django's
+    compiler after compiling it (what it selected, for reading the rows), the SQL, and where
+    each key goes among the parameters."""
+
+    template: QuerySet
+    compiler: Any
+    sql: str
+    params: tuple
+    places: tuple[tuple[int, int], ...]
+
+    def values(self, keys: tuple) -> tuple:
+        values = list(self.params)
+        for index, number in self.places:
+            values[index] = keys[number]
+        return tuple(values)
+
+    def rows(self, keys: tuple) -> list:
+        """The rows, read as Django reads the queryset's, from a compiler that answers with
+        this statement instead of compiling one: the compiler's and the query's own methods
+        are replaced on copies that live only for this read."""
+        run = copy.copy(self.compiler)
+        written = (self.sql, self.values(keys))
+        run.as_sql = lambda *args, **kwargs: written
+        queryset = self.template.all()
+        queryset.query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
+        return list(queryset)
 
 
 class Prepared:
@@ -50,6 +84,7 @@ class Prepared:
             for number, kind in enumerate(self._kinds)
         )
         self._alias: str | None = None
+        PREPARED.append(self)
 
     def __call__(self, *keys: object) -> list:
         if len(keys) != len(self._kinds):
@@ -63,30 +98,33 @@ class Prepared:
         # Kept on the connection (each thread has its own), and gone with it.
         connection = connections[self._alias]
         statements = connection.__dict__.setdefault("prepared_lookups", {})
-        compiled = statements.get(self)
-        if compiled is None:
-            compiled = statements[self] = self._compile(connection)
-        template, compiler, sql, params, places = compiled
-        values = list(params)
-        for index, number in places:
-            values[index] = keys[number]
-        run = copy.copy(compiler)
-        run.as_sql = lambda *args, **kwargs: (sql, tuple(values))
-        queryset = template._chain()
-        queryset.query.get_compiler = lambda *args, **kwargs: run
-        return list(queryset)
+        statement = statements.get(self)
+        if statement is None:
+            statement = self.compile(connection)
+            if not self.agrees(statement, keys, connection):
+                # Django writes these keys differently (a value its column cannot hold):
+                # its own query answers them, and the next keys are tried afresh.
+                return list(self._build(*keys))
+            statements[self] = statement
+        return statement.rows(keys)
 
-    def _compile(self, connection) -> tuple:
+    def agrees(self, statement: Statement, keys: tuple, connection) -> bool:
+        """Whether Django writes the query for these keys as the stand-ins' statement with
+        the keys in their places: checked once per connection, with the first real keys."""
+        own = self._build(*keys).query.get_compiler(connection=connection).as_sql()
+        return own == (statement.sql, statement.values(keys))
+
+    def compile(self, connection) -> Statement:
         template = self._build(*self._stand_ins)
         compiler = template.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        places = [
+        places = tuple(
             (index, self._stand_ins.index(value))
             for index, value in enumerate(params)
             if type(value) in (int, str) and value in self._stand_ins
-        ]
+        )
         if {number for _, number in places} != set(range(len(self._stand_ins))):
             raise ImproperlyConfigured(
                 f"{self._build.__qualname__}：每个键都须作为参数出现在语句中。"
             )
-        return template, compiler, sql, params, places
+        return Statement(template, compiler, sql, tuple(params), places)

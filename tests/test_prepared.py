@@ -4,6 +4,7 @@ request's keys: they answer exactly what Django's own query answers, for every k
 never another row."""
 
 import datetime
+import importlib
 import threading
 
 import pytest
@@ -11,17 +12,32 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.backends import ProductionModelBackend
-from assessments.models import Assessment, Membership, Notice, memberships_of
+from assessments.models import Assessment, Membership, Notice, ReportingYear, memberships_of
 from assessments.permissions import _TABLE, _TREE
-from assessments.prepared import Prepared
+from assessments.prepared import PREPARED, Prepared
 from assessments.sessions import SessionStore
 
-from .factories import AssessmentFactory, UnitFactory, UserFactory, login, member
+from .factories import AssessmentFactory, UnitFactory, UserFactory, YearFactory, login, member
+
+PREPARED_IN = [
+    "assessments.backends",
+    "assessments.context_processors",
+    "assessments.deadlines",
+    "assessments.models.organisations",
+    "assessments.permissions",
+    "assessments.reporting.review",
+    "assessments.sessions",
+    "assessments.templatetags.followup_tags",
+    "assessments.trust.signing",
+    "assessments.views.assessments",
+    "assessments.views.wizard",
+]
 
 
 def django_reads(pk, tree):
@@ -90,8 +106,9 @@ def test_the_query_is_built_and_compiled_once_per_connection():
     assert [user.username for user in prepared(first.pk)] == [first.username]
     assert [user.username for user in prepared(second.pk)] == [second.username]
     assert prepared(second.pk + 1000) == []
-    # Built once to learn its database, once more to compile; never with a real key.
-    assert len(built) == 2 and first.pk not in built and second.pk not in built
+    # Built with stand-ins to learn its database and to compile, and once with the first
+    # real key to check the two agree; never again.
+    assert len(built) == 3 and built[2] == first.pk and second.pk not in built
 
 
 @pytest.mark.django_db(transaction=True)
@@ -195,3 +212,32 @@ def test_each_session_reads_its_own_row():
     second.save()
     for store, who in ((first, "第一"), (second, "第二"), (first, "第一")):
         assert SessionStore(session_key=store.session_key).load() == {"who": who}
+
+
+@pytest.mark.django_db
+def test_every_prepared_lookup_is_written_as_django_writes_it():
+    """A stand-in key that Django wrote differently from a real one (a column too small for
+    it, arithmetic on it) would leave each request on Django's own slower query: each lookup
+    of the project, compiled with stand-ins, is the statement Django writes for real keys."""
+    for module in PREPARED_IN:
+        importlib.import_module(module)
+    project = [p for p in PREPARED if p._build.__module__.startswith("assessments.")]
+    assert {p._build.__module__ for p in project} == set(PREPARED_IN)
+    for prepared in project:
+        keys = tuple(
+            7 + number if kind is int else "abcdefgh12345678"
+            for number, kind in enumerate(prepared._kinds)
+        )
+        assert prepared.agrees(prepared.compile(connection), keys, connection), prepared
+
+
+@pytest.mark.django_db
+def test_a_query_whose_key_django_writes_differently_falls_back_to_django():
+    """A stand-in that a column cannot hold (a year is a small positive number) drops that
+    comparison from the stand-ins' statement: the real key gets Django's own answer, and
+    nothing is kept."""
+    year = YearFactory(year=2024)
+    prepared = Prepared(lambda key: ReportingYear.objects.filter(Q(year=key) | Q(pk=key)))
+    for _ in range(2):
+        assert prepared(2024) == [year]
+    assert prepared not in connection.__dict__.get("prepared_lookups", {})

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from .. import rules
 from ..models import Assessment, ReviewSample, ReviewSignature, SampledTable
+from ..prepared import Prepared
 from ..rules import review as review_rules
 from ..trust.copies import assessment_from_snapshot
 
@@ -149,13 +150,21 @@ def sampled_tables(sample: ReviewSample):
     )
 
 
-def reviews_of(assessment_id: int) -> list[Comparison]:
-    """The samples a table was drawn in, each with its 复核 if any (the table's page): the
-    scores and grades side by side, as the sample's page shows them."""
-    drawn = (
+def _drawn(assessment_id):
+    return (
         SampledTable.objects.filter(assessment_id=assessment_id)
         .select_related("sample__bureau", "sample__year", "signature__key", "review")
         .prefetch_related("review__indicators", "review__signatures")
         .order_by("-sample__created_at", "-pk")
     )
+
+
+# On the page of every table ever signed, compiled once (prepared).
+_DRAWN = Prepared(_drawn)
+
+
+def reviews_of(assessment_id: int) -> list[Comparison]:
+    """The samples a table was drawn in, each with its 复核 if any (the table's page): the
+    scores and grades side by side, as the sample's page shows them."""
+    drawn = _DRAWN(assessment_id)
     return [compare(sampled) for sampled in drawn]

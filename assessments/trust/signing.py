@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..kinds.address import CellAddress
@@ -29,6 +30,7 @@ from ..models import (
     Signature,
     SigningKey,
 )
+from ..prepared import Prepared
 from ..rules import (
     FUND_COLUMN_LABELS,
     FUND_COLUMNS,
@@ -364,11 +366,28 @@ class History:
     open_comments: int = 0
 
 
+def _events(assessment_id: int) -> QuerySet[AssessmentEvent]:
+    return AssessmentEvent.objects.filter(assessment_id=assessment_id).select_related("actor")
+
+
+def _signatures(assessment_id: int) -> QuerySet[Signature]:
+    return Signature.objects.filter(assessment_id=assessment_id).select_related(
+        "signed_by", "voided_by", "key"
+    )
+
+
+# The log and the signatures of the table on its page, compiled once (prepared).
+_EVENTS = Prepared(lambda assessment_id: _events(assessment_id).order_by("created_at", "pk"))
+_SIGNATURES = Prepared(_signatures)
+
+
 def history_of(assessment: Assessment, indicators: Iterable[Indicator] | None = None) -> History:
     # The table as it stands, read only where a signature or a return is compared with it.
     current = functools.cache(lambda: canonical_snapshot(assessment, indicators))
-    events = list(assessment.events.select_related("actor").order_by("created_at", "pk"))
-    signatures = list(assessment.signatures.select_related("signed_by", "voided_by", "key"))
+    events = _EVENTS(assessment.pk)
+    signatures = _SIGNATURES(assessment.pk)
+    for row in (*events, *signatures):
+        row.assessment = assessment  # as read through the table
     valid = next((s for s in signatures if s.is_valid), None)
     voided = [s for s in signatures if not s.is_valid]
     history = History(

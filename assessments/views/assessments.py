@@ -17,6 +17,7 @@ from ..models import Assessment, Comment
 from ..paper.official_table import build_official_table
 from ..paper.signature_lines import signature_block
 from ..permissions import get_assessment_for_user
+from ..prepared import Prepared
 from ..reporting.review import reviews_of
 from ..services import AssessmentError, department
 from ..services.comments import comment_targets
@@ -82,6 +83,10 @@ class AssessmentListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         return context
 
 
+# The remarks on a table's page, compiled once (prepared).
+_THREADS = Prepared(lambda assessment_id: Comment.objects.threads_of(assessment_id))
+
+
 @login_required
 def assessment_detail(request, pk, *, adjustment_form=None):
     """The table; `adjustment_form` is a target adjustment that could not be read, shown
@@ -109,7 +114,7 @@ def assessment_detail(request, pk, *, adjustment_form=None):
             "history": history,
             "actions": actions,
             "can_copy": permissions.can_create_in(request.user, assessment.unit)[0],
-            "comments": Comment.objects.threads_of(assessment),
+            "comments": _THREADS(assessment.pk),
             # A sample draws a signed version: a table never signed has been in none.
             "reviews": reviews_of(assessment.pk) if history.signature or history.voided else [],
             "forms": {

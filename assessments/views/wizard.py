@@ -16,9 +16,10 @@ from .. import forms, permissions, rules, services
 from ..forms.wizard import BaseActualFormSet, BaseTargetFormSet
 from ..kinds import address
 from ..kinds.base import CELLS
-from ..models import Assessment, AssessmentEvent, Indicator
+from ..models import Assessment, AssessmentEvent, Indicator, TargetAdjustment
 from ..paper.official_table import build_official_table
 from ..permissions import get_assessment_for_user
+from ..prepared import Prepared
 from ..reporting.monitoring import monitoring_reference
 from ..services import department, drafts
 
@@ -406,11 +407,21 @@ def step_context(assessment, step, evaluation):
     }
 
 
+def _adjustments(assessment_id):
+    return TargetAdjustment.objects.filter(assessment_id=assessment_id).select_related(
+        "requested_by", "decided_by"
+    )
+
+
+# On every table's page and step, compiled once (prepared).
+_ADJUSTMENTS = Prepared(_adjustments)
+
+
 def adjustment_context(user, assessment, indicators, form=None):
     """What the adjustments block shows: the requests so far and, for the preparer, the form
     (`form`: one posted that could not be read, shown with its errors)."""
     allowed = permissions.can_request_adjustment(user, assessment)[0]
-    adjustments = list(assessment.adjustments.select_related("requested_by", "decided_by"))
+    adjustments = _ADJUSTMENTS(assessment.pk)
     for adjustment in adjustments:
         adjustment.assessment = assessment
         adjustment.can_decide = permissions.can_decide_adjustment(user, adjustment)[0]
