@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from . import rules
 from .models import Assessment, Organisation, ReportingYear, visible_organisations
+from .prepared import Prepared
 from .reporting.summary import Scope
 
 ANY = "全部"
@@ -51,6 +52,10 @@ class AssessmentFilterForm(forms.Form):
         if low is not None and high is not None and low > high:
             raise forms.ValidationError("总分下限不能高于上限。")
         return cleaned
+
+
+# The years that exist, newest first: read on every list, compiled once (prepared).
+_YEARS = Prepared(lambda: ReportingYear.objects.order_by("-year").values_list("year", "pk"))
 
 
 class AssessmentFilter(django_filters.FilterSet):
@@ -101,7 +106,7 @@ class AssessmentFilter(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         # One query each: the years that exist and the units the user may see.
-        self.year_ids = dict(ReportingYear.objects.order_by("-year").values_list("year", "pk"))
+        self.year_ids = dict(_YEARS())
         self.filters["year"].extra["choices"] = [(year, year) for year in self.year_ids]
         self.filters["unit"].extra["choices"] = unit_choices(request.user)
         for name, field in self.form.fields.items():

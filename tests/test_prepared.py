@@ -29,6 +29,7 @@ PREPARED_IN = [
     "assessments.backends",
     "assessments.context_processors",
     "assessments.deadlines",
+    "assessments.filters",
     "assessments.models.organisations",
     "assessments.permissions",
     "assessments.reporting.review",
