@@ -41,6 +41,15 @@ PREPARED_IN = [
 ]
 
 
+def signed_in_preparer(client):
+    """A preparer signed in on the client, her list seen once."""
+    user = UserFactory()
+    member(user, UnitFactory(), Membership.Role.PREPARER)
+    login(client, user.username)
+    assert client.get(reverse("assessments:list")).status_code == 200
+    return user
+
+
 def django_reads(pk, tree):
     queryset = Assessment.objects.with_tree() if tree else Assessment.objects.for_table()
     return list(queryset.filter(pk=pk))
@@ -158,10 +167,7 @@ def test_memberships_are_the_users_own():
 
 @pytest.mark.django_db
 def test_a_deactivated_account_is_signed_out_on_its_next_request(client):
-    user = UserFactory()
-    member(user, UnitFactory(), Membership.Role.PREPARER)
-    login(client, user.username)
-    assert client.get(reverse("assessments:list")).status_code == 200
+    user = signed_in_preparer(client)
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     response = client.get(reverse("assessments:list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -185,10 +191,7 @@ def test_the_unread_count_is_hers_and_follows_reading(client):
 
 @pytest.mark.django_db
 def test_a_session_is_read_while_it_lasts_and_not_after(client):
-    user = UserFactory()
-    member(user, UnitFactory(), Membership.Role.PREPARER)
-    login(client, user.username)
-    assert client.get(reverse("assessments:list")).status_code == 200
+    signed_in_preparer(client)
     key = client.session.session_key
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() - datetime.timedelta(seconds=1)
